@@ -11,7 +11,7 @@ CREATE TYPE "SceneStatus" AS ENUM ('pending', 'generating', 'extracting_frame', 
 CREATE TYPE "WebhookEndpoint" AS ENUM ('video_complete', 'last_frame_complete', 'stitch_complete');
 
 -- CreateEnum
-CREATE TYPE "WebhookOutcome" AS ENUM ('signaled', 'ignored', 'duplicate', 'pending_project', 'signal_failed');
+CREATE TYPE "WebhookOutcome" AS ENUM ('received', 'signaled', 'ignored', 'duplicate', 'pending_project', 'signal_failed');
 
 -- CreateEnum
 CREATE TYPE "ErrorSeverity" AS ENUM ('info', 'warning', 'error', 'critical');

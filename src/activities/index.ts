@@ -1,0 +1,14 @@
+import type { Config } from '../config/config';
+import type { PrismaClient } from '../db/prisma';
+import { createProjectRecords } from './project-records';
+import { createServiceCalls } from './service-calls';
+
+/** Everything the project workflow can ask the outside world to do. */
+export function createActivities(config: Config, prisma: PrismaClient) {
+  return {
+    ...createServiceCalls(config, prisma),
+    ...createProjectRecords(prisma),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,109 @@
+import type { PrismaClient, Prisma } from '../db/prisma';
+
+export interface SceneVideoRecord {
+  sceneId: string;
+  taskId: string;
+  videoUrl: string;
+  thumbnailUrl?: string;
+  detail: Record<string, unknown>;
+}
+
+export interface SceneFrameRecord {
+  sceneId: string;
+  taskId: string;
+  lastFrameUrl: string;
+  detail: Record<string, unknown>;
+}
+
+export interface FinalVideoRecord {
+  projectId: string;
+  taskId: string;
+  finalVideoUrl: string;
+  thumbnailUrl?: string;
+  detail: Record<string, unknown>;
+}
+
+export interface ProjectFailure {
+  projectId: string;
+  sceneId?: string;
+  reason: string;
+}
+
+const json = (detail: Record<string, unknown>) => detail as Prisma.InputJsonObject;
+
+/**
+ * The workflow's progress, written to PostgreSQL. Every write is a plain update keyed by id, so a
+ * retried activity writes the same row to the same values: idempotent by construction.
+ */
+export function createProjectRecords(prisma: PrismaClient) {
+  return {
+    async markProjectGenerating(projectId: string): Promise<void> {
+      await prisma.project.update({ where: { id: projectId }, data: { status: 'generating' } });
+    },
+
+    async saveSceneVideo(r: SceneVideoRecord): Promise<void> {
+      await prisma.scene.update({
+        where: { id: r.sceneId },
+        data: {
+          status: 'extracting_frame',
+          videoTaskId: r.taskId,
+          videoUrl: r.videoUrl,
+          thumbnailUrl: r.thumbnailUrl ?? null,
+          videoDetail: json(r.detail),
+        },
+      });
+    },
+
+    async completeScene(r: SceneFrameRecord): Promise<void> {
+      await prisma.scene.update({
+        where: { id: r.sceneId },
+        data: {
+          status: 'completed',
+          lastFrameTaskId: r.taskId,
+          lastFrameUrl: r.lastFrameUrl,
+          lastFrameDetail: json(r.detail),
+          completedAt: new Date(),
+        },
+      });
+    },
+
+    async markProjectStitching(projectId: string): Promise<void> {
+      await prisma.project.update({ where: { id: projectId }, data: { status: 'stitching' } });
+    },
+
+    async completeProject(r: FinalVideoRecord): Promise<void> {
+      await prisma.project.update({
+        where: { id: r.projectId },
+        data: {
+          status: 'completed',
+          stitchTaskId: r.taskId,
+          finalVideoUrl: r.finalVideoUrl,
+          thumbnailUrl: r.thumbnailUrl ?? null,
+          finalVideoDetail: json(r.detail),
+          completedAt: new Date(),
+        },
+      });
+    },
+
+    /** Marks the project (and the scene that broke it, if any) failed, and records why. */
+    async failProject({ projectId, sceneId, reason }: ProjectFailure): Promise<void> {
+      await prisma.$transaction([
+        ...(sceneId
+          ? [prisma.scene.update({ where: { id: sceneId }, data: { status: 'failed', failureReason: reason } })]
+          : []),
+        prisma.project.update({
+          where: { id: projectId },
+          data: { status: 'failed', failureReason: reason, completedAt: new Date() },
+        }),
+        prisma.errorLog.create({
+          data: {
+            type: 'project_failed',
+            severity: 'error',
+            message: reason,
+            context: { projectId, ...(sceneId ? { sceneId } : {}) },
+          },
+        }),
+      ]);
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import type { Middleware } from 'koa';
+import type { Logger } from '../logging/logger';
+
+/** An error meant for the client: its status, a stable machine-readable code and a human message. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** Errors raised by Koa's own helpers and raw-body carry an HTTP status; keep it, give it a code. */
+const codeForStatus: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  501: 'not_implemented',
+};
+
+/**
+ * Every failure leaves as JSON `{ error, message, details? }`. Unexpected errors become a 500 with the
+ * request id and nothing else: no stack trace or internal message reaches the client.
+ */
+export function jsonErrors(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);
+      }
+    } catch (err) {
+      const requestId = ctx.state.requestId as string | undefined;
+      if (err instanceof HttpError) {
+        ctx.status = err.status;
+        ctx.set(err.headers);
+        ctx.body = { error: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
+        return;
+      }
+      const status = httpStatusOf(err);
+      if (status && status < 500) {
+        ctx.status = status;
+        ctx.body = { error: codeForStatus[status] ?? 'bad_request', message: (err as Error).message };
+        return;
+      }
+      logger.error({ err, requestId, method: ctx.method, path: ctx.path }, 'Request failed');
+      ctx.status = 500;
+      ctx.body = { error: 'internal_error', message: 'Internal server error', request_id: requestId };
+    }
+  };
+}
+
+function httpStatusOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const status = (err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : undefined;
+}

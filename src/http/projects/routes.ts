@@ -1,0 +1,57 @@
+import Router from '@koa/router';
+import { koaBody } from 'koa-body';
+import type { PrismaClient } from '../../db/prisma';
+import { projectIdSchema } from '../../domain/ids';
+import type { CreateProject } from '../../projects/create-project';
+import { findProjectView } from '../../projects/project-view';
+import { createProjectRequest } from '../../projects/schemas';
+import { HttpError } from '../errors';
+import type { AppState } from '../request-context';
+import { parseOrThrow } from '../validation';
+
+export interface ProjectRouteDeps {
+  prisma: PrismaClient;
+  createProject: CreateProject;
+  maxBodyBytes: number;
+}
+
+/** POST /api/v1/projects creates a film (idempotent per project_id); GET /api/v1/projects/:id reads one. */
+export function projectRoutes({ prisma, createProject, maxBodyBytes }: ProjectRouteDeps): Router<AppState> {
+  const router = new Router<AppState>({ prefix: '/api/v1/projects' });
+
+  router.post(
+    '/',
+    async (ctx, next) => {
+      if (!ctx.is('application/json')) {
+        throw new HttpError(415, 'unsupported_media_type', 'Send the project as Content-Type: application/json');
+      }
+      await next();
+    },
+    koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: maxBodyBytes, onError: malformedJson }),
+    async (ctx) => {
+      const request = parseOrThrow(createProjectRequest, ctx.request.body, 'Project');
+      const result = await createProject(request);
+      if (result.kind === 'conflict') {
+        throw new HttpError(409, 'project_conflict', `Project ${result.project.id} already exists with different scenes`);
+      }
+      const { project } = result;
+      ctx.status = result.kind === 'created' ? 201 : 200;
+      ctx.set('location', `/api/v1/projects/${encodeURIComponent(project.id)}`);
+      ctx.body = { project_id: project.id, workflow_id: project.workflowId, status: project.status };
+    },
+  );
+
+  router.get('/:id', async (ctx) => {
+    const id = projectIdSchema.safeParse(ctx.params.id);
+    const view = id.success ? await findProjectView(prisma, id.data) : null;
+    if (!view) throw new HttpError(404, 'project_not_found', `No project ${ctx.params.id}`);
+    ctx.body = view;
+  });
+
+  return router;
+}
+
+function malformedJson(err: Error & { status?: number }): never {
+  if (err.status === 413) throw new HttpError(413, 'payload_too_large', 'Request body is too large');
+  throw new HttpError(400, 'malformed_json', 'Request body is not valid JSON');
+}

@@ -1,0 +1,52 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import pino, { type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger };
+
+export interface LoggerOptions {
+  level: LevelWithSilent;
+  name?: string;
+  /** Also (or instead, with consoleLevel 'silent') write every line to this file. */
+  file?: string;
+  /** What reaches stdout when a file is given; defaults to everything at `level`. */
+  consoleLevel?: LevelWithSilent;
+}
+
+/** Errors are logged by type, message and code: stack traces stay out of log lines. */
+function errorWithoutStack(err: unknown) {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const { code, status } = err as { code?: unknown; status?: unknown };
+  const cause = err.cause instanceof Error ? err.cause.message : undefined;
+  return { type: err.name, message: err.message, ...(code ? { code } : {}), ...(status ? { status } : {}), ...(cause ? { cause } : {}) };
+}
+
+/**
+ * Structured JSON logs. Secrets never reach a log line: webhook secrets, API keys and signatures are
+ * redacted wherever they appear under these keys.
+ */
+export function createLogger({ level, name = 'reelay', file, consoleLevel = level }: LoggerOptions): Logger {
+  const options: pino.LoggerOptions = {
+    name,
+    level,
+    serializers: { err: errorWithoutStack },
+    redact: {
+      paths: [
+        'secret',
+        '*.secret',
+        'apiKey',
+        '*.apiKey',
+        'headers.authorization',
+        '*.headers.authorization',
+        'headers["x-webhook-signature"]',
+        '*.headers["x-webhook-signature"]',
+      ],
+      censor: '[redacted]',
+    },
+  };
+  if (!file || level === 'silent') return pino(options);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const streams: pino.StreamEntry[] = [{ level, stream: pino.destination({ dest: file, sync: false }) }];
+  if (consoleLevel !== 'silent') streams.push({ level: consoleLevel, stream: process.stdout });
+  return pino(options, pino.multistream(streams));
+}

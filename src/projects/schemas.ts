@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { projectIdSchema } from '../domain/ids';
+
+export const maxScenes = 200;
+
+export const createProjectRequest = z.object({
+  project_id: projectIdSchema.optional(),
+  user_id: z.string().trim().min(1).max(128).optional(),
+  scenes: z
+    .array(
+      z.object({
+        prompt: z.string().trim().min(1, 'must not be empty').max(4000),
+        /** Seconds of video wanted for the scene; the video service's default when absent. */
+        duration: z.number().positive().max(600).optional(),
+      }),
+    )
+    .min(1, 'a project needs at least one scene')
+    .max(maxScenes, `a project has at most ${maxScenes} scenes`),
+});
+
+export type CreateProjectRequest = z.infer<typeof createProjectRequest>;

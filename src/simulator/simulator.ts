@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import Router from '@koa/router';
+import { koaBody } from 'koa-body';
+import { z } from 'zod';
+import type { ServiceName } from '../config/config';
+import type { Logger } from '../logging/logger';
+import type { WebhookEndpointName } from '../webhooks/endpoints';
+import { signatureHeader, signBody } from '../webhooks/signature';
+import { simulatedCallback } from './callbacks';
+
+/** What the simulator saw, so tests and ops can check exactly what Reelay sent. */
+export interface RecordedRequest {
+  service: ServiceName;
+  path: string;
+  authorization?: string;
+  idempotencyKey?: string;
+  body: Record<string, unknown>;
+  at: number;
+}
+
+/** One webhook the simulator sent (or is still trying to send). */
+export interface SentWebhook {
+  endpoint: WebhookEndpointName;
+  taskId: string;
+  url: string;
+  attempts: number;
+  lastStatus?: number;
+  acknowledged: boolean;
+}
+
+export interface SimulatorOptions {
+  /** The secret each webhook is signed with (the first of the endpoint's active secrets). */
+  secrets: Record<WebhookEndpointName, string>;
+  /** How long a simulated task takes before its webhook is sent. */
+  delayMs: number;
+  logger: Logger;
+  /** Re-sends of a webhook that did not get a 2xx, as real providers do. */
+  maxDeliveryAttempts?: number;
+}
+
+const taskRequest = {
+  video: z.object({
+    project_id: z.string(),
+    scene_id: z.string(),
+    scene_index: z.number().int().min(0),
+    prompt: z.string().min(1),
+    duration: z.number().positive().nullable().optional(),
+    start_frame_url: z.string().nullable(),
+    webhook_url: z.url(),
+  }),
+  lastFrame: z.object({
+    project_id: z.string(),
+    scene_id: z.string(),
+    video_url: z.url(),
+    webhook_url: z.url(),
+  }),
+  stitch: z.object({
+    project_id: z.string(),
+    scenes: z.array(z.object({ scene_id: z.string(), video_url: z.url() })).min(1),
+    webhook_url: z.url(),
+  }),
+  notification: z.object({
+    project_id: z.string(),
+    user_id: z.string().nullable(),
+    type: z.string(),
+    final_video_url: z.string().nullable(),
+    thumbnail_url: z.string().nullable(),
+  }),
+};
+
+export type SimulatedTaskRequest = {
+  [K in keyof typeof taskRequest]: z.infer<(typeof taskRequest)[K]>;
+};
+
+const routes: { service: ServiceName; path: string; endpoint?: WebhookEndpointName; prefix: string }[] = [
+  { service: 'video', path: '/api/tasks', endpoint: 'video-complete', prefix: 'vid' },
+  { service: 'lastFrame', path: '/api/extract', endpoint: 'last-frame-complete', prefix: 'frm' },
+  { service: 'stitch', path: '/api/stitch', endpoint: 'stitch-complete', prefix: 'stc' },
+  { service: 'notification', path: '/api/notifications', prefix: 'ntf' },
+];
+
+/**
+ * Stands in for the video, last-frame, stitch and notification services: accepts their requests at
+ * the real paths, answers with task ids (the same one for a repeated Idempotency-Key, as a real
+ * provider would), and after `delayMs` POSTs a correctly signed webhook to the `webhook_url` given,
+ * re-sending with backoff until it gets a 2xx.
+ */
+export class ServiceSimulator {
+  readonly requests: RecordedRequest[] = [];
+  readonly webhooks: SentWebhook[] = [];
+  private readonly tasksByKey = new Map<string, string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private server?: Server;
+  private baseUrl = '';
+
+  constructor(private readonly options: SimulatorOptions) {}
+
+  get url(): string {
+    return this.baseUrl;
+  }
+
+  async start(port = 0, host = '127.0.0.1'): Promise<string> {
+    const app = new Koa();
+    app.silent = true;
+    const router = new Router();
+    for (const route of routes) {
+      router.post(route.path, koaBody({ jsonLimit: '1mb' }), (ctx) => {
+        const key = ctx.get('idempotency-key');
+        if (!key) {
+          ctx.status = 400;
+          ctx.body = { error: 'missing Idempotency-Key header' };
+          return;
+        }
+        const parsed = taskRequest[route.service].safeParse(ctx.request.body);
+        if (!parsed.success) {
+          ctx.status = 422;
+          ctx.body = { error: 'invalid request', issues: parsed.error.issues };
+          return;
+        }
+        this.requests.push({
+          service: route.service,
+          path: route.path,
+          authorization: ctx.get('authorization') || undefined,
+          idempotencyKey: key,
+          body: parsed.data as Record<string, unknown>,
+          at: Date.now(),
+        });
+        const known = this.tasksByKey.get(`${route.service}:${key}`);
+        const taskId = known ?? `${route.prefix}_${randomBytes(8).toString('hex')}`;
+        if (!known) {
+          this.tasksByKey.set(`${route.service}:${key}`, taskId);
+          if (route.endpoint) this.complete(route.endpoint, taskId, parsed.data as never);
+        }
+        ctx.status = route.endpoint ? 202 : 200;
+        ctx.body = route.endpoint ? { task_id: taskId, status: 'queued' } : { id: taskId, status: 'sent' };
+      });
+    }
+    router.get('/health', (ctx) => {
+      ctx.body = { status: 'ok', simulator: true };
+    });
+    app.use(router.routes()).use(router.allowedMethods());
+
+    this.server = app.listen(port, host);
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('listening', resolve).once('error', reject);
+    });
+    const address = this.server.address() as AddressInfo;
+    this.baseUrl = `http://${host}:${address.port}`;
+    return this.baseUrl;
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    if (this.server) {
+      this.server.closeAllConnections();
+      await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+      this.server = undefined;
+    }
+  }
+
+  /** Requests received by one service, oldest first. */
+  requestsTo(service: ServiceName): RecordedRequest[] {
+    return this.requests.filter((r) => r.service === service);
+  }
+
+  private complete(endpoint: WebhookEndpointName, taskId: string, request: { webhook_url: string }) {
+    const body = JSON.stringify(simulatedCallback(endpoint, taskId, request as never, this.baseUrl));
+    const webhook: SentWebhook = { endpoint, taskId, url: request.webhook_url, attempts: 0, acknowledged: false };
+    this.webhooks.push(webhook);
+    this.later(this.options.delayMs, () => this.send(webhook, body));
+  }
+
+  private async send(webhook: SentWebhook, body: string): Promise<void> {
+    const maxAttempts = this.options.maxDeliveryAttempts ?? 8;
+    webhook.attempts += 1;
+    try {
+      const response = await fetch(webhook.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'reelay-simulator/1',
+          [signatureHeader]: signBody(this.options.secrets[webhook.endpoint], body),
+        },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      webhook.lastStatus = response.status;
+      await response.arrayBuffer();
+      if (response.ok) {
+        webhook.acknowledged = true;
+        return;
+      }
+    } catch (err) {
+      this.options.logger.debug({ err, url: webhook.url }, 'simulator: webhook delivery failed');
+    }
+    if (webhook.attempts < maxAttempts && this.server) {
+      this.later(Math.min(200 * 2 ** webhook.attempts, 5_000), () => this.send(webhook, body));
+    } else {
+      this.options.logger.warn({ ...webhook }, 'simulator: gave up delivering a webhook');
+    }
+  }
+
+  private later(ms: number, fn: () => Promise<void>) {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+}

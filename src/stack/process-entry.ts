@@ -1,0 +1,46 @@
+import dotenv from 'dotenv';
+import { ConfigError, loadConfig, type Config, type Role } from '../config/config';
+import { webhookSecretEnv } from '../webhooks/endpoints';
+
+/** Reads `.env` when there is one (real environment variables win), then checks the configuration. */
+export function configFromEnvironment(role: Role): Config {
+  dotenv.config({ quiet: true });
+  try {
+    return loadConfig(process.env, role);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
+}
+
+/** In development a missing webhook secret is generated; say so, and how to keep it. */
+export function announceGeneratedSecrets(config: Config): void {
+  if (!config.generatedSecrets.length) return;
+  console.log('Generated webhook secrets for this run (set them in .env to keep them across restarts):');
+  for (const endpoint of config.generatedSecrets) {
+    console.log(`  ${webhookSecretEnv[endpoint]}=${config.webhookSecrets[endpoint][0]}`);
+  }
+}
+
+/** Ctrl-C or SIGTERM stops everything cleanly; a second Ctrl-C gives up waiting. */
+export function stopOnSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      console.error(`\n${signal} again: exiting without waiting`);
+      process.exit(130);
+    }
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    stop().then(
+      () => process.exit(0),
+      (err) => {
+        console.error('Stopped with errors:', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}

@@ -1,0 +1,170 @@
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import { unconfiguredServices, type Config } from '../config/config';
+import { startEmbeddedPostgres } from '../db/embedded-postgres';
+import { migrateDatabase } from '../db/migrate';
+import { createPrisma, type PrismaClient } from '../db/prisma';
+import { createGatewayApp } from '../http/app';
+import { closeServer, listen } from '../http/server';
+import type { Logger } from '../logging/logger';
+import { ServiceSimulator } from '../simulator/simulator';
+import type { CliSource } from '../temporal/cli-binary';
+import { startLocalTemporal } from '../temporal/local-temporal';
+import { createProjectWorker, installWorkerRuntime } from '../worker/create-worker';
+import type { WorkflowSettings } from '../workflows/project-workflow';
+
+export interface StackOptions {
+  config: Config;
+  logger: Logger;
+  /** Where embedded Temporal and PostgreSQL keep their files (`.data/` for npm start). */
+  dataDir: string;
+  temporalPort?: number;
+  /** null for a headless Temporal (tests). */
+  temporalUiPort?: number | null;
+  postgresPort?: number;
+  /** Throwaway state: in-memory Temporal, PostgreSQL without fsync. */
+  ephemeral?: boolean;
+  workflowBundle?: WorkflowBundle;
+  workflowSettings?: Partial<WorkflowSettings>;
+  /** A line for each part as it comes up, for the console. */
+  onStep?: (message: string) => void;
+  onCliBuildProgress?: (built: number, total: number) => void;
+}
+
+export interface Stack {
+  /** The configuration as running: embedded and simulated parts filled in. */
+  config: Config;
+  gatewayUrl: string;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  databaseUrl: string;
+  simulator?: ServiceSimulator;
+  prisma: PrismaClient;
+  client: Client;
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything Reelay needs, in one process: Temporal and PostgreSQL (embedded unless configured), the
+ * migrations, the gateway, the service simulator (for services with no URL) and the worker. Each
+ * part registers how to stop it as it starts, so a failure half-way still cleans up.
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { logger, dataDir, onStep = () => {} } = options;
+  const config: Config = structuredClone(options.config);
+  const stops: { name: string; stop: () => Promise<unknown> }[] = [];
+  const stop = async () => {
+    for (const { name, stop: fn } of stops.reverse()) {
+      await fn().catch((err) => logger.error({ err }, `Could not stop ${name} cleanly`));
+    }
+    stops.length = 0;
+  };
+
+  try {
+    let temporalUiUrl: string | undefined;
+    if (!config.temporal.address) {
+      onStep('Starting the Temporal dev server');
+      const server = await startLocalTemporal({
+        cliPath: config.temporal.cliPath,
+        namespace: config.temporal.namespace,
+        dataDir,
+        port: options.temporalPort ?? 7233,
+        uiPort: options.temporalUiPort === null ? undefined : (options.temporalUiPort ?? 8233),
+        ephemeral: options.ephemeral,
+        onBuildProgress: options.onCliBuildProgress,
+        onCliFound: (source: CliSource | 'download', cliPath?: string) =>
+          onStep(source === 'download' ? 'Temporal CLI: downloading through the SDK' : `Temporal CLI: ${cliPath} (${source})`),
+      });
+      stops.push({ name: 'Temporal dev server', stop: () => server.stop() });
+      config.temporal.address = server.address;
+      temporalUiUrl = server.uiUrl;
+    }
+
+    if (!config.databaseUrl) {
+      onStep('Starting embedded PostgreSQL');
+      const database = await startEmbeddedPostgres({
+        dataDir: path.join(dataDir, 'postgres'),
+        port: options.postgresPort ?? 54329,
+        ephemeral: options.ephemeral,
+        onLog: (line) => logger.trace({ component: 'postgres' }, line.trim()),
+      });
+      stops.push({ name: 'PostgreSQL', stop: () => database.stop() });
+      config.databaseUrl = database.url;
+    }
+
+    onStep('Applying database migrations');
+    await migrateDatabase(config.databaseUrl);
+    const prisma = createPrisma(config.databaseUrl);
+    stops.push({ name: 'Prisma', stop: () => prisma.$disconnect() });
+
+    const connection = await Connection.connect({ address: config.temporal.address });
+    stops.push({ name: 'Temporal client', stop: () => connection.close() });
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+
+    // The gateway listens first: with PORT=0 its real port decides the URL services call back on.
+    const app = createGatewayApp({
+      config,
+      prisma,
+      temporal: client,
+      connection,
+      logger,
+      workflowSettings: options.workflowSettings,
+    });
+    const server = await listen(app.callback(), config.port);
+    stops.push({ name: 'gateway', stop: () => closeServer(server) });
+    const gatewayUrl = `http://localhost:${(server.address() as AddressInfo).port}`;
+    if (config.publicUrl === `http://localhost:${config.port}`) config.publicUrl = gatewayUrl;
+
+    let simulator: ServiceSimulator | undefined;
+    const missing = unconfiguredServices(config);
+    if (missing.length) {
+      simulator = new ServiceSimulator({
+        secrets: {
+          'video-complete': config.webhookSecrets['video-complete'][0],
+          'last-frame-complete': config.webhookSecrets['last-frame-complete'][0],
+          'stitch-complete': config.webhookSecrets['stitch-complete'][0],
+        },
+        delayMs: config.simulator.delayMs,
+        logger,
+      });
+      const simulatorUrl = await simulator.start(config.simulator.port);
+      stops.push({ name: 'service simulator', stop: () => simulator!.stop() });
+      for (const service of missing) config.services[service] = { url: simulatorUrl };
+      onStep(`Simulating ${missing.join(', ')} at ${simulatorUrl} (no URL configured)`);
+    }
+
+    onStep('Starting the worker');
+    installWorkerRuntime(logger);
+    const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+    stops.push({ name: 'worker connection', stop: () => nativeConnection.close() });
+    const worker = await createProjectWorker({ config, prisma, connection: nativeConnection, workflowBundle: options.workflowBundle });
+    const running = worker.run();
+    stops.push({
+      name: 'worker',
+      stop: async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      },
+    });
+    running.catch((err) => logger.fatal({ err }, 'Worker stopped unexpectedly'));
+
+    return {
+      config,
+      gatewayUrl,
+      temporalAddress: config.temporal.address,
+      temporalUiUrl,
+      databaseUrl: config.databaseUrl,
+      simulator,
+      prisma,
+      client,
+      worker,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

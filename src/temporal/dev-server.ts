@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { searchAttributeFlags } from './search-attributes';
+import { killLeftover, removePidFile, writePidFile } from '../stack/pid-file';
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  stop(): Promise<void>;
+}
+
+export interface DevServerOptions {
+  cliPath: string;
+  /** SQLite file that keeps workflows across restarts; omit for an in-memory server. */
+  dbFile?: string;
+  port: number;
+  /** Omit to run without the Web UI. */
+  uiPort?: number;
+  namespace: string;
+  /** Where the server's own log lines go. */
+  logFile: string;
+  /** Remembers the server's pid, so a run killed with -9 does not leave it holding the port. */
+  pidFile?: string;
+}
+
+/** Starts `temporal server start-dev` (server, SQLite persistence, Web UI) and waits until it serves. */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const { cliPath, dbFile, port, uiPort, namespace, logFile, pidFile } = options;
+  if (pidFile) await killLeftover(pidFile, 'temporal');
+  await mkdir(path.dirname(logFile), { recursive: true });
+  if (dbFile) await mkdir(path.dirname(dbFile), { recursive: true });
+
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-format', 'json'];
+  args.push(...(dbFile ? ['--db-filename', dbFile] : []));
+  args.push(...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']));
+  args.push(...(namespace !== 'default' ? ['--namespace', namespace] : []));
+  args.push(...searchAttributeFlags());
+
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  if (pidFile && child.pid) await writePidFile(pidFile, child.pid);
+
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitUntilServing(address, child);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message} (server log: ${logFile})`);
+  }
+  return {
+    address,
+    uiUrl: uiPort ? `http://localhost:${uiPort}` : undefined,
+    async stop() {
+      await stopChild(child);
+      log.end();
+      if (pidFile) await removePidFile(pidFile);
+    },
+  };
+}
+
+async function waitUntilServing(address: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`Temporal dev server exited during start-up (exit code ${child.exitCode})`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.withDeadline(Date.now() + 2_000, () => connection.workflowService.getSystemInfo({}));
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`Temporal dev server did not start serving on ${address} within ${timeoutMs / 1000}s`);
+}
+
+/** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
+export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}

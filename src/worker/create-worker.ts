@@ -1,0 +1,52 @@
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { Config } from '../config/config';
+import type { PrismaClient } from '../db/prisma';
+import type { Logger } from '../logging/logger';
+
+let runtimeInstalled = false;
+
+const sdkLevel: Record<string, LogLevel> = {
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+  fatal: 'ERROR',
+  silent: 'ERROR',
+};
+
+/**
+ * Routes the SDK's own log lines (and workflow/activity `log` calls) into our JSON logger. Signal
+ * handling stays with the process entry point, which knows what else must stop cleanly.
+ */
+export function installWorkerRuntime(logger: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({
+    logger: new DefaultLogger(sdkLevel[logger.level] ?? 'INFO', ({ level: lvl, message, meta }) => {
+      const method = lvl === 'TRACE' ? 'trace' : (lvl.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
+      logger[method]({ ...meta, component: 'temporal' }, message);
+    }),
+    shutdownSignals: [],
+  });
+}
+
+export interface ProjectWorkerDeps {
+  config: Config;
+  prisma: PrismaClient;
+  connection: NativeConnection;
+  /** A pre-built workflow bundle (production, tests); otherwise workflows are bundled from source. */
+  workflowBundle?: WorkflowBundle;
+}
+
+/** The worker that runs project workflows and their activities on the configured task queue. */
+export async function createProjectWorker({ config, prisma, connection, workflowBundle }: ProjectWorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities(config, prisma),
+  });
+}
