@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import type { Config, ServiceName } from '../config/config';
+import { callbackBaseUrl, type Config, type ServiceName } from '../config/config';
 import type { PrismaClient } from '../db/prisma';
 import { webhookUrl } from '../webhooks/endpoints';
 import { postJson, serviceErrorTypes } from './http-client';
@@ -81,7 +81,7 @@ export function createServiceCalls(config: Config, prisma: PrismaClient) {
           prompt: scene.prompt,
           duration: scene.duration,
           start_frame_url: startFrameUrl,
-          webhook_url: webhookUrl(config.publicUrl, 'video-complete'),
+          webhook_url: webhookUrl(callbackBaseUrl(config), 'video-complete'),
         },
         idempotencyKey(projectId, 'video', sceneId, attempt),
       );
@@ -100,7 +100,7 @@ export function createServiceCalls(config: Config, prisma: PrismaClient) {
           project_id: projectId,
           scene_id: sceneId,
           video_url: videoUrl,
-          webhook_url: webhookUrl(config.publicUrl, 'last-frame-complete'),
+          webhook_url: webhookUrl(callbackBaseUrl(config), 'last-frame-complete'),
         },
         idempotencyKey(projectId, 'last-frame', sceneId, attempt),
       );
@@ -115,7 +115,7 @@ export function createServiceCalls(config: Config, prisma: PrismaClient) {
         {
           project_id: projectId,
           scenes: scenes.map((s) => ({ scene_id: s.sceneId, video_url: s.videoUrl })),
-          webhook_url: webhookUrl(config.publicUrl, 'stitch-complete'),
+          webhook_url: webhookUrl(callbackBaseUrl(config), 'stitch-complete'),
         },
         idempotencyKey(projectId, 'stitch', 'project', attempt),
       );

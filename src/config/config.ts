@@ -12,8 +12,8 @@ export type ServiceName = 'video' | 'lastFrame' | 'stitch' | 'notification';
 export interface Config {
   nodeEnv: Env['NODE_ENV'];
   port: number;
-  /** Base URL the external services call back on. */
-  publicUrl: string;
+  /** Base URL the external services call back on (NEXT_PUBLIC_APP_URL); see callbackBaseUrl. */
+  publicUrl?: string;
   databaseUrl?: string;
   redisUrl?: string;
   temporal: { address?: string; namespace: string; taskQueue: string; cliPath?: string };
@@ -96,7 +96,7 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
   return {
     nodeEnv: env.NODE_ENV,
     port: env.PORT,
-    publicUrl: env.NEXT_PUBLIC_APP_URL ?? `http://localhost:${env.PORT}`,
+    publicUrl: env.NEXT_PUBLIC_APP_URL,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     temporal: {
@@ -111,6 +111,11 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
     simulator: { port: env.SIMULATOR_PORT, delayMs: env.SIMULATOR_DELAY_MS },
     logLevel: env.LOG_LEVEL,
   };
+}
+
+/** Where services send webhooks: NEXT_PUBLIC_APP_URL, or this machine's gateway port in development. */
+export function callbackBaseUrl(config: Config): string {
+  return config.publicUrl ?? `http://localhost:${config.port}`;
 }
 
 /** Services the stack must simulate because no URL was configured for them. */

@@ -65,3 +65,15 @@ export function simulatedCallback(
     }
   }
 }
+
+/** The body a service sends when a task fails (the seed's `task.failed` / `extraction.failed`). */
+export function simulatedFailure(taskId: string, request: { project_id: string; scene_id?: string }, message: string) {
+  return {
+    task_id: taskId,
+    status: 'failed' as const,
+    project_id: request.project_id,
+    ...(request.scene_id ? { scene_id: request.scene_id } : {}),
+    error: { code: 'simulated_failure', message },
+    timestamp: new Date().toISOString(),
+  };
+}

@@ -9,7 +9,7 @@ import type { ServiceName } from '../config/config';
 import type { Logger } from '../logging/logger';
 import type { WebhookEndpointName } from '../webhooks/endpoints';
 import { signatureHeader, signBody } from '../webhooks/signature';
-import { simulatedCallback } from './callbacks';
+import { simulatedCallback, simulatedFailure } from './callbacks';
 
 /** What the simulator saw, so tests and ops can check exactly what Reelay sent. */
 export interface RecordedRequest {
@@ -30,6 +30,12 @@ export interface SentWebhook {
   lastStatus?: number;
   acknowledged: boolean;
 }
+
+/**
+ * How the simulated service treats one request: answer with an HTTP error instead of a task, or
+ * create the task and report it failed. Undefined means "succeed".
+ */
+export type TaskBehaviour = { reject: number } | { fail: string } | undefined;
 
 export interface SimulatorOptions {
   /** The secret each webhook is signed with (the first of the endpoint's active secrets). */
@@ -95,6 +101,8 @@ export class ServiceSimulator {
   private readonly timers = new Set<NodeJS.Timeout>();
   private server?: Server;
   private baseUrl = '';
+  /** Tests and demos steer failures through this; by default every task succeeds. */
+  behaviour: (service: ServiceName, body: Record<string, unknown>) => TaskBehaviour = () => undefined;
 
   constructor(private readonly options: SimulatorOptions) {}
 
@@ -120,19 +128,26 @@ export class ServiceSimulator {
           ctx.body = { error: 'invalid request', issues: parsed.error.issues };
           return;
         }
+        const body = parsed.data as Record<string, unknown>;
         this.requests.push({
           service: route.service,
           path: route.path,
           authorization: ctx.get('authorization') || undefined,
           idempotencyKey: key,
-          body: parsed.data as Record<string, unknown>,
+          body,
           at: Date.now(),
         });
+        const behaviour = this.behaviour(route.service, body);
+        if (behaviour && 'reject' in behaviour) {
+          ctx.status = behaviour.reject;
+          ctx.body = { error: `simulated ${behaviour.reject}` };
+          return;
+        }
         const known = this.tasksByKey.get(`${route.service}:${key}`);
         const taskId = known ?? `${route.prefix}_${randomBytes(8).toString('hex')}`;
         if (!known) {
           this.tasksByKey.set(`${route.service}:${key}`, taskId);
-          if (route.endpoint) this.complete(route.endpoint, taskId, parsed.data as never);
+          if (route.endpoint) this.complete(route.endpoint, taskId, body as never, behaviour?.fail);
         }
         ctx.status = route.endpoint ? 202 : 200;
         ctx.body = route.endpoint ? { task_id: taskId, status: 'queued' } : { id: taskId, status: 'sent' };
@@ -167,8 +182,12 @@ export class ServiceSimulator {
     return this.requests.filter((r) => r.service === service);
   }
 
-  private complete(endpoint: WebhookEndpointName, taskId: string, request: { webhook_url: string }) {
-    const body = JSON.stringify(simulatedCallback(endpoint, taskId, request as never, this.baseUrl));
+  private complete(endpoint: WebhookEndpointName, taskId: string, request: { webhook_url: string }, failure?: string) {
+    const body = JSON.stringify(
+      failure
+        ? simulatedFailure(taskId, request as never, failure)
+        : simulatedCallback(endpoint, taskId, request as never, this.baseUrl),
+    );
     const webhook: SentWebhook = { endpoint, taskId, url: request.webhook_url, attempts: 0, acknowledged: false };
     this.webhooks.push(webhook);
     this.later(this.options.delayMs, () => this.send(webhook, body));

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { unconfiguredServices, type Config } from '../config/config';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { migrateDatabase } from '../db/migrate';
@@ -26,7 +26,7 @@ export interface StackOptions {
   postgresPort?: number;
   /** Throwaway state: in-memory Temporal, PostgreSQL without fsync. */
   ephemeral?: boolean;
-  workflowBundle?: WorkflowBundle;
+  workflowBundle?: WorkflowBundleOption;
   workflowSettings?: Partial<WorkflowSettings>;
   /** A line for each part as it comes up, for the console. */
   onStep?: (message: string) => void;
@@ -116,7 +116,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const server = await listen(app.callback(), config.port);
     stops.push({ name: 'gateway', stop: () => closeServer(server) });
     const gatewayUrl = `http://localhost:${(server.address() as AddressInfo).port}`;
-    if (config.publicUrl === `http://localhost:${config.port}`) config.publicUrl = gatewayUrl;
+    config.publicUrl ??= gatewayUrl;
 
     let simulator: ServiceSimulator | undefined;
     const missing = unconfiguredServices(config);

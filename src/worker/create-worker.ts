@@ -1,4 +1,4 @@
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Config } from '../config/config';
 import type { PrismaClient } from '../db/prisma';
@@ -37,7 +37,7 @@ export interface ProjectWorkerDeps {
   prisma: PrismaClient;
   connection: NativeConnection;
   /** A pre-built workflow bundle (production, tests); otherwise workflows are bundled from source. */
-  workflowBundle?: WorkflowBundle;
+  workflowBundle?: WorkflowBundleOption;
 }
 
 /** The worker that runs project workflows and their activities on the configured task queue. */

@@ -1,0 +1,17 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowBundlePath } from './workflow-bundle';
+
+/** `npm run build`: bundle the workflows once, as the production worker loads them. */
+async function main() {
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
+  await mkdir(path.dirname(workflowBundlePath), { recursive: true });
+  await writeFile(workflowBundlePath, code);
+  console.log(`Workflow bundle written to ${workflowBundlePath} (${(code.length / 1024).toFixed(0)} KiB)`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

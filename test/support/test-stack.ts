@@ -1,0 +1,84 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { loadConfig } from '../../src/config/config';
+import { createLogger } from '../../src/logging/logger';
+import { startStack, type Stack } from '../../src/stack/start-stack';
+import type { WorkflowSettings } from '../../src/workflows/project-workflow';
+
+/** Known secrets, so tests can sign webhooks the way the services do. */
+export const testSecrets = {
+  'video-complete': 'test-video-secret-0123456789abcdef',
+  'last-frame-complete': 'test-frame-secret-0123456789abcdef',
+  'stitch-complete': 'test-stitch-secret-0123456789abcdef',
+} as const;
+
+/** Short retries, so failure paths finish in a second rather than minutes. */
+export const testWorkflowSettings: Partial<WorkflowSettings> = {
+  retryInitialIntervalMs: 100,
+  retryMaximumIntervalMs: 400,
+  retryMaximumAttempts: 3,
+};
+
+let booting: Promise<{ stack: Stack; dataDir: string }> | undefined;
+
+async function freePort(): Promise<number> {
+  const { default: getPort } = await import('get-port');
+  return getPort({ host: '127.0.0.1' });
+}
+
+async function boot() {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-test-'));
+  const config = loadConfig(
+    {
+      NODE_ENV: 'test',
+      PORT: '0',
+      SIMULATOR_PORT: '0',
+      SIMULATOR_DELAY_MS: '20',
+      LOG_LEVEL: (process.env.TEST_LOG_LEVEL as string) ?? 'silent',
+      VIDEO_WEBHOOK_SECRET: testSecrets['video-complete'],
+      LAST_FRAME_WEBHOOK_SECRET: testSecrets['last-frame-complete'],
+      STITCH_WEBHOOK_SECRET: testSecrets['stitch-complete'],
+      TEMPORAL_CLI: process.env.TEMPORAL_CLI,
+      // Real infrastructure from outside, when given; embedded otherwise.
+      DATABASE_URL: process.env.TEST_DATABASE_URL,
+      TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,
+    },
+    'stack',
+  );
+  const logger = createLogger({
+    level: config.logLevel,
+    file: config.logLevel === 'silent' ? undefined : path.join(dataDir, 'reelay.log'),
+    consoleLevel: 'silent',
+  });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundler });
+  const stack = await startStack({
+    config,
+    logger,
+    dataDir,
+    ephemeral: true,
+    temporalPort: await freePort(),
+    temporalUiPort: null,
+    postgresPort: await freePort(),
+    workflowBundle,
+    workflowSettings: testWorkflowSettings,
+  });
+  return { stack, dataDir };
+}
+
+const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
+
+/** One real stack (Temporal dev server, PostgreSQL, gateway, simulator, worker) shared by the suite. */
+export async function testStack(): Promise<Stack> {
+  booting ??= boot();
+  return (await booting).stack;
+}
+
+/** mocha calls this once, after every test file has run. */
+export async function mochaGlobalTeardown(): Promise<void> {
+  if (!booting) return;
+  const { stack, dataDir } = await booting;
+  await stack.stop();
+  await rm(dataDir, { recursive: true, force: true });
+}
