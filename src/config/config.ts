@@ -50,48 +50,53 @@ const notificationService = {
   keyVar: 'NOTIFICATION_API_KEY',
 } as const;
 
+/** Variables a role cannot do without, judged on what is set at all (format is checked separately). */
+function missingRequirements(source: NodeJS.ProcessEnv, role: Role): string[] {
+  const set = (name: string) => Boolean(source[name]?.trim());
+  const production = source.NODE_ENV === 'production';
+  const problems: string[] = [];
+  if (role !== 'stack') {
+    for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS']) if (!set(name)) problems.push(`${name}: required by the ${role}`);
+  }
+  if (production && role !== 'worker') {
+    for (const endpoint of webhookEndpoints) {
+      const name = webhookSecretEnv[endpoint];
+      if (!set(name)) problems.push(`${name}: required in production (the ${endpoint} webhook cannot be verified)`);
+    }
+  }
+  if (role === 'worker') {
+    for (const { urlVar } of requiredServices) if (!set(urlVar)) problems.push(`${urlVar}: required by the worker`);
+  }
+  if (production && role !== 'gateway' && !set('NEXT_PUBLIC_APP_URL')) {
+    problems.push('NEXT_PUBLIC_APP_URL: required in production (services need a public URL to call back)');
+  }
+  return problems;
+}
+
 /** Reads and checks the environment; throws one ConfigError listing every problem found. */
 export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
   const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`)),
+    ...missingRequirements(source, role),
+  ];
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
   const env = parsed.data;
-  const problems: string[] = [];
-  const production = env.NODE_ENV === 'production';
 
-  if (role !== 'stack') {
-    if (!env.DATABASE_URL) problems.push(`DATABASE_URL: required by the ${role}`);
-    if (!env.TEMPORAL_ADDRESS) problems.push(`TEMPORAL_ADDRESS: required by the ${role}`);
-  }
-
+  // Development runs without configured secrets: make strong ones up (announced at start-up).
   const webhookSecrets = {} as Record<WebhookEndpointName, string[]>;
   const generatedSecrets: WebhookEndpointName[] = [];
   for (const endpoint of webhookEndpoints) {
-    const variable = webhookSecretEnv[endpoint];
-    const configured = env[variable];
-    if (configured) {
-      webhookSecrets[endpoint] = configured;
-    } else if (production) {
-      problems.push(`${variable}: required in production (the ${endpoint} webhook cannot be verified)`);
-    } else {
-      webhookSecrets[endpoint] = [randomBytes(32).toString('hex')];
-      generatedSecrets.push(endpoint);
-    }
+    const configured = env[webhookSecretEnv[endpoint]];
+    if (!configured) generatedSecrets.push(endpoint);
+    webhookSecrets[endpoint] = configured ?? [randomBytes(32).toString('hex')];
   }
 
   const services: Config['services'] = {};
   for (const { name, urlVar, keyVar } of [...requiredServices, notificationService]) {
     const url = env[urlVar] as string | undefined;
     if (url) services[name] = { url, apiKey: env[keyVar] as string | undefined };
-    else if (role === 'worker' && name !== 'notification') problems.push(`${urlVar}: required by the worker`);
   }
-
-  if (production && !env.NEXT_PUBLIC_APP_URL && role !== 'gateway') {
-    problems.push('NEXT_PUBLIC_APP_URL: required in production (services need a public URL to call back)');
-  }
-
-  if (problems.length) throw new ConfigError(problems);
 
   return {
     nodeEnv: env.NODE_ENV,

@@ -22,6 +22,8 @@ const optionalRedisUrl = z.preprocess(
 );
 
 /** Comma-separated so a secret can be rotated: the new one is added, senders move over, the old one goes. */
+const port = z.coerce.number({ error: 'must be a port number (0-65535)' }).int().min(0).max(65535);
+
 const secretList = z.preprocess(
   (v) => (v === '' ? undefined : v),
   z
@@ -37,7 +39,7 @@ const secretList = z.preprocess(
  */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: port.default(3000),
   NEXT_PUBLIC_APP_URL: optionalUrl,
 
   DATABASE_URL: optionalPostgresUrl,
@@ -62,7 +64,7 @@ export const envSchema = z.object({
   STITCH_API_KEY: optionalString,
   NOTIFICATION_API_KEY: optionalString,
 
-  SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(3100),
+  SIMULATOR_PORT: port.default(3100),
   SIMULATOR_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import type { Stack } from '../../src/stack/start-stack';
+import { signBody } from '../../src/webhooks/signature';
+import { getJson, postJson, postWebhook, uniqueId } from '../support/http';
+import { testSecrets, testStack } from '../support/test-stack';
+
+const videoDone = (projectId: string, overrides: Record<string, unknown> = {}) => ({
+  task_id: uniqueId('task'),
+  status: 'completed',
+  scene_id: 'scene-1',
+  project_id: projectId,
+  video_url: 'https://cdn.example.com/v.mp4',
+  thumbnail_url: 'https://cdn.example.com/v.jpg',
+  duration: 5,
+  fps: 24,
+  timestamp: new Date().toISOString(),
+  ...overrides,
+});
+
+describe('the webhook gateway', function () {
+  this.timeout(60_000);
+  let stack: Stack;
+  let url: string;
+
+  before(async () => {
+    stack = await testStack();
+    url = stack.gatewayUrl;
+  });
+
+  describe('signatures', () => {
+    it('rejects a webhook without a signature with 401 and a JSON error', async () => {
+      const res = await postJson(`${url}/api/webhooks/video-complete`, videoDone('p'));
+      assert.equal(res.status, 401);
+      assert.deepEqual(res.body, { error: 'invalid_signature', message: 'Missing or invalid X-Webhook-Signature header' });
+    });
+
+    it('rejects a signature made with another secret, or with another endpoint\'s secret', async () => {
+      const body = videoDone('p');
+      assert.equal((await postWebhook(url, 'video-complete', body, { secret: 'not-the-secret-at-all-0000' })).status, 401);
+      assert.equal((await postWebhook(url, 'video-complete', body, { secret: testSecrets['stitch-complete'] })).status, 401);
+    });
+
+    it('rejects signatures of the wrong length or alphabet with 401, never a crash', async () => {
+      const body = videoDone('p');
+      const good = signBody(testSecrets['video-complete'], JSON.stringify(body));
+      for (const signature of ['00', good.slice(0, 63), `${good}00`, 'z'.repeat(64), ' ', 'é'.repeat(64), good.toUpperCase().replace(/./, 'G')]) {
+        const res = await postWebhook(url, 'video-complete', body, { signature });
+        assert.equal(res.status, 401, `signature ${JSON.stringify(signature)}`);
+      }
+    });
+
+    it('checks the signature over the exact bytes sent: re-serialised JSON does not verify', async () => {
+      const raw = JSON.stringify(videoDone('p'), null, 2);
+      const signature = signBody(testSecrets['video-complete'], JSON.stringify(JSON.parse(raw)));
+      const res = await postJson(`${url}/api/webhooks/video-complete`, raw, { 'x-webhook-signature': signature });
+      assert.equal(res.status, 401);
+    });
+  });
+
+  describe('bad input', () => {
+    it('answers 404 with a JSON error for a correctly signed webhook about an unknown project', async () => {
+      const projectId = uniqueId('nobody');
+      const res = await postWebhook(url, 'video-complete', videoDone(projectId));
+      assert.equal(res.status, 404);
+      assert.deepEqual(res.body, { error: 'project_not_found', message: `No project ${projectId}` });
+      const stored = await stack.prisma.webhookEvent.findFirst({ where: { projectId } });
+      assert.equal(stored?.outcome, 'pending_project', 'the early event is kept, not lost');
+    });
+
+    it('names each missing or invalid field in a 400', async () => {
+      const res = await postWebhook(url, 'video-complete', { task_id: 't', status: 'completed', project_id: 'p', video_url: 'ftp://x' });
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error, 'validation_failed');
+      const fields = (res.body.details as any).fields.map((f: any) => f.field);
+      assert.deepEqual(fields.sort(), ['scene_id', 'video_url']);
+    });
+
+    it('answers malformed JSON with 400 and a non-JSON content type with 415', async () => {
+      const malformed = await postWebhook(url, 'stitch-complete', '{"task_id": ');
+      assert.equal(malformed.status, 400);
+      assert.equal(malformed.body.error, 'malformed_json');
+      const text = await fetch(`${url}/api/webhooks/stitch-complete`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' });
+      assert.equal(text.status, 415);
+      assert.equal(((await text.json()) as any).error, 'unsupported_media_type');
+    });
+
+    it('answers 404 for an unknown project id and an unknown route, 405 for a wrong method, all as JSON', async () => {
+      const project = await getJson(`${url}/api/v1/projects/${uniqueId('missing')}`);
+      assert.equal(project.status, 404);
+      assert.equal(project.body.error, 'project_not_found');
+      assert.equal((await getJson(`${url}/api/v1/nothing-here`)).body.error, 'not_found');
+      const wrongMethod = await fetch(`${url}/api/webhooks/video-complete`, { method: 'DELETE' });
+      assert.equal(wrongMethod.status, 405);
+    });
+
+    it('rejects an invalid project with a 400 that names every bad field', async () => {
+      const res = await postJson(`${url}/api/v1/projects`, { project_id: 'bad id!', scenes: [{ prompt: '' }, { prompt: 'ok', duration: -1 }] });
+      assert.equal(res.status, 400);
+      const fields = (res.body.details as any).fields.map((f: any) => f.field);
+      assert.deepEqual(fields.sort(), ['project_id', 'scenes.0.prompt', 'scenes.1.duration']);
+      const tooMany = await postJson(`${url}/api/v1/projects`, { scenes: Array.from({ length: 201 }, () => ({ prompt: 'x' })) });
+      assert.equal(tooMany.status, 400);
+      assert.equal((tooMany.body.details as any).fields[0].field, 'scenes');
+      const none = await postJson(`${url}/api/v1/projects`, { scenes: [] });
+      assert.equal(none.status, 400);
+    });
+  });
+
+  describe('health', () => {
+    it('answers GET on each webhook path with the reachability of Temporal and the database', async () => {
+      for (const endpoint of ['video-complete', 'last-frame-complete', 'stitch-complete']) {
+        const res = await getJson(`${url}/api/webhooks/${endpoint}`);
+        assert.equal(res.status, 200);
+        assert.deepEqual(res.body, { status: 'ok', endpoint, temporal: { reachable: true }, database: { reachable: true } });
+      }
+    });
+  });
+
+  describe('delivery', () => {
+    it('answers in the services\' expected shape, and a repeated delivery as a duplicate without a second signal', async () => {
+      const projectId = uniqueId('dup');
+      await postJson(`${url}/api/v1/projects`, { project_id: projectId, scenes: [{ prompt: 'one' }] });
+      await stack.client.workflow.getHandle(`project-${projectId}`).result();
+
+      // A late callback for a finished project is acknowledged, and changes nothing.
+      const late = videoDone(projectId);
+      const first = await postWebhook(url, 'video-complete', late);
+      assert.equal(first.status, 200);
+      assert.deepEqual(first.body, {
+        received: true,
+        status: 'completed',
+        scene_updated: false,
+        last_frame_triggered: false,
+        ignored: 'project already finished',
+      });
+      const second = await postWebhook(url, 'video-complete', late);
+      assert.equal(second.status, 200);
+      assert.equal(second.body.duplicate, true);
+      const stored = await stack.prisma.webhookEvent.findFirstOrThrow({ where: { taskId: late.task_id as string } });
+      assert.equal(stored.deliveries, 2);
+      assert.equal(stored.outcome, 'ignored');
+    });
+  });
+});

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/config';
+import { envNames } from '../../src/config/env-schema';
+
+const root = path.resolve(__dirname, '..', '..');
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('has working defaults for a development stack', () => {
+    const config = loadConfig({}, 'stack');
+    assert.equal(config.port, 3000);
+    assert.equal(config.temporal.namespace, 'default');
+    assert.equal(config.temporal.taskQueue, 'reelay-projects');
+    assert.deepEqual(config.services, {});
+  });
+
+  it('generates a strong secret per webhook in development, and says which', () => {
+    const config = loadConfig({ VIDEO_WEBHOOK_SECRET: 'configured-secret-value-123' }, 'stack');
+    assert.deepEqual(config.webhookSecrets['video-complete'], ['configured-secret-value-123']);
+    assert.deepEqual(config.generatedSecrets, ['last-frame-complete', 'stitch-complete']);
+    assert.match(config.webhookSecrets['stitch-complete'][0], /^[0-9a-f]{64}$/);
+  });
+
+  it('reads comma-separated secrets as the list of active secrets', () => {
+    const config = loadConfig({ STITCH_WEBHOOK_SECRET: 'old-secret-0123456789, new-secret-0123456789' }, 'stack');
+    assert.deepEqual(config.webhookSecrets['stitch-complete'], ['old-secret-0123456789', 'new-secret-0123456789']);
+  });
+
+  it('stops a production gateway that has no secrets, naming each missing variable', () => {
+    const problems = problemsOf(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgresql://h/db', TEMPORAL_ADDRESS: 't:7233' }, 'gateway'));
+    assert.deepEqual(problems, [
+      'VIDEO_WEBHOOK_SECRET: required in production (the video-complete webhook cannot be verified)',
+      'LAST_FRAME_WEBHOOK_SECRET: required in production (the last-frame-complete webhook cannot be verified)',
+      'STITCH_WEBHOOK_SECRET: required in production (the stitch-complete webhook cannot be verified)',
+    ]);
+  });
+
+  it('reports every problem at once: bad formats and missing requirements together', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ PORT: 'eighty', VIDEO_GENERATION_SERVICE: 'not a url', VIDEO_WEBHOOK_SECRET: 'short' }, 'worker'),
+    );
+    assert.ok(problems.some((p) => p.startsWith('PORT:')));
+    assert.ok(problems.some((p) => p.startsWith('VIDEO_GENERATION_SERVICE: must be an http(s) URL')));
+    assert.ok(problems.some((p) => p.startsWith('VIDEO_WEBHOOK_SECRET:') && p.includes('16 characters')));
+    for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'LAST_FRAME_SERVICE_URL', 'STITCH_SERVICE_URL']) {
+      assert.ok(problems.includes(`${name}: required by the worker`), name);
+    }
+  });
+
+  it('treats empty variables as unset, as .env files write them', () => {
+    const config = loadConfig({ DATABASE_URL: '', NOTIFICATION_SERVICE_URL: '', PORT: '4000' }, 'stack');
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.services.notification, undefined);
+    assert.equal(config.port, 4000);
+  });
+
+  it('keeps API keys with their service and trims trailing slashes from URLs', () => {
+    const config = loadConfig({ STITCH_SERVICE_URL: 'https://stitch.example.com/', STITCH_API_KEY: 'k' }, 'stack');
+    assert.deepEqual(config.services.stitch, { url: 'https://stitch.example.com', apiKey: 'k' });
+  });
+
+  it('.env.example lists every variable the code reads, and nothing else', () => {
+    const listed = readFileSync(path.join(root, '.env.example'), 'utf8')
+      .split('\n')
+      .filter((line) => /^[A-Z_]+=/.test(line))
+      .map((line) => line.split('=')[0]);
+    assert.deepEqual([...listed].sort(), [...envNames].sort());
+  });
+});

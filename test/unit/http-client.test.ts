@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApplicationFailure } from '@temporalio/common';
+import { postJson, retryAfterMs } from '../../src/activities/http-client';
+
+/** A stand-in for an external service that answers each request as the test says. */
+describe('outbound service calls', () => {
+  let server: Server;
+  let url: string;
+  let respond: (res: import('node:http').ServerResponse) => void;
+  let seen: { headers: IncomingHttpHeaders; body: string }[];
+
+  before(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c)).on('end', () => {
+        seen.push({ headers: req.headers, body });
+        respond(res);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  beforeEach(() => {
+    seen = [];
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  const failureOf = async (promise: Promise<unknown>) => {
+    try {
+      await promise;
+    } catch (err) {
+      assert.ok(err instanceof ApplicationFailure);
+      return err;
+    }
+    assert.fail('expected a failure');
+  };
+
+  it('sends JSON with the bearer key and the idempotency key, and returns the JSON answer', async () => {
+    respond = (res) => res.writeHead(202, { 'content-type': 'application/json' }).end('{"task_id":"t1"}');
+    const answer = await postJson({ url, apiKey: 'k-123' }, '/api/tasks', { a: 1 }, { idempotencyKey: 'key-1' });
+    assert.deepEqual(answer, { task_id: 't1' });
+    assert.equal(seen[0].headers.authorization, 'Bearer k-123');
+    assert.equal(seen[0].headers['idempotency-key'], 'key-1');
+    assert.equal(seen[0].headers['content-type'], 'application/json');
+    assert.deepEqual(JSON.parse(seen[0].body), { a: 1 });
+  });
+
+  it('sends no Authorization header when no key is configured', async () => {
+    respond = (res) => res.writeHead(200).end('{}');
+    await postJson({ url }, '/x', {}, { idempotencyKey: 'k' });
+    assert.equal(seen[0].headers.authorization, undefined);
+  });
+
+  it('marks a 4xx as not retryable, but 408 and 429 as retryable', async () => {
+    for (const [status, retryable] of [[400, false], [404, false], [422, false], [408, true], [429, true]] as const) {
+      respond = (res) => res.writeHead(status).end('nope');
+      const failure = await failureOf(postJson({ url }, '/x', {}, { idempotencyKey: 'k' }));
+      assert.equal(failure.nonRetryable, !retryable, String(status));
+      assert.equal(failure.type, retryable ? 'ServiceUnavailable' : 'ServiceRejected');
+    }
+  });
+
+  it('retries 5xx and honours Retry-After', async () => {
+    respond = (res) => res.writeHead(503, { 'retry-after': '7' }).end();
+    const failure = await failureOf(postJson({ url }, '/x', {}, { idempotencyKey: 'k' }));
+    assert.equal(failure.nonRetryable, false);
+    assert.equal(failure.nextRetryDelay, 7000);
+  });
+
+  it('treats a refused connection as a retryable outage', async () => {
+    const failure = await failureOf(postJson({ url: 'http://127.0.0.1:9' }, '/x', {}, { idempotencyKey: 'k' }));
+    assert.equal(failure.type, 'ServiceUnavailable');
+    assert.equal(failure.nonRetryable, false);
+  });
+
+  it('refuses a 2xx whose body is not JSON', async () => {
+    respond = (res) => res.writeHead(200).end('<html>');
+    const failure = await failureOf(postJson({ url }, '/x', {}, { idempotencyKey: 'k' }));
+    assert.equal(failure.type, 'ServiceBadResponse');
+  });
+
+  it('reads Retry-After as seconds or as a date, capped at ten minutes', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    assert.equal(retryAfterMs('3', now), 3000);
+    assert.equal(retryAfterMs('Thu, 01 Jan 2026 00:00:30 GMT', now), 30_000);
+    assert.equal(retryAfterMs('99999', now), 600_000);
+    assert.equal(retryAfterMs('soon', now), undefined);
+    assert.equal(retryAfterMs(null, now), undefined);
+  });
+});
