@@ -18,8 +18,23 @@ export interface Config {
   redisUrl?: string;
   temporal: { address?: string; namespace: string; taskQueue: string; cliPath?: string };
   webhookSecrets: Record<WebhookEndpointName, string[]>;
-  /** Endpoints whose secret was made up at start-up (development only). */
-  generatedSecrets: WebhookEndpointName[];
+  /** Secrets made up at start-up because none was configured (development only): variable → value. */
+  generated: Record<string, string>;
+  /** Bearer token of the admin API. */
+  adminToken: string;
+  webhooks: {
+    maxBodyBytes: number;
+    timestampToleranceSeconds: number;
+    bodyTimestamp: Env['WEBHOOK_BODY_TIMESTAMP'];
+  };
+  rateLimit: { enabled: boolean; windowMs: number; perEndpoint: Record<WebhookEndpointName, number> };
+  trustProxy: boolean;
+  corsOrigins: string[];
+  errorRetentionDays: number;
+  logFile?: string;
+  /** The DEBUG variable, for `webhooks:*` debug lines. */
+  debug?: string;
+  workerMetricsPort?: number;
   services: Partial<Record<ServiceName, ServiceEndpoint>>;
   simulator: { port: number; delayMs: number };
   logLevel: Env['LOG_LEVEL'];
@@ -63,6 +78,7 @@ function missingRequirements(source: NodeJS.ProcessEnv, role: Role): string[] {
       const name = webhookSecretEnv[endpoint];
       if (!set(name)) problems.push(`${name}: required in production (the ${endpoint} webhook cannot be verified)`);
     }
+    if (!set('ADMIN_API_TOKEN')) problems.push('ADMIN_API_TOKEN: required in production (it guards the event store, replay and error log)');
   }
   if (role === 'worker') {
     for (const { urlVar } of requiredServices) if (!set(urlVar)) problems.push(`${urlVar}: required by the worker`);
@@ -84,12 +100,16 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
   const env = parsed.data;
 
   // Development runs without configured secrets: make strong ones up (announced at start-up).
+  const generated: Record<string, string> = {};
+  const orGenerated = (name: string, configured: string | undefined) => {
+    if (configured) return configured;
+    generated[name] = randomBytes(32).toString('hex');
+    return generated[name];
+  };
   const webhookSecrets = {} as Record<WebhookEndpointName, string[]>;
-  const generatedSecrets: WebhookEndpointName[] = [];
   for (const endpoint of webhookEndpoints) {
-    const configured = env[webhookSecretEnv[endpoint]];
-    if (!configured) generatedSecrets.push(endpoint);
-    webhookSecrets[endpoint] = configured ?? [randomBytes(32).toString('hex')];
+    const name = webhookSecretEnv[endpoint];
+    webhookSecrets[endpoint] = env[name] ?? [orGenerated(name, undefined)];
   }
 
   const services: Config['services'] = {};
@@ -111,7 +131,28 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
       cliPath: env.TEMPORAL_CLI,
     },
     webhookSecrets,
-    generatedSecrets,
+    generated,
+    adminToken: orGenerated('ADMIN_API_TOKEN', env.ADMIN_API_TOKEN),
+    webhooks: {
+      maxBodyBytes: env.WEBHOOK_MAX_BODY_BYTES,
+      timestampToleranceSeconds: env.WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS,
+      bodyTimestamp: env.WEBHOOK_BODY_TIMESTAMP,
+    },
+    rateLimit: {
+      enabled: env.RATE_LIMIT_ENABLED,
+      windowMs: env.RATE_LIMIT_WINDOW_MS,
+      perEndpoint: {
+        'video-complete': env.RATE_LIMIT_VIDEO_COMPLETE,
+        'last-frame-complete': env.RATE_LIMIT_LAST_FRAME_COMPLETE,
+        'stitch-complete': env.RATE_LIMIT_STITCH_COMPLETE,
+      },
+    },
+    trustProxy: env.TRUST_PROXY,
+    corsOrigins: env.CORS_ORIGINS ?? [],
+    errorRetentionDays: env.ERROR_RETENTION_DAYS,
+    logFile: env.LOG_FILE && ['true', '1', 'yes'].includes(env.LOG_FILE.toLowerCase()) ? 'logs/webhooks.log' : env.LOG_FILE,
+    debug: env.DEBUG,
+    workerMetricsPort: env.WORKER_METRICS_PORT,
     services,
     simulator: { port: env.SIMULATOR_PORT, delayMs: env.SIMULATOR_DELAY_MS },
     logLevel: env.LOG_LEVEL,

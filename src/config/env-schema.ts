@@ -24,6 +24,20 @@ const optionalRedisUrl = z.preprocess(
 /** Comma-separated so a secret can be rotated: the new one is added, senders move over, the old one goes. */
 const port = z.coerce.number({ error: 'must be a port number (0-65535)' }).int().min(0).max(65535);
 
+const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(max).default(fallback);
+
+const flag = (fallback: boolean) =>
+  z.preprocess(
+    (v) => (v === '' || v === undefined ? undefined : String(v).toLowerCase()),
+    z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).optional(),
+  ).transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+
+const commaList = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z.string().transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean)).optional(),
+);
+
 const secretList = z.preprocess(
   (v) => (v === '' ? undefined : v),
   z
@@ -63,6 +77,36 @@ export const envSchema = z.object({
   LAST_FRAME_API_KEY: optionalString,
   STITCH_API_KEY: optionalString,
   NOTIFICATION_API_KEY: optionalString,
+
+  /** Bearer token for the admin API (event store, replay, error log). */
+  ADMIN_API_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'must be at least 16 characters').optional()),
+
+  WEBHOOK_MAX_BODY_BYTES: positiveInt(1024 * 1024, 64 * 1024 * 1024),
+  /** How far a signed timestamp may be from now, either way. */
+  WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS: positiveInt(300),
+  /**
+   * The seed scheme's replay check on the body's `timestamp`: `check` it when present, `require` it,
+   * or `off`. Standard Webhooks always checks its signed header.
+   */
+  WEBHOOK_BODY_TIMESTAMP: z.enum(['check', 'require', 'off']).default('check'),
+
+  RATE_LIMIT_ENABLED: flag(true),
+  RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
+  RATE_LIMIT_VIDEO_COMPLETE: positiveInt(100),
+  RATE_LIMIT_LAST_FRAME_COMPLETE: positiveInt(100),
+  RATE_LIMIT_STITCH_COMPLETE: positiveInt(50),
+  /** Trust X-Forwarded-For for the client IP: only behind a proxy that sets it. */
+  TRUST_PROXY: flag(false),
+  /** Origins allowed to call the /api/v1 paths from a browser; CORS is off when empty. */
+  CORS_ORIGINS: commaList,
+
+  ERROR_RETENTION_DAYS: positiveInt(30),
+  /** Also write logs to this file (`true` means logs/webhooks.log). */
+  LOG_FILE: optionalString,
+  /** `webhooks:*` turns on debug lines for the webhook path (the `debug` package's syntax). */
+  DEBUG: optionalString,
+  /** Where the worker serves the Temporal SDK's Prometheus metrics; off when empty. */
+  WORKER_METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), port.optional()),
 
   SIMULATOR_PORT: port.default(3100),
   SIMULATOR_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),

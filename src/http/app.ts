@@ -1,16 +1,24 @@
 import Koa from 'koa';
+import cors from '@koa/cors';
+import createDebug from 'debug';
 import type { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config/config';
 import type { PrismaClient } from '../db/prisma';
+import { createErrorLog } from '../errors/error-log';
 import type { Logger } from '../logging/logger';
 import { createProjectCreator } from '../projects/create-project';
 import { createDelivery } from '../webhooks/delivery';
+import { createEventStore } from '../webhooks/event-store';
+import { createRedelivery } from '../webhooks/redelivery';
 import type { WorkflowSettings } from '../workflows/project-workflow';
+import { adminRoutes } from './admin/routes';
 import { HttpError, jsonErrors } from './errors';
 import { createHealthProbe } from './health';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics';
+import { buildOpenApiDocument } from './openapi';
 import { projectRoutes } from './projects/routes';
+import { createRateLimiter } from './rate-limit';
 import { requestContext } from './request-context';
-import { createEventStore } from './webhooks/event-store';
 import { webhookRoutes } from './webhooks/routes';
 
 export interface GatewayDeps {
@@ -20,9 +28,16 @@ export interface GatewayDeps {
   connection: Connection;
   logger: Logger;
   workflowSettings?: Partial<WorkflowSettings>;
+  /** Separates this gateway's rate-limit keys (tests run several gateways on one Redis). */
+  rateLimitKeyPrefix?: string;
 }
 
-const maxBodyBytes = 1024 * 1024;
+export interface Gateway {
+  app: Koa;
+  metrics: GatewayMetrics;
+  /** Stops background work (error pruning, the rate-limit store connection). */
+  close(): Promise<void>;
+}
 
 const methodErrors = {
   throw: true,
@@ -30,34 +45,85 @@ const methodErrors = {
   notImplemented: () => new HttpError(501, 'not_implemented', 'Method not implemented'),
 };
 
-/** The HTTP edge: the project API and the three webhook receivers, as one Koa app. */
-export function createGatewayApp({ config, prisma, temporal, connection, logger, workflowSettings }: GatewayDeps): Koa {
-  const app = new Koa();
-  app.proxy = false;
+const pruneEveryMs = 60 * 60_000;
+const { version } = require('../../package.json') as { version: string };
+
+/** The HTTP edge: the project API, the three webhook receivers and the admin API, as one Koa app. */
+export function createGateway(deps: GatewayDeps): Gateway {
+  const { config, prisma, temporal, connection, logger, workflowSettings } = deps;
+  const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxy ? 1 : 0 });
   app.silent = true; // errors are logged once, by jsonErrors
 
+  const metrics = createGatewayMetrics();
   const health = createHealthProbe(connection, prisma);
+  const errors = createErrorLog(prisma);
   const events = createEventStore(prisma);
   const deliver = createDelivery(temporal, prisma);
+  const redelivery = createRedelivery(events, deliver, logger);
   const createProject = createProjectCreator({
     prisma,
     temporal,
     taskQueue: config.temporal.taskQueue,
     workflowSettings,
+    applyEarlyEvents: redelivery.applyPending,
   });
+  const limiter = config.rateLimit.enabled
+    ? createRateLimiter({ windowMs: config.rateLimit.windowMs, redisUrl: config.redisUrl, keyPrefix: deps.rateLimitKeyPrefix, logger, metrics })
+    : undefined;
 
-  const webhooks = webhookRoutes({ config, events, deliver, health, maxBodyBytes });
-  const projects = projectRoutes({ prisma, createProject, maxBodyBytes });
+  if (config.debug) createDebug.enable(config.debug);
+  const webhookLogLevel = createDebug.enabled('webhooks:pipeline') ? 'debug' : undefined;
 
-  app.use(requestContext(logger));
+  const webhooks = webhookRoutes({ config, events, errors, deliver, health, metrics, limiter });
+  const projects = projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes });
+  const admin = adminRoutes({ token: config.adminToken, events, errors, redelivery });
+  const openApiDocument = buildOpenApiDocument(version);
+  // Browsers may call the project and admin API from the configured origins; never the webhooks.
+  const apiCors = config.corsOrigins.length
+    ? cors({ origin: (ctx) => (config.corsOrigins.includes(ctx.get('origin')) ? ctx.get('origin') : ''), allowHeaders: ['content-type', 'authorization'] })
+    : undefined;
+
+  app.use(requestContext(logger, (path) => (path.startsWith('/api/webhooks/') ? webhookLogLevel : undefined)));
   app.use(jsonErrors(logger));
+  if (apiCors) app.use(async (ctx, next) => (ctx.path.startsWith('/api/v1/') ? apiCors(ctx, next) : next()));
   app.use(webhooks.routes()).use(webhooks.allowedMethods(methodErrors));
   app.use(projects.routes()).use(projects.allowedMethods(methodErrors));
+  app.use(admin.routes()).use(admin.allowedMethods(methodErrors));
   app.use(async (ctx, next) => {
-    if (ctx.path !== '/health') return next();
-    const status = await health();
-    ctx.status = status.ok ? 200 : 503;
-    ctx.body = { status: status.ok ? 'ok' : 'degraded', temporal: status.temporal, database: status.database };
+    if (ctx.method !== 'GET') return next();
+    switch (ctx.path) {
+      case '/health': {
+        const status = await health();
+        ctx.status = status.ok ? 200 : 503;
+        ctx.body = { status: status.ok ? 'ok' : 'degraded', temporal: status.temporal, database: status.database };
+        return;
+      }
+      case '/metrics':
+        ctx.type = metrics.registry.contentType;
+        ctx.body = await metrics.registry.metrics();
+        return;
+      case '/openapi.json':
+        ctx.body = openApiDocument;
+        return;
+      default:
+        return next();
+    }
   });
-  return app;
+
+  const prune = () =>
+    errors
+      .prune(config.errorRetentionDays)
+      .then((count) => count && logger.info({ count, retentionDays: config.errorRetentionDays }, 'Pruned old error log rows'))
+      .catch((err) => logger.warn({ err }, 'Could not prune the error log'));
+  void prune();
+  const pruning = setInterval(prune, pruneEveryMs).unref();
+
+  return {
+    app,
+    metrics,
+    async close() {
+      clearInterval(pruning);
+      limiter?.close();
+    },
+  };
 }

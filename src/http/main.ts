@@ -2,22 +2,23 @@ import { Client, Connection } from '@temporalio/client';
 import { createPrisma } from '../db/prisma';
 import { createLogger } from '../logging/logger';
 import { announceGeneratedSecrets, configFromEnvironment, stopOnSignals } from '../stack/process-entry';
-import { createGatewayApp } from './app';
+import { createGateway } from './app';
 import { closeServer, listen } from './server';
 
 /** `npm run gateway`: the HTTP edge alone, against configured Temporal and PostgreSQL. Stateless: run as many as needed. */
 async function main() {
   const config = configFromEnvironment('gateway');
-  const logger = createLogger({ level: config.logLevel, name: 'reelay-gateway' });
+  const logger = createLogger({ level: config.logLevel, name: 'reelay-gateway', file: config.logFile });
   announceGeneratedSecrets(config);
 
   const prisma = createPrisma(config.databaseUrl!);
   const connection = await Connection.connect({ address: config.temporal.address! });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const app = createGatewayApp({ config, prisma, temporal, connection, logger });
-  const server = await listen(app.callback(), config.port);
+  const gateway = createGateway({ config, prisma, temporal, connection, logger });
+  const server = await listen(gateway.app.callback(), config.port);
   stopOnSignals(async () => {
     await closeServer(server);
+    await gateway.close();
     await connection.close();
     await prisma.$disconnect();
   });

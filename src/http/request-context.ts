@@ -14,12 +14,17 @@ const requestIdPattern = /^[\w.:-]{1,128}$/;
  * Gives each request an id (the caller's X-Request-Id when it is sane, else a new one), echoes it,
  * and logs one line per request with its status and duration.
  */
-export function requestContext(logger: Logger): Middleware<AppState> {
+export function requestContext(
+  logger: Logger,
+  /** A more verbose level for some paths (DEBUG=webhooks:* for the webhook pipeline). */
+  levelFor: (path: string) => string | undefined = () => undefined,
+): Middleware<AppState> {
   return async (ctx, next) => {
     const given = ctx.get('x-request-id');
     const requestId = requestIdPattern.test(given) ? given : randomUUID();
+    const level = levelFor(ctx.path);
     ctx.state.requestId = requestId;
-    ctx.state.log = logger.child({ requestId });
+    ctx.state.log = level ? logger.child({ requestId }, { level }) : logger.child({ requestId });
     ctx.set('x-request-id', requestId);
     const started = process.hrtime.bigint();
     try {

@@ -9,7 +9,7 @@ export interface LoggerOptions {
   name?: string;
   /** Also (or instead, with consoleLevel 'silent') write every line to this file. */
   file?: string;
-  /** What reaches stdout when a file is given; defaults to everything at `level`. */
+  /** What reaches stdout when a file is given; by default everything the logger emits. */
   consoleLevel?: LevelWithSilent;
 }
 
@@ -25,7 +25,7 @@ function errorWithoutStack(err: unknown) {
  * Structured JSON logs. Secrets never reach a log line: webhook secrets, API keys and signatures are
  * redacted wherever they appear under these keys.
  */
-export function createLogger({ level, name = 'reelay', file, consoleLevel = level }: LoggerOptions): Logger {
+export function createLogger({ level, name = 'reelay', file, consoleLevel = 'trace' }: LoggerOptions): Logger {
   const options: pino.LoggerOptions = {
     name,
     level,
@@ -46,7 +46,8 @@ export function createLogger({ level, name = 'reelay', file, consoleLevel = leve
   };
   if (!file || level === 'silent') return pino(options);
   mkdirSync(path.dirname(file), { recursive: true });
-  const streams: pino.StreamEntry[] = [{ level, stream: pino.destination({ dest: file, sync: false }) }];
+  // The file takes whatever the logger (or a child with its own level, like DEBUG=webhooks:*) emits.
+  const streams: pino.StreamEntry[] = [{ level: 'trace', stream: pino.destination({ dest: file, sync: false }) }];
   if (consoleLevel !== 'silent') streams.push({ level: consoleLevel, stream: process.stdout });
   return pino(options, pino.multistream(streams));
 }

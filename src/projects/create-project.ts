@@ -15,6 +15,8 @@ export interface ProjectCreatorDeps {
   temporal: Client;
   taskQueue: string;
   workflowSettings?: Partial<WorkflowSettings>;
+  /** Applies webhooks that arrived before the project existed, once its workflow runs. */
+  applyEarlyEvents?: (projectId: string) => Promise<unknown>;
 }
 
 /** Fingerprint of what was asked for, so a retried create can be told from a different one. */
@@ -28,7 +30,7 @@ export function requestHash(request: CreateProjectRequest): string {
  * project id: the rows are written once and Temporal starts at most one workflow for the id, so a
  * client retrying after a timeout gets the same project rather than a second film.
  */
-export function createProjectCreator({ prisma, temporal, taskQueue, workflowSettings }: ProjectCreatorDeps) {
+export function createProjectCreator({ prisma, temporal, taskQueue, workflowSettings, applyEarlyEvents }: ProjectCreatorDeps) {
   async function insertOrFind(projectId: string, request: CreateProjectRequest, hash: string) {
     const existing = await prisma.project.findUnique({ where: { id: projectId } });
     if (existing) return { project: existing, created: false };
@@ -79,7 +81,10 @@ export function createProjectCreator({ prisma, temporal, taskQueue, workflowSett
     const { project, created } = await insertOrFind(projectId, request, hash);
     if (project.requestHash !== hash) return { kind: 'conflict', project };
     // Only a project that never got going needs its workflow started (again, if a start was lost).
-    if (project.status === 'pending') await startWorkflow(project);
+    if (project.status === 'pending') {
+      await startWorkflow(project);
+      await applyEarlyEvents?.(project.id);
+    }
     return { kind: created ? 'created' : 'existing', project };
   };
 }

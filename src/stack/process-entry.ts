@@ -1,6 +1,5 @@
 import dotenv from 'dotenv';
 import { ConfigError, loadConfig, type Config, type Role } from '../config/config';
-import { webhookSecretEnv } from '../webhooks/endpoints';
 
 /** Reads `.env` when there is one (real environment variables win), then checks the configuration. */
 export function configFromEnvironment(role: Role): Config {
@@ -14,13 +13,12 @@ export function configFromEnvironment(role: Role): Config {
   }
 }
 
-/** In development a missing webhook secret is generated; say so, and how to keep it. */
+/** In development missing secrets are generated; say so, and how to keep them. */
 export function announceGeneratedSecrets(config: Config): void {
-  if (!config.generatedSecrets.length) return;
-  console.log('Generated webhook secrets for this run (set them in .env to keep them across restarts):');
-  for (const endpoint of config.generatedSecrets) {
-    console.log(`  ${webhookSecretEnv[endpoint]}=${config.webhookSecrets[endpoint][0]}`);
-  }
+  const generated = Object.entries(config.generated);
+  if (!generated.length) return;
+  console.log('Generated secrets for this run (set them in .env to keep them across restarts):');
+  for (const [name, value] of generated) console.log(`  ${name}=${value}`);
 }
 
 /** Ctrl-C or SIGTERM stops everything cleanly; a second Ctrl-C gives up waiting. */

@@ -6,7 +6,7 @@ import { unconfiguredServices, type Config } from '../config/config';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { migrateDatabase } from '../db/migrate';
 import { createPrisma, type PrismaClient } from '../db/prisma';
-import { createGatewayApp } from '../http/app';
+import { createGateway } from '../http/app';
 import { closeServer, listen } from '../http/server';
 import type { Logger } from '../logging/logger';
 import { ServiceSimulator } from '../simulator/simulator';
@@ -105,7 +105,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const client = new Client({ connection, namespace: config.temporal.namespace });
 
     // The gateway listens first: with PORT=0 its real port decides the URL services call back on.
-    const app = createGatewayApp({
+    const gateway = createGateway({
       config,
       prisma,
       temporal: client,
@@ -113,7 +113,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       logger,
       workflowSettings: options.workflowSettings,
     });
-    const server = await listen(app.callback(), config.port);
+    stops.push({ name: 'gateway background work', stop: () => gateway.close() });
+    const server = await listen(gateway.app.callback(), config.port);
     stops.push({ name: 'gateway', stop: () => closeServer(server) });
     const gatewayUrl = `http://localhost:${(server.address() as AddressInfo).port}`;
     config.publicUrl ??= gatewayUrl;
@@ -137,7 +138,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     onStep('Starting the worker');
-    installWorkerRuntime(logger);
+    installWorkerRuntime(logger, config.workerMetricsPort);
     const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
     stops.push({ name: 'worker connection', stop: () => nativeConnection.close() });
     const worker = await createProjectWorker({ config, prisma, connection: nativeConnection, workflowBundle: options.workflowBundle });

@@ -17,13 +17,18 @@ const sdkLevel: Record<string, LogLevel> = {
 };
 
 /**
- * Routes the SDK's own log lines (and workflow/activity `log` calls) into our JSON logger. Signal
- * handling stays with the process entry point, which knows what else must stop cleanly.
+ * Routes the SDK's own log lines (and workflow/activity `log` calls) into our JSON logger, and serves
+ * the SDK's Prometheus metrics (workflow and activity counts, latencies, task queue polls) on
+ * `metricsPort` when given. Signal handling stays with the process entry point, which knows what else
+ * must stop cleanly.
  */
-export function installWorkerRuntime(logger: Logger): void {
+export function installWorkerRuntime(logger: Logger, metricsPort?: number): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({
+    ...(metricsPort !== undefined
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}`, useSecondsForDurations: true } } } }
+      : {}),
     logger: new DefaultLogger(sdkLevel[logger.level] ?? 'INFO', ({ level: lvl, message, meta }) => {
       const method = lvl === 'TRACE' ? 'trace' : (lvl.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
       logger[method]({ ...meta, component: 'temporal' }, message);

@@ -9,7 +9,7 @@ import { prebuiltWorkflowBundle } from './workflow-bundle';
 async function main() {
   const config = configFromEnvironment('worker');
   const logger = createLogger({ level: config.logLevel, name: 'reelay-worker' });
-  installWorkerRuntime(logger);
+  installWorkerRuntime(logger, config.workerMetricsPort);
 
   const prisma = createPrisma(config.databaseUrl!);
   const connection = await NativeConnection.connect({ address: config.temporal.address! });

@@ -31,7 +31,10 @@ describe('the webhook gateway', function () {
     it('rejects a webhook without a signature with 401 and a JSON error', async () => {
       const res = await postJson(`${url}/api/webhooks/video-complete`, videoDone('p'));
       assert.equal(res.status, 401);
-      assert.deepEqual(res.body, { error: 'invalid_signature', message: 'Missing or invalid X-Webhook-Signature header' });
+      assert.deepEqual(res.body, {
+        error: 'invalid_signature',
+        message: 'Missing signature: send X-Webhook-Signature, or the Standard Webhooks headers',
+      });
     });
 
     it('rejects a signature made with another secret, or with another endpoint\'s secret', async () => {

@@ -14,6 +14,8 @@ export const testSecrets = {
   'stitch-complete': 'test-stitch-secret-0123456789abcdef',
 } as const;
 
+export const testAdminToken = 'test-admin-token-0123456789';
+
 /** Short retries, so failure paths finish in a second rather than minutes. */
 export const testWorkflowSettings: Partial<WorkflowSettings> = {
   retryInitialIntervalMs: 100,
@@ -41,6 +43,10 @@ async function boot() {
       LAST_FRAME_WEBHOOK_SECRET: testSecrets['last-frame-complete'],
       STITCH_WEBHOOK_SECRET: testSecrets['stitch-complete'],
       TEMPORAL_CLI: process.env.TEMPORAL_CLI,
+      ADMIN_API_TOKEN: testAdminToken,
+      // The simulator's webhooks all come from 127.0.0.1; limits are tested on gateways of their own.
+      RATE_LIMIT_ENABLED: 'false',
+      WORKER_METRICS_PORT: String(await freePort()),
       // Real infrastructure from outside, when given; embedded otherwise.
       DATABASE_URL: process.env.TEST_DATABASE_URL,
       TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,

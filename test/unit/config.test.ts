@@ -28,7 +28,7 @@ describe('configuration', () => {
   it('generates a strong secret per webhook in development, and says which', () => {
     const config = loadConfig({ VIDEO_WEBHOOK_SECRET: 'configured-secret-value-123' }, 'stack');
     assert.deepEqual(config.webhookSecrets['video-complete'], ['configured-secret-value-123']);
-    assert.deepEqual(config.generatedSecrets, ['last-frame-complete', 'stitch-complete']);
+    assert.deepEqual(Object.keys(config.generated), ['LAST_FRAME_WEBHOOK_SECRET', 'STITCH_WEBHOOK_SECRET', 'ADMIN_API_TOKEN']);
     assert.match(config.webhookSecrets['stitch-complete'][0], /^[0-9a-f]{64}$/);
   });
 
@@ -43,6 +43,7 @@ describe('configuration', () => {
       'VIDEO_WEBHOOK_SECRET: required in production (the video-complete webhook cannot be verified)',
       'LAST_FRAME_WEBHOOK_SECRET: required in production (the last-frame-complete webhook cannot be verified)',
       'STITCH_WEBHOOK_SECRET: required in production (the stitch-complete webhook cannot be verified)',
+      'ADMIN_API_TOKEN: required in production (it guards the event store, replay and error log)',
     ]);
   });
 

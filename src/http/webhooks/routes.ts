@@ -1,12 +1,17 @@
 import Router, { type RouterMiddleware } from '@koa/router';
 import type { Config } from '../../config/config';
+import type { ErrorLog } from '../../errors/error-log';
 import { webhookEndpoints, webhookPath, type WebhookEndpointName } from '../../webhooks/endpoints';
 import { webhookPayloadSchemas } from '../../webhooks/payloads';
 import type { Deliver } from '../../webhooks/delivery';
+import { createVerifier } from '../../webhooks/verification';
 import type { HealthProbe } from '../health';
+import type { GatewayMetrics } from '../metrics';
+import { rateLimit, type RateLimiter } from '../rate-limit';
 import { answerFor } from './answers';
-import type { EventStore } from './event-store';
+import type { EventStore } from '../../webhooks/event-store';
 import {
+  observeWebhook,
   readRawBody,
   recordEvent,
   signalWorkflow,
@@ -18,27 +23,35 @@ import {
 export interface WebhookRouteDeps {
   config: Config;
   events: EventStore;
+  errors: ErrorLog;
   deliver: Deliver;
   health: HealthProbe;
-  maxBodyBytes: number;
+  metrics: GatewayMetrics;
+  /** Absent when rate limiting is switched off. */
+  limiter?: RateLimiter;
 }
 
 /**
  * POST /api/webhooks/{video-complete,last-frame-complete,stitch-complete}, each a pipeline read in
- * order: read the raw body, verify its signature, validate it, record it, signal the workflow.
+ * order: limit the client, read the raw body, verify its signature, validate it, record it, signal
+ * the workflow. The limit comes first so a flood costs neither a body read nor an HMAC.
  * GET on the same paths is the health check a provider's dashboard can point at.
  */
-export function webhookRoutes({ config, events, deliver, health, maxBodyBytes }: WebhookRouteDeps): Router<WebhookState> {
+export function webhookRoutes({ config, events, errors, deliver, health, metrics, limiter }: WebhookRouteDeps): Router<WebhookState> {
   const router = new Router<WebhookState>();
+  const { webhooks } = config;
   for (const endpoint of webhookEndpoints) {
+    const verifier = createVerifier(config.webhookSecrets[endpoint], webhooks.timestampToleranceSeconds);
     router.post(
       webhookPath(endpoint),
+      observeWebhook(endpoint, metrics, errors),
       answer(endpoint),
-      readRawBody(maxBodyBytes),
-      verifyWebhookSignature(config.webhookSecrets[endpoint]),
-      validatePayload(endpoint, webhookPayloadSchemas[endpoint]),
+      ...(limiter ? [rateLimit(endpoint, config.rateLimit.perEndpoint[endpoint], limiter, metrics)] : []),
+      readRawBody(webhooks.maxBodyBytes),
+      verifyWebhookSignature(verifier),
+      validatePayload(endpoint, webhookPayloadSchemas[endpoint], webhooks),
       recordEvent(endpoint, events),
-      signalWorkflow(endpoint, deliver, events),
+      signalWorkflow(endpoint, deliver, events, metrics),
     );
     router.get(webhookPath(endpoint), async (ctx) => {
       const status = await health();

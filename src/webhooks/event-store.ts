@@ -1,5 +1,5 @@
-import type { PrismaClient, Prisma } from '../../db/prisma';
-import type { WebhookEndpoint, WebhookOutcome } from '../../generated/prisma/enums';
+import type { PrismaClient, Prisma } from '../db/prisma';
+import type { WebhookEndpoint, WebhookOutcome } from '../generated/prisma/enums';
 
 export interface IncomingEvent {
   endpoint: WebhookEndpoint;
@@ -16,6 +16,15 @@ export interface StoredEvent {
   outcome: WebhookOutcome;
   /** How many times this event (endpoint, task id, status) has been delivered, this one included. */
   deliveries: number;
+}
+
+export interface EventQuery {
+  projectId?: string;
+  endpoint?: WebhookEndpoint;
+  outcome?: WebhookOutcome;
+  limit: number;
+  /** The id of the last event of the previous page. */
+  cursor?: string;
 }
 
 /** Outcomes after which a repeat delivery must not signal the workflow again. */
@@ -43,6 +52,30 @@ export function createEventStore(prisma: PrismaClient) {
       await prisma.webhookEvent.update({
         where: { id },
         data: { outcome, ...(outcome === 'signaled' ? { signaledAt: new Date() } : {}) },
+      });
+    },
+
+    /** Newest first, keyset-paginated. */
+    async list({ projectId, endpoint, outcome, limit, cursor }: EventQuery) {
+      const rows = await prisma.webhookEvent.findMany({
+        where: { projectId, endpoint, outcome },
+        orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
+        take: limit + 1,
+        ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+        omit: { rawBody: true },
+      });
+      return { rows: rows.slice(0, limit), nextCursor: rows.length > limit ? rows[limit - 1].id : null };
+    },
+
+    find(id: string) {
+      return prisma.webhookEvent.findUnique({ where: { id } });
+    },
+
+    /** Events that arrived before their project existed, oldest first, to apply in order. */
+    pendingFor(projectId: string) {
+      return prisma.webhookEvent.findMany({
+        where: { projectId, outcome: { in: ['pending_project', 'received', 'signal_failed'] } },
+        orderBy: { receivedAt: 'asc' },
       });
     },
   };

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { projectIdSchema } from '../../domain/ids';
+import { webhookEndpoints } from '../../webhooks/endpoints';
+
+const page = {
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.uuid().optional(),
+};
+
+export const eventListQuery = z.object({
+  project_id: projectIdSchema.optional(),
+  endpoint: z.enum(webhookEndpoints).optional(),
+  outcome: z.enum(['received', 'signaled', 'ignored', 'duplicate', 'pending_project', 'signal_failed']).optional(),
+  ...page,
+});
+
+export const errorListQuery = z.object({
+  type: z.string().min(1).max(100).optional(),
+  severity: z.enum(['info', 'warning', 'error', 'critical']).optional(),
+  /** ISO 8601 time; only errors at or after it. */
+  since: z.iso.datetime({ offset: true }).optional(),
+  ...page,
+});
+
+export const idParam = z.object({ id: z.uuid() });

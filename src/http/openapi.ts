@@ -1,0 +1,170 @@
+import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { projectIdSchema } from '../domain/ids';
+import { createProjectRequest } from '../projects/schemas';
+import { webhookEndpoints, webhookPath } from '../webhooks/endpoints';
+import { webhookPayloadSchemas } from '../webhooks/payloads';
+import { errorListQuery, eventListQuery, idParam } from './admin/schemas';
+
+extendZodWithOpenApi(z);
+
+/**
+ * The OpenAPI 3 document of every HTTP path, built from the zod schemas that validate the requests,
+ * so the document and the validation cannot drift apart.
+ */
+const errorBody = z.object({
+  error: z.string(),
+  message: z.string(),
+  details: z.object({ fields: z.array(z.object({ field: z.string(), message: z.string() })) }).optional(),
+  request_id: z.string().optional(),
+});
+
+const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, json(errorBody, `Error (${status})`)])) as RouteConfig['responses'];
+
+const projectCreated = z.object({ project_id: z.string(), workflow_id: z.string(), status: z.string() });
+const projectView = z.object({
+  project_id: z.string(),
+  user_id: z.string().nullable(),
+  workflow_id: z.string(),
+  status: z.enum(['pending', 'generating', 'stitching', 'completed', 'failed', 'cancelled']),
+  scenes: z.array(
+    z.object({
+      scene_id: z.string(),
+      index: z.number().int(),
+      status: z.enum(['pending', 'generating', 'extracting_frame', 'completed', 'failed']),
+      prompt: z.string(),
+      video_url: z.string().nullable(),
+      last_frame_url: z.string().nullable(),
+      thumbnail_url: z.string().nullable(),
+      attempts: z.number().int(),
+      failure_reason: z.string().nullable(),
+    }),
+  ),
+  final_video_url: z.string().nullable(),
+  thumbnail_url: z.string().nullable(),
+  failure_reason: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  completed_at: z.string().nullable(),
+});
+const health = z.object({
+  status: z.enum(['ok', 'degraded']),
+  endpoint: z.string().optional(),
+  temporal: z.object({ reachable: z.boolean() }),
+  database: z.object({ reachable: z.boolean() }),
+});
+const webhookAnswer = z.looseObject({ received: z.literal(true), status: z.string(), duplicate: z.boolean().optional() });
+const signatureHeaders = z.object({
+  'x-webhook-signature': z.string().optional().openapi({ description: 'Hex HMAC-SHA256 of the raw body (seed scheme)' }),
+  'webhook-id': z.string().optional().openapi({ description: 'Standard Webhooks message id' }),
+  'webhook-timestamp': z.string().optional().openapi({ description: 'Standard Webhooks Unix timestamp (seconds)' }),
+  'webhook-signature': z.string().optional().openapi({ description: 'Standard Webhooks `v1,<base64>` signatures' }),
+});
+const storedEvent = z.looseObject({ id: z.string(), endpoint: z.string(), task_id: z.string(), outcome: z.string() });
+const page = (item: z.ZodType) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+
+export function buildOpenApiDocument(version: string) {
+  const registry = new OpenAPIRegistry();
+  const bearer = registry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer' });
+  const admin = [{ [bearer.name]: [] }];
+
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/projects',
+    summary: 'Create a project (idempotent per project_id) and start its workflow',
+    request: { body: { required: true, content: { 'application/json': { schema: createProjectRequest } } } },
+    responses: {
+      201: json(projectCreated, 'Created'),
+      200: json(projectCreated, 'Already existed with the same scenes'),
+      ...errors(400, 409, 413, 415, 503),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/projects/{id}',
+    summary: 'A project with its scenes',
+    request: { params: z.object({ id: projectIdSchema }) },
+    responses: { 200: json(projectView, 'The project'), ...errors(404) },
+  });
+
+  for (const endpoint of webhookEndpoints) {
+    registry.registerPath({
+      method: 'post',
+      path: webhookPath(endpoint),
+      summary: `Callback: ${endpoint}`,
+      request: {
+        headers: signatureHeaders,
+        body: { required: true, content: { 'application/json': { schema: webhookPayloadSchemas[endpoint] } } },
+      },
+      responses: { 200: json(webhookAnswer, 'Accepted (or a duplicate)'), ...errors(400, 401, 404, 413, 415, 429, 503) },
+    });
+    registry.registerPath({
+      method: 'get',
+      path: webhookPath(endpoint),
+      summary: `Health of the ${endpoint} receiver`,
+      responses: { 200: json(health, 'Healthy'), 503: json(health, 'Temporal or the database unreachable') },
+    });
+  }
+
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/webhooks/events',
+    summary: 'Stored webhook events, newest first',
+    security: admin,
+    request: { query: eventListQuery },
+    responses: { 200: json(page(storedEvent), 'A page of events'), ...errors(400, 401) },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/webhooks/events/{id}',
+    summary: 'One stored event, with its raw body',
+    security: admin,
+    request: { params: idParam },
+    responses: { 200: json(storedEvent, 'The event'), ...errors(400, 401, 404) },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/webhooks/events/{id}/replay',
+    summary: "Deliver a stored event to its project's workflow again",
+    security: admin,
+    request: { params: idParam },
+    responses: {
+      200: json(z.object({ id: z.string(), outcome: z.string(), replayed: z.boolean() }), 'Delivered'),
+      ...errors(400, 401, 404, 503),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/errors',
+    summary: 'The error log, newest first',
+    security: admin,
+    request: { query: errorListQuery },
+    responses: { 200: json(page(z.looseObject({ id: z.string(), type: z.string(), severity: z.string() })), 'A page of errors'), ...errors(400, 401) },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/errors/stats',
+    summary: 'Error counts by type and severity over the last hour and day',
+    security: admin,
+    responses: { 200: json(z.looseObject({ last_hour: z.unknown(), last_day: z.unknown() }), 'Counts'), ...errors(401) },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/health',
+    summary: 'Gateway health',
+    responses: { 200: json(health, 'Healthy'), 503: json(health, 'Degraded') },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics',
+    responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } },
+  });
+
+  return new OpenApiGeneratorV3(registry.definitions).generateDocument({
+    openapi: '3.0.3',
+    info: { title: 'Reelay gateway', version, description: 'Projects API, service webhooks and the admin API.' },
+  });
+}

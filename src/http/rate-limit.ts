@@ -1,0 +1,70 @@
+import type { Middleware } from 'koa';
+import {
+  MemorySlidingWindowRateLimiter,
+  SafeRedisSlidingWindowRateLimiter,
+  type SlidingWindowRateLimiterBackend,
+} from 'sliding-window-rate-limiter';
+import type { Logger } from '../logging/logger';
+import { HttpError } from './errors';
+import type { GatewayMetrics } from './metrics';
+
+export interface RateLimiterOptions {
+  windowMs: number;
+  /** Shared limits across gateway replicas when set; in memory (per process) otherwise. */
+  redisUrl?: string;
+  /** Keeps test runs (and several deployments on one Redis) apart. */
+  keyPrefix?: string;
+  logger: Logger;
+  metrics: GatewayMetrics;
+}
+
+export interface RateLimiter {
+  backend: SlidingWindowRateLimiterBackend;
+  keyPrefix: string;
+  windowMs: number;
+  close(): void;
+}
+
+/**
+ * A sliding one-minute window per client IP: every request within the last window counts, so there
+ * is no burst at a window boundary. In Redis (a sorted set per key, updated by one Lua script) the
+ * limit holds across replicas; if Redis fails, requests are let through rather than lost, and the
+ * failure is logged and counted.
+ */
+export function createRateLimiter({ windowMs, redisUrl, keyPrefix = 'reelay:rl', logger, metrics }: RateLimiterOptions): RateLimiter {
+  if (!redisUrl) {
+    const backend = new MemorySlidingWindowRateLimiter({ interval: windowMs });
+    return { backend, keyPrefix, windowMs, close: () => backend.destroy() };
+  }
+  const backend = new SafeRedisSlidingWindowRateLimiter({ redis: redisUrl, interval: windowMs, operationTimeout: 500, reuseRedisAfter: 2000 });
+  backend.on('error', (err: Error) => {
+    metrics.rateLimiterErrors.inc();
+    logger.warn({ err }, 'Rate limiter store unavailable: letting requests through');
+  });
+  return { backend, keyPrefix, windowMs, close: () => backend.destroy() };
+}
+
+/**
+ * Refuses the request with 429 once `limit` requests from the same client IP reached this endpoint
+ * within the window. Sets the IETF RateLimit-* headers on every answer and Retry-After on a 429.
+ */
+export function rateLimit(name: string, limit: number, limiter: RateLimiter, metrics: GatewayMetrics): Middleware {
+  const windowSeconds = Math.ceil(limiter.windowMs / 1000);
+  return async (ctx, next) => {
+    const result = await limiter.backend.reserve(`${limiter.keyPrefix}:${name}:${ctx.ip}`, limit);
+    const resetSeconds = Math.max(1, Math.ceil((result.reset ?? limiter.windowMs) / 1000));
+    ctx.set({
+      'ratelimit-policy': `${limit};w=${windowSeconds}`,
+      'ratelimit-limit': String(limit),
+      'ratelimit-remaining': String(Math.max(0, limit - result.usage)),
+      'ratelimit-reset': String(resetSeconds),
+    });
+    if (result.token === undefined && result.usage >= limit) {
+      metrics.rateLimitHits.inc({ endpoint: name });
+      throw new HttpError(429, 'rate_limited', `Too many requests: at most ${limit} per ${windowSeconds}s from one client`, undefined, {
+        'retry-after': String(resetSeconds),
+      });
+    }
+    await next();
+  };
+}
