@@ -27,6 +27,8 @@ export interface ProjectFailure {
   projectId: string;
   sceneId?: string;
   reason: string;
+  /** A service reported the task failed, or one of our activities ran out of retries. */
+  cause: { kind: 'task'; step: string } | { kind: 'activity'; activityType: string; failureType?: string };
 }
 
 const json = (detail: Record<string, unknown>) => detail as Prisma.InputJsonObject;
@@ -85,8 +87,8 @@ export function createProjectRecords(prisma: PrismaClient) {
       });
     },
 
-    /** Marks the project (and the scene that broke it, if any) failed, and records why. */
-    async failProject({ projectId, sceneId, reason }: ProjectFailure): Promise<void> {
+    /** Marks the project (and the scene that broke it, if any) failed, and records why in the error log. */
+    async failProject({ projectId, sceneId, reason, cause }: ProjectFailure): Promise<void> {
       await prisma.$transaction([
         ...(sceneId
           ? [prisma.scene.update({ where: { id: sceneId }, data: { status: 'failed', failureReason: reason } })]
@@ -97,10 +99,10 @@ export function createProjectRecords(prisma: PrismaClient) {
         }),
         prisma.errorLog.create({
           data: {
-            type: 'project_failed',
+            type: cause.kind === 'task' ? 'task_failed' : 'activity_failed',
             severity: 'error',
             message: reason,
-            context: { projectId, ...(sceneId ? { sceneId } : {}) },
+            context: { projectId, ...(sceneId ? { sceneId } : {}), ...cause },
           },
         }),
       ]);

@@ -159,7 +159,11 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
     const scene = progress.scenes.find((s) => s.sceneId === sceneId);
     if (scene) scene.status = 'failed';
 
-    await records.failProject({ projectId, sceneId, reason });
+    const cause =
+      err instanceof StepFailed
+        ? { kind: 'task' as const, step: err.step }
+        : { kind: 'activity' as const, activityType: err.activityType ?? 'unknown', failureType: (err.cause as ApplicationFailure | undefined)?.type ?? undefined };
+    await records.failProject({ projectId, sceneId, reason, cause });
     await services.notifyUser({ projectId, userId, type: 'project.failed', reason }).catch((notifyErr) => {
       log.warn('Could not notify the user of the failure', { projectId, error: String(notifyErr) });
     });

@@ -142,8 +142,8 @@ describe('a project, end to end on a real Temporal server and PostgreSQL', funct
     assert.deepEqual(project.scenes.map((s: any) => s.status), ['completed', 'failed', 'pending']);
     const [notification] = requestsFor(projectId, 'notification');
     assert.equal(notification.body.type, 'project.failed');
-    const logged = await stack.prisma.errorLog.findMany({ where: { type: 'project_failed' } });
-    assert.ok(logged.some((e) => (e.context as any).projectId === projectId));
+    const logged = await stack.prisma.errorLog.findMany({ where: { type: 'task_failed' } });
+    assert.ok(logged.some((e) => (e.context as any).projectId === projectId && (e.context as any).step === 'video'));
   });
 
   it('does not retry a request the service rejects as invalid (4xx), and fails the project at once', async () => {
@@ -155,6 +155,9 @@ describe('a project, end to end on a real Temporal server and PostgreSQL', funct
     assert.equal(requestsFor(projectId, 'video').length, 1, 'one attempt only');
     const project = await stack.prisma.project.findUniqueOrThrow({ where: { id: projectId } });
     assert.match(project.failureReason!, /answered 422/);
+    const [logged] = await stack.prisma.errorLog.findMany({ where: { type: 'activity_failed', context: { path: ['projectId'], equals: projectId } } });
+    assert.deepEqual((logged.context as any).activityType, 'requestSceneVideo');
+    assert.deepEqual((logged.context as any).failureType, 'ServiceRejected');
   });
 
   it('retries a service that is briefly unavailable (503) and carries on, with the same idempotency key', async () => {

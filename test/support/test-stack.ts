@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { loadConfig } from '../../src/config/config';
+import { startTestRedis } from './redis';
 import { createLogger } from '../../src/logging/logger';
 import { startStack, type Stack } from '../../src/stack/start-stack';
 import type { WorkflowSettings } from '../../src/workflows/project-workflow';
@@ -23,34 +24,43 @@ export const testWorkflowSettings: Partial<WorkflowSettings> = {
   retryMaximumAttempts: 3,
 };
 
-let booting: Promise<{ stack: Stack; dataDir: string }> | undefined;
+let booting: Promise<{ stack: Stack; dataDir: string; redis: { url: string; stop(): Promise<void> } }> | undefined;
 
-async function freePort(): Promise<number> {
+/** The environment every test gateway starts from: known secrets and admin token. */
+export function testEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return {
+    NODE_ENV: 'test',
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    VIDEO_WEBHOOK_SECRET: testSecrets['video-complete'],
+    LAST_FRAME_WEBHOOK_SECRET: testSecrets['last-frame-complete'],
+    STITCH_WEBHOOK_SECRET: testSecrets['stitch-complete'],
+    ADMIN_API_TOKEN: testAdminToken,
+    ...overrides,
+  };
+}
+
+export async function freePort(): Promise<number> {
   const { default: getPort } = await import('get-port');
   return getPort({ host: '127.0.0.1' });
 }
 
 async function boot() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-test-'));
+  const redis = await startTestRedis(await freePort());
   const config = loadConfig(
-    {
-      NODE_ENV: 'test',
-      PORT: '0',
+    testEnv({
       SIMULATOR_PORT: '0',
       SIMULATOR_DELAY_MS: '20',
-      LOG_LEVEL: (process.env.TEST_LOG_LEVEL as string) ?? 'silent',
-      VIDEO_WEBHOOK_SECRET: testSecrets['video-complete'],
-      LAST_FRAME_WEBHOOK_SECRET: testSecrets['last-frame-complete'],
-      STITCH_WEBHOOK_SECRET: testSecrets['stitch-complete'],
       TEMPORAL_CLI: process.env.TEMPORAL_CLI,
-      ADMIN_API_TOKEN: testAdminToken,
+      REDIS_URL: redis.url,
       // The simulator's webhooks all come from 127.0.0.1; limits are tested on gateways of their own.
       RATE_LIMIT_ENABLED: 'false',
       WORKER_METRICS_PORT: String(await freePort()),
       // Real infrastructure from outside, when given; embedded otherwise.
       DATABASE_URL: process.env.TEST_DATABASE_URL,
       TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,
-    },
+    }),
     'stack',
   );
   const logger = createLogger({
@@ -70,7 +80,7 @@ async function boot() {
     workflowBundle,
     workflowSettings: testWorkflowSettings,
   });
-  return { stack, dataDir };
+  return { stack, dataDir, redis };
 }
 
 const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
@@ -84,7 +94,8 @@ export async function testStack(): Promise<Stack> {
 /** mocha calls this once, after every test file has run. */
 export async function mochaGlobalTeardown(): Promise<void> {
   if (!booting) return;
-  const { stack, dataDir } = await booting;
+  const { stack, dataDir, redis } = await booting;
   await stack.stop();
+  await redis.stop();
   await rm(dataDir, { recursive: true, force: true });
 }
