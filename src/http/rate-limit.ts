@@ -4,6 +4,7 @@ import {
   SafeRedisSlidingWindowRateLimiter,
   type SlidingWindowRateLimiterBackend,
 } from 'sliding-window-rate-limiter';
+import Redis from 'ioredis';
 import type { Logger } from '../logging/logger';
 import { HttpError } from './errors';
 import type { GatewayMetrics } from './metrics';
@@ -36,12 +37,28 @@ export function createRateLimiter({ windowMs, redisUrl, keyPrefix = 'reelay:rl',
     const backend = new MemorySlidingWindowRateLimiter({ interval: windowMs });
     return { backend, keyPrefix, windowMs, close: () => backend.destroy() };
   }
-  const backend = new SafeRedisSlidingWindowRateLimiter({ redis: redisUrl, interval: windowMs, operationTimeout: 500, reuseRedisAfter: 2000 });
+  // While Redis is away a limiter call gives up after operationTimeout, so no request waits on it long.
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, retryStrategy: () => 1000 });
+  redis.on('error', () => {}); // reported through the limiter's own error event below
+  const backend = new SafeRedisSlidingWindowRateLimiter({
+    redis: redis as never,
+    interval: windowMs,
+    operationTimeout: 500,
+    reuseRedisAfter: 2000,
+  });
   backend.on('error', (err: Error) => {
     metrics.rateLimiterErrors.inc();
     logger.warn({ err }, 'Rate limiter store unavailable: letting requests through');
   });
-  return { backend, keyPrefix, windowMs, close: () => backend.destroy() };
+  return {
+    backend,
+    keyPrefix,
+    windowMs,
+    close: () => {
+      backend.destroy();
+      redis.disconnect();
+    },
+  };
 }
 
 /**
