@@ -48,6 +48,16 @@ const methodErrors = {
 const pruneEveryMs = 60 * 60_000;
 const { version } = require('../../package.json') as { version: string };
 
+/** Whether a DEBUG value (the `debug` package's syntax: `webhooks:*,-webhooks:x`) turns `name` on. */
+function debugEnabled(setting: string | undefined, name: string): boolean {
+  if (!setting) return false;
+  const previous = createDebug.disable(); // the package keeps one global setting: borrow it, then restore it
+  createDebug.enable(setting);
+  const enabled = createDebug.enabled(name);
+  createDebug.enable(previous);
+  return enabled;
+}
+
 /** The HTTP edge: the project API, the three webhook receivers and the admin API, as one Koa app. */
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, prisma, temporal, connection, logger, workflowSettings } = deps;
@@ -71,8 +81,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ? createRateLimiter({ windowMs: config.rateLimit.windowMs, redisUrl: config.redisUrl, keyPrefix: deps.rateLimitKeyPrefix, logger, metrics })
     : undefined;
 
-  if (config.debug) createDebug.enable(config.debug);
-  const webhookLogLevel = createDebug.enabled('webhooks:pipeline') ? 'debug' : undefined;
+  const webhookLogLevel = logger.level !== 'silent' && debugEnabled(config.debug, 'webhooks:pipeline') ? 'debug' : undefined;
 
   const webhooks = webhookRoutes({ config, events, errors, deliver, health, metrics, limiter });
   const projects = projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes });

@@ -18,6 +18,7 @@ export async function startTestRedis(port: number): Promise<{ url: string; stop(
   }
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => {}); // refused connections while the server starts are expected
   for (let attempt = 0; ; attempt += 1) {
     try {
       await client.connect();

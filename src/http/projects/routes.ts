@@ -7,7 +7,7 @@ import { findProjectView } from '../../projects/project-view';
 import { createProjectRequest } from '../../projects/schemas';
 import { HttpError } from '../errors';
 import type { AppState } from '../request-context';
-import { parseOrThrow } from '../validation';
+import { assertStorableText, parseOrThrow } from '../validation';
 
 export interface ProjectRouteDeps {
   prisma: PrismaClient;
@@ -29,6 +29,7 @@ export function projectRoutes({ prisma, createProject, maxBodyBytes }: ProjectRo
     },
     koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: maxBodyBytes, onError: malformedJson }),
     async (ctx) => {
+      assertStorableText(ctx.request.body, 'Project');
       const request = parseOrThrow(createProjectRequest, ctx.request.body, 'Project');
       const result = await createProject(request);
       if (result.kind === 'conflict') {
