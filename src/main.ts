@@ -39,6 +39,7 @@ async function main() {
   console.log(`
 Reelay is running (started in ${seconds}s)
   Gateway         ${stack.gatewayUrl}   (POST /api/v1/projects, webhooks under /api/webhooks/*)
+  API document    ${stack.gatewayUrl}/openapi.json      Metrics ${stack.gatewayUrl}/metrics
   Temporal UI     ${stack.temporalUiUrl ?? '(external Temporal: use its own UI)'}
   Temporal gRPC   ${stack.temporalAddress}   namespace ${stack.config.temporal.namespace}, task queue ${stack.config.temporal.taskQueue}
   PostgreSQL      ${stack.databaseUrl.replace(/:[^:@/]+@/, ':****@')}
