@@ -31,6 +31,13 @@ export interface ProjectFailure {
   cause: { kind: 'task'; step: string } | { kind: 'activity'; activityType: string; failureType?: string };
 }
 
+export interface ProjectResumption {
+  projectId: string;
+  status: 'generating' | 'stitching';
+  sceneId?: string;
+  sceneStatus?: 'generating' | 'extracting_frame' | 'completed' | 'pending' | 'failed';
+}
+
 const json = (detail: Record<string, unknown>) => detail as Prisma.InputJsonObject;
 
 /**
@@ -39,8 +46,8 @@ const json = (detail: Record<string, unknown>) => detail as Prisma.InputJsonObje
  */
 export function createProjectRecords(prisma: PrismaClient) {
   return {
-    async markProjectGenerating(projectId: string): Promise<void> {
-      await prisma.project.update({ where: { id: projectId }, data: { status: 'generating' } });
+    async setProjectStatus({ projectId, status }: { projectId: string; status: 'generating' | 'stitching' }): Promise<void> {
+      await prisma.project.update({ where: { id: projectId }, data: { status } });
     },
 
     async saveSceneVideo(r: SceneVideoRecord): Promise<void> {
@@ -69,9 +76,6 @@ export function createProjectRecords(prisma: PrismaClient) {
       });
     },
 
-    async markProjectStitching(projectId: string): Promise<void> {
-      await prisma.project.update({ where: { id: projectId }, data: { status: 'stitching' } });
-    },
 
     async completeProject(r: FinalVideoRecord): Promise<void> {
       await prisma.project.update({
@@ -84,6 +88,23 @@ export function createProjectRecords(prisma: PrismaClient) {
           finalVideoDetail: json(r.detail),
           completedAt: new Date(),
         },
+      });
+    },
+
+    /** An operator retried a failed project: it is in progress again, from the step that failed. */
+    async resumeProject({ projectId, status, sceneId, sceneStatus }: ProjectResumption): Promise<void> {
+      await prisma.$transaction([
+        ...(sceneId && sceneStatus
+          ? [prisma.scene.update({ where: { id: sceneId }, data: { status: sceneStatus, failureReason: null } })]
+          : []),
+        prisma.project.update({ where: { id: projectId }, data: { status, failureReason: null, completedAt: null } }),
+      ]);
+    },
+
+    async cancelProject({ projectId, reason }: { projectId: string; reason: string }): Promise<void> {
+      await prisma.project.update({
+        where: { id: projectId },
+        data: { status: 'cancelled', failureReason: reason, completedAt: new Date() },
       });
     },
 

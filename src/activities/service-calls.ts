@@ -3,18 +3,25 @@ import { z } from 'zod';
 import { callbackBaseUrl, type Config, type ServiceName } from '../config/config';
 import type { PrismaClient } from '../db/prisma';
 import { webhookUrl } from '../webhooks/endpoints';
+import type { ServiceBreakers } from './circuit-breakers';
 import { postJson, serviceErrorTypes } from './http-client';
 
-/** Every task-creating service answers with the id its webhook will carry. */
-const taskAccepted = z.looseObject({ task_id: z.string().min(1) });
+/**
+ * Every task-creating service answers with the id its webhook will carry. Asked again with the same
+ * Idempotency-Key, it answers with the same task and, ideally, its `status` (`failed` or `unknown`
+ * tell Reelay to start a new task rather than keep waiting for that one).
+ */
+const taskAccepted = z.looseObject({ task_id: z.string().min(1), status: z.string().optional() });
 
 export interface RequestSceneVideoInput {
   projectId: string;
   sceneId: string;
   /** The previous scene's last frame; null for the first scene. */
   startFrameUrl: string | null;
-  /** Counts re-requests of this step (1 for the first); part of the idempotency key. */
+  /** Requests made for this step so far, this one included (recorded on the scene). */
   attempt: number;
+  /** Which task of the step this is: the idempotency key, so asking again for the same task is safe. */
+  taskNumber: number;
 }
 
 export interface RequestLastFrameInput {
@@ -22,12 +29,14 @@ export interface RequestLastFrameInput {
   sceneId: string;
   videoUrl: string;
   attempt: number;
+  taskNumber: number;
 }
 
 export interface RequestStitchInput {
   projectId: string;
   scenes: { sceneId: string; videoUrl: string }[];
   attempt: number;
+  taskNumber: number;
 }
 
 export interface NotifyUserInput {
@@ -37,17 +46,22 @@ export interface NotifyUserInput {
   finalVideoUrl?: string | null;
   thumbnailUrl?: string | null;
   reason?: string;
+  /** Counts failures announced for the project, so each one is sent once, however often retried. */
+  sequence?: number;
 }
 
 export interface TaskRef {
   taskId: string;
+  /** The service's word on the task, when it already existed (asked again with the same key). */
+  taskStatus?: string;
 }
 
-/** Stable across Temporal's retries of one activity, new for each deliberate re-request. */
-export const idempotencyKey = (projectId: string, step: string, subject: string, attempt: number): string =>
-  `reelay:${projectId}:${step}:${subject}:${attempt}`;
+/** Stable across Temporal's retries of one activity and across re-asks for the same task; new per task. */
+export const idempotencyKey = (projectId: string, step: string, subject: string, taskNumber: number): string =>
+  `reelay:${projectId}:${step}:${subject}:${taskNumber}`;
 
-export function createServiceCalls(config: Config, prisma: PrismaClient) {
+export function createServiceCalls(config: Config, prisma: PrismaClient, breakers: ServiceBreakers) {
+  const call = breakers.call;
   const service = (name: ServiceName) => {
     const endpoint = config.services[name];
     if (!endpoint) {
@@ -56,22 +70,22 @@ export function createServiceCalls(config: Config, prisma: PrismaClient) {
     return endpoint;
   };
 
-  async function createTask(name: ServiceName, path: string, body: unknown, key: string): Promise<string> {
-    const answer = taskAccepted.safeParse(await postJson(service(name), path, body, { idempotencyKey: key }));
+  async function createTask(name: ServiceName, path: string, body: unknown, key: string): Promise<TaskRef> {
+    const answer = taskAccepted.safeParse(await call(name, () => postJson(service(name), path, body, { idempotencyKey: key })));
     if (!answer.success) {
       throw ApplicationFailure.nonRetryable(
         `The ${name} service accepted the request but sent no task_id`,
         serviceErrorTypes.badResponse,
       );
     }
-    return answer.data.task_id;
+    return { taskId: answer.data.task_id, taskStatus: answer.data.status };
   }
 
   return {
     /** Asks the video service for one scene, seeded by the previous scene's last frame. */
-    async requestSceneVideo({ projectId, sceneId, startFrameUrl, attempt }: RequestSceneVideoInput): Promise<TaskRef> {
+    async requestSceneVideo({ projectId, sceneId, startFrameUrl, attempt, taskNumber }: RequestSceneVideoInput): Promise<TaskRef> {
       const scene = await prisma.scene.findUniqueOrThrow({ where: { id: sceneId } });
-      const taskId = await createTask(
+      const task = await createTask(
         'video',
         '/api/tasks',
         {
@@ -83,17 +97,17 @@ export function createServiceCalls(config: Config, prisma: PrismaClient) {
           start_frame_url: startFrameUrl,
           webhook_url: webhookUrl(callbackBaseUrl(config), 'video-complete'),
         },
-        idempotencyKey(projectId, 'video', sceneId, attempt),
+        idempotencyKey(projectId, 'video', sceneId, taskNumber),
       );
       await prisma.scene.update({
         where: { id: sceneId },
-        data: { status: 'generating', videoTaskId: taskId, startFrameUrl, attempts: attempt },
+        data: { status: 'generating', videoTaskId: task.taskId, startFrameUrl, attempts: attempt },
       });
-      return { taskId };
+      return task;
     },
 
-    async requestLastFrame({ projectId, sceneId, videoUrl, attempt }: RequestLastFrameInput): Promise<TaskRef> {
-      const taskId = await createTask(
+    async requestLastFrame({ projectId, sceneId, videoUrl, attempt, taskNumber }: RequestLastFrameInput): Promise<TaskRef> {
+      const task = await createTask(
         'lastFrame',
         '/api/extract',
         {
@@ -102,14 +116,14 @@ export function createServiceCalls(config: Config, prisma: PrismaClient) {
           video_url: videoUrl,
           webhook_url: webhookUrl(callbackBaseUrl(config), 'last-frame-complete'),
         },
-        idempotencyKey(projectId, 'last-frame', sceneId, attempt),
+        idempotencyKey(projectId, 'last-frame', sceneId, taskNumber),
       );
-      await prisma.scene.update({ where: { id: sceneId }, data: { lastFrameTaskId: taskId } });
-      return { taskId };
+      await prisma.scene.update({ where: { id: sceneId }, data: { lastFrameTaskId: task.taskId, attempts: attempt } });
+      return task;
     },
 
-    async requestStitch({ projectId, scenes, attempt }: RequestStitchInput): Promise<TaskRef> {
-      const taskId = await createTask(
+    async requestStitch({ projectId, scenes, taskNumber }: RequestStitchInput): Promise<TaskRef> {
+      const task = await createTask(
         'stitch',
         '/api/stitch',
         {
@@ -117,17 +131,17 @@ export function createServiceCalls(config: Config, prisma: PrismaClient) {
           scenes: scenes.map((s) => ({ scene_id: s.sceneId, video_url: s.videoUrl })),
           webhook_url: webhookUrl(callbackBaseUrl(config), 'stitch-complete'),
         },
-        idempotencyKey(projectId, 'stitch', 'project', attempt),
+        idempotencyKey(projectId, 'stitch', 'project', taskNumber),
       );
-      await prisma.project.update({ where: { id: projectId }, data: { stitchTaskId: taskId } });
-      return { taskId };
+      await prisma.project.update({ where: { id: projectId }, data: { stitchTaskId: task.taskId } });
+      return task;
     },
 
     /** Optional: when no notification service is configured the user is simply not notified. */
     async notifyUser(input: NotifyUserInput): Promise<{ notified: boolean }> {
       const endpoint = config.services.notification;
       if (!endpoint) return { notified: false };
-      await postJson(
+      await call('notification', () => postJson(
         endpoint,
         '/api/notifications',
         {
@@ -138,8 +152,8 @@ export function createServiceCalls(config: Config, prisma: PrismaClient) {
           thumbnail_url: input.thumbnailUrl ?? null,
           ...(input.reason ? { reason: input.reason } : {}),
         },
-        { idempotencyKey: idempotencyKey(input.projectId, 'notify', input.type, 1) },
-      );
+        { idempotencyKey: idempotencyKey(input.projectId, 'notify', input.type, input.sequence ?? 1) },
+      ));
       return { notified: true };
     },
   };

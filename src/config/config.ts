@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { envSchema, type Env } from './env-schema';
+import { defaultCircuitOptions, type CircuitOptions } from '../activities/circuit-breakers';
 import { webhookEndpoints, webhookSecretEnv, type WebhookEndpointName } from '../webhooks/endpoints';
+import { resolveSettings, type WorkflowSettings } from '../workflows/settings';
 
 export interface ServiceEndpoint {
   url: string;
@@ -35,6 +37,10 @@ export interface Config {
   /** The DEBUG variable, for `webhooks:*` debug lines. */
   debug?: string;
   workerMetricsPort?: number;
+  workerHealthPort?: number;
+  /** Settings every new project's workflow starts with. */
+  workflow: WorkflowSettings;
+  circuit: CircuitOptions;
   services: Partial<Record<ServiceName, ServiceEndpoint>>;
   simulator: { port: number; delayMs: number };
   logLevel: Env['LOG_LEVEL'];
@@ -153,6 +159,24 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
     logFile: env.LOG_FILE && ['true', '1', 'yes'].includes(env.LOG_FILE.toLowerCase()) ? 'logs/webhooks.log' : env.LOG_FILE,
     debug: env.DEBUG,
     workerMetricsPort: env.WORKER_METRICS_PORT,
+    workerHealthPort: env.WORKER_HEALTH_PORT,
+    workflow: resolveSettings({
+      stepTimeoutMs: {
+        video: env.STEP_TIMEOUT_VIDEO_SECONDS * 1000,
+        lastFrame: env.STEP_TIMEOUT_LAST_FRAME_SECONDS * 1000,
+        stitch: env.STEP_TIMEOUT_STITCH_SECONDS * 1000,
+      },
+      stepMaxAttempts: env.STEP_MAX_ATTEMPTS,
+      stepRetryBackoffMs: env.STEP_RETRY_BACKOFF_SECONDS * 1000,
+      serviceOutageToleranceMs: env.SERVICE_OUTAGE_TOLERANCE_MINUTES * 60_000,
+      failedProjectRetentionMs: env.FAILED_PROJECT_RETENTION_HOURS * 3_600_000,
+    }),
+    circuit: {
+      ...defaultCircuitOptions,
+      errorThresholdPercentage: env.CIRCUIT_ERROR_THRESHOLD_PERCENT,
+      volumeThreshold: env.CIRCUIT_VOLUME_THRESHOLD,
+      resetTimeoutMs: env.CIRCUIT_RESET_MS,
+    },
     services,
     simulator: { port: env.SIMULATOR_PORT, delayMs: env.SIMULATOR_DELAY_MS },
     logLevel: env.LOG_LEVEL,

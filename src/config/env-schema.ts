@@ -108,6 +108,23 @@ export const envSchema = z.object({
   /** Where the worker serves the Temporal SDK's Prometheus metrics; off when empty. */
   WORKER_METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), port.optional()),
 
+  /** Where the worker answers GET /health (its state and each service's circuit); off when empty. */
+  WORKER_HEALTH_PORT: z.preprocess((v) => (v === '' ? undefined : v), port.optional()),
+
+  // How patient each project is; fixed for a project when it starts.
+  STEP_TIMEOUT_VIDEO_SECONDS: positiveInt(30 * 60),
+  STEP_TIMEOUT_LAST_FRAME_SECONDS: positiveInt(5 * 60),
+  STEP_TIMEOUT_STITCH_SECONDS: positiveInt(30 * 60),
+  STEP_MAX_ATTEMPTS: positiveInt(3, 100),
+  STEP_RETRY_BACKOFF_SECONDS: positiveInt(30),
+  SERVICE_OUTAGE_TOLERANCE_MINUTES: positiveInt(60),
+  FAILED_PROJECT_RETENTION_HOURS: z.coerce.number({ error: 'must be a number of hours' }).min(0).default(72),
+
+  // Circuit breaker per service, in each worker.
+  CIRCUIT_ERROR_THRESHOLD_PERCENT: positiveInt(50, 100),
+  CIRCUIT_VOLUME_THRESHOLD: positiveInt(5),
+  CIRCUIT_RESET_MS: positiveInt(15_000),
+
   SIMULATOR_PORT: port.default(3100),
   SIMULATOR_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
 

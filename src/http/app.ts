@@ -10,7 +10,7 @@ import { createProjectCreator } from '../projects/create-project';
 import { createDelivery } from '../webhooks/delivery';
 import { createEventStore } from '../webhooks/event-store';
 import { createRedelivery } from '../webhooks/redelivery';
-import type { WorkflowSettings } from '../workflows/project-workflow';
+import { mergeSettings, type SettingsOverrides } from '../workflows/settings';
 import { adminRoutes } from './admin/routes';
 import { HttpError, jsonErrors } from './errors';
 import { createHealthProbe } from './health';
@@ -27,7 +27,8 @@ export interface GatewayDeps {
   temporal: Client;
   connection: Connection;
   logger: Logger;
-  workflowSettings?: Partial<WorkflowSettings>;
+  /** Test-only tweaks over the configured workflow settings. */
+  workflowSettings?: SettingsOverrides;
   /** Separates this gateway's rate-limit keys (tests run several gateways on one Redis). */
   rateLimitKeyPrefix?: string;
 }
@@ -74,7 +75,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     prisma,
     temporal,
     taskQueue: config.temporal.taskQueue,
-    workflowSettings,
+    workflowSettings: mergeSettings(config.workflow, workflowSettings),
     applyEarlyEvents: redelivery.applyPending,
   });
   const limiter = config.rateLimit.enabled

@@ -3,7 +3,9 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { workflowIdFor } from '../domain/ids';
 import type { PrismaClient } from '../db/prisma';
 import type { Project } from '../generated/prisma/client';
-import type { projectWorkflow, WorkflowSettings } from '../workflows/project-workflow';
+import { projectIdKey, projectStatusKey } from '../temporal/search-attributes';
+import type { projectWorkflow } from '../workflows/project-workflow';
+import type { WorkflowSettings } from '../workflows/settings';
 import type { CreateProjectRequest } from './schemas';
 
 export type CreateProjectResult =
@@ -14,7 +16,8 @@ export interface ProjectCreatorDeps {
   prisma: PrismaClient;
   temporal: Client;
   taskQueue: string;
-  workflowSettings?: Partial<WorkflowSettings>;
+  /** What each new project's workflow starts with (timeouts, attempts, retention). */
+  workflowSettings: WorkflowSettings;
   /** Applies webhooks that arrived before the project existed, once its workflow runs. */
   applyEarlyEvents?: (projectId: string) => Promise<unknown>;
 }
@@ -66,6 +69,10 @@ export function createProjectCreator({ prisma, temporal, taskQueue, workflowSett
         workflowId: project.workflowId,
         taskQueue,
         args: [{ projectId: project.id, userId: project.userId, sceneIds: scenes.map((s) => s.id), settings: workflowSettings }],
+        typedSearchAttributes: [
+          { key: projectIdKey, value: project.id },
+          { key: projectStatusKey, value: 'pending' },
+        ],
         // A running workflow for this id is this project's: use it. A closed one is never restarted.
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import type { WorkflowBundleOption } from '@temporalio/worker';
 import { unconfiguredServices, type Config } from '../config/config';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { migrateDatabase } from '../db/migrate';
@@ -12,8 +12,8 @@ import type { Logger } from '../logging/logger';
 import { ServiceSimulator } from '../simulator/simulator';
 import type { CliSource } from '../temporal/cli-binary';
 import { startLocalTemporal } from '../temporal/local-temporal';
-import { createProjectWorker, installWorkerRuntime } from '../worker/create-worker';
-import type { WorkflowSettings } from '../workflows/project-workflow';
+import { startWorker, type RunningWorker } from '../worker/start-worker';
+import type { SettingsOverrides } from '../workflows/settings';
 
 export interface StackOptions {
   config: Config;
@@ -27,7 +27,7 @@ export interface StackOptions {
   /** Throwaway state: in-memory Temporal, PostgreSQL without fsync. */
   ephemeral?: boolean;
   workflowBundle?: WorkflowBundleOption;
-  workflowSettings?: Partial<WorkflowSettings>;
+  workflowSettings?: SettingsOverrides;
   /** A line for each part as it comes up, for the console. */
   onStep?: (message: string) => void;
   onCliBuildProgress?: (built: number, total: number) => void;
@@ -43,7 +43,7 @@ export interface Stack {
   simulator?: ServiceSimulator;
   prisma: PrismaClient;
   client: Client;
-  worker: Worker;
+  worker: RunningWorker;
   stop(): Promise<void>;
 }
 
@@ -138,19 +138,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     onStep('Starting the worker');
-    installWorkerRuntime(logger, config.workerMetricsPort);
-    const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-    stops.push({ name: 'worker connection', stop: () => nativeConnection.close() });
-    const worker = await createProjectWorker({ config, prisma, connection: nativeConnection, workflowBundle: options.workflowBundle });
-    const running = worker.run();
-    stops.push({
-      name: 'worker',
-      stop: async () => {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await running;
-      },
-    });
-    running.catch((err) => logger.fatal({ err }, 'Worker stopped unexpectedly'));
+    const worker = await startWorker(config, prisma, logger, options.workflowBundle);
+    stops.push({ name: 'worker', stop: () => worker.stop() });
 
     return {
       config,

@@ -1,5 +1,6 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import type { ServiceBreakers } from '../activities/circuit-breakers';
 import type { Config } from '../config/config';
 import type { PrismaClient } from '../db/prisma';
 import type { Logger } from '../logging/logger';
@@ -41,17 +42,18 @@ export interface ProjectWorkerDeps {
   config: Config;
   prisma: PrismaClient;
   connection: NativeConnection;
+  breakers: ServiceBreakers;
   /** A pre-built workflow bundle (production, tests); otherwise workflows are bundled from source. */
   workflowBundle?: WorkflowBundleOption;
 }
 
 /** The worker that runs project workflows and their activities on the configured task queue. */
-export async function createProjectWorker({ config, prisma, connection, workflowBundle }: ProjectWorkerDeps): Promise<Worker> {
+export async function createProjectWorker({ config, prisma, connection, breakers, workflowBundle }: ProjectWorkerDeps): Promise<Worker> {
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities(config, prisma),
+    activities: createActivities(config, prisma, breakers),
   });
 }

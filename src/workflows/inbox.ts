@@ -2,44 +2,82 @@ import type { Step, StepEvent } from './events';
 
 export type Delivery = 'accepted' | 'duplicate';
 
+export interface InboxSnapshot {
+  /** `step:taskId` of every callback already taken. */
+  taken: string[];
+  /** Callbacks received but not yet taken, oldest first. */
+  waiting: { step: Step; event: StepEvent }[];
+}
+
+/** Beyond this many unclaimed callbacks the oldest are dropped (and logged): strays must not grow forever. */
+const maxWaiting = 500;
+
 /**
  * Holds service callbacks until the workflow is ready for them. A callback can arrive before the
  * activity that requested the task has even returned (fast services), so nothing is dropped for being
- * early; each task's callback is taken once, and any later copy is reported as a duplicate.
+ * early; each task's callback is taken once, and any later copy is reported as a duplicate. Plain
+ * data inside, so it survives continue-as-new through `snapshot()`.
  */
 export class StepInbox {
-  private readonly waiting = new Map<string, StepEvent>();
-  private readonly taken = new Set<string>();
+  private readonly taken: Set<string>;
+  private readonly waiting: Map<string, { step: Step; event: StepEvent }>;
 
-  constructor(taken: Iterable<string> = []) {
-    for (const key of taken) this.taken.add(key);
+  constructor(snapshot: InboxSnapshot = { taken: [], waiting: [] }) {
+    this.taken = new Set(snapshot.taken);
+    this.waiting = new Map(snapshot.waiting.map((w) => [keyOf(w.step, w.event.taskId), w]));
   }
 
-  put(step: Step, event: StepEvent): Delivery {
+  /** Buffers a callback; returns the callbacks dropped to stay within bounds (normally none). */
+  put(step: Step, event: StepEvent): { delivery: Delivery; dropped: StepEvent[] } {
     const key = keyOf(step, event.taskId);
-    if (this.taken.has(key) || this.waiting.has(key)) return 'duplicate';
-    this.waiting.set(key, event);
-    return 'accepted';
-  }
-
-  has(step: Step, taskId: string): boolean {
-    return this.waiting.has(keyOf(step, taskId));
-  }
-
-  /** Removes and returns the callback for a task; later copies of it become duplicates. */
-  take(step: Step, taskId: string): StepEvent | undefined {
-    const key = keyOf(step, taskId);
-    const event = this.waiting.get(key);
-    if (event) {
-      this.waiting.delete(key);
-      this.taken.add(key);
+    if (this.taken.has(key) || this.waiting.has(key)) return { delivery: 'duplicate', dropped: [] };
+    this.waiting.set(key, { step, event });
+    const dropped: StepEvent[] = [];
+    for (const [oldest, entry] of this.waiting) {
+      if (this.waiting.size <= maxWaiting) break;
+      this.waiting.delete(oldest);
+      dropped.push(entry.event);
     }
-    return event;
+    return { delivery: 'accepted', dropped };
   }
 
-  /** Keys of callbacks already consumed, to carry across continue-as-new. */
-  takenKeys(): string[] {
-    return [...this.taken];
+  /** Whether a callback for any of these tasks is waiting. */
+  hasAny(step: Step, taskIds: readonly string[]): boolean {
+    return taskIds.some((id) => this.waiting.has(keyOf(step, id)));
+  }
+
+  /**
+   * Takes the callback for one of `taskIds`, newest task first; later copies become duplicates.
+   * A failure reported for a task that was already superseded is taken too, and returned, so the
+   * caller can tell it from the current task's.
+   */
+  take(step: Step, taskIds: readonly string[]): StepEvent | undefined {
+    for (const id of [...taskIds].reverse()) {
+      const key = keyOf(step, id);
+      const entry = this.waiting.get(key);
+      if (entry) {
+        this.waiting.delete(key);
+        this.taken.add(key);
+        return entry.event;
+      }
+    }
+    return undefined;
+  }
+
+  /** Removes callbacks about a scene that is done: they can only be strays now. */
+  discardScene(sceneId: string): StepEvent[] {
+    const discarded: StepEvent[] = [];
+    for (const [key, entry] of this.waiting) {
+      if (entry.event.sceneId === sceneId) {
+        this.waiting.delete(key);
+        discarded.push(entry.event);
+      }
+    }
+    return discarded;
+  }
+
+  snapshot(): InboxSnapshot {
+    return { taken: [...this.taken], waiting: [...this.waiting.values()] };
   }
 }
 

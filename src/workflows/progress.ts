@@ -1,6 +1,7 @@
 import type { Step } from './events';
+import type { InboxSnapshot } from './inbox';
 
-export type ProjectStatus = 'pending' | 'generating' | 'stitching' | 'completed' | 'failed';
+export type ProjectStatus = 'pending' | 'generating' | 'stitching' | 'completed' | 'failed' | 'cancelled';
 export type SceneStatus = 'pending' | 'generating' | 'extracting_frame' | 'completed' | 'failed';
 
 export interface SceneProgress {
@@ -10,27 +11,68 @@ export interface SceneProgress {
   videoUrl?: string;
   thumbnailUrl?: string;
   lastFrameUrl?: string;
+  steps: { video: StepCounters; lastFrame: StepCounters };
 }
 
-/** The workflow's live view of its project, answered by the `progress` query. */
+export interface StepCounters {
+  /** Requests made since the step last started (an operator's retry starts it again). */
+  attempts: number;
+  /** Tasks ever started for the step: part of the idempotency key, so a new task never reuses a key. */
+  tasksStarted: number;
+}
+
+/** The step in progress: what ops see with the `progress` query, and what the Web UI shows. */
+export interface CurrentStep {
+  step: Step;
+  sceneIndex: number | null;
+  attempt: number;
+  /** Task ids requested for this step so far; a callback for any of them is accepted. */
+  taskIds: string[];
+  /** `waiting` for a callback, `backing_off` before asking again. */
+  phase: 'requesting' | 'waiting' | 'backing_off';
+  /** When the wait (or the backoff) ends, ISO 8601. */
+  until: string | null;
+}
+
+/**
+ * Everything the workflow knows about its project. Plain data, so it is both the `progress` query's
+ * answer and what continue-as-new carries into the next run.
+ */
 export interface ProjectProgress {
   projectId: string;
+  userId: string | null;
   status: ProjectStatus;
   /** Index of the scene being worked on, null before the first and after the last. */
   currentScene: number | null;
-  /** The callback being waited for, with the task id it must carry. */
-  waitingFor: { step: Step; taskId: string } | null;
+  current: CurrentStep | null;
   scenes: SceneProgress[];
+  stitch: StepCounters;
   finalVideoUrl?: string;
-  failureReason?: string;
+  failure?: { reason: string; step: Step; sceneId?: string; at: string };
+  /** Failed notifications sent so far, so each failure is announced once. */
+  failuresNotified: number;
+  /** Runs of this workflow chained by continue-as-new. */
+  run: number;
+  /** Callbacks taken (step:taskId) and those buffered for later, carried across continue-as-new. */
+  inbox: InboxSnapshot;
 }
 
-export function initialProgress(projectId: string, sceneIds: string[]): ProjectProgress {
+export function initialProgress(projectId: string, userId: string | null, sceneIds: string[]): ProjectProgress {
   return {
     projectId,
+    userId,
     status: 'pending',
     currentScene: null,
-    waitingFor: null,
-    scenes: sceneIds.map((sceneId, index) => ({ sceneId, index, status: 'pending' })),
+    current: null,
+    scenes: sceneIds.map((sceneId, index) => ({
+      sceneId,
+      index,
+      status: 'pending',
+      steps: { video: { attempts: 0, tasksStarted: 0 }, lastFrame: { attempts: 0, tasksStarted: 0 } },
+    })),
+    stitch: { attempts: 0, tasksStarted: 0 },
+    failuresNotified: 0,
+    run: 1,
+    inbox: { taken: [], waiting: [] },
   };
 }

@@ -1,179 +1,280 @@
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  continueAsNew,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
-  type ActivityOptions,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { currentSceneKey, projectStatusKey } from '../temporal/search-attributes';
 import type { Step, StepEvent } from './events';
 import { StepInbox } from './inbox';
-import { lastFrameCompleteSignal, progressQuery, stitchCompleteSignal, videoCompleteSignal } from './messages';
-import { initialProgress, type ProjectProgress, type SceneProgress } from './progress';
+import {
+  cancelProjectUpdate,
+  lastFrameCompleteSignal,
+  progressQuery,
+  requestNowUpdate,
+  retrySceneUpdate,
+  stitchCompleteSignal,
+  videoCompleteSignal,
+} from './messages';
+import { initialProgress, type ProjectProgress, type ProjectStatus, type SceneProgress } from './progress';
+import { resolveSettings, type SettingsOverrides } from './settings';
+import { runStep, StepFailed, type StepRunnerContext } from './step-runner';
 
-export interface WorkflowSettings {
-  /** First retry delay of a failed activity (service call or database write). */
-  retryInitialIntervalMs: number;
-  retryMaximumIntervalMs: number;
-  /** Attempts per activity before the project is failed. */
-  retryMaximumAttempts: number;
-}
-
-export const defaultWorkflowSettings: WorkflowSettings = {
-  retryInitialIntervalMs: 1_000,
-  retryMaximumIntervalMs: 60_000,
-  retryMaximumAttempts: 12,
-};
+export { defaultWorkflowSettings, type SettingsOverrides, type WorkflowSettings } from './settings';
 
 export interface ProjectWorkflowInput {
   projectId: string;
   userId: string | null;
   /** Scene ids in film order; prompts stay in the database, out of the workflow's history. */
   sceneIds: string[];
-  settings?: Partial<WorkflowSettings>;
+  settings?: SettingsOverrides;
+  /** Where the previous run stopped, when this run was started by continue-as-new. */
+  resume?: ProjectProgress;
 }
 
-/** A service reported that a task failed. */
-class StepFailed extends Error {
-  constructor(
-    readonly step: Step,
-    readonly sceneId: string | undefined,
-    reason: string,
-  ) {
-    super(reason);
-  }
-}
+const finished: ReadonlySet<ProjectStatus> = new Set(['completed', 'cancelled']);
 
 /**
- * One film, start to finish: each scene's video (seeded by the previous scene's last frame), then
- * its last frame, then the stitched film and the user's notification. Every wait is for a callback
- * signal matched by task id; every side effect is an activity, so the database shows real progress.
+ * One film, start to finish: each scene's video (seeded by the previous scene's last frame), then its
+ * last frame, then the stitched film and the user's notification. Every wait is for a callback signal
+ * matched by task id, with a deadline; every side effect is an activity, so the database shows real
+ * progress. A failed project stays open for an operator's `retryScene`; `cancelProject` (or
+ * `temporal workflow cancel`) stops it; long films continue as new between scenes.
  */
 export async function projectWorkflow(input: ProjectWorkflowInput): Promise<ProjectProgress> {
-  const { projectId, userId } = input;
-  const settings = { ...defaultWorkflowSettings, ...input.settings };
-  const progress = initialProgress(projectId, input.sceneIds);
-  const inbox = new StepInbox();
+  const { projectId } = input;
+  const settings = resolveSettings(input.settings);
+  const progress: ProjectProgress = input.resume
+    ? { ...input.resume, run: input.resume.run + 1 }
+    : initialProgress(projectId, input.userId, input.sceneIds);
+  const inbox = new StepInbox(progress.inbox);
+  const interrupts = { requestNow: false, retry: false, cancelReason: undefined as string | undefined };
+  const film = new CancellationScope();
 
+  // Messages --------------------------------------------------------------------------------------
   const receive = (step: Step) => (event: StepEvent) => {
-    if (inbox.put(step, event) === 'duplicate') {
-      log.info('Duplicate callback ignored', { step, taskId: event.taskId, sceneId: event.sceneId });
+    const scene = event.sceneId ? progress.scenes.find((s) => s.sceneId === event.sceneId) : undefined;
+    if (step !== 'stitch' && (!scene || scene.status === 'completed')) {
+      log.info('Stray callback ignored: no such scene, or the scene is done', { step, taskId: event.taskId, sceneId: event.sceneId });
+      return;
     }
+    const { delivery, dropped } = inbox.put(step, event);
+    if (delivery === 'duplicate') log.info('Duplicate callback ignored', { step, taskId: event.taskId, sceneId: event.sceneId });
+    for (const old of dropped) log.warn('Unclaimed callback dropped', { taskId: old.taskId, sceneId: old.sceneId });
   };
   setHandler(videoCompleteSignal, receive('video'));
   setHandler(lastFrameCompleteSignal, receive('lastFrame'));
   setHandler(stitchCompleteSignal, receive('stitch'));
-  setHandler(progressQuery, () => progress);
+  setHandler(progressQuery, () => ({ ...progress, inbox: inbox.snapshot() }));
+  setHandler(
+    cancelProjectUpdate,
+    (request) => {
+      interrupts.cancelReason = request?.reason ?? 'cancelled by an operator';
+      film.cancel();
+      return { status: 'cancelling' as const };
+    },
+    { validator: (_request) => assert(!finished.has(progress.status), `the project is already ${progress.status}`) },
+  );
+  setHandler(
+    retrySceneUpdate,
+    () => {
+      interrupts.retry = true;
+      const failure = progress.failure!;
+      return { resumedAt: { step: failure.step, sceneIndex: sceneOf(failure.sceneId)?.index ?? null } };
+    },
+    { validator: () => assert(progress.status === 'failed' && !!progress.failure, `only a failed project can be retried (it is ${progress.status})`) },
+  );
+  setHandler(
+    requestNowUpdate,
+    () => {
+      interrupts.requestNow = true;
+      const current = progress.current!;
+      return { step: current.step, sceneIndex: current.sceneIndex, attempt: current.attempt };
+    },
+    {
+      validator: () =>
+        assert(progress.current?.phase === 'waiting' || progress.current?.phase === 'backing_off', 'the project is not waiting for a callback'),
+    },
+  );
 
-  const retry: ActivityOptions['retry'] = {
+  // Activities ------------------------------------------------------------------------------------
+  const retry = {
     initialInterval: settings.retryInitialIntervalMs,
     maximumInterval: settings.retryMaximumIntervalMs,
     backoffCoefficient: 2,
-    maximumAttempts: settings.retryMaximumAttempts,
   };
-  const services = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
-  const records = proxyActivities<Activities>({ startToCloseTimeout: '10 seconds', retry });
+  // Service calls ride out outages (Temporal keeps retrying, the circuit breaker keeps it cheap) for up
+  // to serviceOutageToleranceMs; a 4xx answer is not retried at all.
+  const services = proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    scheduleToCloseTimeout: settings.serviceOutageToleranceMs,
+    retry,
+  });
+  const records = proxyActivities<Activities>({
+    startToCloseTimeout: '10 seconds',
+    retry: { ...retry, maximumAttempts: settings.retryMaximumAttempts },
+  });
 
-  /** Requests a task, then waits for its callback; a failed task becomes a StepFailed. */
-  async function completed(step: Step, sceneId: string | undefined, request: () => Promise<{ taskId: string }>) {
-    const { taskId } = await request();
-    progress.waitingFor = { step, taskId };
-    await condition(() => inbox.has(step, taskId));
-    progress.waitingFor = null;
-    const event = inbox.take(step, taskId)!;
-    if (event.outcome === 'failed' || !event.url) {
-      throw new StepFailed(step, sceneId, event.error ?? `${step} callback carried no URL`);
-    }
-    return { ...event, url: event.url };
+  // The story -------------------------------------------------------------------------------------
+  const sceneOf = (sceneId?: string) => progress.scenes.find((s) => s.sceneId === sceneId);
+  const runner: StepRunnerContext = { inbox, settings, interrupts, setCurrent: (current) => (progress.current = current) };
+
+  function publishStatus(status: ProjectStatus) {
+    progress.status = status;
+    upsertSearchAttributes([{ key: projectStatusKey, value: status }]);
   }
 
-  async function produceScene(scene: SceneProgress, startFrameUrl: string | null) {
-    const { sceneId } = scene;
-    progress.currentScene = scene.index;
-    scene.status = 'generating';
-    const video = await completed('video', sceneId, () =>
-      services.requestSceneVideo({ projectId, sceneId, startFrameUrl, attempt: 1 }),
-    );
-    await records.saveSceneVideo({
-      sceneId,
-      taskId: video.taskId,
-      videoUrl: video.url,
-      thumbnailUrl: video.thumbnailUrl,
-      detail: video.detail,
-    });
-    Object.assign(scene, { status: 'extracting_frame', videoUrl: video.url, thumbnailUrl: video.thumbnailUrl });
+  function publishScene(index: number | null) {
+    progress.currentScene = index;
+    upsertSearchAttributes([{ key: currentSceneKey, value: index }]);
+  }
 
-    const frame = await completed('lastFrame', sceneId, () =>
-      services.requestLastFrame({ projectId, sceneId, videoUrl: video.url, attempt: 1 }),
+  async function produceScene(scene: SceneProgress) {
+    const { sceneId } = scene;
+    publishScene(scene.index);
+    const where = { sceneId, sceneIndex: scene.index };
+    if (!scene.videoUrl) {
+      scene.status = 'generating';
+      const startFrameUrl = progress.scenes[scene.index - 1]?.lastFrameUrl ?? null;
+      const video = await runStep(runner, 'video', where, scene.steps.video, (attempt, taskNumber) =>
+        services.requestSceneVideo({ projectId, sceneId, startFrameUrl, attempt, taskNumber }),
+      );
+      await records.saveSceneVideo({ sceneId, taskId: video.taskId, videoUrl: video.url, thumbnailUrl: video.thumbnailUrl, detail: video.detail });
+      Object.assign(scene, { status: 'extracting_frame', videoUrl: video.url, thumbnailUrl: video.thumbnailUrl });
+    }
+    const videoUrl = scene.videoUrl!;
+    const frame = await runStep(runner, 'lastFrame', where, scene.steps.lastFrame, (attempt, taskNumber) =>
+      services.requestLastFrame({ projectId, sceneId, videoUrl, attempt, taskNumber }),
     );
     await records.completeScene({ sceneId, taskId: frame.taskId, lastFrameUrl: frame.url, detail: frame.detail });
     Object.assign(scene, { status: 'completed', lastFrameUrl: frame.url });
-    return frame.url;
+    progress.current = null;
+    for (const stray of inbox.discardScene(sceneId)) log.info('Stray callback ignored', { taskId: stray.taskId, sceneId });
   }
 
-  try {
-    await records.markProjectGenerating(projectId);
-    progress.status = 'generating';
-
-    let startFrameUrl: string | null = null;
-    for (const scene of progress.scenes) {
-      startFrameUrl = await produceScene(scene, startFrameUrl);
-    }
-    progress.currentScene = null;
-
-    await records.markProjectStitching(projectId);
-    progress.status = 'stitching';
-    const film = await completed('stitch', undefined, () =>
+  async function stitchFilm() {
+    publishScene(null);
+    publishStatus('stitching');
+    await records.setProjectStatus({ projectId, status: 'stitching' });
+    const film = await runStep(runner, 'stitch', { sceneIndex: null }, progress.stitch, (attempt, taskNumber) =>
       services.requestStitch({
         projectId,
         scenes: progress.scenes.map((s) => ({ sceneId: s.sceneId, videoUrl: s.videoUrl! })),
-        attempt: 1,
+        attempt,
+        taskNumber,
       }),
     );
     const thumbnailUrl = film.thumbnailUrl ?? progress.scenes[0]?.thumbnailUrl;
-    await records.completeProject({
-      projectId,
-      taskId: film.taskId,
-      finalVideoUrl: film.url,
-      thumbnailUrl,
-      detail: film.detail,
-    });
-    Object.assign(progress, { status: 'completed', finalVideoUrl: film.url });
+    await records.completeProject({ projectId, taskId: film.taskId, finalVideoUrl: film.url, thumbnailUrl, detail: film.detail });
+    progress.finalVideoUrl = film.url;
+    progress.current = null;
+    publishStatus('completed');
+    await services.notifyUser({ projectId, userId: progress.userId, type: 'project.completed', finalVideoUrl: film.url, thumbnailUrl });
+  }
 
-    await services.notifyUser({
-      projectId,
-      userId,
-      type: 'project.completed',
-      finalVideoUrl: film.url,
-      thumbnailUrl,
-    });
-    return progress;
-  } catch (err) {
-    if (!(err instanceof StepFailed || err instanceof ActivityFailure)) throw err;
-    const reason = failureReason(err);
-    const sceneId = err instanceof StepFailed ? err.sceneId : progress.scenes[progress.currentScene ?? -1]?.sceneId;
-    log.warn('Project failed', { projectId, sceneId, reason });
-    Object.assign(progress, { status: 'failed', failureReason: reason, waitingFor: null });
-    const scene = progress.scenes.find((s) => s.sceneId === sceneId);
-    if (scene) scene.status = 'failed';
+  /** Between scenes, when the history grows long: hand the state to a fresh run. */
+  async function continueAsNewIfDue() {
+    const info = workflowInfo();
+    if (!info.continueAsNewSuggested && info.historyLength < settings.continueAsNewAfterEvents) return;
+    await condition(allHandlersFinished);
+    log.info('Continuing as new', { projectId, run: progress.run, historyLength: info.historyLength });
+    await continueAsNew<typeof projectWorkflow>({ ...input, resume: { ...progress, current: null, inbox: inbox.snapshot() } });
+  }
 
+  async function recordFailure(err: StepFailed | ActivityFailure) {
+    const step = err instanceof StepFailed ? err.step : (progress.current?.step ?? 'video');
+    const sceneId = err instanceof StepFailed ? err.sceneId : step === 'stitch' ? undefined : progress.scenes[progress.currentScene ?? -1]?.sceneId;
+    const reason =
+      err instanceof StepFailed ? err.message : `${err.activityType ?? 'activity'} failed: ${err.cause?.message ?? err.message}`;
     const cause =
       err instanceof StepFailed
-        ? { kind: 'task' as const, step: err.step }
+        ? { kind: 'task' as const, step }
         : { kind: 'activity' as const, activityType: err.activityType ?? 'unknown', failureType: (err.cause as ApplicationFailure | undefined)?.type ?? undefined };
+    log.warn('Project failed', { projectId, sceneId, step, reason });
+    progress.failure = { reason, step, sceneId, at: new Date().toISOString() };
+    progress.current = null;
+    const scene = sceneOf(sceneId);
+    if (scene) scene.status = 'failed';
+    publishStatus('failed');
     await records.failProject({ projectId, sceneId, reason, cause });
-    await services.notifyUser({ projectId, userId, type: 'project.failed', reason }).catch((notifyErr) => {
-      log.warn('Could not notify the user of the failure', { projectId, error: String(notifyErr) });
+    progress.failuresNotified += 1;
+    await services
+      .notifyUser({ projectId, userId: progress.userId, type: 'project.failed', reason, sequence: progress.failuresNotified })
+      .catch((notifyErr) => log.warn('Could not notify the user of the failure', { projectId, error: String(notifyErr) }));
+  }
+
+  /** An operator asked to retry: the failed step starts again with fresh attempts and a new task. */
+  async function resumeAfterFailure() {
+    const { step, sceneId } = progress.failure!;
+    const scene = sceneOf(sceneId);
+    if (scene) {
+      scene.steps[step as 'video' | 'lastFrame'].attempts = 0;
+      scene.status = step === 'video' ? 'generating' : 'extracting_frame';
+    } else {
+      progress.stitch.attempts = 0;
+    }
+    const status = step === 'stitch' ? 'stitching' : 'generating';
+    progress.failure = undefined;
+    publishStatus(status);
+    await records.resumeProject({ projectId, status, sceneId, sceneStatus: scene?.status });
+    log.info('Project resumed by an operator', { projectId, step, sceneId });
+  }
+
+  async function makeFilm() {
+    if (progress.status === 'pending') {
+      await records.setProjectStatus({ projectId, status: 'generating' });
+      publishStatus('generating');
+    }
+    for (;;) {
+      try {
+        for (const scene of progress.scenes) {
+          if (scene.status === 'completed') continue;
+          await produceScene(scene);
+          await continueAsNewIfDue();
+        }
+        await stitchFilm();
+        return;
+      } catch (err) {
+        if (!(err instanceof StepFailed || err instanceof ActivityFailure) || isCancellation(err)) throw err;
+        await recordFailure(err);
+        const retried = settings.failedProjectRetentionMs > 0 && (await condition(() => interrupts.retry, settings.failedProjectRetentionMs));
+        if (!retried) {
+          // Failing the run makes the project stand out in the Web UI and in `temporal workflow list`.
+          throw ApplicationFailure.nonRetryable(progress.failure!.reason, 'ProjectFailed', { projectId, failure: progress.failure });
+        }
+        interrupts.retry = false;
+        await resumeAfterFailure();
+      }
+    }
+  }
+
+  try {
+    await film.run(makeFilm);
+    return progress;
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // `cancelProject`, or `temporal workflow cancel`: record it even though this run is being cancelled.
+    const reason = interrupts.cancelReason ?? 'workflow cancelled';
+    await CancellationScope.nonCancellable(async () => {
+      await records.cancelProject({ projectId, reason });
+      progress.current = null;
+      progress.failure = undefined;
+      publishStatus('cancelled');
     });
-    // Failing the run makes the project stand out in the Web UI and in `temporal workflow list`.
-    throw ApplicationFailure.nonRetryable(reason, 'ProjectFailed', { projectId, sceneId });
+    log.info('Project cancelled', { projectId, reason });
+    return progress;
   }
 }
 
-function failureReason(err: StepFailed | ActivityFailure): string {
-  if (err instanceof StepFailed) return `${err.step} failed: ${err.message}`;
-  const cause = err.cause?.message ?? err.message;
-  return `${err.activityType ?? 'activity'} failed: ${cause}`;
+function assert(condition: boolean, message: string): void {
+  if (!condition) throw new Error(message);
 }

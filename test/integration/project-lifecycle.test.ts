@@ -133,7 +133,7 @@ describe('a project, end to end on a real Temporal server and PostgreSQL', funct
 
     await assert.rejects(finish(projectId), (err: unknown) => {
       assert.ok(err instanceof WorkflowFailedError);
-      assert.match(String(err.cause?.message), /video failed: content policy/);
+      assert.match(String(err.cause?.message), /video failed after 3 attempts: content policy/);
       return true;
     });
     const { body: project } = await getJson<any>(`${stack.gatewayUrl}/api/v1/projects/${projectId}`);
@@ -178,7 +178,7 @@ describe('a project, end to end on a real Temporal server and PostgreSQL', funct
     await finish(projectId);
     const progress = await stack.client.workflow.getHandle(`project-${projectId}`).query(progressQuery);
     assert.equal(progress.status, 'completed');
-    assert.equal(progress.waitingFor, null);
+    assert.equal(progress.current, null);
     assert.deepEqual(progress.scenes.map((s) => s.status), ['completed', 'completed']);
     assert.ok(progress.finalVideoUrl);
   });

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/config';
 import { startTestRedis } from './redis';
 import { createLogger } from '../../src/logging/logger';
 import { startStack, type Stack } from '../../src/stack/start-stack';
-import type { WorkflowSettings } from '../../src/workflows/project-workflow';
+import type { SettingsOverrides } from '../../src/workflows/settings';
 
 /** Known secrets, so tests can sign webhooks the way the services do. */
 export const testSecrets = {
@@ -17,11 +17,16 @@ export const testSecrets = {
 
 export const testAdminToken = 'test-admin-token-0123456789';
 
-/** Short retries, so failure paths finish in a second rather than minutes. */
-export const testWorkflowSettings: Partial<WorkflowSettings> = {
+/** Short retries and deadlines, so failure paths finish in a second or two rather than minutes. */
+export const testWorkflowSettings: SettingsOverrides = {
   retryInitialIntervalMs: 100,
   retryMaximumIntervalMs: 400,
   retryMaximumAttempts: 3,
+  serviceOutageToleranceMs: 5_000,
+  stepTimeoutMs: { video: 3_000, lastFrame: 3_000, stitch: 3_000 },
+  stepMaxAttempts: 3,
+  stepRetryBackoffMs: 100,
+  failedProjectRetentionMs: 0,
 };
 
 let booting: Promise<{ stack: Stack; dataDir: string; redis: { url: string; stop(): Promise<void> } }> | undefined;

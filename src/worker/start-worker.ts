@@ -1,0 +1,54 @@
+import type { AddressInfo } from 'node:net';
+import { NativeConnection, Runtime, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createServiceBreakers, type ServiceBreakers } from '../activities/circuit-breakers';
+import type { Config } from '../config/config';
+import type { PrismaClient } from '../db/prisma';
+import { closeServer } from '../http/server';
+import type { Logger } from '../logging/logger';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { createProjectWorker, installWorkerRuntime } from './create-worker';
+import { startWorkerHealthServer } from './health-server';
+
+export interface RunningWorker {
+  worker: Worker;
+  breakers: ServiceBreakers;
+  /** Settles when the worker stops. */
+  running: Promise<void>;
+  healthUrl?: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A project worker with everything around it: the SDK runtime (logs, metrics), its connection, the
+ * search attributes it needs, the circuit breakers and the health endpoint. `npm run worker` and
+ * `npm start` both start workers this way.
+ */
+export async function startWorker(config: Config, prisma: PrismaClient, logger: Logger, workflowBundle?: WorkflowBundleOption): Promise<RunningWorker> {
+  installWorkerRuntime(logger, config.workerMetricsPort);
+  const connection = await NativeConnection.connect({ address: config.temporal.address! });
+  try {
+    const registered = await ensureSearchAttributes(connection, config.temporal.namespace);
+    if (registered.length) logger.info({ registered }, 'Registered search attributes');
+    const breakers = createServiceBreakers(config.circuit, Runtime.instance().metricMeter, logger);
+    const worker = await createProjectWorker({ config, prisma, connection, breakers, workflowBundle });
+    const running = worker.run();
+    running.catch((err) => logger.fatal({ err }, 'Worker stopped unexpectedly'));
+    const health = config.workerHealthPort !== undefined ? await startWorkerHealthServer(worker, breakers, config.workerHealthPort) : undefined;
+    return {
+      worker,
+      breakers,
+      running,
+      healthUrl: health ? `http://localhost:${(health.address() as AddressInfo).port}/health` : undefined,
+      async stop() {
+        if (health) await closeServer(health);
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running.catch(() => {});
+        breakers.shutdown();
+        await connection.close();
+      },
+    };
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+}

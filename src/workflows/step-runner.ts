@@ -1,0 +1,132 @@
+import { condition, log } from '@temporalio/workflow';
+import type { Step, StepEvent } from './events';
+import type { StepInbox } from './inbox';
+import type { CurrentStep, StepCounters } from './progress';
+import type { WorkflowSettings } from './settings';
+
+/** A service reported the task failed on every attempt, or never called back. */
+export class StepFailed extends Error {
+  constructor(
+    readonly step: Step,
+    readonly sceneId: string | undefined,
+    reason: string,
+  ) {
+    super(reason);
+    this.name = 'StepFailed';
+  }
+}
+
+/** What a service answers when asked for a task: its id, and its state when the task already existed. */
+export interface TaskAnswer {
+  taskId: string;
+  taskStatus?: string;
+}
+
+/** Asks the service for the step's task; `taskNumber` picks the idempotency key (a new number, a new task). */
+export type RequestTask = (attempt: number, taskNumber: number) => Promise<TaskAnswer>;
+
+/** Operator requests the runner reacts to while it waits. */
+export interface Interrupts {
+  requestNow: boolean;
+}
+
+export interface StepRunnerContext {
+  inbox: StepInbox;
+  settings: WorkflowSettings;
+  interrupts: Interrupts;
+  /** Published for the `progress` query while the step runs. */
+  setCurrent(current: CurrentStep | null): void;
+}
+
+/** A service's answer meaning "that task is gone": ask for a new one instead of waiting for it. */
+const lostTask = new Set(['failed', 'unknown', 'expired', 'cancelled']);
+
+/**
+ * Runs one step (a scene's video or last frame, or the stitch) until a callback brings its result:
+ * request the task, wait for its callback until the step's deadline, and
+ * - on a failed task: back off, then request a new task (new idempotency key);
+ * - on a deadline (a lost callback) or an operator's `requestNow`: ask again with the same key, and
+ *   start a new task only if the service says the old one failed or is unknown.
+ * Every request counts as an attempt; after `stepMaxAttempts` the step fails. A callback for any task
+ * requested during the step is accepted, so a slow task that finally succeeds is never wasted.
+ */
+export async function runStep(
+  ctx: StepRunnerContext,
+  step: Step,
+  where: { sceneId?: string; sceneIndex: number | null },
+  counters: StepCounters,
+  request: RequestTask,
+): Promise<StepEvent & { url: string }> {
+  const { settings, inbox, interrupts } = ctx;
+  const taskIds: string[] = [];
+  let newTask = true;
+  let lastProblem = 'never requested';
+  const publish = (attempt: number, phase: CurrentStep['phase'], until: number | null) =>
+    ctx.setCurrent({ step, sceneIndex: where.sceneIndex, attempt, taskIds: [...taskIds], phase, until: until ? new Date(until).toISOString() : null });
+
+  for (;;) {
+    if (counters.attempts >= settings.stepMaxAttempts) {
+      throw new StepFailed(step, where.sceneId, `${step} failed after ${counters.attempts} attempts: ${lastProblem}`);
+    }
+    const attempt = (counters.attempts += 1);
+    publish(attempt, 'requesting', null);
+    if (newTask) counters.tasksStarted += 1;
+    let answer = await request(attempt, counters.tasksStarted);
+    if (!newTask && answer.taskStatus && lostTask.has(answer.taskStatus)) {
+      log.info('The service lost the task: starting a new one', { step, ...where, taskId: answer.taskId, taskStatus: answer.taskStatus });
+      counters.tasksStarted += 1;
+      answer = await request(attempt, counters.tasksStarted);
+    }
+    newTask = false;
+    if (!taskIds.includes(answer.taskId)) taskIds.push(answer.taskId);
+
+    const deadline = Date.now() + settings.stepTimeoutMs[step];
+    publish(attempt, 'waiting', deadline);
+    const outcome = await waitForCallback(inbox, interrupts, step, taskIds, deadline);
+    if (outcome.kind === 'event') {
+      const { event } = outcome;
+      if (event.outcome === 'completed' && event.url) return { ...event, url: event.url };
+      lastProblem = event.error ?? 'the callback carried no result';
+      log.warn('Task failed', { step, ...where, taskId: event.taskId, attempt, error: lastProblem });
+      if (counters.attempts >= settings.stepMaxAttempts) continue;
+      const backoff = settings.stepRetryBackoffMs * 2 ** (attempt - 1);
+      publish(attempt, 'backing_off', Date.now() + backoff);
+      if (await condition(() => interrupts.requestNow, backoff)) interrupts.requestNow = false;
+      newTask = true;
+    } else {
+      lastProblem = outcome.kind === 'timeout' ? `no callback within ${settings.stepTimeoutMs[step] / 1000}s` : 'asked again by an operator';
+      log.warn('No callback yet: asking the service again', { step, ...where, attempt, reason: lastProblem });
+    }
+  }
+}
+
+type WaitOutcome = { kind: 'event'; event: StepEvent } | { kind: 'timeout' } | { kind: 'requested' };
+
+/**
+ * Waits for the callback of any of `taskIds` until `deadline`. A failure reported for a task that a
+ * newer one has replaced is logged and skipped: only the newest task's failure counts.
+ */
+async function waitForCallback(
+  inbox: StepInbox,
+  interrupts: Interrupts,
+  step: Step,
+  taskIds: string[],
+  deadline: number,
+): Promise<WaitOutcome> {
+  for (;;) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) return { kind: 'timeout' };
+    const ready = await condition(() => interrupts.requestNow || inbox.hasAny(step, taskIds), remaining);
+    if (interrupts.requestNow) {
+      interrupts.requestNow = false;
+      return { kind: 'requested' };
+    }
+    if (!ready) return { kind: 'timeout' };
+    const event = inbox.take(step, taskIds)!;
+    if (event.outcome === 'failed' && event.taskId !== taskIds[taskIds.length - 1]) {
+      log.info('Failure of a superseded task ignored', { step, taskId: event.taskId });
+      continue;
+    }
+    return { kind: 'event', event };
+  }
+}
