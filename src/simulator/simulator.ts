@@ -32,10 +32,38 @@ export interface SentWebhook {
 }
 
 /**
- * How the simulated service treats one request: answer with an HTTP error instead of a task, or
- * create the task and report it failed. Undefined means "succeed".
+ * How the simulated service treats one request. Undefined (or `{}`) means "succeed after the delay".
+ * - `reject`: answer with this HTTP status instead of a task (an outage when 5xx);
+ * - `fail`: create the task, then report it failed with this reason;
+ * - `loseTask`: create the task and forget it: no callback, and asked again it is `unknown`;
+ * - `loseCallback`: complete the task but never send its callback, until asked again;
+ * - `duplicate`: send the callback twice;
+ * - `extraDelayMs`: complete later than usual (callbacks arrive out of order).
  */
-export type TaskBehaviour = { reject: number } | { fail: string } | undefined;
+export interface TaskBehaviour {
+  reject?: number;
+  fail?: string;
+  loseTask?: boolean;
+  loseCallback?: boolean;
+  duplicate?: boolean;
+  extraDelayMs?: number;
+}
+
+export interface BehaviourQuery {
+  service: ServiceName;
+  body: Record<string, unknown>;
+  idempotencyKey: string;
+  /** True when this Idempotency-Key was seen before (Reelay asking again about the same task). */
+  known: boolean;
+}
+
+interface SimulatedTask {
+  id: string;
+  state: 'queued' | 'completed' | 'failed' | 'lost';
+  /** The callback, once the task is done; kept for a re-send when it was never delivered. */
+  callback?: { webhook: SentWebhook; body: string };
+  withheld: boolean;
+}
 
 export interface SimulatorOptions {
   /** The secret each webhook is signed with (the first of the endpoint's active secrets). */
@@ -97,12 +125,13 @@ const routes: { service: ServiceName; path: string; endpoint?: WebhookEndpointNa
 export class ServiceSimulator {
   readonly requests: RecordedRequest[] = [];
   readonly webhooks: SentWebhook[] = [];
-  private readonly tasksByKey = new Map<string, string>();
+  private readonly tasksByKey = new Map<string, SimulatedTask>();
+  readonly registrations: { url: string; events: string[]; secretSet: boolean; authorization?: string }[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private server?: Server;
   private baseUrl = '';
   /** Tests and demos steer failures through this; by default every task succeeds. */
-  behaviour: (service: ServiceName, body: Record<string, unknown>) => TaskBehaviour = () => undefined;
+  behaviour: (query: BehaviourQuery) => TaskBehaviour | undefined = () => undefined;
 
   constructor(private readonly options: SimulatorOptions) {}
 
@@ -137,22 +166,46 @@ export class ServiceSimulator {
           body,
           at: Date.now(),
         });
-        const behaviour = this.behaviour(route.service, body);
-        if (behaviour && 'reject' in behaviour) {
+        const known = this.tasksByKey.get(`${route.service}:${key}`);
+        const behaviour = this.behaviour({ service: route.service, body, idempotencyKey: key, known: Boolean(known) }) ?? {};
+        if (behaviour.reject) {
           ctx.status = behaviour.reject;
           ctx.body = { error: `simulated ${behaviour.reject}` };
           return;
         }
-        const known = this.tasksByKey.get(`${route.service}:${key}`);
-        const taskId = known ?? `${route.prefix}_${randomBytes(8).toString('hex')}`;
-        if (!known) {
-          this.tasksByKey.set(`${route.service}:${key}`, taskId);
-          if (route.endpoint) this.complete(route.endpoint, taskId, body as never, behaviour?.fail);
+        if (!route.endpoint) {
+          ctx.body = { id: known?.id ?? this.newTask(route.service, key, route.prefix).id, status: 'sent' };
+          return;
         }
-        ctx.status = route.endpoint ? 202 : 200;
-        ctx.body = route.endpoint ? { task_id: taskId, status: 'queued' } : { id: taskId, status: 'sent' };
+        if (known) {
+          // Asked again about the same task: say how it is, and re-send a callback that never went out.
+          if (known.withheld && known.callback) {
+            known.withheld = false;
+            void this.send(known.callback.webhook, known.callback.body);
+          }
+          ctx.body = { task_id: known.id, status: known.state === 'lost' ? 'unknown' : known.state };
+          return;
+        }
+        const task = this.newTask(route.service, key, route.prefix);
+        this.schedule(route.endpoint, task, body as never, behaviour);
+        ctx.status = 202;
+        ctx.body = { task_id: task.id, status: 'queued' };
       });
     }
+    // Webhook registration, as the seed's services offer it: idempotent on (url, events).
+    router.post('/api/webhooks/register', koaBody({ jsonLimit: '64kb' }), (ctx) => {
+      const parsed = z.object({ url: z.url(), events: z.array(z.string()).min(1), secret: z.string().min(1) }).safeParse(ctx.request.body);
+      if (!parsed.success) {
+        ctx.status = 422;
+        ctx.body = { error: 'invalid registration', issues: parsed.error.issues };
+        return;
+      }
+      const { url, events } = parsed.data;
+      const existing = this.registrations.find((r) => r.url === url && r.events.join() === events.join());
+      if (!existing) this.registrations.push({ url, events, secretSet: true, authorization: ctx.get('authorization') || undefined });
+      ctx.status = existing ? 200 : 201;
+      ctx.body = { url, events, status: existing ? 'already_registered' : 'registered' };
+    });
     router.get('/health', (ctx) => {
       ctx.body = { status: 'ok', simulator: true };
     });
@@ -182,15 +235,34 @@ export class ServiceSimulator {
     return this.requests.filter((r) => r.service === service);
   }
 
-  private complete(endpoint: WebhookEndpointName, taskId: string, request: { webhook_url: string }, failure?: string) {
-    const body = JSON.stringify(
-      failure
-        ? simulatedFailure(taskId, request as never, failure)
-        : simulatedCallback(endpoint, taskId, request as never, this.baseUrl),
-    );
-    const webhook: SentWebhook = { endpoint, taskId, url: request.webhook_url, attempts: 0, acknowledged: false };
-    this.webhooks.push(webhook);
-    this.later(this.options.delayMs, () => this.send(webhook, body));
+  private newTask(service: ServiceName, key: string, prefix: string): SimulatedTask {
+    const task: SimulatedTask = { id: `${prefix}_${randomBytes(8).toString('hex')}`, state: 'queued', withheld: false };
+    this.tasksByKey.set(`${service}:${key}`, task);
+    return task;
+  }
+
+  private schedule(endpoint: WebhookEndpointName, task: SimulatedTask, request: { webhook_url: string }, behaviour: TaskBehaviour) {
+    if (behaviour.loseTask) {
+      task.state = 'lost';
+      return;
+    }
+    this.later(this.options.delayMs + (behaviour.extraDelayMs ?? 0), async () => {
+      const body = JSON.stringify(
+        behaviour.fail
+          ? simulatedFailure(task.id, request as never, behaviour.fail)
+          : simulatedCallback(endpoint, task.id, request as never, this.baseUrl),
+      );
+      task.state = behaviour.fail ? 'failed' : 'completed';
+      const webhook: SentWebhook = { endpoint, taskId: task.id, url: request.webhook_url, attempts: 0, acknowledged: false };
+      this.webhooks.push(webhook);
+      task.callback = { webhook, body };
+      if (behaviour.loseCallback) {
+        task.withheld = true;
+        return;
+      }
+      await this.send(webhook, body);
+      if (behaviour.duplicate) await this.send({ ...webhook, attempts: 0 }, body);
+    });
   }
 
   private async send(webhook: SentWebhook, body: string): Promise<void> {

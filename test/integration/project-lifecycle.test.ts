@@ -127,7 +127,7 @@ describe('a project, end to end on a real Temporal server and PostgreSQL', funct
 
   it('fails the project with the reason when the video service reports a failed task, and tells the user', async () => {
     const projectId = uniqueId('broken');
-    stack.simulator!.behaviour = (service, body) =>
+    stack.simulator!.behaviour = ({ service, body }) =>
       service === 'video' && body.project_id === projectId && body.scene_index === 1 ? { fail: 'content policy' } : undefined;
     await createProject(projectId, [{ prompt: 'fine' }, { prompt: 'refused' }, { prompt: 'never reached' }]);
 
@@ -148,7 +148,7 @@ describe('a project, end to end on a real Temporal server and PostgreSQL', funct
 
   it('does not retry a request the service rejects as invalid (4xx), and fails the project at once', async () => {
     const projectId = uniqueId('rejected');
-    stack.simulator!.behaviour = (service, body) =>
+    stack.simulator!.behaviour = ({ service, body }) =>
       service === 'video' && body.project_id === projectId ? { reject: 422 } : undefined;
     await createProject(projectId, [{ prompt: 'anything' }]);
     await assert.rejects(finish(projectId), WorkflowFailedError);
@@ -163,7 +163,7 @@ describe('a project, end to end on a real Temporal server and PostgreSQL', funct
   it('retries a service that is briefly unavailable (503) and carries on, with the same idempotency key', async () => {
     const projectId = uniqueId('flaky');
     let refusals = 2;
-    stack.simulator!.behaviour = (service, body) =>
+    stack.simulator!.behaviour = ({ service, body }) =>
       service === 'lastFrame' && body.project_id === projectId && refusals-- > 0 ? { reject: 503 } : undefined;
     await createProject(projectId, [{ prompt: 'patience' }]);
     await finish(projectId);
