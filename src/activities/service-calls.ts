@@ -18,8 +18,8 @@ export interface RequestSceneVideoInput {
   sceneId: string;
   /** The previous scene's last frame; null for the first scene. */
   startFrameUrl: string | null;
-  /** Requests made for this step so far, this one included (recorded on the scene). */
-  attempt: number;
+  /** Requests made for the scene's steps so far, this one included (shown on the scene). */
+  sceneAttempts: number;
   /** Which task of the step this is: the idempotency key, so asking again for the same task is safe. */
   taskNumber: number;
 }
@@ -28,14 +28,13 @@ export interface RequestLastFrameInput {
   projectId: string;
   sceneId: string;
   videoUrl: string;
-  attempt: number;
+  sceneAttempts: number;
   taskNumber: number;
 }
 
 export interface RequestStitchInput {
   projectId: string;
   scenes: { sceneId: string; videoUrl: string }[];
-  attempt: number;
   taskNumber: number;
 }
 
@@ -83,7 +82,7 @@ export function createServiceCalls(config: Config, prisma: PrismaClient, breaker
 
   return {
     /** Asks the video service for one scene, seeded by the previous scene's last frame. */
-    async requestSceneVideo({ projectId, sceneId, startFrameUrl, attempt, taskNumber }: RequestSceneVideoInput): Promise<TaskRef> {
+    async requestSceneVideo({ projectId, sceneId, startFrameUrl, sceneAttempts, taskNumber }: RequestSceneVideoInput): Promise<TaskRef> {
       const scene = await prisma.scene.findUniqueOrThrow({ where: { id: sceneId } });
       const task = await createTask(
         'video',
@@ -101,12 +100,12 @@ export function createServiceCalls(config: Config, prisma: PrismaClient, breaker
       );
       await prisma.scene.update({
         where: { id: sceneId },
-        data: { status: 'generating', videoTaskId: task.taskId, startFrameUrl, attempts: attempt },
+        data: { status: 'generating', videoTaskId: task.taskId, startFrameUrl, attempts: sceneAttempts },
       });
       return task;
     },
 
-    async requestLastFrame({ projectId, sceneId, videoUrl, attempt, taskNumber }: RequestLastFrameInput): Promise<TaskRef> {
+    async requestLastFrame({ projectId, sceneId, videoUrl, sceneAttempts, taskNumber }: RequestLastFrameInput): Promise<TaskRef> {
       const task = await createTask(
         'lastFrame',
         '/api/extract',
@@ -118,7 +117,7 @@ export function createServiceCalls(config: Config, prisma: PrismaClient, breaker
         },
         idempotencyKey(projectId, 'last-frame', sceneId, taskNumber),
       );
-      await prisma.scene.update({ where: { id: sceneId }, data: { lastFrameTaskId: task.taskId, attempts: attempt } });
+      await prisma.scene.update({ where: { id: sceneId }, data: { lastFrameTaskId: task.taskId, attempts: sceneAttempts } });
       return task;
     },
 

@@ -38,7 +38,9 @@ export interface SentWebhook {
  * - `loseTask`: create the task and forget it: no callback, and asked again it is `unknown`;
  * - `loseCallback`: complete the task but never send its callback, until asked again;
  * - `duplicate`: send the callback twice;
- * - `extraDelayMs`: complete later than usual (callbacks arrive out of order).
+ * - `extraDelayMs`: complete later than usual (callbacks arrive out of order);
+ * - `callbackFirst`: send the callback before answering the request, so it reaches the workflow
+ *   before the activity that asked for the task has even returned.
  */
 export interface TaskBehaviour {
   reject?: number;
@@ -47,6 +49,7 @@ export interface TaskBehaviour {
   loseCallback?: boolean;
   duplicate?: boolean;
   extraDelayMs?: number;
+  callbackFirst?: boolean;
 }
 
 export interface BehaviourQuery {
@@ -144,7 +147,7 @@ export class ServiceSimulator {
     app.silent = true;
     const router = new Router();
     for (const route of routes) {
-      router.post(route.path, koaBody({ jsonLimit: '1mb' }), (ctx) => {
+      router.post(route.path, koaBody({ jsonLimit: '1mb' }), async (ctx) => {
         const key = ctx.get('idempotency-key');
         if (!key) {
           ctx.status = 400;
@@ -187,7 +190,8 @@ export class ServiceSimulator {
           return;
         }
         const task = this.newTask(route.service, key, route.prefix);
-        this.schedule(route.endpoint, task, body as never, behaviour);
+        const scheduled = this.schedule(route.endpoint, task, body as never, behaviour);
+        if (behaviour.callbackFirst) await scheduled;
         ctx.status = 202;
         ctx.body = { task_id: task.id, status: 'queued' };
       });
@@ -241,12 +245,14 @@ export class ServiceSimulator {
     return task;
   }
 
-  private schedule(endpoint: WebhookEndpointName, task: SimulatedTask, request: { webhook_url: string }, behaviour: TaskBehaviour) {
+  /** Completes the task after the delay (at once with callbackFirst); settles once its callback is sent. */
+  private schedule(endpoint: WebhookEndpointName, task: SimulatedTask, request: { webhook_url: string }, behaviour: TaskBehaviour): Promise<void> {
     if (behaviour.loseTask) {
       task.state = 'lost';
-      return;
+      return Promise.resolve();
     }
-    this.later(this.options.delayMs + (behaviour.extraDelayMs ?? 0), async () => {
+    const delay = behaviour.callbackFirst ? 0 : this.options.delayMs + (behaviour.extraDelayMs ?? 0);
+    return this.later(delay, async () => {
       const body = JSON.stringify(
         behaviour.fail
           ? simulatedFailure(task.id, request as never, behaviour.fail)
@@ -295,11 +301,13 @@ export class ServiceSimulator {
     }
   }
 
-  private later(ms: number, fn: () => Promise<void>) {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void fn();
-    }, ms);
-    this.timers.add(timer);
+  private later(ms: number, fn: () => Promise<void>): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        fn().finally(resolve);
+      }, ms);
+      this.timers.add(timer);
+    });
   }
 }

@@ -126,6 +126,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
 
   // The story -------------------------------------------------------------------------------------
   const sceneOf = (sceneId?: string) => progress.scenes.find((s) => s.sceneId === sceneId);
+  const sceneAttempts = (scene: SceneProgress) => scene.steps.video.attempts + scene.steps.lastFrame.attempts;
   const runner: StepRunnerContext = { inbox, settings, interrupts, setCurrent: (current) => (progress.current = current) };
 
   function publishStatus(status: ProjectStatus) {
@@ -145,15 +146,15 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
     if (!scene.videoUrl) {
       scene.status = 'generating';
       const startFrameUrl = progress.scenes[scene.index - 1]?.lastFrameUrl ?? null;
-      const video = await runStep(runner, 'video', where, scene.steps.video, (attempt, taskNumber) =>
-        services.requestSceneVideo({ projectId, sceneId, startFrameUrl, attempt, taskNumber }),
+      const video = await runStep(runner, 'video', where, scene.steps.video, (taskNumber) =>
+        services.requestSceneVideo({ projectId, sceneId, startFrameUrl, sceneAttempts: sceneAttempts(scene), taskNumber }),
       );
       await records.saveSceneVideo({ sceneId, taskId: video.taskId, videoUrl: video.url, thumbnailUrl: video.thumbnailUrl, detail: video.detail });
       Object.assign(scene, { status: 'extracting_frame', videoUrl: video.url, thumbnailUrl: video.thumbnailUrl });
     }
     const videoUrl = scene.videoUrl!;
-    const frame = await runStep(runner, 'lastFrame', where, scene.steps.lastFrame, (attempt, taskNumber) =>
-      services.requestLastFrame({ projectId, sceneId, videoUrl, attempt, taskNumber }),
+    const frame = await runStep(runner, 'lastFrame', where, scene.steps.lastFrame, (taskNumber) =>
+      services.requestLastFrame({ projectId, sceneId, videoUrl, sceneAttempts: sceneAttempts(scene), taskNumber }),
     );
     await records.completeScene({ sceneId, taskId: frame.taskId, lastFrameUrl: frame.url, detail: frame.detail });
     Object.assign(scene, { status: 'completed', lastFrameUrl: frame.url });
@@ -165,11 +166,10 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
     publishScene(null);
     publishStatus('stitching');
     await records.setProjectStatus({ projectId, status: 'stitching' });
-    const film = await runStep(runner, 'stitch', { sceneIndex: null }, progress.stitch, (attempt, taskNumber) =>
+    const film = await runStep(runner, 'stitch', { sceneIndex: null }, progress.stitch, (taskNumber) =>
       services.requestStitch({
         projectId,
         scenes: progress.scenes.map((s) => ({ sceneId: s.sceneId, videoUrl: s.videoUrl! })),
-        attempt,
         taskNumber,
       }),
     );

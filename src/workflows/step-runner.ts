@@ -23,7 +23,7 @@ export interface TaskAnswer {
 }
 
 /** Asks the service for the step's task; `taskNumber` picks the idempotency key (a new number, a new task). */
-export type RequestTask = (attempt: number, taskNumber: number) => Promise<TaskAnswer>;
+export type RequestTask = (taskNumber: number) => Promise<TaskAnswer>;
 
 /** Operator requests the runner reacts to while it waits. */
 export interface Interrupts {
@@ -71,11 +71,11 @@ export async function runStep(
     const attempt = (counters.attempts += 1);
     publish(attempt, 'requesting', null);
     if (newTask) counters.tasksStarted += 1;
-    let answer = await request(attempt, counters.tasksStarted);
+    let answer = await request(counters.tasksStarted);
     if (!newTask && answer.taskStatus && lostTask.has(answer.taskStatus)) {
       log.info('The service lost the task: starting a new one', { step, ...where, taskId: answer.taskId, taskStatus: answer.taskStatus });
       counters.tasksStarted += 1;
-      answer = await request(attempt, counters.tasksStarted);
+      answer = await request(counters.tasksStarted);
     }
     newTask = false;
     if (!taskIds.includes(answer.taskId)) taskIds.push(answer.taskId);

@@ -62,6 +62,10 @@ async function boot() {
       // The simulator's webhooks all come from 127.0.0.1; limits are tested on gateways of their own.
       RATE_LIMIT_ENABLED: 'false',
       WORKER_METRICS_PORT: String(await freePort()),
+      WORKER_HEALTH_PORT: String(await freePort()),
+      // Circuits that open after a few failures and try again within a second, so outage tests stay short.
+      CIRCUIT_VOLUME_THRESHOLD: '3',
+      CIRCUIT_RESET_MS: '1000',
       // Real infrastructure from outside, when given; embedded otherwise.
       DATABASE_URL: process.env.TEST_DATABASE_URL,
       TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,

@@ -1,0 +1,40 @@
+import { createProjectCreator } from '../../src/projects/create-project';
+import type { Stack } from '../../src/stack/start-stack';
+import { mergeSettings, type SettingsOverrides } from '../../src/workflows/settings';
+import type { RecordedRequest } from '../../src/simulator/simulator';
+import { testWorkflowSettings } from './test-stack';
+
+export interface StartProjectOptions {
+  projectId: string;
+  scenes: string[];
+  settings?: SettingsOverrides;
+  taskQueue?: string;
+  userId?: string;
+}
+
+/** Creates a project the way the API does, with workflow settings (or a task queue) of the test's choosing. */
+export async function startProject(stack: Stack, { projectId, scenes, settings, taskQueue, userId = 'user-1' }: StartProjectOptions) {
+  const base = mergeSettings(stack.config.workflow, testWorkflowSettings);
+  const create = createProjectCreator({
+    prisma: stack.prisma,
+    temporal: stack.client,
+    taskQueue: taskQueue ?? stack.config.temporal.taskQueue,
+    workflowSettings: mergeSettings(base, settings),
+  });
+  await create({ project_id: projectId, user_id: userId, scenes: scenes.map((prompt) => ({ prompt })) });
+  return stack.client.workflow.getHandle(`project-${projectId}`);
+}
+
+/** What the simulator received for one project, by service. */
+export const requestsFor = (stack: Stack, projectId: string, service: RecordedRequest['service']) =>
+  stack.simulator!.requestsTo(service).filter((r) => r.body.project_id === projectId);
+
+export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
