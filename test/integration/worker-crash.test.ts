@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { Stack } from '../../src/stack/start-stack';
+import { progressQuery } from '../../src/workflows/messages';
+import { uniqueId } from '../support/http';
+import { requestsFor, startProject, waitFor } from '../support/projects';
+import { freePort, testEnv, testStack } from '../support/test-stack';
+
+const root = path.resolve(__dirname, '..', '..');
+
+/** `npm run worker` as a real child process, on a task queue of its own. */
+class WorkerProcess {
+  private child?: ChildProcess;
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    readonly healthPort: number,
+  ) {}
+
+  async start(): Promise<void> {
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], { cwd: root, env: this.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    this.child.stderr!.on('data', (chunk) => (stderr += chunk));
+    const child = this.child;
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`worker exited: ${stderr}`);
+        return fetch(`http://127.0.0.1:${this.healthPort}/health`).then((r) => r.ok, () => false);
+      },
+      60_000,
+      'the worker to start',
+    );
+  }
+
+  /** kill -9: no shutdown, no goodbye. */
+  async kill(): Promise<void> {
+    const child = this.child!;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise((r) => this.child!.once('exit', r));
+      this.child.kill('SIGTERM');
+      await exited;
+    }
+  }
+}
+
+describe('a worker killed mid-project', function () {
+  this.timeout(180_000);
+  let stack: Stack;
+  let worker: WorkerProcess;
+  const taskQueue = `crash-${uniqueId('q')}`;
+
+  before(async () => {
+    stack = await testStack();
+    const simulator = stack.simulator!.url;
+    const healthPort = await freePort();
+    worker = new WorkerProcess(
+      {
+        ...process.env,
+        ...testEnv({
+          LOG_LEVEL: 'warn',
+          DATABASE_URL: stack.databaseUrl,
+          TEMPORAL_ADDRESS: stack.temporalAddress,
+          TEMPORAL_TASK_QUEUE: taskQueue,
+          NEXT_PUBLIC_APP_URL: stack.gatewayUrl,
+          VIDEO_GENERATION_SERVICE: simulator,
+          LAST_FRAME_SERVICE_URL: simulator,
+          STITCH_SERVICE_URL: simulator,
+          NOTIFICATION_SERVICE_URL: simulator,
+          WORKER_HEALTH_PORT: String(healthPort),
+        }),
+      },
+      healthPort,
+    );
+    await worker.start();
+  });
+  after(async () => {
+    stack.simulator!.behaviour = () => undefined;
+    await worker.stop();
+  });
+
+  it('resumes every step after kill -9 and a restart, without a second task or notification', async () => {
+    const projectId = uniqueId('crash');
+    // Slow callbacks, so there is a moment when the workflow waits and nothing else runs.
+    stack.simulator!.behaviour = ({ body }) => (body.project_id === projectId ? { extraDelayMs: 1_500 } : undefined);
+    const handle = await startProject(stack, { projectId, scenes: ['a', 'b', 'c'], taskQueue });
+
+    // 1: killed while waiting for a callback; the callback arrives while no worker runs.
+    await waitFor(async () => (await handle.query(progressQuery)).current?.phase === 'waiting', 30_000, 'a wait');
+    await worker.kill();
+    await new Promise((r) => setTimeout(r, 2_000));
+    await worker.start();
+
+    // 2: killed the moment scene 2's video is asked for, before the worker can record the answer.
+    await waitFor(() => requestsFor(stack, projectId, 'video').some((r) => r.body.scene_index === 1), 60_000, "scene 2's request");
+    await worker.kill();
+    await worker.start();
+
+    const progress = await handle.result();
+    assert.equal(progress.status, 'completed');
+    const project = await stack.prisma.project.findUniqueOrThrow({ where: { id: projectId }, include: { scenes: true } });
+    assert.equal(project.status, 'completed');
+    assert.ok(project.scenes.every((s) => s.status === 'completed'));
+
+    for (const service of ['video', 'lastFrame', 'stitch', 'notification'] as const) {
+      const requests = requestsFor(stack, projectId, service);
+      const keys = new Set(requests.map((r) => r.idempotencyKey));
+      const expected = service === 'video' || service === 'lastFrame' ? 3 : 1;
+      assert.equal(keys.size, expected, `${service}: one task per step, whatever was retried (${requests.length} requests)`);
+    }
+    const events = await stack.prisma.webhookEvent.findMany({ where: { projectId } });
+    assert.equal(events.length, 7);
+    assert.ok(events.every((e) => e.outcome === 'signaled'));
+  });
+});
