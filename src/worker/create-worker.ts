@@ -1,4 +1,4 @@
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkflowBundleOption } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type LogLevel, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { ServiceBreakers } from '../activities/circuit-breakers';
 import type { Config } from '../config/config';
@@ -27,9 +27,11 @@ export function installWorkerRuntime(logger: Logger, metricsPort?: number): void
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({
-    ...(metricsPort !== undefined
-      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}`, useSecondsForDurations: true } } } }
-      : {}),
+    telemetryOptions: {
+      // Core's own warnings (failed workflow tasks, non-determinism) go through the same JSON logger.
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }) },
+      ...(metricsPort !== undefined ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}`, useSecondsForDurations: true } } } : {}),
+    },
     logger: new DefaultLogger(sdkLevel[logger.level] ?? 'INFO', ({ level: lvl, message, meta }) => {
       const method = lvl === 'TRACE' ? 'trace' : (lvl.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
       logger[method]({ ...meta, component: 'temporal' }, message);

@@ -77,19 +77,26 @@ async function boot() {
     file: config.logLevel === 'silent' ? undefined : path.join(dataDir, 'reelay.log'),
     consoleLevel: 'silent',
   });
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundler });
-  const stack = await startStack({
-    config,
-    logger,
-    dataDir,
-    ephemeral: true,
-    temporalPort: await freePort(),
-    temporalUiPort: null,
-    postgresPort: await freePort(),
-    workflowBundle,
-    workflowSettings: testWorkflowSettings,
-  });
-  return { stack, dataDir, redis };
+  try {
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundler });
+    const stack = await startStack({
+      config,
+      logger,
+      dataDir,
+      ephemeral: true,
+      temporalPort: await freePort(),
+      temporalUiPort: null,
+      postgresPort: await freePort(),
+      workflowBundle,
+      workflowSettings: testWorkflowSettings,
+    });
+    return { stack, dataDir, redis };
+  } catch (err) {
+    // startStack cleans up after itself; what the suite started around it goes too, or mocha never exits.
+    await redis.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
@@ -103,7 +110,9 @@ export async function testStack(): Promise<Stack> {
 /** mocha calls this once, after every test file has run. */
 export async function mochaGlobalTeardown(): Promise<void> {
   if (!booting) return;
-  const { stack, dataDir, redis } = await booting;
+  const booted = await booting.catch(() => undefined);
+  if (!booted) return;
+  const { stack, dataDir, redis } = booted;
   await stack.stop();
   await redis.stop();
   await rm(dataDir, { recursive: true, force: true });

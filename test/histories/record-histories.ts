@@ -1,0 +1,137 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { Stack } from '../../src/stack/start-stack';
+import type { TaskBehaviour } from '../../src/simulator/simulator';
+import { cancelProjectUpdate, progressQuery, requestNowUpdate, retrySceneUpdate } from '../../src/workflows/messages';
+import { startProject, waitFor } from '../support/projects';
+import { mochaGlobalTeardown, testStack } from '../support/test-stack';
+
+/**
+ * `npm run histories:record`: runs each scenario on a real stack and saves every run's event history
+ * under test/histories/, where the replay test checks that today's workflow code still produces the
+ * same commands. Record again (and commit) only for a change made safe with patching, never to make
+ * a failing replay pass.
+ */
+type Scenario = {
+  name: string;
+  scenes: string[];
+  settings?: Parameters<typeof startProject>[1]['settings'];
+  faults?: (service: string, body: Record<string, unknown>, state: { fixed: boolean }) => TaskBehaviour | undefined;
+  drive?: (handle: WorkflowHandle, state: { fixed: boolean }) => Promise<void>;
+};
+
+const waiting = async (handle: WorkflowHandle) => waitFor(async () => (await handle.query(progressQuery)).current?.phase === 'waiting', 20_000, 'a wait');
+
+const scenarios: Scenario[] = [
+  { name: 'happy-path', scenes: ['a harbour at dawn', 'a gull takes off'] },
+  {
+    name: 'task-failed-then-retried',
+    scenes: ['a', 'b'],
+    faults: (service, body, state) => {
+      if (service !== 'video' || body.scene_index !== 1 || state.fixed) return undefined;
+      state.fixed = true; // fails once
+      return { fail: 'GPU fell over' };
+    },
+  },
+  {
+    name: 'lost-callback-and-lost-task',
+    scenes: ['a'],
+    settings: { stepTimeoutMs: { video: 1_000, lastFrame: 1_000, stitch: 1_000 } },
+    faults: (service) => (service === 'video' ? { loseTask: true } : service === 'lastFrame' ? { loseCallback: true } : undefined),
+  },
+  {
+    name: 'duplicates-and-early-callbacks',
+    scenes: ['a', 'b'],
+    faults: (service) => (service === 'video' ? { callbackFirst: true, duplicate: true } : { duplicate: true }),
+  },
+  {
+    name: 'project-failed',
+    scenes: ['a'],
+    settings: { stepMaxAttempts: 2 },
+    faults: (service) => (service === 'stitch' ? { fail: 'disk full' } : undefined),
+  },
+  {
+    name: 'failed-then-retried-by-operator',
+    scenes: ['a', 'b'],
+    settings: { stepMaxAttempts: 2, failedProjectRetentionMs: 120_000 },
+    faults: (service, body, state) => (service === 'video' && body.scene_index === 1 && !state.fixed ? { fail: 'model overloaded' } : undefined),
+    drive: async (handle, state) => {
+      await waitFor(async () => (await handle.query(progressQuery)).status === 'failed', 20_000, 'the failure');
+      state.fixed = true;
+      await handle.executeUpdate(retrySceneUpdate);
+    },
+  },
+  {
+    name: 'request-now-by-operator',
+    scenes: ['a'],
+    settings: { stepTimeoutMs: { video: 600_000 } },
+    faults: (service, _body, state) => (service === 'video' && !state.fixed ? { loseCallback: true } : undefined),
+    drive: async (handle, state) => {
+      await waiting(handle);
+      state.fixed = true;
+      await handle.executeUpdate(requestNowUpdate);
+    },
+  },
+  {
+    name: 'cancelled-by-update',
+    scenes: ['a', 'b'],
+    settings: { stepTimeoutMs: { video: 600_000 } },
+    faults: (service) => (service === 'video' ? { loseTask: true } : undefined),
+    drive: async (handle) => {
+      await waiting(handle);
+      await handle.executeUpdate(cancelProjectUpdate, { args: [{ reason: 'recorded scenario' }] });
+    },
+  },
+  {
+    name: 'cancelled-natively',
+    scenes: ['a'],
+    settings: { stepTimeoutMs: { video: 600_000 } },
+    faults: (service) => (service === 'video' ? { loseTask: true } : undefined),
+    drive: async (handle) => {
+      await waiting(handle);
+      await handle.cancel();
+    },
+  },
+  { name: 'continued-as-new', scenes: ['a', 'b', 'c'], settings: { continueAsNewAfterEvents: 30 } },
+];
+
+async function record(stack: Stack, scenario: Scenario, dir: string) {
+  const projectId = `history-${scenario.name}-${Date.now()}`;
+  const state = { fixed: false };
+  stack.simulator!.behaviour = ({ service, body, known }) =>
+    body.project_id === projectId && !known && scenario.faults ? scenario.faults(service, body, state) : undefined;
+  const handle = await startProject(stack, { projectId, scenes: scenario.scenes, settings: scenario.settings });
+  await scenario.drive?.(handle, state);
+  await handle.result().catch(() => undefined);
+  const runs: string[] = [];
+  for await (const run of stack.client.workflow.list({ query: `WorkflowId = "${handle.workflowId}"` })) runs.push(run.runId);
+  runs.reverse(); // oldest first
+  for (const [i, runId] of runs.entries()) {
+    const history = await stack.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+    const file = path.join(dir, runs.length > 1 ? `${scenario.name}.run-${i + 1}.json` : `${scenario.name}.json`);
+    await writeFile(file, `${historyToJSON(history)}\n`);
+    console.log(`recorded ${path.relative(process.cwd(), file)} (${history.events?.length} events)`);
+  }
+}
+
+async function main() {
+  const dir = path.join(__dirname, 'recorded');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const stack = await testStack();
+  try {
+    for (const scenario of scenarios) await record(stack, scenario, dir);
+  } finally {
+    await mochaGlobalTeardown();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
