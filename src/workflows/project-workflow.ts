@@ -164,8 +164,8 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
 
   async function stitchFilm() {
     publishScene(null);
-    publishStatus('stitching');
     await records.setProjectStatus({ projectId, status: 'stitching' });
+    publishStatus('stitching');
     const film = await runStep(runner, 'stitch', { sceneIndex: null }, progress.stitch, (taskNumber) =>
       services.requestStitch({
         projectId,
@@ -204,8 +204,8 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
     progress.current = null;
     const scene = sceneOf(sceneId);
     if (scene) scene.status = 'failed';
-    publishStatus('failed');
     await records.failProject({ projectId, sceneId, reason, cause });
+    publishStatus('failed');
     progress.failuresNotified += 1;
     await services
       .notifyUser({ projectId, userId: progress.userId, type: 'project.failed', reason, sequence: progress.failuresNotified })
@@ -224,8 +224,8 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
     }
     const status = step === 'stitch' ? 'stitching' : 'generating';
     progress.failure = undefined;
-    publishStatus(status);
     await records.resumeProject({ projectId, status, sceneId, sceneStatus: scene?.status });
+    publishStatus(status);
     log.info('Project resumed by an operator', { projectId, step, sceneId });
   }
 
