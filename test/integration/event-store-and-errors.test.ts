@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Stack } from '../../src/stack/start-stack';
 import { createErrorLog } from '../../src/errors/error-log';
 import { getJson, postJson, postWebhook, uniqueId } from '../support/http';
+import { videoDone } from '../support/payloads';
 import { testAdminToken, testStack } from '../support/test-stack';
 
 const auth = { authorization: `Bearer ${testAdminToken}` };
@@ -11,13 +12,6 @@ async function adminGet<T = any>(url: string) {
   return { status: res.status, body: (await res.json()) as T };
 }
 
-const videoDone = (projectId: string, sceneId = 'scene-x') => ({
-  task_id: uniqueId('task'),
-  status: 'completed',
-  scene_id: sceneId,
-  project_id: projectId,
-  video_url: 'https://cdn.example.com/v.mp4',
-});
 
 describe('the event store, replay and the error log', function () {
   this.timeout(60_000);

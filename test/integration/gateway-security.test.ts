@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { Stack } from '../../src/stack/start-stack';
 import { signBody } from '../../src/webhooks/signature';
-import { startExtraGateway, type ExtraGateway } from '../support/extra-gateway';
+import { extraGateways } from '../support/extra-gateway';
 import { postJson, postWebhook, uniqueId } from '../support/http';
 import { testSecrets, testStack } from '../support/test-stack';
 
@@ -34,18 +34,11 @@ const verified = (status: number) => status === 404;
 describe('gateway security: signature schemes, rotation, replay tolerance, body limits', function () {
   this.timeout(60_000);
   let stack: Stack;
-  const extras: ExtraGateway[] = [];
-  const extra = async (env: Record<string, string | undefined>) => {
-    const gateway = await startExtraGateway(stack, env);
-    extras.push(gateway);
-    return gateway.url;
-  };
+  const gateway = extraGateways(() => stack);
+  const extra = async (env: Record<string, string | undefined>) => (await gateway(env)).url;
 
   before(async () => {
     stack = await testStack();
-  });
-  after(async () => {
-    await Promise.all(extras.map((g) => g.close()));
   });
 
   describe('Standard Webhooks', () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createLogger } from '../../src/logging/logger';
 import type { Stack } from '../../src/stack/start-stack';
-import { startExtraGateway, type ExtraGateway } from '../support/extra-gateway';
+import { extraGateways } from '../support/extra-gateway';
 import { getJson, postJson, postWebhook, uniqueId } from '../support/http';
 import { testSecrets, testStack } from '../support/test-stack';
 
@@ -17,13 +17,10 @@ const metricValue = (text: string, series: string): number => {
 describe('observability: metrics, logs, OpenAPI and CORS', function () {
   this.timeout(60_000);
   let stack: Stack;
-  const extras: ExtraGateway[] = [];
+  const gateway = extraGateways(() => stack);
 
   before(async () => {
     stack = await testStack();
-  });
-  after(async () => {
-    await Promise.all(extras.map((g) => g.close()));
   });
 
   describe('GET /metrics', () => {
@@ -48,8 +45,7 @@ describe('observability: metrics, logs, OpenAPI and CORS', function () {
     });
 
     it('counts rate-limit hits', async () => {
-      const g = await startExtraGateway(stack, { REDIS_URL: '', RATE_LIMIT_STITCH_COMPLETE: '1' });
-      extras.push(g);
+      const g = await gateway({ REDIS_URL: '', RATE_LIMIT_STITCH_COMPLETE: '1' });
       await postJson(`${g.url}/api/webhooks/stitch-complete`, '{}');
       await postJson(`${g.url}/api/webhooks/stitch-complete`, '{}');
       const text = await (await fetch(`${g.url}/metrics`)).text();
@@ -60,8 +56,7 @@ describe('observability: metrics, logs, OpenAPI and CORS', function () {
     it('counts signal failures and answers 503 with Retry-After when Temporal is unreachable, keeping the event', async () => {
       const connection = await Connection.connect({ address: stack.temporalAddress });
       const temporal = new Client({ connection, namespace: stack.config.temporal.namespace });
-      const g = await startExtraGateway(stack, {}, { temporal });
-      extras.push(g);
+      const g = await gateway({}, { temporal });
       await connection.close(); // Temporal "goes away" for this gateway
       const body = { task_id: uniqueId('t'), status: 'completed', project_id: uniqueId('p'), final_video_url: 'https://x/y.mp4' };
       const res = await postWebhook(g.url, 'stitch-complete', body);
@@ -94,8 +89,7 @@ describe('observability: metrics, logs, OpenAPI and CORS', function () {
     it('writes JSON lines with a request id, debug lines for DEBUG=webhooks:*, and never a secret or a stack trace', async () => {
       const file = path.join(dir, 'webhooks.log');
       const logger = createLogger({ level: 'info', file, consoleLevel: 'silent' });
-      const g = await startExtraGateway(stack, { DEBUG: 'webhooks:*' }, { logger });
-      extras.push(g);
+      const g = await gateway({ DEBUG: 'webhooks:*' }, { logger });
       const body = JSON.stringify({ task_id: 't', status: 'completed', project_id: uniqueId('p'), final_video_url: 'https://x/y.mp4' });
       await postJson(`${g.url}/api/webhooks/stitch-complete`, body, { 'x-webhook-signature': 'a'.repeat(64), 'x-request-id': 'req-123' });
       await postWebhook(g.url, 'stitch-complete', JSON.parse(body));
@@ -161,8 +155,7 @@ describe('observability: metrics, logs, OpenAPI and CORS', function () {
     });
 
     it('allows configured origins on the API paths, never on the webhook paths', async () => {
-      const g = await startExtraGateway(stack, { CORS_ORIGINS: 'https://app.example.com' });
-      extras.push(g);
+      const g = await gateway({ CORS_ORIGINS: 'https://app.example.com' });
       const api = await preflight(`${g.url}/api/v1/projects`, 'https://app.example.com');
       assert.equal(api.headers.get('access-control-allow-origin'), 'https://app.example.com');
       const other = await preflight(`${g.url}/api/v1/projects`, 'https://evil.example.com');

@@ -4,6 +4,7 @@ import type { Stack } from '../../src/stack/start-stack';
 import { progressQuery } from '../../src/workflows/messages';
 import type { RecordedRequest } from '../../src/simulator/simulator';
 import { getJson, postJson, uniqueId } from '../support/http';
+import { requestsFor as projectRequests } from '../support/projects';
 import { testStack } from '../support/test-stack';
 
 describe('a project, end to end on a real Temporal server and PostgreSQL', function () {
@@ -18,8 +19,7 @@ describe('a project, end to end on a real Temporal server and PostgreSQL', funct
     stack.simulator!.behaviour = () => undefined;
   });
 
-  const requestsFor = (projectId: string, service: RecordedRequest['service']) =>
-    stack.simulator!.requestsTo(service).filter((r) => r.body.project_id === projectId);
+  const requestsFor = (projectId: string, service: RecordedRequest['service']) => projectRequests(stack, projectId, service);
 
   async function createProject(projectId: string, scenes: { prompt: string; duration?: number }[], userId = 'user-7') {
     const created = await postJson(`${stack.gatewayUrl}/api/v1/projects`, { project_id: projectId, user_id: userId, scenes });

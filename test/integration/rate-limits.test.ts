@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Stack } from '../../src/stack/start-stack';
-import { startExtraGateway, type ExtraGateway } from '../support/extra-gateway';
+import { extraGateways } from '../support/extra-gateway';
 import { postJson } from '../support/http';
 import { freePort, testStack } from '../support/test-stack';
 
@@ -15,18 +15,12 @@ const statuses = (responses: { status: number }[]) =>
 describe('rate limits per client IP on the webhook endpoints', function () {
   this.timeout(60_000);
   let stack: Stack;
-  const extras: ExtraGateway[] = [];
-  const gateway = async (env: Record<string, string | undefined>, prefix?: string) => {
-    const g = await startExtraGateway(stack, env, prefix ? { rateLimitKeyPrefix: prefix } : {});
-    extras.push(g);
-    return g.url;
-  };
+  const start = extraGateways(() => stack);
+  const gateway = async (env: Record<string, string | undefined>, prefix?: string) =>
+    (await start(env, prefix ? { rateLimitKeyPrefix: prefix } : {})).url;
 
   before(async () => {
     stack = await testStack();
-  });
-  after(async () => {
-    await Promise.all(extras.map((g) => g.close()));
   });
 
   it('lets 100 requests a minute through to video-complete and refuses the 101st with 429 and Retry-After', async () => {
@@ -92,8 +86,7 @@ describe('rate limits per client IP on the webhook endpoints', function () {
   });
 
   it('lets webhooks through when Redis is down, and counts the failure, rather than losing them', async () => {
-    const g = await startExtraGateway(stack, { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, RATE_LIMIT_STITCH_COMPLETE: '1' });
-    extras.push(g);
+    const g = await start({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, RATE_LIMIT_STITCH_COMPLETE: '1' });
     assert.deepEqual(statuses(await burst(g.url, 'stitch-complete', 3)), { 401: 3 });
     const metrics = await (await fetch(`${g.url}/metrics`)).text();
     assert.match(metrics, /reelay_rate_limiter_errors_total [1-9]/);

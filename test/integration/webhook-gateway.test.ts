@@ -2,20 +2,9 @@ import assert from 'node:assert/strict';
 import type { Stack } from '../../src/stack/start-stack';
 import { signBody } from '../../src/webhooks/signature';
 import { getJson, postJson, postWebhook, uniqueId } from '../support/http';
+import { videoDone } from '../support/payloads';
 import { testSecrets, testStack } from '../support/test-stack';
 
-const videoDone = (projectId: string, overrides: Record<string, unknown> = {}) => ({
-  task_id: uniqueId('task'),
-  status: 'completed',
-  scene_id: 'scene-1',
-  project_id: projectId,
-  video_url: 'https://cdn.example.com/v.mp4',
-  thumbnail_url: 'https://cdn.example.com/v.jpg',
-  duration: 5,
-  fps: 24,
-  timestamp: new Date().toISOString(),
-  ...overrides,
-});
 
 describe('the webhook gateway', function () {
   this.timeout(60_000);

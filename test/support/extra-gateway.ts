@@ -42,3 +42,17 @@ export async function startExtraGateway(
     },
   };
 }
+
+/**
+ * For a describe block: `gateway(env)` starts an extra gateway on the shared stack, and every one
+ * started is closed after the block.
+ */
+export function extraGateways(stack: () => Stack) {
+  const started: ExtraGateway[] = [];
+  after(() => Promise.all(started.map((g) => g.close())));
+  return async (env: Record<string, string | undefined>, options?: Parameters<typeof startExtraGateway>[2]) => {
+    const g = await startExtraGateway(stack(), env, options);
+    started.push(g);
+    return g;
+  };
+}
