@@ -38,6 +38,7 @@ export interface Config {
   debug?: string;
   workerMetricsPort?: number;
   workerHealthPort?: number;
+  workflowBundlePath?: string;
   /** Settings every new project's workflow starts with. */
   workflow: WorkflowSettings;
   circuit: CircuitOptions;
@@ -160,6 +161,7 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
     debug: env.DEBUG,
     workerMetricsPort: env.WORKER_METRICS_PORT,
     workerHealthPort: env.WORKER_HEALTH_PORT,
+    workflowBundlePath: env.WORKFLOW_BUNDLE_PATH,
     workflow: resolveSettings({
       stepTimeoutMs: {
         video: env.STEP_TIMEOUT_VIDEO_SECONDS * 1000,

@@ -25,10 +25,13 @@ export interface RecordedRequest {
 export interface SentWebhook {
   endpoint: WebhookEndpointName;
   taskId: string;
+  projectId: string;
   url: string;
   attempts: number;
   lastStatus?: number;
   acknowledged: boolean;
+  /** When a 2xx came back (ms since the epoch). */
+  acknowledgedAt?: number;
 }
 
 /**
@@ -246,7 +249,7 @@ export class ServiceSimulator {
   }
 
   /** Completes the task after the delay (at once with callbackFirst); settles once its callback is sent. */
-  private schedule(endpoint: WebhookEndpointName, task: SimulatedTask, request: { webhook_url: string }, behaviour: TaskBehaviour): Promise<void> {
+  private schedule(endpoint: WebhookEndpointName, task: SimulatedTask, request: { webhook_url: string; project_id: string }, behaviour: TaskBehaviour): Promise<void> {
     if (behaviour.loseTask) {
       task.state = 'lost';
       return Promise.resolve();
@@ -259,7 +262,14 @@ export class ServiceSimulator {
           : simulatedCallback(endpoint, task.id, request as never, this.baseUrl),
       );
       task.state = behaviour.fail ? 'failed' : 'completed';
-      const webhook: SentWebhook = { endpoint, taskId: task.id, url: request.webhook_url, attempts: 0, acknowledged: false };
+      const webhook: SentWebhook = {
+        endpoint,
+        taskId: task.id,
+        projectId: request.project_id,
+        url: request.webhook_url,
+        attempts: 0,
+        acknowledged: false,
+      };
       this.webhooks.push(webhook);
       task.callback = { webhook, body };
       if (behaviour.loseCallback) {
@@ -289,6 +299,7 @@ export class ServiceSimulator {
       await response.arrayBuffer();
       if (response.ok) {
         webhook.acknowledged = true;
+        webhook.acknowledgedAt = Date.now();
         return;
       }
     } catch (err) {

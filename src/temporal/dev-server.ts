@@ -10,6 +10,8 @@ export interface DevServer {
   address: string;
   uiUrl?: string;
   stop(): Promise<void>;
+  /** kill -9, for chaos runs: the SQLite file is all that survives. */
+  kill(): Promise<void>;
 }
 
 export interface DevServerOptions {
@@ -59,6 +61,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       await stopChild(child);
       log.end();
       if (pidFile) await removePidFile(pidFile);
+    },
+    async kill() {
+      await stopChild(child, 0);
+      log.end();
     },
   };
 }

@@ -24,5 +24,6 @@ export async function startSdkManagedDevServer(options: Omit<DevServerOptions, '
     address: `127.0.0.1:${port}`,
     uiUrl: uiPort ? `http://localhost:${uiPort}` : undefined,
     stop: () => env.teardown(),
+    kill: () => env.teardown(),
   };
 }

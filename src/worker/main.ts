@@ -9,7 +9,7 @@ async function main() {
   const config = configFromEnvironment('worker');
   const logger = createLogger({ level: config.logLevel, name: 'reelay-worker', file: config.logFile });
   const prisma = createPrisma(config.databaseUrl!);
-  const worker = await startWorker(config, prisma, logger, prebuiltWorkflowBundle());
+  const worker = await startWorker(config, prisma, logger, prebuiltWorkflowBundle(config.workflowBundlePath));
   stopOnSignals(async () => {
     await worker.stop();
     await prisma.$disconnect();

@@ -1,12 +1,18 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowBundleOption } from '@temporalio/worker';
-import { projectRoot } from '../db/migrate';
 
-/** Written by `npm run build`, so a production worker starts without bundling with webpack. */
-export const workflowBundlePath = path.join(projectRoot, 'dist', 'workflow-bundle.js');
+/** Written by `npm run build` next to the compiled worker, so a production worker starts without webpack. */
+export const workflowBundlePath = path.resolve(__dirname, '..', 'workflow-bundle.js');
 
-/** The pre-built bundle in production; in development workflows are bundled from source at start. */
-export function prebuiltWorkflowBundle(): WorkflowBundleOption | undefined {
-  return process.env.NODE_ENV === 'production' && existsSync(workflowBundlePath) ? { codePath: workflowBundlePath } : undefined;
+/**
+ * WORKFLOW_BUNDLE_PATH when set; else the bundle built with this compiled code, when running from
+ * `dist/`. From `src/` (tsx) workflows are bundled from source, so a stale `dist/` never runs old code.
+ */
+export function prebuiltWorkflowBundle(configured?: string): WorkflowBundleOption | undefined {
+  if (configured) {
+    if (!existsSync(configured)) throw new Error(`WORKFLOW_BUNDLE_PATH points to ${configured}, which does not exist`);
+    return { codePath: configured };
+  }
+  return __filename.endsWith('.js') && existsSync(workflowBundlePath) ? { codePath: workflowBundlePath } : undefined;
 }

@@ -1,0 +1,241 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { writeFile } from 'node:fs/promises';
+import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
+import { migrateDatabase } from '../src/db/migrate';
+import { createPrisma } from '../src/db/prisma';
+import { createLogger } from '../src/logging/logger';
+import { ServiceSimulator } from '../src/simulator/simulator';
+import { findTemporalCli } from '../src/temporal/cli-binary';
+import { startDevServer, type DevServer } from '../src/temporal/dev-server';
+import { NodeProcess } from './processes';
+import { freePort, pool, withDeadline } from './support';
+
+export interface ChaosOptions {
+  projects: number;
+  scenes: number;
+  kills: { worker: number; gateway: number; temporal: number };
+  seed: number;
+  /** An existing PostgreSQL to use instead of an embedded one (the test suite's). */
+  databaseUrl?: string;
+  log?: (line: string) => void;
+  /** Called after each kill and restart, for a progress bar. */
+  onKill?: (done: number, total: number, what: string) => void;
+}
+
+export interface ChaosReport {
+  seed: number;
+  projects: number;
+  completed: number;
+  kills: string[];
+  webhooksAcknowledged: number;
+  webhooksApplied: number;
+  /** Acknowledged with a 2xx but not in the event store as applied: lost. */
+  acknowledgedNotApplied: number;
+  /** Steps for which more than one task was created: work done twice. */
+  duplicateTasks: number;
+  /** Requests repeated with the same Idempotency-Key (retries the service absorbed). */
+  idempotentRetries: number;
+  notificationsSent: number;
+  errorsRecorded: Record<string, number>;
+  seconds: number;
+  ok: boolean;
+}
+
+/**
+ * A bounded chaos run over the simulator: projects are created, then the worker, the gateway and the
+ * Temporal dev server (on its SQLite file) are killed with -9 and restarted at random moments chosen
+ * by the seed, while the simulator keeps re-sending every webhook that did not get a 2xx. At the end
+ * nothing may be lost: every project completed, every acknowledged webhook applied, no step's task
+ * created twice.
+ */
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const log = options.log ?? (() => {});
+  const rng = xoroshiro128plus(options.seed);
+  const between = (min: number, max: number) => uniformInt(rng, min, max);
+  const started = Date.now();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-chaos-'));
+  const logger = createLogger({ level: 'silent' });
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  try {
+    const cli = findTemporalCli(process.env.TEMPORAL_CLI || undefined);
+    if (!cli) throw new Error('chaos needs a Temporal CLI: run npm run temporal:install (or set TEMPORAL_CLI)');
+    const temporalPort = await freePort();
+    const startTemporal = () =>
+      startDevServer({ cliPath: cli.path, dbFile: path.join(dataDir, 'temporal.sqlite'), port: temporalPort, namespace: 'default', logFile: path.join(dataDir, 'temporal.log') });
+    let temporal: DevServer = await startTemporal();
+    cleanups.push(() => temporal.stop());
+
+    let databaseUrl = options.databaseUrl;
+    if (!databaseUrl) {
+      const database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: await freePort(), ephemeral: true });
+      cleanups.push(() => database.stop());
+      databaseUrl = database.url;
+      await migrateDatabase(databaseUrl);
+    }
+    const prisma = createPrisma(databaseUrl);
+    cleanups.push(() => prisma.$disconnect());
+
+    const secrets = { 'video-complete': key(), 'last-frame-complete': key(), 'stitch-complete': key() };
+    // Real providers keep re-sending until they get a 2xx; so does the simulator here.
+    const simulator = new ServiceSimulator({ secrets, delayMs: 300, logger, maxDeliveryAttempts: 1_000 });
+    const simulatorUrl = await simulator.start(0);
+    cleanups.push(() => simulator.stop());
+
+    const bundlePath = path.join(dataDir, 'workflow-bundle.js');
+    await writeFile(bundlePath, (await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: quiet })).code);
+    const gatewayPort = await freePort();
+    const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    const workerHealthPort = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      PORT: String(gatewayPort),
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporal.address,
+      VIDEO_WEBHOOK_SECRET: secrets['video-complete'],
+      LAST_FRAME_WEBHOOK_SECRET: secrets['last-frame-complete'],
+      STITCH_WEBHOOK_SECRET: secrets['stitch-complete'],
+      ADMIN_API_TOKEN: key(),
+      NEXT_PUBLIC_APP_URL: gatewayUrl,
+      VIDEO_GENERATION_SERVICE: simulatorUrl,
+      LAST_FRAME_SERVICE_URL: simulatorUrl,
+      STITCH_SERVICE_URL: simulatorUrl,
+      NOTIFICATION_SERVICE_URL: simulatorUrl,
+      RATE_LIMIT_ENABLED: 'false',
+      WORKER_HEALTH_PORT: String(workerHealthPort),
+      WORKFLOW_BUNDLE_PATH: bundlePath,
+      TEMPORAL_TASK_QUEUE: `chaos-${options.seed}-${key().slice(0, 6)}`,
+      // Outages are short: ride them out rather than re-asking.
+      STEP_TIMEOUT_VIDEO_SECONDS: '120',
+      STEP_TIMEOUT_LAST_FRAME_SECONDS: '120',
+      STEP_TIMEOUT_STITCH_SECONDS: '120',
+      SERVICE_OUTAGE_TOLERANCE_MINUTES: '30',
+      CIRCUIT_RESET_MS: '1000',
+    };
+    const worker = new NodeProcess('worker', 'src/worker/main.ts', env, `http://127.0.0.1:${workerHealthPort}/health`);
+    const gateway = new NodeProcess('gateway', 'src/http/main.ts', env, `${gatewayUrl}/health`);
+    cleanups.push(() => worker.stop(), () => gateway.stop());
+    await Promise.all([worker.start(), gateway.start()]);
+
+    const connection = await Connection.connect({ address: temporal.address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: 'default' });
+
+    const run = key().slice(0, 8);
+    const ids = Array.from({ length: options.projects }, (_, i) => `chaos-${run}-${i}`);
+    await pool(ids, 16, async (projectId) => {
+      const response = await fetch(`${gatewayUrl}/api/v1/projects`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ project_id: projectId, scenes: Array.from({ length: options.scenes }, (_, i) => ({ prompt: `scene ${i + 1}` })) }),
+      });
+      if (response.status !== 201) throw new Error(`creating ${projectId}: ${response.status}`);
+    });
+    log(`created ${ids.length} projects of ${options.scenes} scenes`);
+
+    // The kill schedule: every kill of each kind, shuffled by the seed, a random pause apart.
+    const schedule = [
+      ...Array<string>(options.kills.worker).fill('worker'),
+      ...Array<string>(options.kills.gateway).fill('gateway'),
+      ...Array<string>(options.kills.temporal).fill('temporal'),
+    ];
+    for (let i = schedule.length - 1; i > 0; i -= 1) {
+      const j = between(0, i);
+      [schedule[i], schedule[j]] = [schedule[j], schedule[i]];
+    }
+    const kills: string[] = [];
+    for (const [i, target] of schedule.entries()) {
+      await sleep(between(500, 3_000));
+      const down = between(200, 2_000);
+      if (target === 'worker') {
+        await worker.kill();
+        await sleep(down);
+        await worker.start();
+      } else if (target === 'gateway') {
+        await gateway.kill();
+        await sleep(down);
+        await gateway.start();
+      } else {
+        await temporal.kill();
+        await sleep(down);
+        temporal = await startTemporal();
+      }
+      kills.push(`${target} (down ${down} ms)`);
+      log(`killed and restarted the ${target} (${i + 1}/${schedule.length})`);
+      options.onKill?.(i + 1, schedule.length, target);
+    }
+
+    const outcomes = await withDeadline(
+      Promise.all(ids.map((id) => resultOf(client, `project-${id}`))),
+      10 * 60_000,
+      'the chaos projects',
+    );
+
+    // The books: what the simulator was told (2xx) against what the event store says was applied.
+    const mine = new Set(ids);
+    const acknowledged = simulator.webhooks.filter((w) => w.acknowledged && mine.has(w.projectId));
+    const ackedTasks = new Set(acknowledged.map((w) => `${w.endpoint.replace(/-/g, '_')}:${w.taskId}`));
+    const applied = await prisma.webhookEvent.findMany({ where: { projectId: { in: ids }, outcome: 'signaled' }, select: { endpoint: true, taskId: true } });
+    const appliedTasks = new Set(applied.map((e) => `${e.endpoint}:${e.taskId}`));
+    const keysPerStep = new Map<string, Set<string>>();
+    let requests = 0;
+    for (const r of simulator.requests) {
+      if (!mine.has(String(r.body.project_id))) continue;
+      requests += 1;
+      const step = `${r.body.project_id}:${r.service}:${r.body.scene_id ?? ''}`;
+      keysPerStep.set(step, (keysPerStep.get(step) ?? new Set()).add(r.idempotencyKey!));
+    }
+    const duplicateTasks = [...keysPerStep.values()].filter((keys) => keys.size > 1).length;
+    const errors = await prisma.errorLog.groupBy({ by: ['type'], where: { createdAt: { gte: new Date(started) } }, _count: { _all: true } });
+
+    const report: ChaosReport = {
+      seed: options.seed,
+      projects: ids.length,
+      completed: outcomes.filter((o) => o === 'completed').length,
+      kills,
+      webhooksAcknowledged: ackedTasks.size,
+      webhooksApplied: appliedTasks.size,
+      acknowledgedNotApplied: [...ackedTasks].filter((t) => !appliedTasks.has(t)).length,
+      duplicateTasks,
+      idempotentRetries: requests - keysPerStep.size,
+      notificationsSent: [...keysPerStep.keys()].filter((k) => k.includes(':notification:')).length,
+      errorsRecorded: Object.fromEntries(errors.map((e) => [e.type, e._count._all])),
+      seconds: Math.round((Date.now() - started) / 1000),
+      ok: false,
+    };
+    report.ok =
+      report.completed === report.projects &&
+      report.acknowledgedNotApplied === 0 &&
+      report.webhooksAcknowledged === report.webhooksApplied &&
+      report.duplicateTasks === 0 &&
+      report.notificationsSent === report.projects;
+    return report;
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** A project's end state, waiting through Temporal restarts (the client reconnects). */
+async function resultOf(client: Client, workflowId: string): Promise<string> {
+  for (;;) {
+    try {
+      return (await client.workflow.getHandle(workflowId).result()).status;
+    } catch (err) {
+      if ((err as Error).name === 'WorkflowFailedError') return 'failed';
+      await sleep(500);
+    }
+  }
+}
+
+const key = () => randomBytes(24).toString('hex');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };

@@ -1,0 +1,26 @@
+import { Client, Connection } from '@temporalio/client';
+import { createPrisma } from '../src/db/prisma';
+import { createGateway } from '../src/http/app';
+import { listen } from '../src/http/server';
+import { createLogger } from '../src/logging/logger';
+import { configFromEnvironment } from '../src/stack/process-entry';
+
+/**
+ * The gateway with the Temporal signal replaced by a no-op: the same Koa app, verification,
+ * validation and event store, so the difference to the full path is the signal's cost.
+ */
+async function main() {
+  const config = configFromEnvironment('gateway');
+  const logger = createLogger({ level: config.logLevel, name: 'reelay-gateway-stubbed' });
+  const prisma = createPrisma(config.databaseUrl!);
+  const connection = await Connection.connect({ address: config.temporal.address! });
+  const real = new Client({ connection, namespace: config.temporal.namespace });
+  const stubbed = { ...real, workflow: { ...real.workflow, getHandle: () => ({ signal: async () => undefined }) } } as unknown as Client;
+  const gateway = createGateway({ config, prisma, temporal: stubbed, connection, logger });
+  await listen(gateway.app.callback(), config.port);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,325 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Presets, SingleBar } from 'cli-progress';
+import { Client, Connection } from '@temporalio/client';
+import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
+import { migrateDatabase } from '../src/db/migrate';
+import { createPrisma } from '../src/db/prisma';
+import { createLogger } from '../src/logging/logger';
+import { ServiceSimulator } from '../src/simulator/simulator';
+import { startLocalTemporal } from '../src/temporal/local-temporal';
+import { NodeProcess, root, runJson } from './processes';
+import { freePort, machineDescription, pool, quantile, withDeadline } from './support';
+
+/**
+ * `npm run bench`: throughput, latency and scale, each beside its ceiling, in one run on this machine.
+ * Everything runs as separate processes (Temporal, PostgreSQL, worker, gateway, load generator) so the
+ * numbers are what a small deployment on one box would see. Results go to stdout and BENCHMARKS.md.
+ */
+const quick = process.argv.includes('--quick');
+const durationSeconds = quick ? 3 : 8;
+const concurrencies = quick ? [8, 32] : [8, 32, 64, 128];
+const scale = quick ? { projects: 100, scenes: 3 } : { projects: 1000, scenes: 10 };
+const latencyProjects = quick ? 50 : 200;
+const sinkCount = 300;
+
+interface LoadResult {
+  requestsPerSecond: number;
+  total: number;
+  p50: number;
+  p99: number;
+  non2xx?: number;
+  errors?: number;
+}
+
+const secret = (label: string) => `${label}-${randomBytes(16).toString('hex')}`;
+const secrets = { 'video-complete': secret('video'), 'last-frame-complete': secret('frame'), 'stitch-complete': secret('stitch') };
+
+async function main() {
+  const started = Date.now();
+  const totalSteps = 7;
+  const bar = new SingleBar({ format: ' {bar} {value}/{total} | {phase} | {duration_formatted}', hideCursor: true }, Presets.shades_classic);
+  bar.start(totalSteps, 0, { phase: 'starting Temporal and PostgreSQL' });
+  const step = (phase: string) => bar.increment(1, { phase });
+
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-bench-'));
+  const logger = createLogger({ level: 'silent' });
+  const temporal = await startLocalTemporal({ cliPath: process.env.TEMPORAL_CLI || undefined, namespace: 'default', dataDir, port: await freePort(), ephemeral: true });
+  const database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: await freePort() });
+  await migrateDatabase(database.url);
+  const prisma = createPrisma(database.url);
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: 'default' });
+
+  const simulator = new ServiceSimulator({ secrets, delayMs: 0, logger, maxDeliveryAttempts: 50 });
+  const simulatorUrl = await simulator.start(0);
+  const gatewayPort = await freePort();
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const workerHealthPort = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    PORT: String(gatewayPort),
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: temporal.address,
+    VIDEO_WEBHOOK_SECRET: secrets['video-complete'],
+    LAST_FRAME_WEBHOOK_SECRET: secrets['last-frame-complete'],
+    STITCH_WEBHOOK_SECRET: secrets['stitch-complete'],
+    ADMIN_API_TOKEN: secret('admin'),
+    NEXT_PUBLIC_APP_URL: gatewayUrl,
+    VIDEO_GENERATION_SERVICE: simulatorUrl,
+    LAST_FRAME_SERVICE_URL: simulatorUrl,
+    STITCH_SERVICE_URL: simulatorUrl,
+    NOTIFICATION_SERVICE_URL: simulatorUrl,
+    RATE_LIMIT_ENABLED: 'false',
+    WORKER_HEALTH_PORT: String(workerHealthPort),
+    STEP_TIMEOUT_VIDEO_SECONDS: '3600',
+    STEP_TIMEOUT_LAST_FRAME_SECONDS: '3600',
+    STEP_TIMEOUT_STITCH_SECONDS: '3600',
+  };
+  const worker = new NodeProcess('worker', 'src/worker/main.ts', env, `http://127.0.0.1:${workerHealthPort}/health`);
+  const gateway = new NodeProcess('gateway', 'src/http/main.ts', env, `${gatewayUrl}/health`);
+  const processes = [worker, gateway];
+  const results: Record<string, unknown> = {};
+
+  try {
+    await Promise.all([worker.start(), gateway.start()]);
+
+    // Projects whose video never calls back: workflows that wait, to send signals and webhooks to.
+    step(`creating ${sinkCount} waiting projects as signal targets`);
+    simulator.behaviour = ({ body }) => (String(body.project_id).startsWith('sink-') ? { loseTask: true } : undefined);
+    const sinks = Array.from({ length: sinkCount }, (_, i) => `sink-${i}`);
+    await pool(sinks, 16, (projectId) => createProject(gatewayUrl, projectId, 1));
+
+    step('ceilings: bare Koa and Temporal signals');
+    const barePort = await freePort();
+    const bare = new NodeProcess('bare-koa', 'bench/bare-koa.ts', { PORT: String(barePort) }, `http://127.0.0.1:${barePort}/`);
+    await bare.start();
+    const sampleBody = { task_id: 't', status: 'completed', project_id: 'sink-1', final_video_url: 'https://cdn.example.com/f.mp4' };
+    results.bareKoa = await sweep((c) => runJson<LoadResult>('bench/load-generator.ts', { url: `http://127.0.0.1:${barePort}/`, connections: c, durationSeconds, body: sampleBody }));
+    await bare.stop();
+    const workflowIds = sinks.map((id) => `project-${id}`);
+    results.signalCeiling = await sweep((c) =>
+      runJson<LoadResult>('bench/signal-ceiling.ts', { address: temporal.address, namespace: 'default', workflowIds, concurrency: c, durationSeconds }),
+    );
+
+    step('gateway: full path, then with the signal stubbed');
+    const webhook = { secret: secrets['stitch-complete'], projectIds: sinks };
+    results.gateway = await sweep((c) =>
+      runJson<LoadResult>('bench/load-generator.ts', { url: `${gatewayUrl}/api/webhooks/stitch-complete`, connections: c, durationSeconds, webhook }),
+    );
+    const stubPort = await freePort();
+    const stubbed = new NodeProcess('gateway-stubbed', 'bench/gateway-stubbed-signal.ts', { ...env, PORT: String(stubPort) }, `http://127.0.0.1:${stubPort}/health`);
+    await stubbed.start();
+    results.gatewayStubbed = await sweep((c) =>
+      runJson<LoadResult>('bench/load-generator.ts', { url: `http://127.0.0.1:${stubPort}/api/webhooks/stitch-complete`, connections: c, durationSeconds, webhook }),
+    );
+    await stubbed.stop();
+
+    step(`orchestration: ${latencyProjects} concurrent projects, instant services`);
+    simulator.behaviour = () => undefined;
+    results.orchestration = await orchestrationLatency(simulator, client, gatewayUrl, latencyProjects, 5);
+
+    step(`scale: ${scale.projects} projects of ${scale.scenes} scenes`);
+    // Fresh processes, so peak memory belongs to this phase alone.
+    await Promise.all(processes.map((p) => p.stop()));
+    await Promise.all(processes.map((p) => p.start()));
+    results.scale = await scaleRun(simulator, client, gatewayUrl, scale.projects, scale.scenes, { worker, gateway });
+
+    step('writing BENCHMARKS.md');
+    const report = await renderReport(results as never, Date.now() - started);
+    bar.update(totalSteps, { phase: 'done' });
+    bar.stop();
+    console.log(`\n${report.table}`);
+    await writeFile(path.join(root, 'BENCHMARKS.md'), report.markdown);
+    console.log('\nWritten to BENCHMARKS.md');
+  } finally {
+    bar.stop();
+    await Promise.all(processes.map((p) => p.stop()));
+    await simulator.stop();
+    await connection.close();
+    await prisma.$disconnect();
+    await database.stop();
+    await temporal.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function createProject(gatewayUrl: string, projectId: string, scenes: number) {
+  const response = await fetch(`${gatewayUrl}/api/v1/projects`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ project_id: projectId, scenes: Array.from({ length: scenes }, (_, i) => ({ prompt: `scene ${i + 1}`, duration: 5 })) }),
+  });
+  if (response.status >= 300) throw new Error(`creating ${projectId}: ${response.status} ${await response.text()}`);
+}
+
+/** Raises concurrency until throughput stops growing (under 5% better), and keeps the best level. */
+async function sweep(run: (concurrency: number) => Promise<LoadResult>) {
+  const levels: (LoadResult & { concurrency: number })[] = [];
+  for (const concurrency of concurrencies) {
+    const result = { concurrency, ...(await run(concurrency)) };
+    const best = Math.max(0, ...levels.map((l) => l.requestsPerSecond));
+    levels.push(result);
+    if (result.requestsPerSecond < best * 1.05) break;
+  }
+  const best = levels.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
+  return { best, levels };
+}
+
+/** The next service call the workflow makes after a callback for `endpoint` was acknowledged. */
+const nextService = { 'video-complete': 'lastFrame', 'last-frame-complete': ['video', 'stitch'], 'stitch-complete': 'notification' } as const;
+
+async function orchestrationLatency(simulator: ServiceSimulator, client: Client, gatewayUrl: string, projects: number, scenes: number) {
+  const ids = Array.from({ length: projects }, (_, i) => `latency-${i}`);
+  const since = Date.now();
+  await pool(ids, 32, (id) => createProject(gatewayUrl, id, scenes));
+  await withDeadline(Promise.all(ids.map((id) => client.workflow.getHandle(`project-${id}`).result())), 5 * 60_000, 'the latency projects');
+  const gaps: number[] = [];
+  const byProject = new Map<string, typeof simulator.requests>();
+  for (const r of simulator.requests) {
+    if (r.at < since || !ids.includes(String(r.body.project_id))) continue;
+    byProject.set(String(r.body.project_id), [...(byProject.get(String(r.body.project_id)) ?? []), r]);
+  }
+  for (const webhook of simulator.webhooks) {
+    if (!webhook.acknowledgedAt || webhook.acknowledgedAt < since) continue;
+    const requests = byProject.get(webhook.projectId);
+    if (!requests) continue;
+    const expected = ([] as string[]).concat(nextService[webhook.endpoint]);
+    const next = requests.find((r) => r.at >= webhook.acknowledgedAt! && expected.includes(r.service));
+    if (next) gaps.push(next.at - webhook.acknowledgedAt);
+  }
+  gaps.sort((a, b) => a - b);
+  return { projects, scenes, samples: gaps.length, p50: quantile(gaps, 0.5), p99: quantile(gaps, 0.99), max: gaps[gaps.length - 1] };
+}
+
+async function scaleRun(
+  simulator: ServiceSimulator,
+  client: Client,
+  gatewayUrl: string,
+  projects: number,
+  scenes: number,
+  { worker, gateway }: { worker: NodeProcess; gateway: NodeProcess },
+) {
+  const ids = Array.from({ length: projects }, (_, i) => `scale-${i}`);
+  const webhooksBefore = simulator.webhooks.length;
+  const started = Date.now();
+  await pool(ids, 32, (id) => createProject(gatewayUrl, id, scenes));
+  const outcomes = await withDeadline(
+    Promise.all(ids.map((id) => client.workflow.getHandle(`project-${id}`).result().then((p) => p.status, () => 'failed'))),
+    20 * 60_000,
+    'the scale run',
+  );
+  const seconds = (Date.now() - started) / 1000;
+  const webhooks = simulator.webhooks.length - webhooksBefore;
+  // Exactly one task per step and one notification per film: nothing lost, nothing done twice.
+  let wrong = 0;
+  const keys = new Map<string, Set<string>>();
+  for (const r of simulator.requests) {
+    const id = String(r.body.project_id);
+    if (!id.startsWith('scale-')) continue;
+    const k = `${id}:${r.service}:${r.body.scene_id ?? ''}`;
+    keys.set(k, (keys.get(k) ?? new Set()).add(r.idempotencyKey!));
+  }
+  for (const id of ids) {
+    const steps = [...keys].filter(([k]) => k.startsWith(`${id}:`));
+    const expected = scenes * 2 + 2;
+    if (steps.length !== expected || steps.some(([, set]) => set.size !== 1)) wrong += 1;
+  }
+  return {
+    projects,
+    scenes,
+    seconds,
+    completed: outcomes.filter((o) => o === 'completed').length,
+    webhooks,
+    webhooksPerSecond: webhooks / seconds,
+    stepsWrong: wrong,
+    workerPeakMiB: await worker.peakMemoryMiB(),
+    gatewayPeakMiB: await gateway.peakMemoryMiB(),
+  };
+}
+
+interface Sweep {
+  best: LoadResult & { concurrency: number };
+  levels: (LoadResult & { concurrency: number })[];
+}
+
+async function renderReport(
+  r: {
+    bareKoa: Sweep;
+    signalCeiling: Sweep;
+    gateway: Sweep;
+    gatewayStubbed: Sweep;
+    orchestration: Awaited<ReturnType<typeof orchestrationLatency>>;
+    scale: Awaited<ReturnType<typeof scaleRun>>;
+  },
+  elapsedMs: number,
+) {
+  const rps = (s: Sweep) => Math.round(s.best.requestsPerSecond);
+  const lat = (s: Sweep) => `${s.best.p50} / ${s.best.p99} ms`;
+  const ratio = (a: number, b: number) => (a / b).toFixed(2);
+  const gatewayToSignals = r.gateway.best.requestsPerSecond / r.signalCeiling.best.requestsPerSecond;
+  const stubToKoa = r.gatewayStubbed.best.requestsPerSecond / r.bareKoa.best.requestsPerSecond;
+  const goals = [
+    ['gateway ≥ 0.8 × signal ceiling', gatewayToSignals >= 0.8, ratio(r.gateway.best.requestsPerSecond, r.signalCeiling.best.requestsPerSecond)],
+    ["gateway's own path ≥ 0.7 × bare Koa", stubToKoa >= 0.7, ratio(r.gatewayStubbed.best.requestsPerSecond, r.bareKoa.best.requestsPerSecond)],
+    [`scene-step overhead p99 ≤ 150 ms at ${r.orchestration.projects} projects`, r.orchestration.p99 <= 150, `${r.orchestration.p99} ms`],
+    [`${r.scale.projects} × ${r.scale.scenes} projects all completed, no step lost or doubled`, r.scale.completed === r.scale.projects && r.scale.stepsWrong === 0, `${r.scale.completed}/${r.scale.projects}, ${r.scale.stepsWrong} wrong`],
+  ] as const;
+  const rows = [
+    ['bare Koa JSON endpoint (HTTP ceiling)', `${rps(r.bareKoa)}/s`, lat(r.bareKoa), `c=${r.bareKoa.best.concurrency}`, '1.00'],
+    ['Temporal signals, tight client loop (engine ceiling)', `${rps(r.signalCeiling)}/s`, lat(r.signalCeiling), `c=${r.signalCeiling.best.concurrency}`, '1.00'],
+    ['gateway, full path (verify, validate, store, signal)', `${rps(r.gateway)}/s`, lat(r.gateway), `c=${r.gateway.best.concurrency}`, `${ratio(r.gateway.best.requestsPerSecond, r.signalCeiling.best.requestsPerSecond)} of signals`],
+    ['gateway, signal stubbed (its own cost)', `${rps(r.gatewayStubbed)}/s`, lat(r.gatewayStubbed), `c=${r.gatewayStubbed.best.concurrency}`, `${ratio(r.gatewayStubbed.best.requestsPerSecond, r.bareKoa.best.requestsPerSecond)} of bare Koa`],
+    [`webhook 200 → next service call, ${r.orchestration.projects} projects`, `${r.orchestration.samples} steps`, `${r.orchestration.p50} / ${r.orchestration.p99} ms`, `max ${r.orchestration.max} ms`, ''],
+    [`scale: ${r.scale.projects} projects × ${r.scale.scenes} scenes`, `${r.scale.webhooksPerSecond.toFixed(0)} webhooks/s`, `${r.scale.seconds.toFixed(0)} s total`, `peak RSS worker ${r.scale.workerPeakMiB} MiB, gateway ${r.scale.gatewayPeakMiB} MiB`, `${r.scale.completed}/${r.scale.projects} completed`],
+  ];
+  const header = ['measure', 'throughput', 'p50 / p99', 'at', 'ratio'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
+  const table = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), '', ...goals.map(([goal, ok, value]) => `${ok ? 'MET ' : 'MISS'}  ${goal}: ${value}`)].join('\n');
+
+  const levels = (name: string, s: Sweep) =>
+    `| ${name} | ${s.levels.map((l) => `c=${l.concurrency}: ${Math.round(l.requestsPerSecond)}/s (p99 ${l.p99} ms)`).join('; ')} |`;
+  const markdown = `# Benchmarks
+
+Written by \`npm run bench\`${quick ? ' --quick' : ''} on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, in ${(elapsedMs / 60000).toFixed(1)} minutes.
+
+${await machineDescription()}
+
+Every part runs as its own process on this one machine (Temporal dev server with in-memory SQLite,
+PostgreSQL ${'(embedded, fsync on)'}, the worker, the gateway with \`NODE_ENV=production\` and
+\`LOG_LEVEL=warn\`, the service simulator with instant tasks, and autocannon as the external load
+generator), so they all share its cores: the ratios say more than the absolute numbers.
+
+| measure | throughput | p50 / p99 | at | ratio |
+| --- | --- | --- | --- | --- |
+${rows.map((row) => `| ${row.join(' | ')} |`).join('\n')}
+
+## Goals
+
+| goal | met | measured |
+| --- | --- | --- |
+${goals.map(([goal, ok, value]) => `| ${goal} | ${ok ? 'yes' : '**no**'} | ${value} |`).join('\n')}
+
+## Concurrency sweeps (until throughput stops growing)
+
+| run | levels |
+| --- | --- |
+${levels('bare Koa', r.bareKoa)}
+${levels('Temporal signals', r.signalCeiling)}
+${levels('gateway, full path', r.gateway)}
+${levels('gateway, signal stubbed', r.gatewayStubbed)}
+`;
+  return { table, markdown };
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
