@@ -9,7 +9,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
 import { migrateDatabase } from '../src/db/migrate';
-import { createPrisma } from '../src/db/prisma';
+import { openDatabase } from '../src/db/database';
 import { createLogger } from '../src/logging/logger';
 import { ServiceSimulator } from '../src/simulator/simulator';
 import { findTemporalCli } from '../src/temporal/cli-binary';
@@ -80,8 +80,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       databaseUrl = database.url;
       await migrateDatabase(databaseUrl);
     }
-    const prisma = createPrisma(databaseUrl);
-    cleanups.push(() => prisma.$disconnect());
+    const { prisma, close } = openDatabase(databaseUrl);
+    cleanups.push(close);
 
     const secrets = { 'video-complete': key(), 'last-frame-complete': key(), 'stitch-complete': key() };
     // Real providers keep re-sending until they get a 2xx; so does the simulator here.

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { createPrisma } from '../src/db/prisma';
+import { openDatabase } from '../src/db/database';
 import { createGateway } from '../src/http/app';
 import { listen } from '../src/http/server';
 import { createLogger } from '../src/logging/logger';
@@ -12,11 +12,11 @@ import { configFromEnvironment } from '../src/stack/process-entry';
 async function main() {
   const config = configFromEnvironment('gateway');
   const logger = createLogger({ level: config.logLevel, name: 'reelay-gateway-stubbed' });
-  const prisma = createPrisma(config.databaseUrl!);
+  const database = openDatabase(config.databaseUrl!);
   const connection = await Connection.connect({ address: config.temporal.address! });
   const real = new Client({ connection, namespace: config.temporal.namespace });
   const stubbed = { ...real, workflow: { ...real.workflow, getHandle: () => ({ signal: async () => undefined }) } } as unknown as Client;
-  const gateway = createGateway({ config, prisma, temporal: stubbed, connection, logger });
+  const gateway = createGateway({ config, database, temporal: stubbed, connection, logger });
   await listen(gateway.app.callback(), config.port);
 }
 
@@ -24,3 +24,6 @@ main().catch((err) => {
   console.error(err);
   process.exit(1);
 });
+
+// Exit normally on SIGTERM, so `node --cpu-prof` can write its profile.
+process.once('SIGTERM', () => process.exit(0));

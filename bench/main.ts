@@ -6,7 +6,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { Client, Connection } from '@temporalio/client';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
 import { migrateDatabase } from '../src/db/migrate';
-import { createPrisma } from '../src/db/prisma';
+import { openDatabase } from '../src/db/database';
 import { createLogger } from '../src/logging/logger';
 import { ServiceSimulator } from '../src/simulator/simulator';
 import { startLocalTemporal } from '../src/temporal/local-temporal';
@@ -49,7 +49,7 @@ async function main() {
   const temporal = await startLocalTemporal({ cliPath: process.env.TEMPORAL_CLI || undefined, namespace: 'default', dataDir, port: await freePort(), ephemeral: true });
   const database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: await freePort() });
   await migrateDatabase(database.url);
-  const prisma = createPrisma(database.url);
+  const db = openDatabase(database.url);
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: 'default' });
 
@@ -140,7 +140,7 @@ async function main() {
     await Promise.all(processes.map((p) => p.stop()));
     await simulator.stop();
     await connection.close();
-    await prisma.$disconnect();
+    await db.close();
     await database.stop();
     await temporal.stop();
     await rm(dataDir, { recursive: true, force: true });

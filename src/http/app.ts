@@ -3,7 +3,7 @@ import cors from '@koa/cors';
 import createDebug from 'debug';
 import type { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config/config';
-import type { PrismaClient } from '../db/prisma';
+import type { Database } from '../db/database';
 import { createErrorLog } from '../errors/error-log';
 import type { Logger } from '../logging/logger';
 import { createProjectCreator } from '../projects/create-project';
@@ -23,7 +23,7 @@ import { webhookRoutes } from './webhooks/routes';
 
 export interface GatewayDeps {
   config: Config;
-  prisma: PrismaClient;
+  database: Database;
   temporal: Client;
   connection: Connection;
   logger: Logger;
@@ -61,14 +61,15 @@ function debugEnabled(setting: string | undefined, name: string): boolean {
 
 /** The HTTP edge: the project API, the three webhook receivers and the admin API, as one Koa app. */
 export function createGateway(deps: GatewayDeps): Gateway {
-  const { config, prisma, temporal, connection, logger, workflowSettings } = deps;
+  const { config, database, temporal, connection, logger, workflowSettings } = deps;
+  const { prisma } = database;
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxy ? 1 : 0 });
   app.silent = true; // errors are logged once, by jsonErrors
 
   const metrics = createGatewayMetrics();
   const health = createHealthProbe(connection, prisma);
   const errors = createErrorLog(prisma);
-  const events = createEventStore(prisma);
+  const events = createEventStore(database);
   const deliver = createDelivery(temporal, prisma);
   const redelivery = createRedelivery(events, deliver, logger);
   const createProject = createProjectCreator({

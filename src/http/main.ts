@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { createPrisma } from '../db/prisma';
+import { openDatabase } from '../db/database';
 import { createLogger } from '../logging/logger';
 import { announceGeneratedSecrets, configFromEnvironment, stopOnSignals } from '../stack/process-entry';
 import { createGateway } from './app';
@@ -11,16 +11,16 @@ async function main() {
   const logger = createLogger({ level: config.logLevel, name: 'reelay-gateway', file: config.logFile });
   announceGeneratedSecrets(config);
 
-  const prisma = createPrisma(config.databaseUrl!);
+  const database = openDatabase(config.databaseUrl!, { onIdleError: (err) => logger.warn({ err }, 'Database connection lost') });
   const connection = await Connection.connect({ address: config.temporal.address! });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const gateway = createGateway({ config, prisma, temporal, connection, logger });
+  const gateway = createGateway({ config, database, temporal, connection, logger });
   const server = await listen(gateway.app.callback(), config.port);
   stopOnSignals(async () => {
     await closeServer(server);
     await gateway.close();
     await connection.close();
-    await prisma.$disconnect();
+    await database.close();
   });
   logger.info({ port: config.port, temporal: config.temporal.address }, 'Gateway listening');
 }

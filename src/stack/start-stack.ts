@@ -5,7 +5,8 @@ import type { WorkflowBundleOption } from '@temporalio/worker';
 import { unconfiguredServices, type Config } from '../config/config';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { migrateDatabase } from '../db/migrate';
-import { createPrisma, type PrismaClient } from '../db/prisma';
+import { openDatabase, type Database } from '../db/database';
+import type { PrismaClient } from '../db/prisma';
 import { createGateway } from '../http/app';
 import { closeServer, listen } from '../http/server';
 import type { Logger } from '../logging/logger';
@@ -41,6 +42,7 @@ export interface Stack {
   temporalUiUrl?: string;
   databaseUrl: string;
   simulator?: ServiceSimulator;
+  database: Database;
   prisma: PrismaClient;
   client: Client;
   worker: RunningWorker;
@@ -97,8 +99,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     onStep('Applying database migrations');
     await migrateDatabase(config.databaseUrl);
-    const prisma = createPrisma(config.databaseUrl);
-    stops.push({ name: 'Prisma', stop: () => prisma.$disconnect() });
+    const database = openDatabase(config.databaseUrl, { onIdleError: (err) => logger.warn({ err }, 'Database connection lost') });
+    const { prisma } = database;
+    stops.push({ name: 'database connections', stop: () => database.close() });
 
     const connection = await Connection.connect({ address: config.temporal.address });
     stops.push({ name: 'Temporal client', stop: () => connection.close() });
@@ -107,7 +110,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // The gateway listens first: with PORT=0 its real port decides the URL services call back on.
     const gateway = createGateway({
       config,
-      prisma,
+      database,
       temporal: client,
       connection,
       logger,
@@ -148,6 +151,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       temporalUiUrl,
       databaseUrl: config.databaseUrl,
       simulator,
+      database,
       prisma,
       client,
       worker,

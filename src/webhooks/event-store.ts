@@ -1,4 +1,4 @@
-import type { PrismaClient, Prisma } from '../db/prisma';
+import type { Database } from '../db/database';
 import type { WebhookEndpoint, WebhookOutcome } from '../generated/prisma/enums';
 
 export interface IncomingEvent {
@@ -33,26 +33,42 @@ const settled: ReadonlySet<WebhookOutcome> = new Set(['signaled', 'ignored']);
 export const isSettled = (outcome: WebhookOutcome): boolean => settled.has(outcome);
 
 /**
+ * The two statements every webhook runs are plain SQL on the shared pool: measured on this stack,
+ * Prisma's upsert cost 3 ms of CPU per call (it compiles and interprets each query in JavaScript), the
+ * same statement through `pg` 0.2 ms. Their shape follows prisma/schema.prisma's WebhookEvent.
+ */
+const recordDeliverySql = `
+  INSERT INTO webhook_events (id, endpoint, task_id, status, project_id, scene_id, headers, raw_body, outcome)
+  VALUES (gen_random_uuid(), $1::"WebhookEndpoint", $2, $3, $4, $5, $6::jsonb, $7, 'received')
+  ON CONFLICT (endpoint, task_id, status) DO UPDATE SET deliveries = webhook_events.deliveries + 1
+  RETURNING id, outcome, deliveries`;
+
+const setOutcomeSql = `
+  UPDATE webhook_events
+  SET outcome = $2::"WebhookOutcome", signaled_at = CASE WHEN $2::text = 'signaled' THEN now() ELSE signaled_at END
+  WHERE id = $1`;
+
+/**
  * The gateway's memory of every verified webhook. One upsert per delivery both stores a new event
  * and counts a repeat, so the duplicate check costs a single round trip.
  */
-export function createEventStore(prisma: PrismaClient) {
+export function createEventStore({ prisma, pool }: Database) {
   return {
     async recordDelivery(event: IncomingEvent): Promise<StoredEvent> {
-      const { endpoint, taskId, status } = event;
-      return prisma.webhookEvent.upsert({
-        where: { endpoint_taskId_status: { endpoint, taskId, status } },
-        create: { ...event, headers: event.headers as Prisma.InputJsonObject, outcome: 'received' },
-        update: { deliveries: { increment: 1 } },
-        select: { id: true, outcome: true, deliveries: true },
-      });
+      const { rows } = await pool.query<StoredEvent>(recordDeliverySql, [
+        event.endpoint,
+        event.taskId,
+        event.status,
+        event.projectId,
+        event.sceneId ?? null,
+        JSON.stringify(event.headers),
+        event.rawBody,
+      ]);
+      return rows[0];
     },
 
     async setOutcome(id: string, outcome: WebhookOutcome): Promise<void> {
-      await prisma.webhookEvent.update({
-        where: { id },
-        data: { outcome, ...(outcome === 'signaled' ? { signaledAt: new Date() } : {}) },
-      });
+      await pool.query(setOutcomeSql, [id, outcome]);
     },
 
     /** Newest first, keyset-paginated. */

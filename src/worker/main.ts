@@ -1,4 +1,4 @@
-import { createPrisma } from '../db/prisma';
+import { openDatabase } from '../db/database';
 import { createLogger } from '../logging/logger';
 import { configFromEnvironment, stopOnSignals } from '../stack/process-entry';
 import { startWorker } from './start-worker';
@@ -8,11 +8,11 @@ import { prebuiltWorkflowBundle } from './workflow-bundle';
 async function main() {
   const config = configFromEnvironment('worker');
   const logger = createLogger({ level: config.logLevel, name: 'reelay-worker', file: config.logFile });
-  const prisma = createPrisma(config.databaseUrl!);
-  const worker = await startWorker(config, prisma, logger, prebuiltWorkflowBundle(config.workflowBundlePath));
+  const database = openDatabase(config.databaseUrl!, { onIdleError: (err) => logger.warn({ err }, 'Database connection lost') });
+  const worker = await startWorker(config, database.prisma, logger, prebuiltWorkflowBundle(config.workflowBundlePath));
   stopOnSignals(async () => {
     await worker.stop();
-    await prisma.$disconnect();
+    await database.close();
   });
   logger.info(
     { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, temporal: config.temporal.address, health: worker.healthUrl },

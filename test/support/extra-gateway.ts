@@ -26,7 +26,7 @@ export async function startExtraGateway(
   const config = loadConfig(testEnv({ REDIS_URL: stack.config.redisUrl, ...env }), 'stack');
   const gateway = createGateway({
     config,
-    prisma: stack.prisma,
+    database: stack.database,
     temporal,
     connection: temporal.connection as never,
     logger: logger ?? createLogger({ level: 'silent' }),
