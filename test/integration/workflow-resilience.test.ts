@@ -139,7 +139,9 @@ describe('the project workflow in the real world', function () {
       assert.equal(progress.current!.taskIds.length, 1);
       assert.ok(Date.parse(progress.current!.until!) > Date.now() + 50_000);
 
-      // requestNow: stop waiting and ask the service again (which re-sends the withheld callback).
+      // requestNow: stop waiting and ask the service again, which re-sends the callback it withheld
+      // (once the task has finished: asked earlier, it would only say the task is still queued).
+      await waitFor(() => stack.simulator!.webhooks.some((w) => w.projectId === projectId), 10_000, 'the task to finish');
       stack.simulator!.behaviour = () => undefined;
       const asked = await handle.executeUpdate(requestNowUpdate);
       assert.deepEqual(asked, { step: 'video', sceneIndex: 0, attempt: 1 });

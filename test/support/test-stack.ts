@@ -75,7 +75,7 @@ async function boot() {
   const logger = createLogger({
     level: config.logLevel,
     file: config.logLevel === 'silent' ? undefined : path.join(dataDir, 'reelay.log'),
-    consoleLevel: 'silent',
+    consoleLevel: process.env.TEST_LOG_CONSOLE ? 'warn' : 'silent',
   });
   try {
     const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundler });
