@@ -64,7 +64,16 @@ async function main() {
           '--request-timeout',
           '20',
         ],
-        { stdio: 'inherit' },
+        {
+          stdio: 'inherit',
+          // Signs webhook bodies (bench/schemathesis_hooks.py) so generated payloads get past verification.
+          env: {
+            ...process.env,
+            SCHEMATHESIS_HOOKS: 'schemathesis_hooks',
+            PYTHONPATH: [__dirname, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+            REELAY_FUZZ_SECRETS: JSON.stringify(Object.fromEntries(webhookEndpoints.map((e) => [e, config.webhookSecrets[e][0]]))),
+          },
+        },
       );
       st.once('error', (err) => reject(new Error(`could not run schemathesis (pip install schemathesis): ${err.message}`)));
       st.once('exit', (c) => resolve(c ?? 1));

@@ -12,7 +12,7 @@ import { createEventStore } from '../webhooks/event-store';
 import { createRedelivery } from '../webhooks/redelivery';
 import { mergeSettings, type SettingsOverrides } from '../workflows/settings';
 import { adminRoutes } from './admin/routes';
-import { HttpError, jsonErrors } from './errors';
+import { jsonErrors } from './errors';
 import { createHealthProbe } from './health';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
@@ -40,11 +40,8 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const methodErrors = {
-  throw: true,
-  methodNotAllowed: () => new HttpError(405, 'method_not_allowed', 'Method not allowed on this path'),
-  notImplemented: () => new HttpError(501, 'not_implemented', 'Method not implemented'),
-};
+/** The router sets the status and the Allow header; jsonErrors gives the answer its JSON body. */
+const methodErrors = { throw: false };
 
 const pruneEveryMs = 60 * 60_000;
 const { version } = require('../../package.json') as { version: string };

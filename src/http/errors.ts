@@ -24,7 +24,6 @@ const codeForStatus: Record<number, string> = {
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'rate_limited',
-  501: 'not_implemented',
 };
 
 /**
@@ -37,6 +36,12 @@ export function jsonErrors(logger: Logger): Middleware {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
         throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);
+      }
+      if ((ctx.status === 405 || ctx.status === 501) && ctx.body === undefined) {
+        // The router answers 501 to methods it does not know (TRACE, PROPFIND): for a path that exists
+        // that is still "not allowed here", a client error; the Allow header it set says what is.
+        ctx.status = 405;
+        ctx.body = { error: 'method_not_allowed', message: `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow')}` };
       }
     } catch (err) {
       const requestId = ctx.state.requestId as string | undefined;

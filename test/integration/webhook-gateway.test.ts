@@ -76,13 +76,19 @@ describe('the webhook gateway', function () {
       assert.equal(((await text.json()) as any).error, 'unsupported_media_type');
     });
 
-    it('answers 404 for an unknown project id and an unknown route, 405 for a wrong method, all as JSON', async () => {
+    it('answers 404 for an unknown project id and an unknown route, 405 with Allow for a wrong or unknown method, all as JSON', async () => {
       const project = await getJson(`${url}/api/v1/projects/${uniqueId('missing')}`);
       assert.equal(project.status, 404);
       assert.equal(project.body.error, 'project_not_found');
       assert.equal((await getJson(`${url}/api/v1/nothing-here`)).body.error, 'not_found');
       const wrongMethod = await fetch(`${url}/api/webhooks/video-complete`, { method: 'DELETE' });
       assert.equal(wrongMethod.status, 405);
+      assert.equal(wrongMethod.headers.get('allow'), 'POST, HEAD, GET');
+      assert.equal(((await wrongMethod.json()) as any).error, 'method_not_allowed');
+      // A method the router does not know is still the client's mistake, not a 501.
+      const unknownMethod = await fetch(`${url}/api/v1/projects`, { method: 'PROPFIND' });
+      assert.equal(unknownMethod.status, 405);
+      assert.match(unknownMethod.headers.get('allow') ?? '', /POST/);
     });
 
     it('rejects an invalid project with a 400 that names every bad field', async () => {
