@@ -23,7 +23,9 @@ export class NodeProcess {
 
   async start(timeoutMs = 90_000): Promise<void> {
     this.stderr = '';
-    this.child = spawn(process.execPath, ['--import', 'tsx', this.entry], {
+    // BENCH_CPU_PROF=dir writes a V8 CPU profile per process (on a normal exit) for finding hot paths.
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, this.name)}`] : [];
+    this.child = spawn(process.execPath, [...profile, '--import', 'tsx', this.entry], {
       cwd: root,
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'ignore', 'pipe'],
