@@ -10,7 +10,7 @@ async function main() {
   const seed = Number(process.argv.find((a) => a.startsWith('--seed='))?.slice(7) ?? Date.now() % 1_000_000);
   const projects = Number(process.argv.find((a) => a.startsWith('--projects='))?.slice(11) ?? 100);
   console.log(`chaos: ${projects} projects, seed ${seed} (run again with --seed=${seed})`);
-  const bar = new SingleBar({ format: ' {bar} {value}/{total} kills | {last} | {duration_formatted}' }, Presets.shades_classic);
+  const bar = new SingleBar({ format: ' {bar} {value}/{total} kills | {last} | {duration_formatted}', noTTYOutput: true, notTTYSchedule: 10_000 }, Presets.shades_classic);
   const kills = { worker: 10, gateway: 5, temporal: 2 };
   bar.start(kills.worker + kills.gateway + kills.temporal, 0, { last: 'starting' });
   const report = await runChaos({

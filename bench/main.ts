@@ -40,7 +40,7 @@ const secrets = { 'video-complete': secret('video'), 'last-frame-complete': secr
 async function main() {
   const started = Date.now();
   const totalSteps = 8;
-  const bar = new SingleBar({ format: ' {bar} {value}/{total} | {phase} | {duration_formatted}', hideCursor: true }, Presets.shades_classic);
+  const bar = new SingleBar({ format: ' {bar} {value}/{total} | {phase} | {duration_formatted}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 10_000 }, Presets.shades_classic);
   bar.start(totalSteps, 0, { phase: 'starting Temporal and PostgreSQL' });
   const step = (phase: string) => bar.increment(1, { phase });
 

@@ -1,14 +1,14 @@
 import type { Config } from '../config/config';
-import type { PrismaClient } from '../db/prisma';
+import type { Database } from '../db/database';
 import type { ServiceBreakers } from './circuit-breakers';
 import { createProjectRecords } from './project-records';
 import { createServiceCalls } from './service-calls';
 
 /** Everything the project workflow can ask the outside world to do. */
-export function createActivities(config: Config, prisma: PrismaClient, breakers: ServiceBreakers) {
+export function createActivities(config: Config, database: Database, breakers: ServiceBreakers) {
   return {
-    ...createServiceCalls(config, prisma, breakers),
-    ...createProjectRecords(prisma),
+    ...createServiceCalls(config, database, breakers),
+    ...createProjectRecords(database),
   };
 }
 

@@ -1,19 +1,6 @@
-import type { PrismaClient, Prisma } from '../db/prisma';
-
-export interface SceneVideoRecord {
-  sceneId: string;
-  taskId: string;
-  videoUrl: string;
-  thumbnailUrl?: string;
-  detail: Record<string, unknown>;
-}
-
-export interface SceneFrameRecord {
-  sceneId: string;
-  taskId: string;
-  lastFrameUrl: string;
-  detail: Record<string, unknown>;
-}
+import type { Database } from '../db/database';
+import type { Prisma } from '../db/prisma';
+import { createSceneRows, type SceneFrameRecord, type SceneVideoRecord } from './scene-rows';
 
 export interface FinalVideoRecord {
   projectId: string;
@@ -44,38 +31,21 @@ const json = (detail: Record<string, unknown>) => detail as Prisma.InputJsonObje
  * The workflow's progress, written to PostgreSQL. Every write is a plain update keyed by id, so a
  * retried activity writes the same row to the same values: idempotent by construction.
  */
-export function createProjectRecords(prisma: PrismaClient) {
+export function createProjectRecords({ prisma, pool }: Database) {
+  const scenes = createSceneRows(pool);
   return {
     async setProjectStatus({ projectId, status }: { projectId: string; status: 'generating' | 'stitching' }): Promise<void> {
       await prisma.project.update({ where: { id: projectId }, data: { status } });
     },
 
+    // The two writes every scene makes: SQL, see scene-rows.ts.
     async saveSceneVideo(r: SceneVideoRecord): Promise<void> {
-      await prisma.scene.update({
-        where: { id: r.sceneId },
-        data: {
-          status: 'extracting_frame',
-          videoTaskId: r.taskId,
-          videoUrl: r.videoUrl,
-          thumbnailUrl: r.thumbnailUrl ?? null,
-          videoDetail: json(r.detail),
-        },
-      });
+      await scenes.videoSaved(r);
     },
 
     async completeScene(r: SceneFrameRecord): Promise<void> {
-      await prisma.scene.update({
-        where: { id: r.sceneId },
-        data: {
-          status: 'completed',
-          lastFrameTaskId: r.taskId,
-          lastFrameUrl: r.lastFrameUrl,
-          lastFrameDetail: json(r.detail),
-          completedAt: new Date(),
-        },
-      });
+      await scenes.completed(r);
     },
-
 
     async completeProject(r: FinalVideoRecord): Promise<void> {
       await prisma.project.update({

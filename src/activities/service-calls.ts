@@ -1,9 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { callbackBaseUrl, type Config, type ServiceName } from '../config/config';
-import type { PrismaClient } from '../db/prisma';
+import type { Database } from '../db/database';
 import { webhookUrl } from '../webhooks/endpoints';
 import type { ServiceBreakers } from './circuit-breakers';
+import { createSceneRows } from './scene-rows';
 import { postJson, serviceErrorTypes } from './http-client';
 
 /**
@@ -59,8 +60,9 @@ export interface TaskRef {
 export const idempotencyKey = (projectId: string, step: string, subject: string, taskNumber: number): string =>
   `reelay:${projectId}:${step}:${subject}:${taskNumber}`;
 
-export function createServiceCalls(config: Config, prisma: PrismaClient, breakers: ServiceBreakers) {
+export function createServiceCalls(config: Config, { prisma, pool }: Database, breakers: ServiceBreakers) {
   const call = breakers.call;
+  const scenes = createSceneRows(pool);
   const service = (name: ServiceName) => {
     const endpoint = config.services[name];
     if (!endpoint) {
@@ -83,7 +85,7 @@ export function createServiceCalls(config: Config, prisma: PrismaClient, breaker
   return {
     /** Asks the video service for one scene, seeded by the previous scene's last frame. */
     async requestSceneVideo({ projectId, sceneId, startFrameUrl, sceneAttempts, taskNumber }: RequestSceneVideoInput): Promise<TaskRef> {
-      const scene = await prisma.scene.findUniqueOrThrow({ where: { id: sceneId } });
+      const scene = await scenes.prompt(sceneId);
       const task = await createTask(
         'video',
         '/api/tasks',
@@ -98,10 +100,7 @@ export function createServiceCalls(config: Config, prisma: PrismaClient, breaker
         },
         idempotencyKey(projectId, 'video', sceneId, taskNumber),
       );
-      await prisma.scene.update({
-        where: { id: sceneId },
-        data: { status: 'generating', videoTaskId: task.taskId, startFrameUrl, attempts: sceneAttempts },
-      });
+      await scenes.videoRequested(sceneId, { taskId: task.taskId, startFrameUrl, attempts: sceneAttempts });
       return task;
     },
 
@@ -117,7 +116,7 @@ export function createServiceCalls(config: Config, prisma: PrismaClient, breaker
         },
         idempotencyKey(projectId, 'last-frame', sceneId, taskNumber),
       );
-      await prisma.scene.update({ where: { id: sceneId }, data: { lastFrameTaskId: task.taskId, attempts: sceneAttempts } });
+      await scenes.lastFrameRequested(sceneId, { taskId: task.taskId, attempts: sceneAttempts });
       return task;
     },
 

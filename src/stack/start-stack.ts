@@ -141,7 +141,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     onStep('Starting the worker');
-    const worker = await startWorker(config, prisma, logger, options.workflowBundle);
+    const worker = await startWorker(config, database, logger, options.workflowBundle);
     stops.push({ name: 'worker', stop: () => worker.stop() });
 
     return {

@@ -2,7 +2,7 @@ import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Wo
 import { createActivities } from '../activities';
 import type { ServiceBreakers } from '../activities/circuit-breakers';
 import type { Config } from '../config/config';
-import type { PrismaClient } from '../db/prisma';
+import type { Database } from '../db/database';
 import type { Logger } from '../logging/logger';
 
 let runtimeInstalled = false;
@@ -42,7 +42,7 @@ export function installWorkerRuntime(logger: Logger, metricsPort?: number): void
 
 export interface ProjectWorkerDeps {
   config: Config;
-  prisma: PrismaClient;
+  database: Database;
   connection: NativeConnection;
   breakers: ServiceBreakers;
   /** A pre-built workflow bundle (production, tests); otherwise workflows are bundled from source. */
@@ -50,12 +50,12 @@ export interface ProjectWorkerDeps {
 }
 
 /** The worker that runs project workflows and their activities on the configured task queue. */
-export async function createProjectWorker({ config, prisma, connection, breakers, workflowBundle }: ProjectWorkerDeps): Promise<Worker> {
+export async function createProjectWorker({ config, database, connection, breakers, workflowBundle }: ProjectWorkerDeps): Promise<Worker> {
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities(config, prisma, breakers),
+    activities: createActivities(config, database, breakers),
   });
 }

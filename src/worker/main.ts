@@ -9,7 +9,7 @@ async function main() {
   const config = configFromEnvironment('worker');
   const logger = createLogger({ level: config.logLevel, name: 'reelay-worker', file: config.logFile });
   const database = openDatabase(config.databaseUrl!, { onIdleError: (err) => logger.warn({ err }, 'Database connection lost') });
-  const worker = await startWorker(config, database.prisma, logger, prebuiltWorkflowBundle(config.workflowBundlePath));
+  const worker = await startWorker(config, database, logger, prebuiltWorkflowBundle(config.workflowBundlePath));
   stopOnSignals(async () => {
     await worker.stop();
     await database.close();

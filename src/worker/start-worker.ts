@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { NativeConnection, Runtime, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createServiceBreakers, type ServiceBreakers } from '../activities/circuit-breakers';
 import type { Config } from '../config/config';
-import type { PrismaClient } from '../db/prisma';
+import type { Database } from '../db/database';
 import { closeServer } from '../http/server';
 import type { Logger } from '../logging/logger';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
@@ -23,14 +23,14 @@ export interface RunningWorker {
  * search attributes it needs, the circuit breakers and the health endpoint. `npm run worker` and
  * `npm start` both start workers this way.
  */
-export async function startWorker(config: Config, prisma: PrismaClient, logger: Logger, workflowBundle?: WorkflowBundleOption): Promise<RunningWorker> {
+export async function startWorker(config: Config, database: Database, logger: Logger, workflowBundle?: WorkflowBundleOption): Promise<RunningWorker> {
   installWorkerRuntime(logger, config.workerMetricsPort);
   const connection = await NativeConnection.connect({ address: config.temporal.address! });
   try {
     const registered = await ensureSearchAttributes(connection, config.temporal.namespace);
     if (registered.length) logger.info({ registered }, 'Registered search attributes');
     const breakers = createServiceBreakers(config.circuit, Runtime.instance().metricMeter, logger);
-    const worker = await createProjectWorker({ config, prisma, connection, breakers, workflowBundle });
+    const worker = await createProjectWorker({ config, database, connection, breakers, workflowBundle });
     const running = worker.run();
     running.catch((err) => logger.fatal({ err }, 'Worker stopped unexpectedly'));
     const health = config.workerHealthPort !== undefined ? await startWorkerHealthServer(worker, breakers, config.workerHealthPort) : undefined;
