@@ -23,13 +23,16 @@ export function announceGeneratedSecrets(config: Config): void {
 
 /** Ctrl-C or SIGTERM stops everything cleanly; a second Ctrl-C gives up waiting. */
 export function stopOnSignals(stop: () => Promise<void>): void {
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      // Ctrl-C, or a supervisor signalling the process group, reaches both npm and this process, and
+      // npm forwards its copy: a repeat within a second is that echo, not a second request.
+      if (Date.now() - stoppingSince < 1000) return;
       console.error(`\n${signal} again: exiting without waiting`);
       process.exit(130);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     console.log(`\n${signal}: stopping…`);
     stop().then(
       () => process.exit(0),
