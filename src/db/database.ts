@@ -6,12 +6,6 @@ export interface Database {
   prisma: PrismaClient;
   /** The same connections, for the few hot-path queries written in SQL (see webhooks/event-store.ts). */
   pool: pg.Pool;
-  /**
-   * For writes that may be lost if PostgreSQL crashes because they only mirror what is durable
-   * elsewhere (a webhook's outcome, once Temporal has the signal): their commits do not wait for the
-   * WAL flush. A few connections, opened on first use.
-   */
-  asyncCommitPool: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -27,18 +21,16 @@ export function openDatabase(
   // Sessions in UTC: the schema's timestamps are `timestamp without time zone` holding UTC (Prisma's
   // convention), so SQL defaults and now() in the hand-written queries must not follow the server's zone.
   const pool = new pg.Pool({ connectionString: databaseUrl, max, options: '-c TimeZone=UTC' });
-  const asyncCommitPool = new pg.Pool({ connectionString: databaseUrl, max: 4, options: '-c TimeZone=UTC -c synchronous_commit=off' });
   // An idle connection that the server drops (a restart, a failover) must not crash the process:
   // the pool discards it and opens a new one on the next query.
-  for (const p of [pool, asyncCommitPool]) p.on('error', (err) => onIdleError?.(err));
+  pool.on('error', (err) => onIdleError?.(err));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
     pool,
-    asyncCommitPool,
     async close() {
       await prisma.$disconnect();
-      await Promise.all([pool.end(), asyncCommitPool.end()]);
+      await pool.end();
     },
   };
 }

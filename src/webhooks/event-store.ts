@@ -52,7 +52,7 @@ const setOutcomeSql = `
  * The gateway's memory of every verified webhook. One upsert per delivery both stores a new event
  * and counts a repeat, so the duplicate check costs a single round trip.
  */
-export function createEventStore({ prisma, pool, asyncCommitPool }: Database) {
+export function createEventStore({ prisma, pool }: Database) {
   return {
     async recordDelivery(event: IncomingEvent): Promise<StoredEvent> {
       const { rows } = await pool.query<StoredEvent>(recordDeliverySql, [
@@ -67,12 +67,8 @@ export function createEventStore({ prisma, pool, asyncCommitPool }: Database) {
       return rows[0];
     },
 
-    /**
-     * Without waiting for the WAL flush: halves the fsyncs per webhook. Lost in a PostgreSQL crash, the
-     * event reads `received` and a repeat delivery signals again, which the workflow ignores as a duplicate.
-     */
     async setOutcome(id: string, outcome: WebhookOutcome): Promise<void> {
-      await asyncCommitPool.query(setOutcomeSql, [id, outcome]);
+      await pool.query(setOutcomeSql, [id, outcome]);
     },
 
     /** Newest first, keyset-paginated. */
