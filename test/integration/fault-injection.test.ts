@@ -48,9 +48,6 @@ describe(`fault injection over ${projectCount} projects (seed ${seed}, FAULT_SEE
   before(async () => {
     stack = await testStack();
   });
-  after(() => {
-    stack.simulator!.behaviour = () => undefined;
-  });
 
   it('ends every project completed or failed exactly as the injected faults dictate, with no task requested twice', async () => {
     const run = uniqueId('chaos');

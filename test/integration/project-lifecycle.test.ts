@@ -15,10 +15,6 @@ describe('a project, end to end on a real Temporal server and PostgreSQL', funct
     stack = await testStack();
   });
 
-  afterEach(() => {
-    stack.simulator!.behaviour = () => undefined;
-  });
-
   const requestsFor = (projectId: string, service: RecordedRequest['service']) => projectRequests(stack, projectId, service);
 
   async function createProject(projectId: string, scenes: { prompt: string; duration?: number }[], userId = 'user-7') {

@@ -80,7 +80,6 @@ describe('a worker killed mid-project', function () {
     await worker.start();
   });
   after(async () => {
-    stack.simulator!.behaviour = () => undefined;
     await worker.stop();
   });
 

@@ -14,9 +14,6 @@ describe('the project workflow in the real world', function () {
   before(async () => {
     stack = await testStack();
   });
-  afterEach(() => {
-    stack.simulator!.behaviour = () => undefined;
-  });
 
   /** Faults for one project's requests, decided per request: `(service, sceneIndex, nth request of that step)`. */
   function faults(projectId: string, decide: (service: string, sceneIndex: number | undefined, nth: number) => TaskBehaviour | undefined) {

@@ -107,6 +107,14 @@ export async function testStack(): Promise<Stack> {
   return (await booting).stack;
 }
 
+/** mocha's root hooks. The suite shares one simulator: no test's injected faults outlive it. */
+export const mochaHooks = {
+  async afterEach(): Promise<void> {
+    const booted = await booting?.catch(() => undefined);
+    if (booted?.stack.simulator) booted.stack.simulator.behaviour = () => undefined;
+  },
+};
+
 /** mocha calls this once, after every test file has run. */
 export async function mochaGlobalTeardown(): Promise<void> {
   if (!booting) return;
