@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { writeFile } from 'node:fs/promises';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
 import { migrateDatabase } from '../src/db/migrate';
@@ -14,7 +12,8 @@ import { createLogger } from '../src/logging/logger';
 import { ServiceSimulator } from '../src/simulator/simulator';
 import { findTemporalCli } from '../src/temporal/cli-binary';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server';
-import { NodeProcess } from './processes';
+import { bundleProjectWorkflows } from '../src/worker/workflow-bundle';
+import { appProcesses, createProject, randomSecret, randomWebhookSecrets } from './app-processes';
 import { freePort, pool, withDeadline } from './support';
 
 export interface ChaosOptions {
@@ -83,45 +82,32 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const { prisma, close } = openDatabase(databaseUrl);
     cleanups.push(close);
 
-    const secrets = { 'video-complete': key(), 'last-frame-complete': key(), 'stitch-complete': key() };
+    const secrets = randomWebhookSecrets();
     // Real providers keep re-sending until they get a 2xx; so does the simulator here.
     const simulator = new ServiceSimulator({ secrets, delayMs: 300, logger, maxDeliveryAttempts: 1_000 });
     const simulatorUrl = await simulator.start(0);
     cleanups.push(() => simulator.stop());
 
     const bundlePath = path.join(dataDir, 'workflow-bundle.js');
-    await writeFile(bundlePath, (await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: quiet })).code);
-    const gatewayPort = await freePort();
-    const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-    const workerHealthPort = await freePort();
-    const env: NodeJS.ProcessEnv = {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      PORT: String(gatewayPort),
-      DATABASE_URL: databaseUrl,
-      TEMPORAL_ADDRESS: temporal.address,
-      VIDEO_WEBHOOK_SECRET: secrets['video-complete'],
-      LAST_FRAME_WEBHOOK_SECRET: secrets['last-frame-complete'],
-      STITCH_WEBHOOK_SECRET: secrets['stitch-complete'],
-      ADMIN_API_TOKEN: key(),
-      NEXT_PUBLIC_APP_URL: gatewayUrl,
-      VIDEO_GENERATION_SERVICE: simulatorUrl,
-      LAST_FRAME_SERVICE_URL: simulatorUrl,
-      STITCH_SERVICE_URL: simulatorUrl,
-      NOTIFICATION_SERVICE_URL: simulatorUrl,
-      RATE_LIMIT_ENABLED: 'false',
-      WORKER_HEALTH_PORT: String(workerHealthPort),
-      WORKFLOW_BUNDLE_PATH: bundlePath,
-      TEMPORAL_TASK_QUEUE: `chaos-${options.seed}-${key().slice(0, 6)}`,
-      // Outages are short: ride them out rather than re-asking.
-      STEP_TIMEOUT_VIDEO_SECONDS: '120',
-      STEP_TIMEOUT_LAST_FRAME_SECONDS: '120',
-      STEP_TIMEOUT_STITCH_SECONDS: '120',
-      SERVICE_OUTAGE_TOLERANCE_MINUTES: '30',
-      CIRCUIT_RESET_MS: '1000',
-    };
-    const worker = new NodeProcess('worker', 'src/worker/main.ts', env, `http://127.0.0.1:${workerHealthPort}/health`);
-    const gateway = new NodeProcess('gateway', 'src/http/main.ts', env, `${gatewayUrl}/health`);
+    await writeFile(bundlePath, await bundleProjectWorkflows());
+    const { worker, gateway, gatewayUrl } = await appProcesses({
+      databaseUrl,
+      temporalAddress: temporal.address,
+      simulatorUrl,
+      secrets,
+      env: {
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        WORKFLOW_BUNDLE_PATH: bundlePath,
+        TEMPORAL_TASK_QUEUE: `chaos-${options.seed}-${randomSecret().slice(0, 6)}`,
+        // Outages are short: ride them out rather than re-asking.
+        STEP_TIMEOUT_VIDEO_SECONDS: '120',
+        STEP_TIMEOUT_LAST_FRAME_SECONDS: '120',
+        STEP_TIMEOUT_STITCH_SECONDS: '120',
+        SERVICE_OUTAGE_TOLERANCE_MINUTES: '30',
+        CIRCUIT_RESET_MS: '1000',
+      },
+    });
     cleanups.push(() => worker.stop(), () => gateway.stop());
     await Promise.all([worker.start(), gateway.start()]);
 
@@ -129,16 +115,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: 'default' });
 
-    const run = key().slice(0, 8);
+    const run = randomSecret().slice(0, 8);
     const ids = Array.from({ length: options.projects }, (_, i) => `chaos-${run}-${i}`);
-    await pool(ids, 16, async (projectId) => {
-      const response = await fetch(`${gatewayUrl}/api/v1/projects`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ project_id: projectId, scenes: Array.from({ length: options.scenes }, (_, i) => ({ prompt: `scene ${i + 1}` })) }),
-      });
-      if (response.status !== 201) throw new Error(`creating ${projectId}: ${response.status}`);
-    });
+    await pool(ids, 16, (projectId) => createProject(gatewayUrl, projectId, options.scenes));
     log(`created ${ids.length} projects of ${options.scenes} scenes`);
 
     // The kill schedule: every kill of each kind, shuffled by the seed, a random pause apart.
@@ -236,6 +215,4 @@ async function resultOf(client: Client, workflowId: string): Promise<string> {
   }
 }
 
-const key = () => randomBytes(24).toString('hex');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };

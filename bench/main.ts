@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,10 +5,10 @@ import { Presets, SingleBar } from 'cli-progress';
 import { Client, Connection } from '@temporalio/client';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
 import { migrateDatabase } from '../src/db/migrate';
-import { openDatabase } from '../src/db/database';
 import { createLogger } from '../src/logging/logger';
 import { ServiceSimulator } from '../src/simulator/simulator';
 import { startLocalTemporal } from '../src/temporal/local-temporal';
+import { appProcesses, createProject, randomWebhookSecrets } from './app-processes';
 import { NodeProcess, root, runJson } from './processes';
 import { freePort, machineDescription, pool, quantile, withDeadline } from './support';
 
@@ -34,8 +33,7 @@ interface LoadResult {
   errors?: number;
 }
 
-const secret = (label: string) => `${label}-${randomBytes(16).toString('hex')}`;
-const secrets = { 'video-complete': secret('video'), 'last-frame-complete': secret('frame'), 'stitch-complete': secret('stitch') };
+const secrets = randomWebhookSecrets();
 
 async function main() {
   const started = Date.now();
@@ -49,38 +47,24 @@ async function main() {
   const temporal = await startLocalTemporal({ cliPath: process.env.TEMPORAL_CLI || undefined, namespace: 'default', dataDir, port: await freePort(), ephemeral: true });
   const database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: await freePort() });
   await migrateDatabase(database.url);
-  const db = openDatabase(database.url);
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: 'default' });
 
   const simulator = new ServiceSimulator({ secrets, delayMs: 0, logger, maxDeliveryAttempts: 50 });
   const simulatorUrl = await simulator.start(0);
-  const gatewayPort = await freePort();
-  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  const workerHealthPort = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    PORT: String(gatewayPort),
-    DATABASE_URL: database.url,
-    TEMPORAL_ADDRESS: temporal.address,
-    VIDEO_WEBHOOK_SECRET: secrets['video-complete'],
-    LAST_FRAME_WEBHOOK_SECRET: secrets['last-frame-complete'],
-    STITCH_WEBHOOK_SECRET: secrets['stitch-complete'],
-    ADMIN_API_TOKEN: secret('admin'),
-    NEXT_PUBLIC_APP_URL: gatewayUrl,
-    VIDEO_GENERATION_SERVICE: simulatorUrl,
-    LAST_FRAME_SERVICE_URL: simulatorUrl,
-    STITCH_SERVICE_URL: simulatorUrl,
-    NOTIFICATION_SERVICE_URL: simulatorUrl,
-    RATE_LIMIT_ENABLED: 'false',
-    WORKER_HEALTH_PORT: String(workerHealthPort),
-    STEP_TIMEOUT_VIDEO_SECONDS: '3600',
-    STEP_TIMEOUT_LAST_FRAME_SECONDS: '3600',
-    STEP_TIMEOUT_STITCH_SECONDS: '3600',
-  };
-  const worker = new NodeProcess('worker', 'src/worker/main.ts', env, `http://127.0.0.1:${workerHealthPort}/health`);
-  const gateway = new NodeProcess('gateway', 'src/http/main.ts', env, `${gatewayUrl}/health`);
+  const { worker, gateway, gatewayUrl, env } = await appProcesses({
+    databaseUrl: database.url,
+    temporalAddress: temporal.address,
+    simulatorUrl,
+    secrets,
+    env: {
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      STEP_TIMEOUT_VIDEO_SECONDS: '3600',
+      STEP_TIMEOUT_LAST_FRAME_SECONDS: '3600',
+      STEP_TIMEOUT_STITCH_SECONDS: '3600',
+    },
+  });
   const processes = [worker, gateway];
   const results: Record<string, unknown> = {};
 
@@ -150,20 +134,10 @@ async function main() {
     await Promise.all(processes.map((p) => p.stop()));
     await simulator.stop();
     await connection.close();
-    await db.close();
     await database.stop();
     await temporal.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-async function createProject(gatewayUrl: string, projectId: string, scenes: number) {
-  const response = await fetch(`${gatewayUrl}/api/v1/projects`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ project_id: projectId, scenes: Array.from({ length: scenes }, (_, i) => ({ prompt: `scene ${i + 1}`, duration: 5 })) }),
-  });
-  if (response.status >= 300) throw new Error(`creating ${projectId}: ${response.status} ${await response.text()}`);
 }
 
 /** Raises concurrency until throughput stops growing (under 5% better), and keeps the best level. */

@@ -1,15 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { projectRoot } from '../db/migrate';
+import { bundleProjectWorkflows } from './workflow-bundle';
 
 /** Where the compiled worker (dist/worker/) looks for it: see workflow-bundle.ts. */
 const workflowBundlePath = path.join(projectRoot, 'dist', 'workflow-bundle.js');
 
 /** `npm run build`: bundle the workflows once, as the production worker loads them. */
 async function main() {
-  const quiet = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quiet });
+  const code = await bundleProjectWorkflows();
   await mkdir(path.dirname(workflowBundlePath), { recursive: true });
   await writeFile(workflowBundlePath, code);
   console.log(`Workflow bundle written to ${workflowBundlePath} (${(code.length / 1024).toFixed(0)} KiB)`);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { WorkflowBundleOption } from '@temporalio/worker';
+import { bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 
 /** Written by `npm run build` next to the compiled worker, so a production worker starts without webpack. */
 export const workflowBundlePath = path.resolve(__dirname, '..', 'workflow-bundle.js');
@@ -15,4 +15,13 @@ export function prebuiltWorkflowBundle(configured?: string): WorkflowBundleOptio
     return { codePath: configured };
   }
   return __filename.endsWith('.js') && existsSync(workflowBundlePath) ? { codePath: workflowBundlePath } : undefined;
+}
+
+/** Webpack's progress lines are noise on every start; its warnings and errors are not. */
+export const quietBundlerLogger = { trace() {}, debug() {}, info() {}, log() {}, warn: console.warn, error: console.error };
+
+/** The project workflows bundled from source into one script, as `npm run build` writes it. */
+export async function bundleProjectWorkflows(): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger });
+  return code;
 }

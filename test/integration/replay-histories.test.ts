@@ -4,10 +4,10 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
+import { quietBundlerLogger } from '../../src/worker/workflow-bundle';
 import { testStack } from '../support/test-stack';
 
 const recorded = path.join(__dirname, '..', 'histories', 'recorded');
-const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 
 async function histories() {
   const files = (await readdir(recorded)).filter((f) => f.endsWith('.json')).sort();
@@ -23,7 +23,7 @@ async function histories() {
 async function replayAll(workflowsPath: string) {
   const all = await histories();
   const results = new Map<string, Error | undefined>();
-  for await (const result of Worker.runReplayHistories({ workflowsPath, bundlerOptions: { logger: quietBundler } as never }, all)) {
+  for await (const result of Worker.runReplayHistories({ workflowsPath, bundlerOptions: { logger: quietBundlerLogger } as never }, all)) {
     results.set(all.find((h) => h.workflowId === result.workflowId)!.file, result.error);
   }
   return results;

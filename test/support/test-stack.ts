@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { loadConfig } from '../../src/config/config';
 import { startTestRedis } from './redis';
 import { createLogger } from '../../src/logging/logger';
 import { startStack, type Stack } from '../../src/stack/start-stack';
+import { bundleProjectWorkflows } from '../../src/worker/workflow-bundle';
 import type { SettingsOverrides } from '../../src/workflows/settings';
 
 /** Known secrets, so tests can sign webhooks the way the services do. */
@@ -78,7 +78,7 @@ async function boot() {
     consoleLevel: process.env.TEST_LOG_CONSOLE ? 'warn' : 'silent',
   });
   try {
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundler });
+    const workflowBundle = { code: await bundleProjectWorkflows() };
     const stack = await startStack({
       config,
       logger,
@@ -98,8 +98,6 @@ async function boot() {
     throw err;
   }
 }
-
-const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 
 /** One real stack (Temporal dev server, PostgreSQL, gateway, simulator, worker) shared by the suite. */
 export async function testStack(): Promise<Stack> {
