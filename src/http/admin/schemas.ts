@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { projectIdSchema } from '../../domain/ids';
+import { queryParams, storableText } from '../../domain/text';
 import { webhookEndpoints } from '../../webhooks/endpoints';
 
 const page = {
@@ -7,15 +8,16 @@ const page = {
   cursor: z.uuid().optional(),
 };
 
-export const eventListQuery = z.object({
+/** queryParams: any parameter holding text PostgreSQL cannot store (NUL, lone surrogate) is a 400 naming it. */
+export const eventListQuery = queryParams({
   project_id: projectIdSchema.optional(),
   endpoint: z.enum(webhookEndpoints).optional(),
   outcome: z.enum(['received', 'signaled', 'ignored', 'duplicate', 'pending_project', 'signal_failed']).optional(),
   ...page,
 });
 
-export const errorListQuery = z.object({
-  type: z.string().min(1).max(100).optional(),
+export const errorListQuery = queryParams({
+  type: storableText().min(1).max(100).optional(),
   severity: z.enum(['info', 'warning', 'error', 'critical']).optional(),
   /** ISO 8601 time; only errors at or after it. */
   since: z.iso.datetime({ offset: true }).optional(),
