@@ -1,3 +1,4 @@
+import Router from '@koa/router';
 import Koa from 'koa';
 import cors from '@koa/cors';
 import createDebug from 'debug';
@@ -13,12 +14,13 @@ import { createRedelivery } from '../webhooks/redelivery';
 import { mergeSettings, type SettingsOverrides } from '../workflows/settings';
 import { adminRoutes } from './admin/routes';
 import { jsonErrors } from './errors';
-import { createHealthProbe } from './health';
+import { createHealthProbe, type HealthProbe } from './health';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { projectRoutes } from './projects/routes';
 import { createRateLimiter } from './rate-limit';
 import { requestContext } from './request-context';
+import { strictQueryEncoding } from './validation';
 import { webhookRoutes } from './webhooks/routes';
 
 export interface GatewayDeps {
@@ -56,6 +58,27 @@ function debugEnabled(setting: string | undefined, name: string): boolean {
   return enabled;
 }
 
+/**
+ * GET /health, /metrics and /openapi.json, on a router like every other path, so another method on them
+ * is a 405 with Allow (from allowedMethods), not a 404.
+ */
+function infoRoutes({ health, metrics, openApiDocument }: { health: HealthProbe; metrics: GatewayMetrics; openApiDocument: unknown }): Router {
+  const router = new Router();
+  router.get('/health', async (ctx) => {
+    const status = await health();
+    ctx.status = status.ok ? 200 : 503;
+    ctx.body = { status: status.ok ? 'ok' : 'degraded', temporal: status.temporal, database: status.database };
+  });
+  router.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  });
+  router.get('/openapi.json', (ctx) => {
+    ctx.body = openApiDocument;
+  });
+  return router;
+}
+
 /** The HTTP edge: the project API, the three webhook receivers and the admin API, as one Koa app. */
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, database, temporal, connection, logger, workflowSettings } = deps;
@@ -86,6 +109,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const projects = projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes });
   const admin = adminRoutes({ token: config.adminToken, events, errors, redelivery });
   const openApiDocument = buildOpenApiDocument(version);
+  const gatewayInfo = infoRoutes({ health, metrics, openApiDocument });
   // Browsers may call the project and admin API from the configured origins; never the webhooks.
   const apiCors = config.corsOrigins.length
     ? cors({ origin: (ctx) => (config.corsOrigins.includes(ctx.get('origin')) ? ctx.get('origin') : ''), allowHeaders: ['content-type', 'authorization'] })
@@ -94,29 +118,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(requestContext(logger, (path) => (path.startsWith('/api/webhooks/') ? webhookLogLevel : undefined)));
   app.use(jsonErrors(logger));
   if (apiCors) app.use(async (ctx, next) => (ctx.path.startsWith('/api/v1/') ? apiCors(ctx, next) : next()));
+  // The API's query parameters must be UTF-8 (never on the webhooks: a callback is not refused for a query it does not use).
+  const strictQuery = strictQueryEncoding();
+  app.use(async (ctx, next) => (ctx.path.startsWith('/api/v1/') ? strictQuery(ctx, next) : next()));
   app.use(webhooks.routes()).use(webhooks.allowedMethods(methodErrors));
   app.use(projects.routes()).use(projects.allowedMethods(methodErrors));
   app.use(admin.routes()).use(admin.allowedMethods(methodErrors));
-  app.use(async (ctx, next) => {
-    if (ctx.method !== 'GET') return next();
-    switch (ctx.path) {
-      case '/health': {
-        const status = await health();
-        ctx.status = status.ok ? 200 : 503;
-        ctx.body = { status: status.ok ? 'ok' : 'degraded', temporal: status.temporal, database: status.database };
-        return;
-      }
-      case '/metrics':
-        ctx.type = metrics.registry.contentType;
-        ctx.body = await metrics.registry.metrics();
-        return;
-      case '/openapi.json':
-        ctx.body = openApiDocument;
-        return;
-      default:
-        return next();
-    }
-  });
+  app.use(gatewayInfo.routes()).use(gatewayInfo.allowedMethods(methodErrors));
 
   const prune = () =>
     errors

@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { projectIdSchema } from '../domain/ids';
+import { storableText } from '../domain/text';
 
 export const maxScenes = 200;
 
 export const createProjectRequest = z.object({
   project_id: projectIdSchema.optional(),
-  user_id: z.string().trim().min(1).max(128).optional(),
+  user_id: storableText().trim().min(1).max(128).optional(),
   scenes: z
     .array(
       z.object({
-        prompt: z.string().trim().min(1, 'must not be empty').max(4000),
+        prompt: storableText().trim().min(1, 'must not be empty').max(4000),
         /** Seconds of video wanted for the scene; the video service's default when absent. */
         duration: z.number().positive().max(600).optional(),
       }),

@@ -7,7 +7,7 @@ import { findProjectView } from '../../projects/project-view';
 import { createProjectRequest } from '../../projects/schemas';
 import { HttpError } from '../errors';
 import type { AppState } from '../request-context';
-import { assertStorableText, parseOrThrow } from '../validation';
+import { parseOrThrow } from '../validation';
 
 export interface ProjectRouteDeps {
   prisma: PrismaClient;
@@ -29,7 +29,8 @@ export function projectRoutes({ prisma, createProject, maxBodyBytes }: ProjectRo
     },
     koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: maxBodyBytes, onError: malformedJson }),
     async (ctx) => {
-      assertStorableText(ctx.request.body, 'Project');
+      // Text PostgreSQL cannot store (NUL, lone surrogates) is refused by the schema itself (storableText),
+      // which is also what /openapi.json documents.
       const request = parseOrThrow(createProjectRequest, ctx.request.body, 'Project');
       const result = await createProject(request);
       if (result.kind === 'conflict') {

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import type { Stack } from '../../src/stack/start-stack';
+import { storableTextPattern } from '../../src/domain/text';
+import { webhookEndpoints, webhookPath } from '../../src/webhooks/endpoints';
+import { getJson, postJson, uniqueId } from '../support/http';
+import { testAdminToken, testStack } from '../support/test-stack';
+
+/** Text PostgreSQL refuses, as it arrives in a URL: NUL, and U+D800 written as (invalid) UTF-8. */
+const unstorableInUrl = { nul: 'a%00b', 'lone surrogate': '%ED%A0%80', 'lone surrogate after text': 'x%ED%B0%80' };
+/** The same in JSON: NUL, a lone high and a lone low surrogate. */
+const unstorableInJson = { nul: 'a\u0000b', 'lone high surrogate': 'a\ud800', 'lone low surrogate': '\udc00b' };
+
+const admin = { authorization: `Bearer ${testAdminToken}` };
+
+interface FieldsBody {
+  error: string;
+  message: string;
+  details?: { fields: { field: string; message: string }[] };
+}
+
+function assertNamesField(res: { status: number; body: FieldsBody }, field: string, what: string) {
+  assert.equal(res.status, 400, `${what}: ${JSON.stringify(res.body)}`);
+  assert.equal(res.body.error, 'validation_failed', what);
+  assert.ok(
+    res.body.details?.fields.some((f) => f.field === field && typeof f.message === 'string'),
+    `${what}: names ${field} in ${JSON.stringify(res.body.details)}`,
+  );
+}
+
+describe('HTTP input PostgreSQL cannot store, and methods a path does not allow', function () {
+  this.timeout(60_000);
+  let stack: Stack;
+  let url: string;
+  let document: any;
+
+  before(async () => {
+    stack = await testStack();
+    url = stack.gatewayUrl;
+    document = (await getJson<any>(`${url}/openapi.json`)).body;
+  });
+
+  describe('NUL and lone surrogates', () => {
+    it('are a 400 naming the parameter, for every query parameter of every path in /openapi.json', async () => {
+      const queries = Object.entries<any>(document.paths).flatMap(([path, operations]) =>
+        Object.entries<any>(operations).flatMap(([method, op]) =>
+          (op.parameters ?? []).filter((p: any) => p.in === 'query').map((p: any) => ({ path, method, name: p.name as string })),
+        ),
+      );
+      const names = queries.map((q) => `${q.path}?${q.name}`);
+      // The list comes from the document, so a parameter added later is covered; these must be among them.
+      for (const expected of ['/api/v1/errors?type', '/api/v1/errors?severity', '/api/v1/errors?since', '/api/v1/webhooks/events?project_id', '/api/v1/webhooks/events?endpoint']) {
+        assert.ok(names.includes(expected), `${expected} in ${names.join(', ')}`);
+      }
+      for (const { path, method, name } of queries) {
+        assert.equal(method, 'get', 'only GET operations take query parameters');
+        for (const [kind, value] of Object.entries(unstorableInUrl)) {
+          const res = await fetch(`${url}${path}?${encodeURIComponent(name)}=${value}`, { headers: admin });
+          assertNamesField({ status: res.status, body: (await res.json()) as FieldsBody }, name, `${path}?${name} with ${kind}`);
+        }
+      }
+    });
+
+    it('are refused in a query parameter that is otherwise valid text, and alongside other parameters', async () => {
+      const res = await getJson<FieldsBody>(`${url}/api/v1/errors?severity=warning&type=webhook%00_invalid_signature`);
+      assert.equal(res.status, 401, 'the admin token comes first');
+      const withToken = await fetch(`${url}/api/v1/errors?severity=warning&type=webhook%00_invalid_signature&limit=5`, { headers: admin });
+      const body = (await withToken.json()) as FieldsBody;
+      assertNamesField({ status: withToken.status, body }, 'type', 'type with a NUL');
+      assert.deepEqual(body.details?.fields.map((f) => f.field), ['type']);
+      // What is fine is still fine: text outside the BMP (a surrogate pair in UTF-16) is stored as sent.
+      const emoji = await fetch(`${url}/api/v1/errors?type=${encodeURIComponent('film 🎬')}`, { headers: admin });
+      assert.equal(emoji.status, 200);
+    });
+
+    it('never reach PostgreSQL through a path parameter either (no 5xx)', async () => {
+      for (const value of [...Object.values(unstorableInUrl), '%ED%A0%80%00']) {
+        for (const path of [`/api/v1/projects/${value}`, `/api/v1/webhooks/events/${value}`]) {
+          const res = await fetch(`${url}${path}`, { headers: admin });
+          assert.ok(res.status === 400 || res.status === 404, `${path}: ${res.status}`);
+          await res.arrayBuffer();
+        }
+        const replay = await fetch(`${url}/api/v1/webhooks/events/${value}/replay`, { method: 'POST', headers: admin });
+        assert.equal(replay.status, 400);
+        await replay.arrayBuffer();
+      }
+    });
+
+    it('are a 400 naming the field of a project, and /openapi.json states the rule the validation enforces', async () => {
+      const body = document.paths['/api/v1/projects'].post.requestBody.content['application/json'].schema;
+      const prompt = body.properties.scenes.items.properties.prompt;
+      const userId = body.properties.user_id;
+      for (const schema of [prompt, userId]) {
+        assert.equal(schema.type, 'string');
+        assert.equal(schema.pattern, storableTextPattern.source, 'the pattern is the one the schema validates with');
+      }
+      // The documented pattern, read as any client reads it, allows and refuses what the gateway does.
+      const documented = new RegExp(prompt.pattern);
+      const documentedU = new RegExp(prompt.pattern, 'u');
+      for (const [kind, text] of Object.entries(unstorableInJson)) {
+        assert.equal(documented.test(text), false, kind);
+        assert.equal(documentedU.test(text), false, `${kind} (u flag)`);
+        const sent = await postJson<FieldsBody>(`${url}/api/v1/projects`, { scenes: [{ prompt: 'fine' }, { prompt: text }] });
+        assertNamesField(sent, 'scenes.1.prompt', `prompt with ${kind}`);
+        const user = await postJson<FieldsBody>(`${url}/api/v1/projects`, { user_id: text, scenes: [{ prompt: 'fine' }] });
+        assertNamesField(user, 'user_id', `user_id with ${kind}`);
+      }
+      // The first scene's prompt, by the name the OpenAPI document's path gives it.
+      assertNamesField(await postJson<FieldsBody>(`${url}/api/v1/projects`, { scenes: [{ prompt: '\u0000' }] }), 'scenes.0.prompt', 'a NUL prompt');
+      // Raw JSON with the escapes as a client writes them.
+      const raw = await postJson<FieldsBody>(`${url}/api/v1/projects`, '{"scenes":[{"prompt":"dawn \\ud800 harbour"}]}');
+      assertNamesField(raw, 'scenes.0.prompt', 'an escaped lone surrogate');
+
+      const fine = 'a harbour at dawn 🎬, ünïcödé';
+      assert.ok(documented.test(fine) && documentedU.test(fine));
+      const created = await postJson(`${url}/api/v1/projects`, { project_id: uniqueId('storable'), scenes: [{ prompt: fine }] });
+      assert.equal(created.status, 201);
+    });
+  });
+
+  describe('405 with Allow on every path that exists', () => {
+    const paths: { path: string; allowed: string[] }[] = [
+      { path: '/health', allowed: ['GET'] },
+      { path: '/metrics', allowed: ['GET'] },
+      { path: '/openapi.json', allowed: ['GET'] },
+      ...webhookEndpoints.map((e) => ({ path: webhookPath(e), allowed: ['GET', 'POST'] })),
+      { path: '/api/v1/projects', allowed: ['POST'] },
+      { path: '/api/v1/projects/some-project', allowed: ['GET'] },
+      { path: '/api/v1/webhooks/events', allowed: ['GET'] },
+      { path: '/api/v1/errors', allowed: ['GET'] },
+      { path: '/api/v1/errors/stats', allowed: ['GET'] },
+    ];
+    for (const { path, allowed } of paths) {
+      it(`${path}: ${allowed.join(', ')} and nothing else`, async () => {
+        for (const method of ['PUT', 'DELETE', 'POST', 'PATCH', 'GET'].filter((m) => !allowed.includes(m))) {
+          const res = await fetch(`${url}${path}`, { method, headers: admin });
+          assert.equal(res.status, 405, `${method} ${path}`);
+          const allow = (res.headers.get('allow') ?? '').split(/,\s*/);
+          for (const m of allowed) assert.ok(allow.includes(m), `${method} ${path}: Allow ${allow.join(', ')} has ${m}`);
+          assert.ok(!allow.includes(method), `${method} ${path}: Allow ${allow.join(', ')}`);
+          assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+          const body = (await res.json()) as FieldsBody;
+          assert.equal(body.error, 'method_not_allowed');
+          assert.equal(typeof body.message, 'string');
+        }
+      });
+    }
+
+    it('still serves GET /health, /metrics and /openapi.json, and HEAD', async () => {
+      const health = await getJson(`${url}/health`);
+      assert.equal(health.status, 200);
+      assert.equal(health.body.status, 'ok');
+      const metrics = await fetch(`${url}/metrics`);
+      assert.equal(metrics.status, 200);
+      assert.match(await metrics.text(), /reelay_webhook_requests_total/);
+      assert.equal((await fetch(`${url}/health`, { method: 'HEAD' })).status, 200);
+      assert.equal((await getJson(`${url}/health/nothing`)).status, 404);
+    });
+  });
+});
