@@ -1,5 +1,6 @@
 import type { Database } from '../db/database';
 import type { Prisma } from '../db/prisma';
+import { errorLogRow } from '../errors/error-log';
 import { createSceneRows, type SceneFrameRecord, type SceneVideoRecord } from './scene-rows';
 
 export interface FinalVideoRecord {
@@ -89,12 +90,14 @@ export function createProjectRecords({ prisma, pool }: Database) {
           data: { status: 'failed', failureReason: reason, completedAt: new Date() },
         }),
         prisma.errorLog.create({
-          data: {
-            type: cause.kind === 'task' ? 'task_failed' : 'activity_failed',
+          data: errorLogRow({
+            // A step that gave up (task failures, lost callbacks) is the workflow's verdict; an activity
+            // out of retries (a service down past the outage tolerance) is the activity's.
+            ...(cause.kind === 'task' ? { type: 'workflow', code: 'step_failed' } : { type: 'activity', code: 'activity_failed' }),
             severity: 'error',
             message: reason,
             context: { projectId, ...(sceneId ? { sceneId } : {}), ...cause },
-          },
+          }),
         }),
       ]);
     },

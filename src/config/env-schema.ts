@@ -85,10 +85,13 @@ export const envSchema = z.object({
   /** How far a signed timestamp may be from now, either way. */
   WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS: positiveInt(300),
   /**
-   * The seed scheme's replay check on the body's `timestamp`: `check` it when present, `require` it,
-   * or `off`. Standard Webhooks always checks its signed header.
+   * An opt-in replay check on the body's `timestamp` for the X-Webhook-Signature scheme: `off` (the
+   * default), `check` it when present, or `require` it. Off by default because that timestamp says when
+   * the event happened, not when it was sent: a provider retrying a callback later re-sends the same
+   * signed body, and a replay is harmless anyway (event store and workflow dedupe). Standard Webhooks
+   * always checks its signed `webhook-timestamp` header, which the sender signs afresh per attempt.
    */
-  WEBHOOK_BODY_TIMESTAMP: z.enum(['check', 'require', 'off']).default('check'),
+  WEBHOOK_BODY_TIMESTAMP: z.enum(['check', 'require', 'off']).default('off'),
 
   RATE_LIMIT_ENABLED: flag(true),
   RATE_LIMIT_WINDOW_MS: positiveInt(60_000),

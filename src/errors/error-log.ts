@@ -3,9 +3,15 @@ import type { ErrorSeverity } from '../generated/prisma/enums';
 
 export type Severity = ErrorSeverity;
 
+/** The services' guide's categories: where in the pipeline the failure happened. */
+export const errorTypes = ['webhook', 'activity', 'workflow', 'system'] as const;
+export type ErrorType = (typeof errorTypes)[number];
+
 export interface GlobalError {
-  /** A stable, filterable kind, e.g. `webhook_invalid_signature`, `activity_failed`. */
-  type: string;
+  /** The guide's category, what `GET /api/v1/errors?type=` filters on. */
+  type: ErrorType;
+  /** The specific, stable reason within the category, e.g. `invalid_signature`, `task_failed`. */
+  code: string;
   severity: Severity;
   message: string;
   /** What an on-call needs to find the cause: ids, endpoint, status. Never secrets (scrubbed anyway). */
@@ -24,8 +30,20 @@ export function scrubSecrets(value: unknown, depth = 0): unknown {
   );
 }
 
+/** The row for one error, secrets scrubbed and the message bounded: the one way errors are written. */
+export function errorLogRow({ type, code, severity, message, context }: GlobalError) {
+  return {
+    type,
+    code,
+    severity,
+    message: message.length > maxMessageLength ? `${message.slice(0, maxMessageLength)}…` : message,
+    context: (scrubSecrets(context ?? {}) as Prisma.InputJsonObject) ?? {},
+  };
+}
+
 export interface ErrorQuery {
   type?: string;
+  code?: string;
   severity?: Severity;
   since?: Date;
   limit: number;
@@ -36,6 +54,7 @@ export interface ErrorQuery {
 interface Counts {
   total: number;
   by_type: Record<string, number>;
+  by_code: Record<string, number>;
   by_severity: Record<string, number>;
 }
 
@@ -43,35 +62,31 @@ interface Counts {
 export function createErrorLog(prisma: PrismaClient) {
   async function countsSince(since: Date): Promise<Counts> {
     const groups = await prisma.errorLog.groupBy({
-      by: ['type', 'severity'],
+      by: ['type', 'code', 'severity'],
       where: { createdAt: { gte: since } },
       _count: { _all: true },
     });
-    const counts: Counts = { total: 0, by_type: {}, by_severity: {} };
+    const counts: Counts = { total: 0, by_type: {}, by_code: {}, by_severity: {} };
+    const add = (into: Record<string, number>, key: string, n: number) => (into[key] = (into[key] ?? 0) + n);
     for (const g of groups) {
-      counts.total += g._count._all;
-      counts.by_type[g.type] = (counts.by_type[g.type] ?? 0) + g._count._all;
-      counts.by_severity[g.severity] = (counts.by_severity[g.severity] ?? 0) + g._count._all;
+      const n = g._count._all;
+      counts.total += n;
+      add(counts.by_type, g.type, n);
+      add(counts.by_code, g.code, n);
+      add(counts.by_severity, g.severity, n);
     }
     return counts;
   }
 
   return {
-    async addGlobalError({ type, severity, message, context }: GlobalError): Promise<void> {
-      await prisma.errorLog.create({
-        data: {
-          type,
-          severity,
-          message: message.length > maxMessageLength ? `${message.slice(0, maxMessageLength)}…` : message,
-          context: (scrubSecrets(context ?? {}) as Prisma.InputJsonObject) ?? {},
-        },
-      });
+    async addGlobalError(error: GlobalError): Promise<void> {
+      await prisma.errorLog.create({ data: errorLogRow(error) });
     },
 
     /** Newest first, keyset-paginated by id within equal timestamps. */
-    async list({ type, severity, since, limit, cursor }: ErrorQuery) {
+    async list({ type, code, severity, since, limit, cursor }: ErrorQuery) {
       const rows = await prisma.errorLog.findMany({
-        where: { type, severity, ...(since ? { createdAt: { gte: since } } : {}) },
+        where: { type, code, severity, ...(since ? { createdAt: { gte: since } } : {}) },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: limit + 1,
         ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),

@@ -27,7 +27,23 @@ const codeForStatus: Record<number, string> = {
 };
 
 /**
- * Every failure leaves as JSON `{ error, message, details? }`. Unexpected errors become a 500 with the
+ * Where the services' guide prints an answer's `error`, that wording is kept (clients match on it);
+ * `code` carries the machine-readable reason on every error either way.
+ */
+const guideWording: Record<string, string> = {
+  rate_limited: 'Rate limit exceeded',
+};
+
+/** The JSON body of an error answer. */
+export const errorBody = (code: string, message: string, extra: Record<string, unknown> = {}) => ({
+  error: guideWording[code] ?? code,
+  code,
+  message,
+  ...extra,
+});
+
+/**
+ * Every failure leaves as JSON `{ error, code, message, details? }`. Unexpected errors become a 500 with the
  * request id and nothing else: no stack trace or internal message reaches the client.
  */
 export function jsonErrors(logger: Logger): Middleware {
@@ -41,25 +57,25 @@ export function jsonErrors(logger: Logger): Middleware {
         // The router answers 501 to methods it does not know (TRACE, PROPFIND): for a path that exists
         // that is still "not allowed here", a client error; the Allow header it set says what is.
         ctx.status = 405;
-        ctx.body = { error: 'method_not_allowed', message: `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow')}` };
+        ctx.body = errorBody('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow')}`);
       }
     } catch (err) {
       const requestId = ctx.state.requestId as string | undefined;
       if (err instanceof HttpError) {
         ctx.status = err.status;
         ctx.set(err.headers);
-        ctx.body = { error: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
+        ctx.body = errorBody(err.code, err.message, err.details ? { details: err.details } : {});
         return;
       }
       const status = httpStatusOf(err);
       if (status && status < 500) {
         ctx.status = status;
-        ctx.body = { error: codeForStatus[status] ?? 'bad_request', message: (err as Error).message };
+        ctx.body = errorBody(codeForStatus[status] ?? 'bad_request', (err as Error).message);
         return;
       }
       logger.error({ err, requestId, method: ctx.method, path: ctx.path }, 'Request failed');
       ctx.status = 500;
-      ctx.body = { error: 'internal_error', message: 'Internal server error', request_id: requestId };
+      ctx.body = errorBody('internal_error', 'Internal server error', { request_id: requestId });
     }
   };
 }

@@ -13,7 +13,8 @@ extendZodWithOpenApi(z);
  * so the document and the validation cannot drift apart.
  */
 const errorBody = z.object({
-  error: z.string(),
+  error: z.string().openapi({ description: "The code, or the services' guide's wording where it prints one (429: 'Rate limit exceeded')" }),
+  code: z.string().openapi({ description: 'Machine-readable reason, e.g. invalid_signature, rate_limited' }),
   message: z.string(),
   details: z.object({ fields: z.array(z.object({ field: z.string(), message: z.string() })) }).optional(),
   request_id: z.string().optional(),
@@ -55,7 +56,12 @@ const health = z.object({
   temporal: z.object({ reachable: z.boolean() }),
   database: z.object({ reachable: z.boolean() }),
 });
-const webhookAnswer = z.looseObject({ received: z.literal(true), status: z.string(), duplicate: z.boolean().optional() });
+const webhookAnswer = z.looseObject({
+  received: z.literal(true),
+  status: z.string(),
+  duplicate: z.boolean().optional(),
+  ignored: z.string().optional().openapi({ description: 'Why nothing changed: project finished, no such scene, scene already completed' }),
+});
 const signatureHeaders = z.object({
   'x-webhook-signature': z.string().optional().openapi({ description: 'Hex HMAC-SHA256 of the raw body (seed scheme)' }),
   'webhook-id': z.string().optional().openapi({ description: 'Standard Webhooks message id' }),
@@ -141,7 +147,7 @@ export function buildOpenApiDocument(version: string) {
     summary: 'The error log, newest first',
     security: admin,
     request: { query: errorListQuery },
-    responses: { 200: json(page(z.looseObject({ id: z.string(), type: z.string(), severity: z.string() })), 'A page of errors'), ...errors(400, 401) },
+    responses: { 200: json(page(z.looseObject({ id: z.string(), type: z.string(), code: z.string(), severity: z.string() })), 'A page of errors'), ...errors(400, 401) },
   });
   registry.registerPath({
     method: 'get',

@@ -14,8 +14,19 @@ export interface IncomingEvent {
 export interface StoredEvent {
   id: string;
   outcome: WebhookOutcome;
-  /** How many times this event (endpoint, task id, status) has been delivered, this one included. */
+  /** How many times this event (endpoint, project, scene, task id, status) has been delivered, this one included. */
   deliveries: number;
+  /** What the database knows of the callback's scene and project as it arrives, for the answer's flags. */
+  target: CallbackTarget;
+}
+
+export interface CallbackTarget {
+  /** The scene named by the callback, when it is one of the project's; null otherwise. */
+  sceneIndex: number | null;
+  sceneStatus: string | null;
+  /** Scenes in the project (0 when the project does not exist). */
+  sceneCount: number;
+  projectStatus: string | null;
 }
 
 export interface EventQuery {
@@ -25,6 +36,16 @@ export interface EventQuery {
   limit: number;
   /** The id of the last event of the previous page. */
   cursor?: string;
+}
+
+interface StoredEventRow {
+  id: string;
+  outcome: WebhookOutcome;
+  deliveries: number;
+  scene_index: number | null;
+  scene_status: string | null;
+  scene_count: number;
+  project_status: string | null;
 }
 
 /** Outcomes after which a repeat delivery must not signal the workflow again. */
@@ -38,10 +59,18 @@ export const isSettled = (outcome: WebhookOutcome): boolean => settled.has(outco
  * same statement through `pg` 0.2 ms. Their shape follows prisma/schema.prisma's WebhookEvent.
  */
 const recordDeliverySql = `
-  INSERT INTO webhook_events (id, endpoint, task_id, status, project_id, scene_id, headers, raw_body, outcome)
-  VALUES (gen_random_uuid(), $1::"WebhookEndpoint", $2, $3, $4, $5, $6::jsonb, $7, 'received')
-  ON CONFLICT (endpoint, task_id, status) DO UPDATE SET deliveries = webhook_events.deliveries + 1
-  RETURNING id, outcome, deliveries`;
+  WITH stored AS (
+    INSERT INTO webhook_events (id, endpoint, task_id, status, project_id, scene_id, headers, raw_body, outcome)
+    VALUES (gen_random_uuid(), $1::"WebhookEndpoint", $2, $3, $4, $5, $6::jsonb, $7, 'received')
+    ON CONFLICT (endpoint, project_id, scene_id, task_id, status) DO UPDATE SET deliveries = webhook_events.deliveries + 1
+    RETURNING id, outcome, deliveries
+  )
+  SELECT stored.id, stored.outcome, stored.deliveries,
+         s.index AS scene_index, s.status::text AS scene_status, p.status::text AS project_status,
+         (SELECT count(*)::int FROM scenes WHERE project_id = $4) AS scene_count
+  FROM stored
+  LEFT JOIN projects p ON p.id = $4
+  LEFT JOIN scenes s ON s.id = $5 AND s.project_id = $4`;
 
 const setOutcomeSql = `
   UPDATE webhook_events
@@ -55,7 +84,7 @@ const setOutcomeSql = `
 export function createEventStore({ prisma, pool }: Database) {
   return {
     async recordDelivery(event: IncomingEvent): Promise<StoredEvent> {
-      const { rows } = await pool.query<StoredEvent>(recordDeliverySql, [
+      const { rows } = await pool.query<StoredEventRow>(recordDeliverySql, [
         event.endpoint,
         event.taskId,
         event.status,
@@ -64,7 +93,13 @@ export function createEventStore({ prisma, pool }: Database) {
         JSON.stringify(event.headers),
         event.rawBody,
       ]);
-      return rows[0];
+      const row = rows[0];
+      return {
+        id: row.id,
+        outcome: row.outcome,
+        deliveries: row.deliveries,
+        target: { sceneIndex: row.scene_index, sceneStatus: row.scene_status, sceneCount: row.scene_count, projectStatus: row.project_status },
+      };
     },
 
     async setOutcome(id: string, outcome: WebhookOutcome): Promise<void> {

@@ -9,11 +9,13 @@ import type { WebhookEndpointName } from './endpoints';
  */
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
-/** Services report failures as a string or as `{ code, message }`. */
-const errorField = z.union([
-  z.string().min(1),
-  z.looseObject({ message: z.string().min(1), code: z.union([z.string(), z.number()]).optional() }),
-]);
+/**
+ * Services report a failure's reason as `error` (a string, or an object such as `{ code, message }`),
+ * `error_message` or `message`, or not at all: a failure is accepted either way, so the step can move
+ * on at once instead of waiting for its deadline.
+ */
+const errorField = z.union([z.string(), z.looseObject({}), z.null()]).optional();
+const reasonField = z.unknown().optional();
 
 const common = {
   task_id: taskIdSchema,
@@ -21,7 +23,7 @@ const common = {
 };
 
 const failed = <T extends z.ZodRawShape>(shape: T) =>
-  z.looseObject({ ...common, ...shape, status: z.literal('failed'), error: errorField });
+  z.looseObject({ ...common, ...shape, status: z.literal('failed'), error: errorField, error_message: reasonField, message: reasonField });
 
 export const videoCompletePayload = z.discriminatedUnion('status', [
   z.looseObject({
@@ -65,6 +67,19 @@ export type LastFrameCompletePayload = z.infer<typeof lastFrameCompletePayload>;
 export type StitchCompletePayload = z.infer<typeof stitchCompletePayload>;
 export type WebhookPayload = VideoCompletePayload | LastFrameCompletePayload | StitchCompletePayload;
 
-export function errorMessage(error: z.infer<typeof errorField>): string {
-  return typeof error === 'string' ? error : error.message;
+export const unknownFailureReason = 'the service reported the task failed without a reason';
+
+/** The service's reason for a failed task, from whichever field it used; bounded for logs and history. */
+export function failureReason(payload: Record<string, unknown>): string {
+  const text = (value: unknown): string | undefined => {
+    if (typeof value === 'string') return value.trim() || undefined;
+    if (typeof value === 'number') return String(value);
+    if (value && typeof value === 'object') {
+      const { message, error, code } = value as Record<string, unknown>;
+      return text(message) ?? text(error) ?? text(code) ?? (Object.keys(value).length ? JSON.stringify(value) : undefined);
+    }
+    return undefined;
+  };
+  const reason = text(payload.error) ?? text(payload.error_message) ?? text(payload.message) ?? unknownFailureReason;
+  return reason.length > 1000 ? `${reason.slice(0, 1000)}…` : reason;
 }

@@ -1,6 +1,6 @@
 import type { StepEvent } from '../workflows/events';
 import type { WebhookEndpointName } from './endpoints';
-import { errorMessage, type WebhookPayload } from './payloads';
+import { failureReason, type WebhookPayload } from './payloads';
 
 /** The field that carries each step's product. */
 const productField = {
@@ -12,7 +12,10 @@ const productField = {
 /** Turns a validated webhook body into the signal the project workflow understands. */
 export function toStepEvent(endpoint: WebhookEndpointName, payload: WebhookPayload): StepEvent {
   const { task_id, project_id, status, ...rest } = payload as Record<string, unknown> & WebhookPayload;
-  const { scene_id, thumbnail_url, error, [productField[endpoint]]: url, ...detail } = rest;
+  const { scene_id, thumbnail_url, [productField[endpoint]]: url, ...extra } = rest;
+  // A failure's reason fields become `error`; on a success they are just more detail.
+  const { error, error_message, message, ...failureDetail } = extra;
+  const failed = status === 'failed';
   return {
     taskId: task_id,
     projectId: project_id,
@@ -20,7 +23,7 @@ export function toStepEvent(endpoint: WebhookEndpointName, payload: WebhookPaylo
     outcome: status,
     url: typeof url === 'string' ? url : undefined,
     thumbnailUrl: typeof thumbnail_url === 'string' ? thumbnail_url : undefined,
-    error: status === 'failed' ? errorMessage(error as Parameters<typeof errorMessage>[0]) : undefined,
-    detail,
+    error: failed ? failureReason({ error, error_message, message }) : undefined,
+    detail: failed ? failureDetail : extra,
   };
 }

@@ -136,49 +136,59 @@ describe('the event store, replay and the error log', function () {
       const since = new Date(Date.now() - 1000).toISOString();
       await postJson(`${url}/api/webhooks/video-complete`, videoDone('p'), { 'x-webhook-signature': 'f'.repeat(64) });
       await postWebhook(url, 'video-complete', { task_id: 't' });
-      const signatures = await adminGet(`${url}/api/v1/errors?type=webhook_invalid_signature&since=${encodeURIComponent(since)}`);
+      const signatures = await adminGet(`${url}/api/v1/errors?type=webhook&code=invalid_signature&since=${encodeURIComponent(since)}`);
       assert.equal(signatures.status, 200);
       const [entry] = signatures.body.data;
+      assert.equal(entry.type, 'webhook');
+      assert.equal(entry.code, 'invalid_signature');
       assert.equal(entry.severity, 'warning');
       assert.equal(entry.context.endpoint, 'video-complete');
       assert.ok(entry.context.requestId);
       assert.doesNotMatch(JSON.stringify(entry), /ffffffffffff/, 'the signature is not kept');
-      const validation = await adminGet(`${url}/api/v1/errors?type=webhook_validation_failed&severity=warning&since=${encodeURIComponent(since)}`);
+      const validation = await adminGet(`${url}/api/v1/errors?code=validation_failed&severity=warning&since=${encodeURIComponent(since)}`);
       assert.equal(validation.body.data.length, 1);
       assert.match(validation.body.data[0].message, /status/);
+      // The guide's filter: every webhook failure, whatever its reason.
+      const webhook = await adminGet(`${url}/api/v1/errors?type=webhook&since=${encodeURIComponent(since)}`);
+      const codes = webhook.body.data.map((e: any) => e.code);
+      assert.ok(codes.includes('invalid_signature') && codes.includes('validation_failed'), codes.join());
+      assert.ok(webhook.body.data.every((e: any) => e.type === 'webhook'));
       const future = await adminGet(`${url}/api/v1/errors?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`);
       assert.deepEqual(future.body.data, []);
     });
 
-    it('counts errors by type and severity over the last hour and day', async () => {
+    it('counts errors by type, code and severity over the last hour and day', async () => {
       await postJson(`${url}/api/webhooks/stitch-complete`, '{}');
       const { status, body } = await adminGet(`${url}/api/v1/errors/stats`);
       assert.equal(status, 200);
-      assert.ok(body.last_hour.by_type.webhook_invalid_signature >= 1);
+      assert.ok(body.last_hour.by_type.webhook >= 1);
+      assert.ok(body.last_hour.by_code.invalid_signature >= 1);
       assert.ok(body.last_hour.by_severity.warning >= 1);
       assert.ok(body.last_day.total >= body.last_hour.total);
     });
 
     it('scrubs anything that looks like a credential from the context', async () => {
       const errors = createErrorLog(stack.prisma);
-      const type = uniqueId('scrub');
+      const code = uniqueId('scrub');
       await errors.addGlobalError({
-        type,
+        type: 'system',
+        code,
         severity: 'error',
         message: 'boom',
         context: { apiKey: 'k-123', nested: { Authorization: 'Bearer x', ok: 1 }, webhookSecret: 's' },
       });
-      const [row] = await stack.prisma.errorLog.findMany({ where: { type } });
+      const [row] = await stack.prisma.errorLog.findMany({ where: { code } });
       assert.deepEqual(row.context, { apiKey: '[redacted]', nested: { Authorization: '[redacted]', ok: 1 }, webhookSecret: '[redacted]' });
     });
 
     it('prunes rows older than the retention', async () => {
       const errors = createErrorLog(stack.prisma);
-      const type = uniqueId('old');
-      await stack.prisma.errorLog.create({ data: { type, severity: 'info', message: 'old', createdAt: new Date(Date.now() - 40 * 86_400_000) } });
-      await stack.prisma.errorLog.create({ data: { type, severity: 'info', message: 'recent', createdAt: new Date(Date.now() - 10 * 86_400_000) } });
+      const code = uniqueId('old');
+      const type = 'system';
+      await stack.prisma.errorLog.create({ data: { type, code, severity: 'info', message: 'old', createdAt: new Date(Date.now() - 40 * 86_400_000) } });
+      await stack.prisma.errorLog.create({ data: { type, code, severity: 'info', message: 'recent', createdAt: new Date(Date.now() - 10 * 86_400_000) } });
       assert.ok((await errors.prune(30)) >= 1);
-      const left = await stack.prisma.errorLog.findMany({ where: { type } });
+      const left = await stack.prisma.errorLog.findMany({ where: { code } });
       assert.deepEqual(left.map((r) => r.message), ['recent']);
     });
 

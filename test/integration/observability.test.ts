@@ -67,7 +67,7 @@ describe('observability: metrics, logs, OpenAPI and CORS', function () {
       assert.equal(metricValue(text, 'reelay_signal_failures_total{endpoint="stitch-complete"}'), 1);
       const stored = await stack.prisma.webhookEvent.findFirstOrThrow({ where: { taskId: body.task_id } });
       assert.equal(stored.outcome, 'signal_failed', 'kept for the retry or a replay');
-      const [logged] = await stack.prisma.errorLog.findMany({ where: { type: 'webhook_signal_failed', context: { path: ['taskId'], equals: body.task_id } } });
+      const [logged] = await stack.prisma.errorLog.findMany({ where: { type: 'webhook', code: 'signal_failed', context: { path: ['taskId'], equals: body.task_id } } });
       assert.equal(logged.severity, 'error');
     });
 

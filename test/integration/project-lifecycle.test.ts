@@ -138,8 +138,20 @@ describe('a project, end to end on a real Temporal server and PostgreSQL', funct
     assert.deepEqual(project.scenes.map((s: any) => s.status), ['completed', 'failed', 'pending']);
     const [notification] = requestsFor(projectId, 'notification');
     assert.equal(notification.body.type, 'project.failed');
-    const logged = await stack.prisma.errorLog.findMany({ where: { type: 'task_failed' } });
-    assert.ok(logged.some((e) => (e.context as any).projectId === projectId && (e.context as any).step === 'video'));
+    // Each failed task is in the error log as it arrived, in the services' guide's words ...
+    const scene = project.scenes[1];
+    const failedTasks = await stack.prisma.errorLog.findMany({ where: { type: 'webhook', code: 'task_failed', context: { path: ['projectId'], equals: projectId } } });
+    assert.equal(failedTasks.length, 3, 'one entry per failed task');
+    for (const entry of failedTasks) {
+      assert.equal(entry.message, 'Video generation failed for scene 002');
+      assert.equal(entry.severity, 'error');
+      assert.equal((entry.context as any).sceneId, scene.scene_id);
+      assert.equal((entry.context as any).error, 'content policy');
+      assert.ok((entry.context as any).taskId);
+    }
+    // ... and so is the step that gave up.
+    const [gaveUp] = await stack.prisma.errorLog.findMany({ where: { type: 'workflow', code: 'step_failed', context: { path: ['projectId'], equals: projectId } } });
+    assert.equal((gaveUp.context as any).step, 'video');
   });
 
   it('does not retry a request the service rejects as invalid (4xx), and fails the project at once', async () => {
@@ -151,7 +163,7 @@ describe('a project, end to end on a real Temporal server and PostgreSQL', funct
     assert.equal(requestsFor(projectId, 'video').length, 1, 'one attempt only');
     const project = await stack.prisma.project.findUniqueOrThrow({ where: { id: projectId } });
     assert.match(project.failureReason!, /answered 422/);
-    const [logged] = await stack.prisma.errorLog.findMany({ where: { type: 'activity_failed', context: { path: ['projectId'], equals: projectId } } });
+    const [logged] = await stack.prisma.errorLog.findMany({ where: { type: 'activity', code: 'activity_failed', context: { path: ['projectId'], equals: projectId } } });
     assert.deepEqual((logged.context as any).activityType, 'requestSceneVideo');
     assert.deepEqual((logged.context as any).failureType, 'ServiceRejected');
   });

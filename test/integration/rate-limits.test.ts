@@ -29,7 +29,9 @@ describe('rate limits per client IP on the webhook endpoints', function () {
     assert.deepEqual(statuses(first), { 401: 100 });
     const limited = await postJson(`${url}/api/webhooks/video-complete`, '{}');
     assert.equal(limited.status, 429);
-    assert.equal(limited.body.error, 'rate_limited');
+    // The services' guide's body, with the machine-readable code beside it.
+    assert.equal(limited.body.error, 'Rate limit exceeded');
+    assert.equal(limited.body.code, 'rate_limited');
     const retryAfter = Number(limited.headers.get('retry-after'));
     assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
     assert.equal(limited.headers.get('ratelimit-limit'), '100');

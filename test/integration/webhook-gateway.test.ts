@@ -22,6 +22,7 @@ describe('the webhook gateway', function () {
       assert.equal(res.status, 401);
       assert.deepEqual(res.body, {
         error: 'invalid_signature',
+        code: 'invalid_signature',
         message: 'Missing signature: send X-Webhook-Signature, or the Standard Webhooks headers',
       });
     });
@@ -54,7 +55,7 @@ describe('the webhook gateway', function () {
       const projectId = uniqueId('nobody');
       const res = await postWebhook(url, 'video-complete', videoDone(projectId));
       assert.equal(res.status, 404);
-      assert.deepEqual(res.body, { error: 'project_not_found', message: `No project ${projectId}` });
+      assert.deepEqual(res.body, { error: 'project_not_found', code: 'project_not_found', message: `No project ${projectId}` });
       const stored = await stack.prisma.webhookEvent.findFirst({ where: { projectId } });
       assert.equal(stored?.outcome, 'pending_project', 'the early event is kept, not lost');
     });

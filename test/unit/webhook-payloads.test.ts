@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { answerFor } from '../../src/http/webhooks/answers';
-import { lastFrameCompletePayload, stitchCompletePayload, videoCompletePayload } from '../../src/webhooks/payloads';
+import type { CallbackTarget } from '../../src/webhooks/event-store';
+import { lastFrameCompletePayload, stitchCompletePayload, unknownFailureReason, videoCompletePayload } from '../../src/webhooks/payloads';
 import { toStepEvent } from '../../src/webhooks/step-event';
 
 const seedVideo = {
@@ -43,11 +44,22 @@ describe('webhook payloads', () => {
     assert.deepEqual(missing.error!.issues.map((i) => i.path.join('.')), ['video_url']);
   });
 
-  it('accepts failure reports with an error string or object, without the produced URL', () => {
-    const failed = videoCompletePayload.parse({ task_id: 't', status: 'failed', project_id: 'p', scene_id: 's', error: { code: 'nsfw', message: 'content policy' } });
-    assert.equal(toStepEvent('video-complete', failed).error, 'content policy');
+  it('accepts failure reports with or without a reason, taking it from error, error_message or message', () => {
+    const reasonOf = (body: Record<string, unknown>) =>
+      toStepEvent('video-complete', videoCompletePayload.parse({ task_id: 't', status: 'failed', project_id: 'p', scene_id: 's', ...body })).error;
+    assert.equal(reasonOf({ error: { code: 'nsfw', message: 'content policy' } }), 'content policy');
+    assert.equal(reasonOf({ error: { code: 'E42' } }), 'E42');
+    assert.equal(reasonOf({ error: 'Timeout' }), 'Timeout');
+    assert.equal(reasonOf({ error_message: 'GPU out of memory' }), 'GPU out of memory');
+    assert.equal(reasonOf({ message: 'queue full' }), 'queue full');
+    assert.equal(reasonOf({}), unknownFailureReason);
+    assert.equal(reasonOf({ error: null }), unknownFailureReason);
     const plain = stitchCompletePayload.parse({ task_id: 't', status: 'failed', project_id: 'p', error: 'out of disk' });
     assert.equal(toStepEvent('stitch-complete', plain).error, 'out of disk');
+    // The reason fields leave the stored detail; on a success a `message` is just more detail.
+    assert.deepEqual(toStepEvent('stitch-complete', plain).detail, {});
+    const ok = videoCompletePayload.parse({ ...seedVideo, message: 'done' });
+    assert.equal(toStepEvent('video-complete', ok).detail.message, 'done');
   });
 
   it('refuses URLs that are not http(s) and unknown statuses', () => {
@@ -55,28 +67,57 @@ describe('webhook payloads', () => {
     assert.equal(videoCompletePayload.safeParse({ ...seedVideo, status: 'processing' }).success, false);
   });
 
-  it('answers in the seed shapes, with booleans reporting what the workflow accepted', () => {
-    const payload = videoCompletePayload.parse(seedVideo);
-    assert.deepEqual(answerFor('video-complete', { payload, outcome: 'signaled' }), {
-      received: true,
-      status: 'completed',
-      scene_updated: true,
-      last_frame_triggered: true,
+  describe('answers', () => {
+    const target = (t: Partial<CallbackTarget> = {}): CallbackTarget => ({ sceneIndex: 0, sceneStatus: 'generating', sceneCount: 3, projectStatus: 'generating', ...t });
+    const stored = (t?: Partial<CallbackTarget>) => ({ id: 'e', outcome: 'received' as const, deliveries: 1, target: target(t) });
+    const notifying = { notifies: true };
+    type Answer = Record<string, unknown>;
+
+    it('answer in the guide\'s shapes when the event will change the scene', () => {
+      const payload = videoCompletePayload.parse(seedVideo);
+      assert.deepEqual(answerFor('video-complete', { payload, outcome: 'signaled', stored: stored() }, notifying), {
+        received: true,
+        status: 'completed',
+        scene_updated: true,
+        last_frame_triggered: true,
+      });
+      const stitched = stitchCompletePayload.parse({ task_id: 't', status: 'completed', project_id: 'p', final_video_url: 'https://x/f.mp4' });
+      assert.deepEqual(answerFor('stitch-complete', { payload: stitched, outcome: 'signaled', stored: stored({ sceneIndex: null, projectStatus: 'stitching' }) }, notifying), {
+        received: true,
+        status: 'completed',
+        project_updated: true,
+        user_notified: true,
+        final_video_url: 'https://x/f.mp4',
+      });
+      const frame = lastFrameCompletePayload.parse({ task_id: 't', status: 'failed', project_id: 'p', scene_id: 's', error: 'x' });
+      assert.deepEqual(answerFor('last-frame-complete', { payload: frame, outcome: 'signaled', stored: stored() }, notifying), {
+        received: true,
+        status: 'failed',
+        scene_updated: true,
+        next_scene_triggered: false,
+        stitch_triggered: false,
+      });
     });
-    const stitched = stitchCompletePayload.parse({ task_id: 't', status: 'completed', project_id: 'p', final_video_url: 'https://x/f.mp4' });
-    assert.deepEqual(answerFor('stitch-complete', { payload: stitched, outcome: 'signaled' }), {
-      received: true,
-      status: 'completed',
-      project_updated: true,
-      user_notified: true,
-      final_video_url: 'https://x/f.mp4',
-    });
-    const frame = lastFrameCompletePayload.parse({ task_id: 't', status: 'failed', project_id: 'p', scene_id: 's', error: 'x' });
-    assert.deepEqual(answerFor('last-frame-complete', { payload: frame, outcome: 'signaled' }), {
-      received: true,
-      status: 'failed',
-      scene_updated: true,
-      next_scene_triggered: false,
+
+    it('never overstate: no notification service, a stray scene, a completed scene, the last scene', () => {
+      const stitched = stitchCompletePayload.parse({ task_id: 't', status: 'completed', project_id: 'p', final_video_url: 'https://x/f.mp4' });
+      const unnotified: Answer = answerFor('stitch-complete', { payload: stitched, outcome: 'signaled', stored: stored({ sceneIndex: null, projectStatus: 'stitching' }) }, { notifies: false });
+      assert.equal(unnotified.user_notified, false);
+      assert.equal(unnotified.project_updated, true);
+
+      const payload = videoCompletePayload.parse(seedVideo);
+      const stray: Answer = answerFor('video-complete', { payload, outcome: 'signaled', stored: stored({ sceneIndex: null, sceneStatus: null }) }, notifying);
+      assert.deepEqual(stray, { received: true, status: 'completed', scene_updated: false, last_frame_triggered: false, ignored: 'no such scene in this project' });
+      const done: Answer = answerFor('video-complete', { payload, outcome: 'signaled', stored: stored({ sceneStatus: 'completed' }) }, notifying);
+      assert.equal(done.scene_updated, false);
+
+      const frame = lastFrameCompletePayload.parse({ task_id: 't', status: 'completed', project_id: 'p', scene_id: 's', last_frame_url: 'https://x/f.png' });
+      const last: Answer = answerFor('last-frame-complete', { payload: frame, outcome: 'signaled', stored: stored({ sceneIndex: 2, sceneStatus: 'extracting_frame' }) }, notifying);
+      assert.equal(last.next_scene_triggered, false);
+      assert.equal(last.stitch_triggered, true);
+      const repeat: Answer = answerFor('last-frame-complete', { payload: frame, outcome: 'duplicate', stored: stored() }, notifying);
+      assert.equal(repeat.scene_updated, false);
+      assert.equal(repeat.duplicate, true);
     });
   });
 });

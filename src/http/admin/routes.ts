@@ -81,13 +81,14 @@ export function adminRoutes({ token, events, errors, redelivery }: AdminRouteDep
     const q = parseOrThrow(errorListQuery, ctx.query, 'Query');
     const { rows, nextCursor } = await errors.list({
       type: q.type,
+      code: q.code,
       severity: q.severity,
       since: q.since ? new Date(q.since) : undefined,
       limit: q.limit,
       cursor: q.cursor,
     });
     ctx.body = {
-      data: rows.map((r) => ({ id: r.id, type: r.type, severity: r.severity, message: r.message, context: r.context, created_at: r.createdAt.toISOString() })),
+      data: rows.map((r) => ({ id: r.id, type: r.type, code: r.code, severity: r.severity, message: r.message, context: r.context, created_at: r.createdAt.toISOString() })),
       next_cursor: nextCursor,
     };
   });

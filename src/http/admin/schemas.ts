@@ -17,7 +17,10 @@ export const eventListQuery = queryParams({
 });
 
 export const errorListQuery = queryParams({
+  /** The guide's category: webhook, activity, workflow, system. */
   type: storableText().min(1).max(100).optional(),
+  /** The specific reason within a category, e.g. invalid_signature, task_failed. */
+  code: storableText().min(1).max(100).optional(),
   severity: z.enum(['info', 'warning', 'error', 'critical']).optional(),
   /** ISO 8601 time; only errors at or after it. */
   since: z.iso.datetime({ offset: true }).optional(),

@@ -61,7 +61,8 @@ export function observeWebhook(endpoint: WebhookEndpointName, metrics: GatewayMe
       if (outcome !== 'rate_limited') {
         await errors
           .addGlobalError({
-            type: `webhook_${code}`,
+            type: 'webhook',
+            code,
             severity: kind?.severity ?? 'error',
             message: `${endpoint}: ${(err as Error).message}`,
             context: {
@@ -156,8 +157,37 @@ export function validatePayload(
 /** Headers worth keeping with a stored event: provenance, never credentials. */
 const keptHeaders = ['user-agent', 'content-type', 'x-request-id', 'x-forwarded-for', 'webhook-id', 'webhook-timestamp'];
 
+/** How the services' guide words a failed task in the error log. */
+const failedStepWording: Record<WebhookEndpointName, string> = {
+  'video-complete': 'Video generation failed',
+  'last-frame-complete': 'Last frame extraction failed',
+  'stitch-complete': 'Video stitching failed',
+};
+
+/** "scene 001" for the first scene, as the guide writes it; the id when the scene is not the project's. */
+const sceneWording = (sceneIndex: number | null, sceneId?: string) =>
+  sceneIndex === null ? `scene ${sceneId}` : `scene ${String(sceneIndex + 1).padStart(3, '0')}`;
+
+/**
+ * Records a failure callback in the error log as it arrives (once, not per repeat), in the guide's
+ * words, so an on-call sees each failed task and not only the step that finally gave up.
+ */
+async function recordTaskFailure(endpoint: WebhookEndpointName, ctx: WebhookContext, errors: ErrorLog): Promise<void> {
+  const { event, stored } = ctx.state;
+  const subject = event.sceneId ? sceneWording(stored.target.sceneIndex, event.sceneId) : `project ${event.projectId}`;
+  await errors
+    .addGlobalError({
+      type: 'webhook',
+      code: 'task_failed',
+      severity: 'error',
+      message: `${failedStepWording[endpoint]} for ${subject}`,
+      context: { endpoint, projectId: event.projectId, sceneId: event.sceneId, taskId: event.taskId, error: event.error, eventId: stored.id },
+    })
+    .catch((err) => ctx.state.log.error({ err }, 'Could not record a failed task'));
+}
+
 /** Stores the verified event; a repeat of one already applied is answered without signalling again. */
-export function recordEvent(endpoint: WebhookEndpointName, events: EventStore): WebhookMiddleware {
+export function recordEvent(endpoint: WebhookEndpointName, events: EventStore, errors: ErrorLog): WebhookMiddleware {
   return async (ctx, next) => {
     const { event, rawBody } = ctx.state;
     const headers = Object.fromEntries(keptHeaders.filter((h) => ctx.get(h)).map((h) => [h, ctx.get(h)]));
@@ -171,6 +201,7 @@ export function recordEvent(endpoint: WebhookEndpointName, events: EventStore): 
       rawBody: rawBody.toString('utf8'),
     });
     ctx.state.log.debug({ eventId: ctx.state.stored.id, deliveries: ctx.state.stored.deliveries }, 'webhook event recorded');
+    if (ctx.state.stored.deliveries === 1 && event.outcome === 'failed') await recordTaskFailure(endpoint, ctx, errors);
     if (ctx.state.stored.deliveries > 1 && isSettled(ctx.state.stored.outcome)) {
       ctx.state.outcome = 'duplicate';
       return;

@@ -8,7 +8,7 @@ import { createVerifier } from '../../webhooks/verification';
 import type { HealthProbe } from '../health';
 import type { GatewayMetrics } from '../metrics';
 import { rateLimit, type RateLimiter } from '../rate-limit';
-import { answerFor } from './answers';
+import { answerFor, type AnswerContext } from './answers';
 import type { EventStore } from '../../webhooks/event-store';
 import {
   observeWebhook,
@@ -45,12 +45,12 @@ export function webhookRoutes({ config, events, errors, deliver, health, metrics
     router.post(
       webhookPath(endpoint),
       observeWebhook(endpoint, metrics, errors),
-      answer(endpoint),
+      answer(endpoint, () => ({ notifies: Boolean(config.services.notification) })),
       ...(limiter ? [rateLimit(endpoint, config.rateLimit.perEndpoint[endpoint], limiter, metrics)] : []),
       readRawBody(webhooks.maxBodyBytes),
       verifyWebhookSignature(verifier),
       validatePayload(endpoint, webhookPayloadSchemas[endpoint], webhooks),
-      recordEvent(endpoint, events),
+      recordEvent(endpoint, events, errors),
       signalWorkflow(endpoint, deliver, events, metrics),
     );
     router.get(webhookPath(endpoint), async (ctx) => {
@@ -63,10 +63,10 @@ export function webhookRoutes({ config, events, errors, deliver, health, metrics
 }
 
 /** Runs the rest of the pipeline, then writes the answer the sending service expects. */
-function answer(endpoint: WebhookEndpointName): RouterMiddleware<WebhookState> {
+function answer(endpoint: WebhookEndpointName, context: () => AnswerContext): RouterMiddleware<WebhookState> {
   return async (ctx, next) => {
     await next();
     ctx.status = 200;
-    ctx.body = answerFor(endpoint, ctx.state);
+    ctx.body = answerFor(endpoint, ctx.state, context());
   };
 }
