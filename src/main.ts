@@ -3,18 +3,25 @@ import { SingleBar, Presets } from 'cli-progress';
 import { projectRoot } from './db/migrate';
 import { createLogger } from './logging/logger';
 import { announceGeneratedSecrets, configFromEnvironment, stopOnSignals } from './stack/process-entry';
+import { runMode } from './stack/run-mode';
 import { startStack } from './stack/start-stack';
+
+/** A path as short as it can be said from here: `logs/webhooks.log` from the project root. */
+const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
 
 /**
  * `npm start`: the whole of Reelay on one machine. Temporal and PostgreSQL are embedded unless
  * TEMPORAL_ADDRESS / DATABASE_URL point elsewhere; services without a URL are simulated.
+ * `npm run dev` (`--dev`): the same, with readable logs on the console and DEBUG=webhooks:* by default.
  */
 async function main() {
   const startedAt = Date.now();
   const config = configFromEnvironment('stack');
+  const mode = runMode(process.argv.slice(2), config.debug);
+  config.debug = mode.debug;
   const dataDir = path.join(projectRoot, '.data');
-  const logFile = path.join(dataDir, 'logs', 'reelay.log');
-  const logger = createLogger({ level: config.logLevel, file: logFile, consoleLevel: 'warn' });
+  const logFile = config.logFile ? path.resolve(config.logFile) : path.join(dataDir, 'logs', 'reelay.log');
+  const logger = createLogger({ level: config.logLevel, file: logFile, consoleLevel: mode.consoleLevel, pretty: mode.pretty });
 
   let buildBar: SingleBar | undefined;
   const stack = await startStack({
@@ -44,7 +51,8 @@ Reelay is running (started in ${seconds}s)
   Temporal gRPC   ${stack.temporalAddress}   namespace ${stack.config.temporal.namespace}, task queue ${stack.config.temporal.taskQueue}
   PostgreSQL      ${stack.databaseUrl.replace(/:[^:@/]+@/, ':****@')}
   Simulator       ${stack.simulator?.url ?? '(all services configured)'}
-  Logs            ${logFile}
+  Logs            ${shown(logFile)}${mode.dev ? ' (and here)' : ''}${config.debug ? `   DEBUG=${config.debug}` : ''}
+  Webhook log     ${config.webhookLog.file ? `${shown(config.webhookLog.file)}   (tail -f ${shown(config.webhookLog.file)})` : 'off (WEBHOOK_LOG=off)'}
 
 Try it: npm run demo        Stop: Ctrl-C
 `);

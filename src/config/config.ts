@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { envSchema, type Env } from './env-schema';
 import { defaultCircuitOptions, type CircuitOptions } from '../activities/circuit-breakers';
 import { webhookEndpoints, webhookSecretEnv, type WebhookEndpointName } from '../webhooks/endpoints';
@@ -33,7 +34,10 @@ export interface Config {
   trustProxy: boolean;
   corsOrigins: string[];
   errorRetentionDays: number;
+  /** Also write every log line here (LOG_FILE). */
   logFile?: string;
+  /** The webhook access log (WEBHOOK_LOG): one JSON line per webhook request; no file when off. */
+  webhookLog: WebhookLogSettings;
   /** The DEBUG variable, for `webhooks:*` debug lines. */
   debug?: string;
   workerMetricsPort?: number;
@@ -45,6 +49,30 @@ export interface Config {
   services: Partial<Record<ServiceName, ServiceEndpoint>>;
   simulator: { port: number; delayMs: number };
   logLevel: Env['LOG_LEVEL'];
+}
+
+export interface WebhookLogSettings {
+  /** Absolute path of the current file; undefined when the access log is off. */
+  file?: string;
+  /** Rotate when the current file reaches this size. */
+  maxBytes: number;
+  /** Rotated files kept beside the current one. */
+  files: number;
+}
+
+/** The repository (or the image's /app): the default logs/ folder lives here, whatever the working directory. */
+const projectRoot = path.resolve(__dirname, '..', '..');
+export const defaultWebhookLogFile = path.join(projectRoot, 'logs', 'webhooks.log');
+const defaultLogFile = 'logs/reelay.log';
+
+const switchedOn = (value: string) => ['true', '1', 'yes', 'on'].includes(value.toLowerCase());
+const switchedOff = (value: string) => ['false', '0', 'no', 'off'].includes(value.toLowerCase());
+
+/** WEBHOOK_LOG: a path, on or off; unset means on for the whole stack (npm start, npm run dev) only. */
+function webhookLogFile(setting: string | undefined, role: Role): string | undefined {
+  if (setting === undefined) return role === 'stack' ? defaultWebhookLogFile : undefined;
+  if (switchedOff(setting)) return undefined;
+  return switchedOn(setting) ? defaultWebhookLogFile : path.resolve(setting);
 }
 
 /**
@@ -105,6 +133,11 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
   ];
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const env = parsed.data;
+  const logFile = env.LOG_FILE && switchedOn(env.LOG_FILE) ? defaultLogFile : env.LOG_FILE;
+  const webhookLog = { file: webhookLogFile(env.WEBHOOK_LOG, role), maxBytes: env.WEBHOOK_LOG_MAX_BYTES, files: env.WEBHOOK_LOG_FILES };
+  if (logFile && webhookLog.file === path.resolve(logFile)) {
+    throw new ConfigError([`LOG_FILE: ${logFile} is the webhook access log (WEBHOOK_LOG), which holds one line per webhook only; choose another file`]);
+  }
 
   // Development runs without configured secrets: make strong ones up (announced at start-up).
   const generated: Record<string, string> = {};
@@ -157,7 +190,8 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS ?? [],
     errorRetentionDays: env.ERROR_RETENTION_DAYS,
-    logFile: env.LOG_FILE && ['true', '1', 'yes'].includes(env.LOG_FILE.toLowerCase()) ? 'logs/webhooks.log' : env.LOG_FILE,
+    logFile,
+    webhookLog,
     debug: env.DEBUG,
     workerMetricsPort: env.WORKER_METRICS_PORT,
     workerHealthPort: env.WORKER_HEALTH_PORT,

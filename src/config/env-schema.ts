@@ -104,8 +104,17 @@ export const envSchema = z.object({
   CORS_ORIGINS: commaList,
 
   ERROR_RETENTION_DAYS: positiveInt(30),
-  /** Also write logs to this file (`true` means logs/webhooks.log). */
+  /** Also write every log line to this file (`true` means logs/reelay.log). */
   LOG_FILE: optionalString,
+  /**
+   * The webhook access log, one JSON line per webhook request: a path, `off`, or `on` (logs/webhooks.log
+   * in the project root). Default: on under npm start / npm run dev, off for `npm run gateway`.
+   */
+  WEBHOOK_LOG: optionalString,
+  /** Size at which the webhook access log is rotated (10 MiB). */
+  WEBHOOK_LOG_MAX_BYTES: positiveInt(10 * 1024 * 1024),
+  /** Rotated webhook access log files kept beside the current one (webhooks.log.1 … .N). */
+  WEBHOOK_LOG_FILES: positiveInt(5, 1000),
   /** `webhooks:*` turns on debug lines for the webhook path (the `debug` package's syntax). */
   DEBUG: optionalString,
   /** Where the worker serves the Temporal SDK's Prometheus metrics; off when empty. */

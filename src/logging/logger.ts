@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger, type LevelWithSilent } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -11,6 +12,13 @@ export interface LoggerOptions {
   file?: string;
   /** What reaches stdout when a file is given; by default everything the logger emits. */
   consoleLevel?: LevelWithSilent;
+  /** Human-readable lines on stdout (pino-pretty, `npm run dev`) rather than JSON; files stay JSON. */
+  pretty?: boolean;
+}
+
+/** stdout for people: one coloured line per entry, its fields indented below it. */
+function prettyStdout(): pino.DestinationStream {
+  return pinoPretty({ colorize: Boolean(process.stdout.isTTY), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true });
 }
 
 /** Errors are logged by type, message and code: stack traces stay out of log lines. */
@@ -25,7 +33,7 @@ function errorWithoutStack(err: unknown) {
  * Structured JSON logs. Secrets never reach a log line: webhook secrets, API keys and signatures are
  * redacted wherever they appear under these keys.
  */
-export function createLogger({ level, name = 'reelay', file, consoleLevel = 'trace' }: LoggerOptions): Logger {
+export function createLogger({ level, name = 'reelay', file, consoleLevel = 'trace', pretty = false }: LoggerOptions): Logger {
   const options: pino.LoggerOptions = {
     name,
     level,
@@ -44,10 +52,11 @@ export function createLogger({ level, name = 'reelay', file, consoleLevel = 'tra
       censor: '[redacted]',
     },
   };
-  if (!file || level === 'silent') return pino(options);
+  if (level === 'silent') return pino(options);
+  if (!file) return pretty ? pino(options, prettyStdout()) : pino(options);
   mkdirSync(path.dirname(file), { recursive: true });
   // The file takes whatever the logger (or a child with its own level, like DEBUG=webhooks:*) emits.
   const streams: pino.StreamEntry[] = [{ level: 'trace', stream: pino.destination({ dest: file, sync: false }) }];
-  if (consoleLevel !== 'silent') streams.push({ level: consoleLevel, stream: process.stdout });
+  if (consoleLevel !== 'silent') streams.push({ level: consoleLevel, stream: pretty ? prettyStdout() : process.stdout });
   return pino(options, pino.multistream(streams));
 }

@@ -9,6 +9,7 @@ import { openDatabase, type Database } from '../db/database';
 import type { PrismaClient } from '../db/prisma';
 import { createGateway } from '../http/app';
 import { closeServer, listen } from '../http/server';
+import { closeAccessLogFile } from '../logging/access-log-file';
 import type { Logger } from '../logging/logger';
 import { ServiceSimulator } from '../simulator/simulator';
 import type { CliSource } from '../temporal/cli-binary';
@@ -107,6 +108,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stops.push({ name: 'Temporal client', stop: () => connection.close() });
     const client = new Client({ connection, namespace: config.temporal.namespace });
 
+    // Its webhook access log is flushed and closed once the gateway has stopped answering.
+    const accessLog = config.webhookLog.file;
+    if (accessLog) stops.push({ name: 'webhook access log', stop: () => closeAccessLogFile(accessLog) });
     // The gateway listens first: with PORT=0 its real port decides the URL services call back on.
     const gateway = createGateway({
       config,

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/config';
 import { startTestRedis } from './redis';
+import { closeAccessLogFile } from '../../src/logging/access-log-file';
 import { createLogger } from '../../src/logging/logger';
 import { startStack, type Stack } from '../../src/stack/start-stack';
 import { bundleProjectWorkflows } from '../../src/worker/workflow-bundle';
@@ -29,6 +30,13 @@ export const testWorkflowSettings: SettingsOverrides = {
   failedProjectRetentionMs: 0,
 };
 
+/**
+ * Where every test gateway writes its webhook access log (WEBHOOK_LOG), never the repository's logs/:
+ * one folder for this mocha process, removed after the suite.
+ */
+export const testLogDir = path.join(os.tmpdir(), `reelay-test-logs-${process.pid}`);
+export const testWebhookLog = path.join(testLogDir, 'webhooks.log');
+
 let booting: Promise<{ stack: Stack; dataDir: string; redis: { url: string; stop(): Promise<void> } }> | undefined;
 
 /** The environment every test gateway starts from: known secrets and admin token. */
@@ -41,6 +49,7 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
     LAST_FRAME_WEBHOOK_SECRET: testSecrets['last-frame-complete'],
     STITCH_WEBHOOK_SECRET: testSecrets['stitch-complete'],
     ADMIN_API_TOKEN: testAdminToken,
+    WEBHOOK_LOG: testWebhookLog,
     ...overrides,
   };
 }
@@ -115,11 +124,14 @@ export const mochaHooks = {
 
 /** mocha calls this once, after every test file has run. */
 export async function mochaGlobalTeardown(): Promise<void> {
-  if (!booting) return;
-  const booted = await booting.catch(() => undefined);
-  if (!booted) return;
-  const { stack, dataDir, redis } = booted;
-  await stack.stop();
-  await redis.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  const booted = await booting?.catch(() => undefined);
+  if (booted) {
+    const { stack, dataDir, redis } = booted;
+    await stack.stop();
+    await redis.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  // Extra gateways' access logs too, once nothing can write to them any more.
+  await closeAccessLogFile();
+  await rm(testLogDir, { recursive: true, force: true });
 }

@@ -8,6 +8,7 @@ import { createVerifier } from '../../webhooks/verification';
 import type { HealthProbe } from '../health';
 import type { GatewayMetrics } from '../metrics';
 import { rateLimit, type RateLimiter } from '../rate-limit';
+import { webhookAccessLog } from './access-log';
 import { answerFor, type AnswerContext } from './answers';
 import type { EventStore } from '../../webhooks/event-store';
 import {
@@ -44,6 +45,7 @@ export function webhookRoutes({ config, events, errors, deliver, health, metrics
     const verifier = createVerifier(config.webhookSecrets[endpoint], webhooks.timestampToleranceSeconds);
     router.post(
       webhookPath(endpoint),
+      webhookAccessLog(endpoint, config.webhookLog),
       observeWebhook(endpoint, metrics, errors),
       answer(endpoint, () => ({ notifies: Boolean(config.services.notification) })),
       ...(limiter ? [rateLimit(endpoint, config.rateLimit.perEndpoint[endpoint], limiter, metrics)] : []),

@@ -1,0 +1,84 @@
+import type { Middleware } from 'koa';
+import type { WebhookLogSettings } from '../../config/config';
+import { accessLogFile } from '../../logging/access-log-file';
+import type { WebhookEndpointName } from '../../webhooks/endpoints';
+import { HttpError } from '../errors';
+import type { WebhookState } from './pipeline';
+
+/** Ids are read from a body that failed verification or validation only when it is this small. */
+const maxUnverifiedBodyBytes = 64 * 1024;
+const maxUnverifiedIdLength = 200;
+
+/** task_id, project_id, scene_id and the task's status, from the validated payload or, failing that, the raw body. */
+function idsOf(state: Partial<WebhookState>): Record<string, unknown> {
+  const { payload, rawBody } = state;
+  if (payload) {
+    const { task_id, project_id, status } = payload;
+    const sceneId = (payload as { scene_id?: string }).scene_id;
+    return { task_id, project_id, ...(sceneId ? { scene_id: sceneId } : {}), task_status: status };
+  }
+  // Refused after the body was read (bad signature, invalid field): what it claims is still what an
+  // operator greps for. JSON.stringify keeps a hostile value on its one line.
+  if (!rawBody || rawBody.length > maxUnverifiedBodyBytes) return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    return {};
+  }
+  if (typeof body !== 'object' || body === null) return {};
+  const ids: Record<string, unknown> = {};
+  for (const [field, name] of [['task_id', 'task_id'], ['project_id', 'project_id'], ['scene_id', 'scene_id'], ['status', 'task_status']] as const) {
+    const value = (body as Record<string, unknown>)[field];
+    if (typeof value === 'string' || typeof value === 'number') ids[name] = String(value).slice(0, maxUnverifiedIdLength);
+  }
+  return ids;
+}
+
+/** The status and error code jsonErrors answers a failure with. */
+function failureOf(err: unknown): { status: number; code: string } {
+  if (err instanceof HttpError) return { status: err.status, code: err.code };
+  const raw = (err as { status?: unknown; statusCode?: unknown } | null)?.status ?? (err as { statusCode?: unknown } | null)?.statusCode;
+  const status = typeof raw === 'number' && raw >= 400 && raw < 600 ? raw : 500;
+  return { status, code: status < 500 ? 'bad_request' : 'internal_error' };
+}
+
+/**
+ * First stage of every webhook route: one JSON line per request in the webhook access log
+ * (WEBHOOK_LOG, logs/webhooks.log under npm start), whatever the outcome: the time, endpoint, the
+ * ids the body carried, `outcome` (`success`, `duplicate`, `ignored`, or the error code the client
+ * got: `invalid_signature`, `rate_limited`, `signal_failed`, …), the HTTP status, latency and request id.
+ */
+export function webhookAccessLog(endpoint: WebhookEndpointName, settings: WebhookLogSettings): Middleware<WebhookState> {
+  const { file } = settings;
+  if (!file) return (_ctx, next) => next();
+  return async (ctx, next) => {
+    const time = new Date();
+    const started = process.hrtime.bigint();
+    let status = 500;
+    let outcome = 'internal_error';
+    try {
+      await next();
+      status = ctx.status;
+      const delivered = ctx.state.outcome;
+      outcome = delivered === 'duplicate' || delivered === 'ignored' ? delivered : 'success';
+    } catch (err) {
+      ({ status, code: outcome } = failureOf(err));
+      throw err;
+    } finally {
+      const state = ctx.state as Partial<WebhookState>;
+      accessLogFile({ ...settings, file }).write({
+        time: time.toISOString(),
+        endpoint,
+        ...idsOf(state),
+        outcome,
+        status,
+        latency_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
+        request_id: state.requestId,
+        ip: ctx.ip,
+        ...(state.rawBody ? { verified: state.scheme !== undefined } : {}),
+        ...(state.stored ? { event_id: state.stored.id, deliveries: state.stored.deliveries } : {}),
+      });
+    }
+  };
+}
