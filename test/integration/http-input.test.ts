@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Stack } from '../../src/stack/start-stack';
-import { storableTextPattern } from '../../src/domain/text';
+import { noNulPattern, storableTextDescription } from '../../src/domain/text';
 import { webhookEndpoints, webhookPath } from '../../src/webhooks/endpoints';
 import { getJson, postJson, uniqueId } from '../support/http';
 import { testAdminToken, testStack } from '../support/test-stack';
@@ -91,14 +91,18 @@ describe('HTTP input PostgreSQL cannot store, and methods a path does not allow'
       const userId = body.properties.user_id;
       for (const schema of [prompt, userId]) {
         assert.equal(schema.type, 'string');
-        assert.equal(schema.pattern, storableTextPattern.source, 'the pattern is the one the schema validates with');
+        assert.equal(schema.pattern, noNulPattern.source, 'the pattern is the one the schema validates with');
+        assert.equal(schema.description, storableTextDescription);
+        assert.match(schema.description, /NUL/);
+        assert.match(schema.description, /unpaired UTF-16 surrogates/);
       }
-      // The documented pattern, read as any client reads it, allows and refuses what the gateway does.
-      const documented = new RegExp(prompt.pattern);
-      const documentedU = new RegExp(prompt.pattern, 'u');
+      // The documented pattern, read as any client reads it, refuses NUL; the description says the rest.
+      for (const flags of ['', 'u']) {
+        const documented = new RegExp(prompt.pattern, flags);
+        assert.equal(documented.test('a\u0000b'), false);
+        assert.equal(documented.test('a harbour at dawn 🎬, ünïcödé'), true);
+      }
       for (const [kind, text] of Object.entries(unstorableInJson)) {
-        assert.equal(documented.test(text), false, kind);
-        assert.equal(documentedU.test(text), false, `${kind} (u flag)`);
         const sent = await postJson<FieldsBody>(`${url}/api/v1/projects`, { scenes: [{ prompt: 'fine' }, { prompt: text }] });
         assertNamesField(sent, 'scenes.1.prompt', `prompt with ${kind}`);
         const user = await postJson<FieldsBody>(`${url}/api/v1/projects`, { user_id: text, scenes: [{ prompt: 'fine' }] });
@@ -110,10 +114,42 @@ describe('HTTP input PostgreSQL cannot store, and methods a path does not allow'
       const raw = await postJson<FieldsBody>(`${url}/api/v1/projects`, '{"scenes":[{"prompt":"dawn \\ud800 harbour"}]}');
       assertNamesField(raw, 'scenes.0.prompt', 'an escaped lone surrogate');
 
-      const fine = 'a harbour at dawn 🎬, ünïcödé';
-      assert.ok(documented.test(fine) && documentedU.test(fine));
-      const created = await postJson(`${url}/api/v1/projects`, { project_id: uniqueId('storable'), scenes: [{ prompt: fine }] });
+      const created = await postJson(`${url}/api/v1/projects`, { project_id: uniqueId('storable'), scenes: [{ prompt: 'a harbour at dawn 🎬, ünïcödé' }] });
       assert.equal(created.status, 201);
+    });
+  });
+
+  describe('a project body', () => {
+    it('may carry any extra key, "__proto__" included, which is dropped (the document allows extra properties)', async () => {
+      const projectId = uniqueId('proto');
+      const raw = `{"__proto__": [], "project_id": "${projectId}", "extra": {"__proto__": {"polluted": true}}, "scenes": [{"prompt": "dawn", "__proto__": null}]}`;
+      const res = await postJson(`${url}/api/v1/projects`, raw);
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+      const view = await getJson<any>(`${url}/api/v1/projects/${projectId}`);
+      assert.deepEqual(view.body.scenes.map((s: any) => s.prompt), ['dawn']);
+    });
+
+    it('is read compressed, and refused as malformed, too large or in an unknown encoding with the documented errors', async () => {
+      const { gzipSync } = await import('node:zlib');
+      const body = JSON.stringify({ project_id: uniqueId('gzip'), scenes: [{ prompt: 'compressed' }] });
+      const post = (data: Buffer | string, headers: Record<string, string> = {}) =>
+        fetch(`${url}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: data });
+      assert.equal((await post(gzipSync(body), { 'content-encoding': 'gzip' })).status, 201);
+      const notGzip = await post('{"scenes": []}', { 'content-encoding': 'gzip' });
+      assert.equal(notGzip.status, 400);
+      assert.equal(((await notGzip.json()) as FieldsBody).error, 'malformed_json');
+      const unknown = await post(body, { 'content-encoding': 'zstd-ish' });
+      assert.equal(unknown.status, 415);
+      assert.equal(((await unknown.json()) as FieldsBody).error, 'unsupported_media_type');
+      const malformed = await post('{"scenes": [');
+      assert.equal(malformed.status, 400);
+      assert.equal(((await malformed.json()) as FieldsBody).error, 'malformed_json');
+      const huge = await post(JSON.stringify({ scenes: [{ prompt: 'x'.repeat(1024 * 1024) }] }));
+      assert.equal(huge.status, 413);
+      assert.equal(((await huge.json()) as FieldsBody).error, 'payload_too_large');
+      const hugeZipped = await post(gzipSync(JSON.stringify({ scenes: [{ prompt: ' '.repeat(4 * 1024 * 1024) }] })), { 'content-encoding': 'gzip' });
+      assert.equal(hugeZipped.status, 413, 'the limit applies to the decompressed body');
     });
   });
 

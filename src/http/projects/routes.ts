@@ -1,5 +1,7 @@
-import Router from '@koa/router';
-import { koaBody } from 'koa-body';
+import { pipeline } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import Router, { type RouterMiddleware } from '@koa/router';
+import getRawBody from 'raw-body';
 import type { PrismaClient } from '../../db/prisma';
 import { projectIdSchema } from '../../domain/ids';
 import type { CreateProject } from '../../projects/create-project';
@@ -27,7 +29,7 @@ export function projectRoutes({ prisma, createProject, maxBodyBytes }: ProjectRo
       }
       await next();
     },
-    koaBody({ json: true, urlencoded: false, text: false, multipart: false, jsonLimit: maxBodyBytes, onError: malformedJson }),
+    readJsonBody(maxBodyBytes),
     async (ctx) => {
       // Text PostgreSQL cannot store (NUL, lone surrogates) is refused by the schema itself (storableText),
       // which is also what /openapi.json documents.
@@ -53,7 +55,44 @@ export function projectRoutes({ prisma, createProject, maxBodyBytes }: ProjectRo
   return router;
 }
 
-function malformedJson(err: Error & { status?: number }): never {
-  if (err.status === 413) throw new HttpError(413, 'payload_too_large', 'Request body is too large');
-  throw new HttpError(400, 'malformed_json', 'Request body is not valid JSON');
+const decoders: Record<string, (() => NodeJS.ReadWriteStream) | undefined> = {
+  identity: undefined,
+  gzip: createGunzip,
+  'x-gzip': createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+};
+
+/**
+ * The body as JSON into `ctx.request.body`: 413 over the limit (after decompression), 400 when it is not
+ * JSON. Parsed with JSON.parse, which makes a `__proto__` key an ordinary own property (the schema then
+ * drops it like any unknown key) rather than refusing the body as a JSON parser hardened against
+ * prototype poisoning does, since the document allows any extra property.
+ */
+function readJsonBody(limitBytes: number): RouterMiddleware<AppState> {
+  return async (ctx, next) => {
+    const encoding = (ctx.get('content-encoding') || 'identity').trim().toLowerCase();
+    if (!Object.hasOwn(decoders, encoding)) {
+      throw new HttpError(415, 'unsupported_media_type', `Content-Encoding ${encoding} is not supported`);
+    }
+    const decoder = decoders[encoding];
+    let text: string;
+    try {
+      // pipeline, not pipe: a client that goes away ends the read with an error instead of leaving it waiting.
+      text = await getRawBody(decoder ? pipeline(ctx.req, decoder(), () => undefined) : ctx.req, {
+        limit: limitBytes,
+        length: decoder ? undefined : ctx.get('content-length') || undefined,
+        encoding: 'utf8',
+      });
+    } catch (err) {
+      if ((err as { type?: string }).type === 'entity.too.large') throw new HttpError(413, 'payload_too_large', 'Request body is too large');
+      throw new HttpError(400, 'malformed_json', 'Request body is not valid JSON');
+    }
+    try {
+      ctx.request.body = JSON.parse(text);
+    } catch {
+      throw new HttpError(400, 'malformed_json', 'Request body is not valid JSON');
+    }
+    await next();
+  };
 }
