@@ -57,6 +57,7 @@ export function createProjectRecords({ prisma, pool }: Database) {
           finalVideoUrl: r.finalVideoUrl,
           thumbnailUrl: r.thumbnailUrl ?? null,
           finalVideoDetail: json(r.detail),
+          failureReason: null,
           completedAt: new Date(),
         },
       });

@@ -33,6 +33,25 @@ export function createSceneRows(pool: pg.Pool) {
     if (rowCount === 0) throw new Error(`Scene ${sceneId} not found`);
   }
 
+  /**
+   * A step is being requested, so the scene, and its project, are in progress: after an operator reset
+   * a failed film with Temporal, the rows stop saying `failed` as soon as the re-run asks for a task.
+   * One statement, so the normal path pays no extra round trip.
+   */
+  async function requested(sceneId: string, assignments: string, values: unknown[]): Promise<void> {
+    const { rows } = await pool.query<{ n: number }>(
+      `WITH scene AS (
+         UPDATE scenes SET ${assignments}, failure_reason = NULL, updated_at = now() WHERE id = $1 RETURNING project_id
+       ), revived AS (
+         UPDATE projects SET status = 'generating', failure_reason = NULL, completed_at = NULL, updated_at = now()
+         WHERE id IN (SELECT project_id FROM scene) AND status = 'failed'
+       )
+       SELECT count(*)::int AS n FROM scene`,
+      [sceneId, ...values],
+    );
+    if (rows[0].n === 0) throw new Error(`Scene ${sceneId} not found`);
+  }
+
   return {
     async prompt(sceneId: string): Promise<ScenePrompt> {
       const { rows } = await pool.query<ScenePrompt>('SELECT index, prompt, duration FROM scenes WHERE id = $1', [sceneId]);
@@ -41,11 +60,11 @@ export function createSceneRows(pool: pg.Pool) {
     },
 
     videoRequested(sceneId: string, r: { taskId: string; startFrameUrl: string | null; attempts: number }) {
-      return update(sceneId, `status = 'generating', video_task_id = $2, start_frame_url = $3, attempts = $4`, [r.taskId, r.startFrameUrl, r.attempts]);
+      return requested(sceneId, `status = 'generating', video_task_id = $2, start_frame_url = $3, attempts = $4`, [r.taskId, r.startFrameUrl, r.attempts]);
     },
 
     lastFrameRequested(sceneId: string, r: { taskId: string; attempts: number }) {
-      return update(sceneId, 'last_frame_task_id = $2, attempts = $3', [r.taskId, r.attempts]);
+      return requested(sceneId, `status = 'extracting_frame', last_frame_task_id = $2, attempts = $3`, [r.taskId, r.attempts]);
     },
 
     videoSaved(r: SceneVideoRecord) {

@@ -2,7 +2,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { callbackBaseUrl, type Config, type ServiceName } from '../config/config';
 import type { Database } from '../db/database';
-import { webhookUrl } from '../webhooks/endpoints';
+import { webhookEndpointDbValue, webhookUrl } from '../webhooks/endpoints';
+import { createEventStore } from '../webhooks/event-store';
+import { storedStepEvent } from '../webhooks/step-event';
+import type { TaskAnswer } from '../workflows/step-runner';
 import type { ServiceBreakers } from './circuit-breakers';
 import { createSceneRows } from './scene-rows';
 import { postJson, serviceErrorTypes } from './http-client';
@@ -50,18 +53,18 @@ export interface NotifyUserInput {
   sequence?: number;
 }
 
-export interface TaskRef {
-  taskId: string;
-  /** The service's word on the task, when it already existed (asked again with the same key). */
-  taskStatus?: string;
-}
+/** Which callback each task-creating service sends. */
+const callbackEndpoint = { video: 'video-complete', lastFrame: 'last-frame-complete', stitch: 'stitch-complete' } as const;
+type TaskService = keyof typeof callbackEndpoint;
 
 /** Stable across Temporal's retries of one activity and across re-asks for the same task; new per task. */
 export const idempotencyKey = (projectId: string, step: string, subject: string, taskNumber: number): string =>
   `reelay:${projectId}:${step}:${subject}:${taskNumber}`;
 
-export function createServiceCalls(config: Config, { prisma, pool }: Database, breakers: ServiceBreakers) {
+export function createServiceCalls(config: Config, database: Database, breakers: ServiceBreakers) {
+  const { prisma, pool } = database;
   const call = breakers.call;
+  const events = createEventStore(database);
   const scenes = createSceneRows(pool);
   const service = (name: ServiceName) => {
     const endpoint = config.services[name];
@@ -71,7 +74,13 @@ export function createServiceCalls(config: Config, { prisma, pool }: Database, b
     return endpoint;
   };
 
-  async function createTask(name: ServiceName, path: string, body: unknown, key: string): Promise<TaskRef> {
+  async function createTask(
+    name: TaskService,
+    path: string,
+    body: unknown,
+    key: string,
+    subject: { projectId: string; sceneId?: string },
+  ): Promise<TaskAnswer> {
     const answer = taskAccepted.safeParse(await call(name, () => postJson(service(name), path, body, { idempotencyKey: key })));
     if (!answer.success) {
       throw ApplicationFailure.nonRetryable(
@@ -79,12 +88,21 @@ export function createServiceCalls(config: Config, { prisma, pool }: Database, b
         serviceErrorTypes.badResponse,
       );
     }
-    return { taskId: answer.data.task_id, taskStatus: answer.data.status };
+    const taskId = answer.data.task_id;
+    // Asked again for a task whose callback already came (a run reset with Temporal), hand the
+    // workflow that callback: the service will not send it twice.
+    const endpoint = callbackEndpoint[name];
+    const stored = await events.callbackOf({ endpoint: webhookEndpointDbValue[endpoint], ...subject, taskId });
+    return {
+      taskId,
+      taskStatus: answer.data.status,
+      ...(stored ? { storedCallback: storedStepEvent(endpoint, stored.rawBody) } : {}),
+    };
   }
 
   return {
     /** Asks the video service for one scene, seeded by the previous scene's last frame. */
-    async requestSceneVideo({ projectId, sceneId, startFrameUrl, sceneAttempts, taskNumber }: RequestSceneVideoInput): Promise<TaskRef> {
+    async requestSceneVideo({ projectId, sceneId, startFrameUrl, sceneAttempts, taskNumber }: RequestSceneVideoInput): Promise<TaskAnswer> {
       const scene = await scenes.prompt(sceneId);
       const task = await createTask(
         'video',
@@ -99,12 +117,13 @@ export function createServiceCalls(config: Config, { prisma, pool }: Database, b
           webhook_url: webhookUrl(callbackBaseUrl(config), 'video-complete'),
         },
         idempotencyKey(projectId, 'video', sceneId, taskNumber),
+        { projectId, sceneId },
       );
       await scenes.videoRequested(sceneId, { taskId: task.taskId, startFrameUrl, attempts: sceneAttempts });
       return task;
     },
 
-    async requestLastFrame({ projectId, sceneId, videoUrl, sceneAttempts, taskNumber }: RequestLastFrameInput): Promise<TaskRef> {
+    async requestLastFrame({ projectId, sceneId, videoUrl, sceneAttempts, taskNumber }: RequestLastFrameInput): Promise<TaskAnswer> {
       const task = await createTask(
         'lastFrame',
         '/api/extract',
@@ -115,12 +134,13 @@ export function createServiceCalls(config: Config, { prisma, pool }: Database, b
           webhook_url: webhookUrl(callbackBaseUrl(config), 'last-frame-complete'),
         },
         idempotencyKey(projectId, 'last-frame', sceneId, taskNumber),
+        { projectId, sceneId },
       );
       await scenes.lastFrameRequested(sceneId, { taskId: task.taskId, attempts: sceneAttempts });
       return task;
     },
 
-    async requestStitch({ projectId, scenes, taskNumber }: RequestStitchInput): Promise<TaskRef> {
+    async requestStitch({ projectId, scenes, taskNumber }: RequestStitchInput): Promise<TaskAnswer> {
       const task = await createTask(
         'stitch',
         '/api/stitch',
@@ -130,6 +150,7 @@ export function createServiceCalls(config: Config, { prisma, pool }: Database, b
           webhook_url: webhookUrl(callbackBaseUrl(config), 'stitch-complete'),
         },
         idempotencyKey(projectId, 'stitch', 'project', taskNumber),
+        { projectId },
       );
       await prisma.project.update({ where: { id: projectId }, data: { stitchTaskId: task.taskId } });
       return task;

@@ -73,7 +73,7 @@ export function simulatedFailure(taskId: string, request: { project_id: string; 
     status: 'failed' as const,
     project_id: request.project_id,
     ...(request.scene_id ? { scene_id: request.scene_id } : {}),
-    error: { code: 'simulated_failure', message },
+    ...(message ? { error: { code: 'simulated_failure', message } } : {}),
     timestamp: new Date().toISOString(),
   };
 }

@@ -37,13 +37,15 @@ export interface SentWebhook {
 /**
  * How the simulated service treats one request. Undefined (or `{}`) means "succeed after the delay".
  * - `reject`: answer with this HTTP status instead of a task (an outage when 5xx);
- * - `fail`: create the task, then report it failed with this reason;
+ * - `fail`: create the task, then report it failed with this reason (no `error` field when empty);
  * - `loseTask`: create the task and forget it: no callback, and asked again it is `unknown`;
  * - `loseCallback`: complete the task but never send its callback, until asked again;
  * - `duplicate`: send the callback twice;
  * - `extraDelayMs`: complete later than usual (callbacks arrive out of order);
  * - `callbackFirst`: send the callback before answering the request, so it reaches the workflow
- *   before the activity that asked for the task has even returned.
+ *   before the activity that asked for the task has even returned;
+ * - `taskId`: use this task id instead of a fresh one, as a provider that reuses ids does (a test
+ *   service restarted, the guide's `test_123`).
  */
 export interface TaskBehaviour {
   reject?: number;
@@ -53,6 +55,7 @@ export interface TaskBehaviour {
   duplicate?: boolean;
   extraDelayMs?: number;
   callbackFirst?: boolean;
+  taskId?: string;
 }
 
 export interface BehaviourQuery {
@@ -180,7 +183,7 @@ export class ServiceSimulator {
           return;
         }
         if (!route.endpoint) {
-          ctx.body = { id: known?.id ?? this.newTask(route.service, key, route.prefix).id, status: 'sent' };
+          ctx.body = { id: known?.id ?? this.newTask(route.service, key, route.prefix, behaviour.taskId).id, status: 'sent' };
           return;
         }
         if (known) {
@@ -192,7 +195,7 @@ export class ServiceSimulator {
           ctx.body = { task_id: known.id, status: known.state === 'lost' ? 'unknown' : known.state };
           return;
         }
-        const task = this.newTask(route.service, key, route.prefix);
+        const task = this.newTask(route.service, key, route.prefix, behaviour.taskId);
         const scheduled = this.schedule(route.endpoint, task, body as never, behaviour);
         if (behaviour.callbackFirst) await scheduled;
         ctx.status = 202;
@@ -242,8 +245,8 @@ export class ServiceSimulator {
     return this.requests.filter((r) => r.service === service);
   }
 
-  private newTask(service: ServiceName, key: string, prefix: string): SimulatedTask {
-    const task: SimulatedTask = { id: `${prefix}_${randomBytes(8).toString('hex')}`, state: 'queued', withheld: false };
+  private newTask(service: ServiceName, key: string, prefix: string, id = `${prefix}_${randomBytes(8).toString('hex')}`): SimulatedTask {
+    const task: SimulatedTask = { id, state: 'queued', withheld: false };
     this.tasksByKey.set(`${service}:${key}`, task);
     return task;
   }
@@ -257,11 +260,11 @@ export class ServiceSimulator {
     const delay = behaviour.callbackFirst ? 0 : this.options.delayMs + (behaviour.extraDelayMs ?? 0);
     return this.later(delay, async () => {
       const body = JSON.stringify(
-        behaviour.fail
+        behaviour.fail !== undefined
           ? simulatedFailure(task.id, request as never, behaviour.fail)
           : simulatedCallback(endpoint, task.id, request as never, this.baseUrl),
       );
-      task.state = behaviour.fail ? 'failed' : 'completed';
+      task.state = behaviour.fail !== undefined ? 'failed' : 'completed';
       const webhook: SentWebhook = {
         endpoint,
         taskId: task.id,

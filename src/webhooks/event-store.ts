@@ -77,6 +77,13 @@ const setOutcomeSql = `
   SET outcome = $2::"WebhookOutcome", signaled_at = CASE WHEN $2::text = 'signaled' THEN now() ELSE signaled_at END
   WHERE id = $1`;
 
+const callbackOfSql = `
+  SELECT raw_body FROM webhook_events
+  WHERE endpoint = $1::"WebhookEndpoint" AND project_id = $2 AND scene_id IS NOT DISTINCT FROM $3 AND task_id = $4
+    AND status IN ('completed', 'failed')
+  ORDER BY status = 'completed' DESC, received_at
+  LIMIT 1`;
+
 /**
  * The gateway's memory of every verified webhook. One upsert per delivery both stores a new event
  * and counts a repeat, so the duplicate check costs a single round trip.
@@ -120,6 +127,16 @@ export function createEventStore({ prisma, pool }: Database) {
 
     find(id: string) {
       return prisma.webhookEvent.findUnique({ where: { id } });
+    },
+
+    /**
+     * The stored callback of one task, if the service already sent it: a run reset with Temporal
+     * (signals left out, or reset before they arrived) asks for the same task again under the same
+     * idempotency key, and the service will not call back a second time.
+     */
+    async callbackOf(key: { endpoint: WebhookEndpoint; projectId: string; sceneId?: string; taskId: string }): Promise<{ rawBody: string } | undefined> {
+      const { rows } = await pool.query<{ raw_body: string }>(callbackOfSql, [key.endpoint, key.projectId, key.sceneId ?? null, key.taskId]);
+      return rows[0] ? { rawBody: rows[0].raw_body } : undefined;
     },
 
     /** Events that arrived before their project existed, oldest first, to apply in order. */

@@ -3,8 +3,7 @@ import type { Logger } from '../logging/logger';
 import type { Deliver, DeliveryOutcome } from './delivery';
 import { webhookEndpointDbValue, webhookEndpoints, type WebhookEndpointName } from './endpoints';
 import type { EventStore } from './event-store';
-import { webhookPayloadSchemas } from './payloads';
-import { toStepEvent } from './step-event';
+import { storedStepEvent } from './step-event';
 
 const endpointOf = Object.fromEntries(webhookEndpoints.map((name) => [webhookEndpointDbValue[name], name])) as Record<
   WebhookEvent['endpoint'],
@@ -19,9 +18,7 @@ const endpointOf = Object.fromEntries(webhookEndpoints.map((name) => [webhookEnd
 export function createRedelivery(events: EventStore, deliver: Deliver, logger: Logger) {
   async function redeliver(stored: WebhookEvent): Promise<DeliveryOutcome> {
     const endpoint = endpointOf[stored.endpoint];
-    // Stored events were validated on the way in; parse again so a replay sends exactly what a delivery would.
-    const payload = webhookPayloadSchemas[endpoint].parse(JSON.parse(stored.rawBody));
-    const outcome = await deliver(endpoint, toStepEvent(endpoint, payload));
+    const outcome = await deliver(endpoint, storedStepEvent(endpoint, stored.rawBody));
     await events.setOutcome(stored.id, outcome);
     return outcome;
   }

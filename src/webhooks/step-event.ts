@@ -1,6 +1,6 @@
 import type { StepEvent } from '../workflows/events';
 import type { WebhookEndpointName } from './endpoints';
-import { failureReason, type WebhookPayload } from './payloads';
+import { failureReason, webhookPayloadSchemas, type WebhookPayload } from './payloads';
 
 /** The field that carries each step's product. */
 const productField = {
@@ -26,4 +26,9 @@ export function toStepEvent(endpoint: WebhookEndpointName, payload: WebhookPaylo
     error: failed ? failureReason({ error, error_message, message }) : undefined,
     detail: failed ? failureDetail : extra,
   };
+}
+
+/** A stored webhook body as the signal it became; stored bodies were validated on the way in, parsed again here. */
+export function storedStepEvent(endpoint: WebhookEndpointName, rawBody: string): StepEvent {
+  return toStepEvent(endpoint, webhookPayloadSchemas[endpoint].parse(JSON.parse(rawBody)));
 }

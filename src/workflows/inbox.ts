@@ -2,8 +2,14 @@ import type { Step, StepEvent } from './events';
 
 export type Delivery = 'accepted' | 'duplicate';
 
+/** Where a callback belongs: one step of one scene (the stitch has no scene). */
+export interface StepSlot {
+  step: Step;
+  sceneId?: string;
+}
+
 export interface InboxSnapshot {
-  /** `step:taskId` of every callback already taken. */
+  /** The key of every callback already taken (see `keyOf`). */
   taken: string[];
   /** Callbacks received but not yet taken, oldest first. */
   waiting: { step: Step; event: StepEvent }[];
@@ -15,8 +21,9 @@ const maxWaiting = 500;
 /**
  * Holds service callbacks until the workflow is ready for them. A callback can arrive before the
  * activity that requested the task has even returned (fast services), so nothing is dropped for being
- * early; each task's callback is taken once, and any later copy is reported as a duplicate. Plain
- * data inside, so it survives continue-as-new through `snapshot()`.
+ * early; each task's callback is taken once, and any later copy is reported as a duplicate. A task id
+ * counts per step and scene, since a provider may reuse ids across scenes. Plain data inside, so it
+ * survives continue-as-new through `snapshot()`.
  */
 export class StepInbox {
   private readonly taken: Set<string>;
@@ -24,13 +31,15 @@ export class StepInbox {
 
   constructor(snapshot: InboxSnapshot = { taken: [], waiting: [] }) {
     this.taken = new Set(snapshot.taken);
-    this.waiting = new Map(snapshot.waiting.map((w) => [keyOf(w.step, w.event.taskId), w]));
+    this.waiting = new Map(snapshot.waiting.map((w) => [keyOf(w.step, w.event), w]));
   }
 
   /** Buffers a callback; returns the callbacks dropped to stay within bounds (normally none). */
   put(step: Step, event: StepEvent): { delivery: Delivery; dropped: StepEvent[] } {
-    const key = keyOf(step, event.taskId);
-    if (this.taken.has(key) || this.waiting.has(key)) return { delivery: 'duplicate', dropped: [] };
+    const key = keyOf(step, event);
+    // Runs continued from before scenes were part of the key carry `step:taskId` entries.
+    const taken = this.taken.has(key) || this.taken.has(`${step}:${event.taskId}`);
+    if (taken || this.waiting.has(key)) return { delivery: 'duplicate', dropped: [] };
     this.waiting.set(key, { step, event });
     const dropped: StepEvent[] = [];
     for (const [oldest, entry] of this.waiting) {
@@ -42,8 +51,8 @@ export class StepInbox {
   }
 
   /** Whether a callback for any of these tasks is waiting. */
-  hasAny(step: Step, taskIds: readonly string[]): boolean {
-    return taskIds.some((id) => this.waiting.has(keyOf(step, id)));
+  hasAny({ step, sceneId }: StepSlot, taskIds: readonly string[]): boolean {
+    return taskIds.some((taskId) => this.waiting.has(keyOf(step, { sceneId, taskId })));
   }
 
   /**
@@ -51,9 +60,9 @@ export class StepInbox {
    * A failure reported for a task that was already superseded is taken too, and returned, so the
    * caller can tell it from the current task's.
    */
-  take(step: Step, taskIds: readonly string[]): StepEvent | undefined {
-    for (const id of [...taskIds].reverse()) {
-      const key = keyOf(step, id);
+  take({ step, sceneId }: StepSlot, taskIds: readonly string[]): StepEvent | undefined {
+    for (const taskId of [...taskIds].reverse()) {
+      const key = keyOf(step, { sceneId, taskId });
       const entry = this.waiting.get(key);
       if (entry) {
         this.waiting.delete(key);
@@ -81,4 +90,4 @@ export class StepInbox {
   }
 }
 
-const keyOf = (step: Step, taskId: string) => `${step}:${taskId}`;
+const keyOf = (step: Step, { sceneId, taskId }: Pick<StepEvent, 'sceneId' | 'taskId'>) => JSON.stringify([step, sceneId ?? null, taskId]);

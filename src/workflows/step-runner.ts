@@ -1,6 +1,6 @@
 import { condition, log } from '@temporalio/workflow';
 import type { Step, StepEvent } from './events';
-import type { StepInbox } from './inbox';
+import type { StepInbox, StepSlot } from './inbox';
 import type { CurrentStep, StepCounters } from './progress';
 import type { WorkflowSettings } from './settings';
 
@@ -19,7 +19,10 @@ export class StepFailed extends Error {
 /** What a service answers when asked for a task: its id, and its state when the task already existed. */
 export interface TaskAnswer {
   taskId: string;
+  /** The service's word on the task, when it already existed (asked again with the same key). */
   taskStatus?: string;
+  /** The task's callback, when it had already arrived before this request (a run reset by an operator). */
+  storedCallback?: StepEvent;
 }
 
 /** Asks the service for the step's task; `taskNumber` picks the idempotency key (a new number, a new task). */
@@ -79,10 +82,13 @@ export async function runStep(
     }
     newTask = false;
     if (!taskIds.includes(answer.taskId)) taskIds.push(answer.taskId);
+    // A callback this run never received as a signal (it was reset past it): take it as one. A copy
+    // the run did receive is a duplicate to the inbox.
+    if (answer.storedCallback) inbox.put(step, answer.storedCallback);
 
     const deadline = Date.now() + settings.stepTimeoutMs[step];
     publish(attempt, 'waiting', deadline);
-    const outcome = await waitForCallback(inbox, interrupts, step, taskIds, deadline);
+    const outcome = await waitForCallback(inbox, interrupts, { step, sceneId: where.sceneId }, taskIds, deadline);
     if (outcome.kind === 'event') {
       const { event } = outcome;
       if (event.outcome === 'completed' && event.url) return { ...event, url: event.url };
@@ -109,22 +115,22 @@ type WaitOutcome = { kind: 'event'; event: StepEvent } | { kind: 'timeout' } | {
 async function waitForCallback(
   inbox: StepInbox,
   interrupts: Interrupts,
-  step: Step,
+  slot: StepSlot,
   taskIds: string[],
   deadline: number,
 ): Promise<WaitOutcome> {
   for (;;) {
     const remaining = deadline - Date.now();
     if (remaining <= 0) return { kind: 'timeout' };
-    const ready = await condition(() => interrupts.requestNow || inbox.hasAny(step, taskIds), remaining);
+    const ready = await condition(() => interrupts.requestNow || inbox.hasAny(slot, taskIds), remaining);
     if (interrupts.requestNow) {
       interrupts.requestNow = false;
       return { kind: 'requested' };
     }
     if (!ready) return { kind: 'timeout' };
-    const event = inbox.take(step, taskIds)!;
+    const event = inbox.take(slot, taskIds)!;
     if (event.outcome === 'failed' && event.taskId !== taskIds[taskIds.length - 1]) {
-      log.info('Failure of a superseded task ignored', { step, taskId: event.taskId });
+      log.info('Failure of a superseded task ignored', { step: slot.step, taskId: event.taskId });
       continue;
     }
     return { kind: 'event', event };

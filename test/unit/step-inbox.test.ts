@@ -15,32 +15,45 @@ describe('the workflow inbox for service callbacks', () => {
   it('keeps a callback that arrives before the workflow waits for it', () => {
     const inbox = new StepInbox();
     assert.equal(inbox.put('video', event('t1')).delivery, 'accepted');
-    assert.equal(inbox.hasAny('video', ['t0', 't1']), true);
-    assert.equal(inbox.take('video', ['t1'])?.url, 'https://cdn/t1');
+    assert.equal(inbox.hasAny({ step: 'video', sceneId: 's1' }, ['t0', 't1']), true);
+    assert.equal(inbox.take({ step: 'video', sceneId: 's1' }, ['t1'])?.url, 'https://cdn/t1');
   });
 
   it('reports a second copy of a callback as a duplicate, before and after it is taken', () => {
     const inbox = new StepInbox();
     inbox.put('video', event('t1'));
     assert.equal(inbox.put('video', event('t1')).delivery, 'duplicate');
-    inbox.take('video', ['t1']);
+    inbox.take({ step: 'video', sceneId: 's1' }, ['t1']);
     assert.equal(inbox.put('video', event('t1')).delivery, 'duplicate');
-    assert.equal(inbox.hasAny('video', ['t1']), false);
+    assert.equal(inbox.hasAny({ step: 'video', sceneId: 's1' }, ['t1']), false);
   });
 
   it('keeps steps apart: a task id seen for one step says nothing about another', () => {
     const inbox = new StepInbox();
     inbox.put('video', event('same-id'));
     assert.equal(inbox.put('lastFrame', event('same-id')).delivery, 'accepted');
-    assert.equal(inbox.hasAny('stitch', ['same-id']), false);
+    assert.equal(inbox.hasAny({ step: 'stitch', sceneId: 's1' }, ['same-id']), false);
+  });
+
+  it('keeps scenes apart: a provider may reuse a task id for another scene', () => {
+    const inbox = new StepInbox();
+    inbox.put('video', event('test_123', 's1'));
+    inbox.take({ step: 'video', sceneId: 's1' }, ['test_123']);
+    assert.equal(inbox.put('video', event('test_123', 's2')).delivery, 'accepted');
+    assert.equal(inbox.take({ step: 'video', sceneId: 's2' }, ['test_123'])?.sceneId, 's2');
+  });
+
+  it('still knows what a run continued from an older version had taken', () => {
+    const carried = new StepInbox({ taken: ['video:t1'], waiting: [] });
+    assert.equal(carried.put('video', event('t1')).delivery, 'duplicate');
   });
 
   it('takes the newest task first when callbacks for several attempts are waiting', () => {
     const inbox = new StepInbox();
     inbox.put('video', event('old'));
     inbox.put('video', event('new'));
-    assert.equal(inbox.take('video', ['old', 'new'])?.taskId, 'new');
-    assert.equal(inbox.take('video', ['old', 'new'])?.taskId, 'old');
+    assert.equal(inbox.take({ step: 'video', sceneId: 's1' }, ['old', 'new'])?.taskId, 'new');
+    assert.equal(inbox.take({ step: 'video', sceneId: 's1' }, ['old', 'new'])?.taskId, 'old');
   });
 
   it('discards what is left about a finished scene', () => {
@@ -48,7 +61,7 @@ describe('the workflow inbox for service callbacks', () => {
     inbox.put('lastFrame', event('a', 's1'));
     inbox.put('lastFrame', event('b', 's2'));
     assert.deepEqual(inbox.discardScene('s1').map((e) => e.taskId), ['a']);
-    assert.equal(inbox.hasAny('lastFrame', ['b']), true);
+    assert.equal(inbox.hasAny({ step: 'lastFrame', sceneId: 's2' }, ['b']), true);
   });
 
   it('stays bounded: beyond 500 unclaimed callbacks the oldest are dropped', () => {
@@ -61,10 +74,10 @@ describe('the workflow inbox for service callbacks', () => {
   it('carries taken and waiting callbacks across continue-as-new through snapshot()', () => {
     const inbox = new StepInbox();
     inbox.put('video', event('t1'));
-    inbox.take('video', ['t1']);
+    inbox.take({ step: 'video', sceneId: 's1' }, ['t1']);
     inbox.put('lastFrame', event('early'));
     const carried = new StepInbox(JSON.parse(JSON.stringify(inbox.snapshot())));
     assert.equal(carried.put('video', event('t1')).delivery, 'duplicate');
-    assert.equal(carried.take('lastFrame', ['early'])?.taskId, 'early');
+    assert.equal(carried.take({ step: 'lastFrame', sceneId: 's1' }, ['early'])?.taskId, 'early');
   });
 });

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Stack } from '../../src/stack/start-stack';
+import { extraGateways } from '../support/extra-gateway';
+import { getJson, postJson } from '../support/http';
+import { requestsFor, startProject } from '../support/projects';
+import { testAdminToken, testStack } from '../support/test-stack';
+
+const run = promisify(execFile);
+
+/**
+ * The services' WEBHOOK-GUIDE.md, "Testing Webhooks": its test payload, signed and sent exactly as
+ * printed, the host aside. The payload's timestamp is from 2025: a signed body is accepted however
+ * old its `timestamp` (the check is opt-in), as a provider's late retry must be.
+ */
+const guideTestRecipe = `
+SECRET="your-video-webhook-secret-change-me"
+PAYLOAD='{"task_id":"test_123","status":"completed","scene_id":"scene_001","project_id":"proj_test","video_url":"https://example.com/test.mp4","timestamp":"2025-10-04T10:30:00.000Z"}'
+SIGNATURE=$(echo -n "$PAYLOAD" | openssl dgst -sha256 -hmac "$SECRET" -hex | cut -d' ' -f2)
+
+curl -s -X POST "$APP_URL/api/webhooks/video-complete" \\
+  -H "Content-Type: application/json" \\
+  -H "X-Webhook-Signature: $SIGNATURE" \\
+  -d "$PAYLOAD"
+`;
+
+async function runRecipe(script: string, env: Record<string, string>): Promise<unknown> {
+  const { stdout } = await run('bash', ['-c', script], { env: { ...process.env, ...env } });
+  return JSON.parse(stdout);
+}
+
+describe("the services' webhook guide, recipe by recipe", function () {
+  this.timeout(60_000);
+  let stack: Stack;
+  const gateway = extraGateways(() => stack);
+
+  before(async () => {
+    stack = await testStack();
+  });
+
+  it("accepts the guide's test payload signed with its openssl recipe, stores it, and says what it changed", async () => {
+    // The guide's secret on the video endpoint; the guide's project exists (with scenes of its own).
+    const { url } = await gateway({ VIDEO_WEBHOOK_SECRET: 'your-video-webhook-secret-change-me' });
+    const project = await startProject(stack, { projectId: 'proj_test', scenes: ['a test film'] });
+
+    const answer = await runRecipe(guideTestRecipe, { APP_URL: url });
+    // Verified and applied to the project's workflow; scene_001 is not one of its scenes, so the
+    // answer does not claim a scene was updated.
+    assert.deepEqual(answer, {
+      received: true,
+      status: 'completed',
+      scene_updated: false,
+      last_frame_triggered: false,
+      ignored: 'no such scene in this project',
+    });
+    const stored = await stack.prisma.webhookEvent.findFirstOrThrow({ where: { projectId: 'proj_test', taskId: 'test_123' } });
+    assert.equal(stored.outcome, 'signaled');
+    assert.equal(JSON.parse(stored.rawBody).timestamp, '2025-10-04T10:30:00.000Z');
+
+    // Sent again (the provider retrying): a duplicate, not applied twice.
+    assert.deepEqual(await runRecipe(guideTestRecipe, { APP_URL: url }), {
+      received: true,
+      status: 'completed',
+      scene_updated: false,
+      last_frame_triggered: false,
+      duplicate: true,
+    });
+    await project.result(); // the stray changed nothing: the film completes as usual
+  });
+
+  it("answers the guide's health checks and its error-log queries", async () => {
+    for (const endpoint of ['video-complete', 'last-frame-complete', 'stitch-complete']) {
+      const health = await runRecipe(`curl -s "$APP_URL/api/webhooks/${endpoint}"`, { APP_URL: stack.gatewayUrl });
+      assert.equal((health as { status: string }).status, 'ok');
+    }
+    // A webhook failure of the guide's category `webhook`, then the guide's three error queries
+    // (with the admin token: the error log is not public).
+    await postJson(`${stack.gatewayUrl}/api/webhooks/stitch-complete`, '{}', { 'x-webhook-signature': 'nope' });
+    const auth = { ADMIN: `Authorization: Bearer ${testAdminToken}`, APP_URL: stack.gatewayUrl };
+    const all = (await runRecipe('curl -s -H "$ADMIN" "$APP_URL/api/v1/errors"', auth)) as { data: { type: string }[] };
+    assert.ok(all.data.length >= 1);
+    const webhook = (await runRecipe('curl -s -H "$ADMIN" "$APP_URL/api/v1/errors?type=webhook"', auth)) as { data: { type: string; code: string }[] };
+    assert.ok(webhook.data.some((e) => e.code === 'invalid_signature'));
+    assert.ok(webhook.data.every((e) => e.type === 'webhook'));
+    const stats = (await runRecipe('curl -s -H "$ADMIN" "$APP_URL/api/v1/errors/stats"', auth)) as { last_hour: { by_type: Record<string, number> } };
+    assert.ok(stats.last_hour.by_type.webhook >= 1);
+  });
+
+  it('accepts a failure callback without a reason, so the step moves on at once', async () => {
+    const projectId = `noreason-${Date.now().toString(36)}`;
+    stack.simulator!.behaviour = ({ service, body }) =>
+      service === 'video' && body.project_id === projectId ? { fail: '' } : undefined;
+    const handle = await startProject(stack, { projectId, scenes: ['refused without a word'], settings: { stepTimeoutMs: { video: 60_000, lastFrame: 60_000, stitch: 60_000 } } });
+    // Three failed attempts, each answered at once: far quicker than the one-minute deadline.
+    await assert.rejects(handle.result(), (err: Error & { cause?: Error }) => /failed without a reason/.test(String(err.cause?.message)));
+    assert.equal(requestsFor(stack, projectId, 'video').length, 3);
+    const { body } = await getJson<{ failure_reason: string }>(`${stack.gatewayUrl}/api/v1/projects/${projectId}`);
+    assert.match(body.failure_reason, /without a reason/);
+  });
+
+  it('keeps duplicates per project and scene: two projects whose provider reuses a task id both advance', async () => {
+    const projects = [`reuse-a-${Date.now().toString(36)}`, `reuse-b-${Date.now().toString(36)}`];
+    // Every video task of both projects is called test_123, like a restarted test service's.
+    stack.simulator!.behaviour = ({ service, body }) =>
+      service === 'video' && projects.includes(body.project_id as string) ? { taskId: 'test_123' } : undefined;
+    const handles = await Promise.all(projects.map((projectId) => startProject(stack, { projectId, scenes: ['one', 'two'] })));
+    await Promise.all(handles.map((h) => h.result()));
+    for (const projectId of projects) {
+      const videos = await stack.prisma.webhookEvent.findMany({ where: { projectId, endpoint: 'video_complete' } });
+      assert.equal(videos.length, 2, 'one event per scene, none taken for a duplicate');
+      assert.ok(videos.every((e) => e.taskId === 'test_123' && e.outcome === 'signaled' && e.deliveries === 1));
+      const project = await stack.prisma.project.findUniqueOrThrow({ where: { id: projectId } });
+      assert.equal(project.status, 'completed');
+    }
+  });
+});
