@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -13,11 +13,43 @@ import { body, headers } from '../test/support/fuzz-arbitraries';
 import { freePort } from './support';
 
 /**
- * `npm run fuzz`: schemathesis (from PyPI: `pip install schemathesis`) against /openapi.json of a
- * running gateway, then our own signed-body fuzzer on the webhook paths. The bar is zero 5xx.
- * `--examples=N` sets schemathesis' examples per operation, `--runs=N` the signed fuzzer's cases.
+ * `npm run fuzz`: schemathesis (from PyPI: `pip install schemathesis==4.32.5`) against /openapi.json of a
+ * running gateway, every phase and every check, with the admin token; then our own signed-body fuzzer on
+ * the webhook paths. The bar is zero 5xx and zero failed checks, with the admin operations really reached
+ * (not 401 only) and nothing rate limited. `--examples=N` sets schemathesis' examples per operation,
+ * `--runs=N` the signed fuzzer's cases, `--seed=N` schemathesis' seed.
  */
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+
+/**
+ * The fuzz gateway runs the rate limiter (its headers are part of what is checked) with limits no run
+ * reaches: at the real 100 and 50 a minute per client, almost every generated webhook would be a 429 and
+ * the webhook operations would go untested.
+ */
+const fuzzRateLimitPerMinute = 1_000_000;
+
+interface SchemathesisReport {
+  test_cases?: { generated?: number; with_failures?: number; errored?: number };
+  failures?: { code: string; title: string; count: number; operations?: unknown[] }[];
+  errors?: unknown[];
+  warnings?: Record<string, unknown[]>;
+}
+
+/** Responses by operation and status, from the hook's tally (bench/schemathesis_hooks.py). */
+async function readTally(file: string): Promise<Map<string, Map<number, number>>> {
+  const byOperation = new Map<string, Map<number, number>>();
+  const text = await readFile(file, 'utf8').catch(() => '');
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const { operation, status } = JSON.parse(line) as { operation: string; status: number };
+    const statuses = byOperation.get(operation) ?? new Map<number, number>();
+    statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    byOperation.set(operation, statuses);
+  }
+  return byOperation;
+}
+
+const describeStatuses = (statuses: Map<number, number>) => [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ');
 
 async function main() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-fuzz-'));
@@ -28,7 +60,10 @@ async function main() {
     SIMULATOR_PORT: '0',
     SIMULATOR_DELAY_MS: '50',
     LOG_LEVEL: 'silent',
-    RATE_LIMIT_ENABLED: 'false',
+    RATE_LIMIT_ENABLED: 'true',
+    RATE_LIMIT_VIDEO_COMPLETE: String(fuzzRateLimitPerMinute),
+    RATE_LIMIT_LAST_FRAME_COMPLETE: String(fuzzRateLimitPerMinute),
+    RATE_LIMIT_STITCH_COMPLETE: String(fuzzRateLimitPerMinute),
     VIDEO_WEBHOOK_SECRET: secret(),
     LAST_FRAME_WEBHOOK_SECRET: secret(),
     STITCH_WEBHOOK_SECRET: secret(),
@@ -48,21 +83,32 @@ async function main() {
   let failures = 0;
   try {
     const url = stack.gatewayUrl;
-    console.log(`gateway at ${url}\n\n== schemathesis`);
+    console.log(`gateway at ${url}; rate limits ${fuzzRateLimitPerMinute.toLocaleString('en')} a minute per endpoint (the limiter runs, never refuses)\n\n== schemathesis`);
+    const reportPath = path.join(dataDir, 'schemathesis-report.json');
+    const tallyPath = path.join(dataDir, 'schemathesis-responses.jsonl');
+    const seed = process.argv.find((a) => a.startsWith('--seed='))?.split('=')[1];
     const code = await new Promise<number>((resolve, reject) => {
       const st = spawn(
         'st',
         [
           'run',
           `${url}/openapi.json`,
+          '--phases',
+          'examples,coverage,fuzzing,stateful',
           '--checks',
-          'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance',
+          'all',
           '--max-examples',
           String(arg('examples', 100)),
+          // The admin operations need it; schemathesis' own auth checks (ignored_auth) still send requests without it.
           '--header',
           `Authorization: Bearer ${config.adminToken}`,
           '--request-timeout',
           '20',
+          '--report',
+          'json',
+          '--report-json-path',
+          reportPath,
+          ...(seed ? ['--seed', seed] : []),
         ],
         {
           stdio: 'inherit',
@@ -72,13 +118,46 @@ async function main() {
             SCHEMATHESIS_HOOKS: 'schemathesis_hooks',
             PYTHONPATH: [__dirname, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
             REELAY_FUZZ_SECRETS: JSON.stringify(Object.fromEntries(webhookEndpoints.map((e) => [e, config.webhookSecrets[e][0]]))),
+            REELAY_FUZZ_TALLY: tallyPath,
           },
         },
       );
-      st.once('error', (err) => reject(new Error(`could not run schemathesis (pip install schemathesis): ${err.message}`)));
+      st.once('error', (err) => reject(new Error(`could not run schemathesis (pip install schemathesis==4.32.5): ${err.message}`)));
       st.once('exit', (c) => resolve(c ?? 1));
     });
     if (code !== 0) failures += 1;
+
+    // What schemathesis really exercised: its own report, and every response the hook saw.
+    const report = JSON.parse(await readFile(reportPath, 'utf8').catch(() => '{}')) as SchemathesisReport;
+    const tally = await readTally(tallyPath);
+    const document = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { security?: unknown[] }>> };
+    const adminOperations = Object.entries(document.paths).flatMap(([p, operations]) =>
+      Object.entries(operations).filter(([, op]) => op.security?.length).map(([method]) => `${method.toUpperCase()} ${p}`),
+    );
+    let responses = 0;
+    let stServerErrors = 0;
+    let rateLimited = 0;
+    console.log('\nresponses by operation:');
+    for (const [operation, statuses] of [...tally].sort(([a], [b]) => a.localeCompare(b))) {
+      console.log(`  ${operation.padEnd(45)} ${describeStatuses(statuses)}`);
+      for (const [status, n] of statuses) {
+        responses += n;
+        if (status >= 500) stServerErrors += n;
+        if (status === 429) rateLimited += n;
+      }
+    }
+    const failedChecks = report.failures ?? [];
+    const unauthorisedOnly = adminOperations.filter((op) => ![...(tally.get(op) ?? new Map<number, number>()).keys()].some((s) => s >= 200 && s < 300));
+    console.log(
+      `schemathesis: ${report.test_cases?.generated ?? '?'} cases generated, ${responses} responses, 5xx: ${stServerErrors}, 429: ${rateLimited}, ` +
+        `failed checks: ${failedChecks.length ? failedChecks.map((f) => `${f.code} ${f.title} ×${f.count}`).join('; ') : 'none'}` +
+        `${report.errors?.length ? `, errors: ${report.errors.length}` : ''}`,
+    );
+    if (stServerErrors || rateLimited || failedChecks.length) failures += 1;
+    if (unauthorisedOnly.length) {
+      failures += 1;
+      console.error(`admin operations never answered 2xx (the token was not used?): ${unauthorisedOnly.join(', ')}`);
+    }
 
     console.log('\n== signed-body fuzzer (fast-check)');
     const runs = arg('runs', 2000);
