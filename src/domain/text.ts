@@ -17,19 +17,36 @@ const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\
 export const unstorableTextMessage = 'must not contain a NUL character or an unpaired UTF-16 surrogate (they cannot be stored)';
 export const storableTextDescription = 'Text without NUL characters or unpaired UTF-16 surrogates, which cannot be stored (refused with 400).';
 
+/**
+ * What String.prototype.trim removes (ECMAScript's WhiteSpace and LineTerminator), spelled out rather
+ * than `\s`, which Python's `re` and Rust's regex read as slightly different sets.
+ */
+const whitespace = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+/**
+ * No NUL, and not only whitespace: what a trimmed, non-empty text field accepts, as one pattern for the
+ * document. Linear time (a lookahead over the leading whitespace, then one pass), never backtracking
+ * over the body: the check runs on whatever length was sent, up to the body limit.
+ */
+export const nonBlankNoNulPattern = new RegExp(`^(?![${whitespace}]*$)[^\\u0000]*$`);
+export const nonBlankTextDescription = `Text with a character other than whitespace (it is trimmed), without NUL characters or unpaired UTF-16 surrogates, which cannot be stored (refused with 400).`;
+
 export const isStorableText = (text: string): boolean => noNulPattern.test(text) && !loneSurrogate.test(text);
 
 /**
  * A string that can be stored as sent. The rule is in the schema, so the validation and /openapi.json
  * (`pattern` and `description`) come from the same place. Chain further checks after it
  * (`storableText().min(1).max(100)`); a `.meta({ description })` of your own replaces this one's.
+ * `nonBlank`: also refuses text that is only whitespace, so the field can be trimmed (chain `.max(n)`
+ * before `.trim()`, so the documented maxLength is that of the text sent).
  */
-export const storableText = () =>
+export const storableText = ({ nonBlank = false }: { nonBlank?: boolean } = {}) =>
   z
     .string()
-    .regex(noNulPattern, unstorableTextMessage)
+    .regex(nonBlank ? nonBlankNoNulPattern : noNulPattern, {
+      error: (issue) => (typeof issue.input === 'string' && !noNulPattern.test(issue.input) ? unstorableTextMessage : 'must not be empty or only whitespace'),
+    })
     .refine((text) => !loneSurrogate.test(text), unstorableTextMessage)
-    .meta({ description: storableTextDescription });
+    .meta({ description: nonBlank ? nonBlankTextDescription : storableTextDescription });
 
 const isUnstorable = (value: unknown): boolean =>
   typeof value === 'string' ? !isStorableText(value) : Array.isArray(value) && value.some(isUnstorable);

@@ -6,11 +6,11 @@ export const maxScenes = 200;
 
 export const createProjectRequest = z.object({
   project_id: projectIdSchema.optional(),
-  user_id: storableText().trim().min(1).max(128).optional(),
+  user_id: storableText({ nonBlank: true }).max(128).trim().optional(),
   scenes: z
     .array(
       z.object({
-        prompt: storableText().trim().min(1, 'must not be empty').max(4000),
+        prompt: storableText({ nonBlank: true }).max(4000).trim(),
         /** Seconds of video wanted for the scene; the video service's default when absent. */
         duration: z.number().positive().max(600).optional(),
       }),

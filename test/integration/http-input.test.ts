@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Stack } from '../../src/stack/start-stack';
-import { noNulPattern, storableTextDescription } from '../../src/domain/text';
+import { nonBlankNoNulPattern, nonBlankTextDescription } from '../../src/domain/text';
 import { webhookEndpoints, webhookPath } from '../../src/webhooks/endpoints';
 import { getJson, postJson, uniqueId } from '../support/http';
 import { testAdminToken, testStack } from '../support/test-stack';
@@ -91,17 +91,25 @@ describe('HTTP input PostgreSQL cannot store, and methods a path does not allow'
       const userId = body.properties.user_id;
       for (const schema of [prompt, userId]) {
         assert.equal(schema.type, 'string');
-        assert.equal(schema.pattern, noNulPattern.source, 'the pattern is the one the schema validates with');
-        assert.equal(schema.description, storableTextDescription);
+        assert.equal(schema.pattern, nonBlankNoNulPattern.source, 'the pattern is the one the schema validates with');
+        assert.equal(schema.description, nonBlankTextDescription);
         assert.match(schema.description, /NUL/);
         assert.match(schema.description, /unpaired UTF-16 surrogates/);
       }
-      // The documented pattern, read as any client reads it, refuses NUL; the description says the rest.
+      // The documented pattern, read as any client reads it, refuses NUL and blank text as the gateway
+      // does (a prompt is trimmed); the description says the rest.
       for (const flags of ['', 'u']) {
         const documented = new RegExp(prompt.pattern, flags);
-        assert.equal(documented.test('a\u0000b'), false);
-        assert.equal(documented.test('a harbour at dawn 🎬, ünïcödé'), true);
+        for (const refused of ['a\u0000b', '', ' ', ' \t\n\u3000\ufeff']) assert.equal(documented.test(refused), false, JSON.stringify(refused));
+        for (const accepted of ['a harbour at dawn 🎬, ünïcödé', ' x ', '\u001c', '\u0085']) assert.equal(documented.test(accepted), true, JSON.stringify(accepted));
       }
+      for (const blank of ['', ' ', ' \t\n\u3000\ufeff']) {
+        assertNamesField(await postJson<FieldsBody>(`${url}/api/v1/projects`, { scenes: [{ prompt: blank }] }), 'scenes.0.prompt', `prompt ${JSON.stringify(blank)}`);
+      }
+      // maxLength is that of the text sent, before trimming, as the document says.
+      const long = ` ${'x'.repeat(4000)}`;
+      assert.equal(long.length > prompt.maxLength, true);
+      assertNamesField(await postJson<FieldsBody>(`${url}/api/v1/projects`, { scenes: [{ prompt: long }] }), 'scenes.0.prompt', 'a prompt over maxLength');
       for (const [kind, text] of Object.entries(unstorableInJson)) {
         const sent = await postJson<FieldsBody>(`${url}/api/v1/projects`, { scenes: [{ prompt: 'fine' }, { prompt: text }] });
         assertNamesField(sent, 'scenes.1.prompt', `prompt with ${kind}`);
