@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { openDatabase } from '../db/database';
+import { closeAccessLogFile } from '../logging/access-log-file';
 import { createLogger } from '../logging/logger';
 import { announceGeneratedSecrets, configFromEnvironment, stopOnSignals } from '../stack/process-entry';
 import { createGateway } from './app';
@@ -19,6 +20,7 @@ async function main() {
   stopOnSignals(async () => {
     await closeServer(server);
     await gateway.close();
+    await closeAccessLogFile(); // the last webhook lines reach the disk before the process ends
     await connection.close();
     await database.close();
   });
