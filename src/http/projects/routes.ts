@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import Router, { type RouterMiddleware } from '@koa/router';
+import Router from '@koa/router';
+import type { Context } from 'koa';
 import getRawBody from 'raw-body';
 import type { PrismaClient } from '../../db/prisma';
 import { projectIdSchema } from '../../domain/ids';
@@ -29,11 +30,10 @@ export function projectRoutes({ prisma, createProject, maxBodyBytes }: ProjectRo
       }
       await next();
     },
-    readJsonBody(maxBodyBytes),
     async (ctx) => {
       // Text PostgreSQL cannot store (NUL, lone surrogates) is refused by the schema itself (storableText),
       // which is also what /openapi.json documents.
-      const request = parseOrThrow(createProjectRequest, ctx.request.body, 'Project');
+      const request = parseOrThrow(createProjectRequest, await readJsonBody(ctx, maxBodyBytes), 'Project');
       const result = await createProject(request);
       if (result.kind === 'conflict') {
         throw new HttpError(409, 'project_conflict', `Project ${result.project.id} already exists with different scenes`);
@@ -64,35 +64,32 @@ const decoders: Record<string, (() => NodeJS.ReadWriteStream) | undefined> = {
 };
 
 /**
- * The body as JSON into `ctx.request.body`: 413 over the limit (after decompression), 400 when it is not
+ * The body, parsed as JSON: 413 over the limit (after decompression), 400 when it is not
  * JSON. Parsed with JSON.parse, which makes a `__proto__` key an ordinary own property (the schema then
  * drops it like any unknown key) rather than refusing the body as a JSON parser hardened against
  * prototype poisoning does, since the document allows any extra property.
  */
-function readJsonBody(limitBytes: number): RouterMiddleware<AppState> {
-  return async (ctx, next) => {
-    const encoding = (ctx.get('content-encoding') || 'identity').trim().toLowerCase();
-    if (!Object.hasOwn(decoders, encoding)) {
-      throw new HttpError(415, 'unsupported_media_type', `Content-Encoding ${encoding} is not supported`);
-    }
-    const decoder = decoders[encoding];
-    let text: string;
-    try {
-      // pipeline, not pipe: a client that goes away ends the read with an error instead of leaving it waiting.
-      text = await getRawBody(decoder ? pipeline(ctx.req, decoder(), () => undefined) : ctx.req, {
-        limit: limitBytes,
-        length: decoder ? undefined : ctx.get('content-length') || undefined,
-        encoding: 'utf8',
-      });
-    } catch (err) {
-      if ((err as { type?: string }).type === 'entity.too.large') throw new HttpError(413, 'payload_too_large', 'Request body is too large');
-      throw new HttpError(400, 'malformed_json', 'Request body is not valid JSON');
-    }
-    try {
-      ctx.request.body = JSON.parse(text);
-    } catch {
-      throw new HttpError(400, 'malformed_json', 'Request body is not valid JSON');
-    }
-    await next();
-  };
+async function readJsonBody(ctx: Context, limitBytes: number): Promise<unknown> {
+  const encoding = (ctx.get('content-encoding') || 'identity').trim().toLowerCase();
+  if (!Object.hasOwn(decoders, encoding)) {
+    throw new HttpError(415, 'unsupported_media_type', `Content-Encoding ${encoding} is not supported`);
+  }
+  const decoder = decoders[encoding];
+  let text: string;
+  try {
+    // pipeline, not pipe: a client that goes away ends the read with an error instead of leaving it waiting.
+    text = await getRawBody(decoder ? pipeline(ctx.req, decoder(), () => undefined) : ctx.req, {
+      limit: limitBytes,
+      length: decoder ? undefined : ctx.get('content-length') || undefined,
+      encoding: 'utf8',
+    });
+  } catch (err) {
+    if ((err as { type?: string }).type === 'entity.too.large') throw new HttpError(413, 'payload_too_large', 'Request body is too large');
+    throw new HttpError(400, 'malformed_json', 'Request body is not valid JSON');
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'malformed_json', 'Request body is not valid JSON');
+  }
 }
