@@ -63,7 +63,7 @@ export const idempotencyKey = (projectId: string, step: string, subject: string,
 
 export function createServiceCalls(config: Config, database: Database, breakers: ServiceBreakers) {
   const { prisma, pool } = database;
-  const call = breakers.call;
+  const call = breakers.call.bind(breakers);
   const events = createEventStore(database);
   const scenes = createSceneRows(pool);
   const service = (name: ServiceName) => {
