@@ -11,7 +11,7 @@ const productField = {
 
 /** Turns a validated webhook body into the signal the project workflow understands. */
 export function toStepEvent(endpoint: WebhookEndpointName, payload: WebhookPayload): StepEvent {
-  const { task_id, project_id, status, ...rest } = payload as Record<string, unknown> & WebhookPayload;
+  const { task_id, project_id, status, ...rest } = payload;
   const { scene_id, thumbnail_url, [productField[endpoint]]: url, ...extra } = rest;
   // A failure's reason fields become `error`; on a success they are just more detail.
   const { error, error_message, message, ...failureDetail } = extra;
