@@ -29,7 +29,7 @@ const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
 
 const flag = (fallback: boolean) =>
   z.preprocess(
-    (v) => (v === '' || v === undefined ? undefined : String(v).toLowerCase()),
+    (v) => (v === '' || v === undefined ? undefined : typeof v === 'string' ? v.toLowerCase() : v),
     z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).optional(),
   ).transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
 
