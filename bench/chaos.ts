@@ -13,6 +13,7 @@ import { ServiceSimulator } from '../src/simulator/simulator';
 import { findTemporalCli } from '../src/temporal/cli-binary';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server';
 import { bundleProjectWorkflows } from '../src/worker/workflow-bundle';
+import type { projectWorkflow } from '../src/workflows';
 import { appProcesses, createProject, randomSecret, randomWebhookSecrets } from './app-processes';
 import { freePort, pool, withDeadline } from './support';
 
@@ -79,8 +80,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       databaseUrl = database.url;
       await migrateDatabase(databaseUrl);
     }
-    const { prisma, close } = openDatabase(databaseUrl);
-    cleanups.push(close);
+    const db = openDatabase(databaseUrl);
+    const { prisma } = db;
+    cleanups.push(() => db.close());
 
     const secrets = randomWebhookSecrets();
     // Real providers keep re-sending until they get a 2xx; so does the simulator here.
@@ -169,7 +171,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const r of simulator.requests) {
       if (!mine.has(String(r.body.project_id))) continue;
       requests += 1;
-      const step = `${r.body.project_id}:${r.service}:${r.body.scene_id ?? ''}`;
+      const step = `${String(r.body.project_id)}:${r.service}:${(r.body.scene_id as string | undefined) ?? ''}`;
       keysPerStep.set(step, (keysPerStep.get(step) ?? new Set()).add(r.idempotencyKey!));
     }
     const duplicateTasks = [...keysPerStep.values()].filter((keys) => keys.size > 1).length;
@@ -207,7 +209,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 async function resultOf(client: Client, workflowId: string): Promise<string> {
   for (;;) {
     try {
-      return (await client.workflow.getHandle(workflowId).result()).status;
+      return (await client.workflow.getHandle<typeof projectWorkflow>(workflowId).result()).status;
     } catch (err) {
       if ((err as Error).name === 'WorkflowFailedError') return 'failed';
       await sleep(500);

@@ -8,6 +8,7 @@ import { migrateDatabase } from '../src/db/migrate';
 import { createLogger } from '../src/logging/logger';
 import { ServiceSimulator } from '../src/simulator/simulator';
 import { startLocalTemporal } from '../src/temporal/local-temporal';
+import type { projectWorkflow } from '../src/workflows';
 import { appProcesses, createProject, randomWebhookSecrets } from './app-processes';
 import { NodeProcess, root, runJson } from './processes';
 import { freePort, machineDescription, pool, quantile, withDeadline } from './support';
@@ -197,7 +198,7 @@ async function scaleRun(
     Promise.all(
       ids.map((id) =>
         client.workflow
-          .getHandle(`project-${id}`)
+          .getHandle<typeof projectWorkflow>(`project-${id}`)
           .result()
           .then((p) => p.status, () => 'failed')
           .finally(() => onProgress((done += 1))),
@@ -214,7 +215,7 @@ async function scaleRun(
   for (const r of simulator.requests) {
     const id = String(r.body.project_id);
     if (!id.startsWith('scale-')) continue;
-    const k = `${id}:${r.service}:${r.body.scene_id ?? ''}`;
+    const k = `${id}:${r.service}:${(r.body.scene_id as string | undefined) ?? ''}`;
     keys.set(k, (keys.get(k) ?? new Set()).add(r.idempotencyKey!));
   }
   for (const id of ids) {

@@ -87,7 +87,7 @@ export function runJson<T>(entry: string, args: unknown, env: NodeJS.ProcessEnv 
     child.once('exit', (code) => {
       if (code !== 0) return reject(new Error(`${entry} failed (${code}): ${stderr}`));
       try {
-        resolve(JSON.parse(stdout.trim().split('\n').pop()!));
+        resolve(JSON.parse(stdout.trim().split('\n').pop()!) as T);
       } catch {
         reject(new Error(`${entry} printed no JSON: ${stdout.slice(-500)} ${stderr}`));
       }

@@ -39,7 +39,7 @@ async function main() {
       if (built >= total) buildBar.stop();
     },
   });
-  stopOnSignals(stack.stop);
+  stopOnSignals(() => stack.stop());
 
   announceGeneratedSecrets(config);
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);

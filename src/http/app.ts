@@ -46,6 +46,8 @@ export interface Gateway {
 const methodErrors = { throw: false };
 
 const pruneEveryMs = 60 * 60_000;
+// package.json lies outside the build's rootDir (src), so it is read at run time rather than imported.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
 
 /** Whether a DEBUG value (the `debug` package's syntax: `webhooks:*,-webhooks:x`) turns `name` on. */
@@ -117,10 +119,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   app.use(requestContext(logger, (path) => (path.startsWith('/api/webhooks/') ? webhookLogLevel : undefined)));
   app.use(jsonErrors(logger));
-  if (apiCors) app.use(async (ctx, next) => (ctx.path.startsWith('/api/v1/') ? apiCors(ctx, next) : next()));
+  if (apiCors) {
+    app.use(async (ctx, next) => {
+      if (ctx.path.startsWith('/api/v1/')) await apiCors(ctx, next);
+      else await next();
+    });
+  }
   // The API's query parameters must be UTF-8 (never on the webhooks: a callback is not refused for a query it does not use).
   const strictQuery = strictQueryEncoding();
-  app.use(async (ctx, next) => (ctx.path.startsWith('/api/v1/') ? strictQuery(ctx, next) : next()));
+  app.use(async (ctx, next) => {
+    if (ctx.path.startsWith('/api/v1/')) await strictQuery(ctx, next);
+    else await next();
+  });
   app.use(webhooks.routes()).use(webhooks.allowedMethods(methodErrors));
   app.use(projects.routes()).use(projects.allowedMethods(methodErrors));
   app.use(admin.routes()).use(admin.allowedMethods(methodErrors));
@@ -132,7 +142,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       .then((count) => count && logger.info({ count, retentionDays: config.errorRetentionDays }, 'Pruned old error log rows'))
       .catch((err) => logger.warn({ err }, 'Could not prune the error log'));
   void prune();
-  const pruning = setInterval(prune, pruneEveryMs).unref();
+  const pruning = setInterval(() => void prune(), pruneEveryMs).unref(); // prune() catches its own errors
 
   return {
     app,

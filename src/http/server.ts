@@ -1,9 +1,14 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+/** A request handler; Koa's `app.callback()` returns a promise (and answers its own errors). */
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 /** Starts an HTTP server; a taken port becomes an error that says what to do about it. */
-export function listen(handler: RequestListener, port: number, host?: string): Promise<Server> {
+export function listen(handler: RequestHandler, port: number, host?: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(handler);
+    // A handler that rejects anyway (a bug: Koa catches its own errors) drops that connection rather
+    // than leave the request hanging or the rejection unhandled.
+    const server = createServer((req, res) => void Promise.resolve(handler(req, res)).catch(() => res.destroy()));
     server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' ? new Error(`Port ${port} is already in use: set PORT to a free port`) : err),

@@ -261,7 +261,7 @@ export class ServiceSimulator {
     return this.later(delay, async () => {
       const body = JSON.stringify(
         behaviour.fail !== undefined
-          ? simulatedFailure(task.id, request as never, behaviour.fail)
+          ? simulatedFailure(task.id, request, behaviour.fail)
           : simulatedCallback(endpoint, task.id, request as never, this.baseUrl),
       );
       task.state = behaviour.fail !== undefined ? 'failed' : 'completed';
@@ -309,7 +309,8 @@ export class ServiceSimulator {
       this.options.logger.debug({ err, url: webhook.url }, 'simulator: webhook delivery failed');
     }
     if (webhook.attempts < maxAttempts && this.server) {
-      this.later(Math.min(200 * 2 ** webhook.attempts, 5_000), () => this.send(webhook, body));
+      // The retry goes on by itself: this delivery attempt is over, and later() never rejects.
+      void this.later(Math.min(200 * 2 ** webhook.attempts, 5_000), () => this.send(webhook, body));
     } else {
       this.options.logger.warn({ ...webhook }, 'simulator: gave up delivering a webhook');
     }
@@ -319,7 +320,10 @@ export class ServiceSimulator {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        fn().finally(resolve);
+        fn().then(resolve, (err: unknown) => {
+          this.options.logger.warn({ err }, 'simulator: a scheduled callback failed');
+          resolve();
+        });
       }, ms);
       this.timers.add(timer);
     });

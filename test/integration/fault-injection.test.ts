@@ -53,7 +53,7 @@ describe(`fault injection over ${projectCount} projects (seed ${seed}, FAULT_SEE
     const run = uniqueId('chaos');
     const ids = Array.from({ length: projectCount }, (_, i) => `${run}-${i}`);
     // One project in five is doomed: its video fails on every attempt at one scene.
-    const doomed = new Map(ids.filter((_, i) => draw(`doomed:${i}`) < 20).map((id, _, all) => [id, draw(`doomed-scene:${id.split('-').pop()}`) % scenesPerProject]));
+    const doomed = new Map(ids.filter((_, i) => draw(`doomed:${i}`) < 20).map((id) => [id, draw(`doomed-scene:${id.split('-').pop()}`) % scenesPerProject]));
     const indexOf = new Map(ids.map((id, i) => [id, i]));
     const sceneIndexOf = new Map<string, number>();
     const attemptFaults = new Map<string, number>(); // per project step: faults that cost an attempt

@@ -117,7 +117,7 @@ describe('a project, end to end on a real Temporal server and PostgreSQL', funct
     const created = await postJson(`${stack.gatewayUrl}/api/v1/projects`, { scenes: [{ prompt: 'untitled' }] });
     assert.equal(created.status, 201);
     assert.match(created.body.project_id as string, /^[0-9a-f-]{36}$/);
-    assert.equal(created.headers.get('location'), `/api/v1/projects/${created.body.project_id}`);
+    assert.equal(created.headers.get('location'), `/api/v1/projects/${created.body.project_id as string}`);
     await finish(created.body.project_id as string);
   });
 

@@ -210,7 +210,7 @@ describe('the webhook access log (logs/webhooks.log)', function () {
     assert.equal(unavailable.status, 503);
 
     // The guide's recipe: grep "task_123" logs/webhooks.log
-    const found = await grep(late.task_id as string, file);
+    const found = await grep(late.task_id, file);
     assert.equal(found.length, 2, 'the delivery and its duplicate');
     assert.deepEqual(found.map((l) => JSON.parse(l).request_id), ['ignored', 'duplicate']);
     assert.deepEqual(await grep(uniqueId('task_never_sent'), file), []);

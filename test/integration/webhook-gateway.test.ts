@@ -135,7 +135,7 @@ describe('the webhook gateway', function () {
       const second = await postWebhook(url, 'video-complete', late);
       assert.equal(second.status, 200);
       assert.equal(second.body.duplicate, true);
-      const stored = await stack.prisma.webhookEvent.findFirstOrThrow({ where: { taskId: late.task_id as string } });
+      const stored = await stack.prisma.webhookEvent.findFirstOrThrow({ where: { taskId: late.task_id } });
       assert.equal(stored.deliveries, 2);
       assert.equal(stored.outcome, 'ignored');
     });

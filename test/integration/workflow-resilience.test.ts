@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import type { Stack } from '../../src/stack/start-stack';
 import type { TaskBehaviour } from '../../src/simulator/simulator';
 import { cancelProjectUpdate, progressQuery, requestNowUpdate, retrySceneUpdate, videoCompleteSignal } from '../../src/workflows/messages';
@@ -21,7 +21,7 @@ describe('the project workflow in the real world', function () {
     stack.simulator!.behaviour = ({ service, body, known }) => {
       if (body.project_id !== projectId || known) return undefined;
       const scene = body.scene_id ? Number(stack.simulator!.requests.find((r) => r.body.scene_id === body.scene_id && r.service === 'video')?.body.scene_index) : undefined;
-      const key = `${service}:${body.scene_id ?? ''}`;
+      const key = `${service}:${(body.scene_id as string | undefined) ?? ''}`;
       const nth = (seen.get(key) ?? 0) + 1;
       seen.set(key, nth);
       const decision = decide(service, scene, nth);

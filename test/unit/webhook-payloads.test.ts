@@ -41,7 +41,7 @@ describe('webhook payloads', () => {
     assert.ok(stitchCompletePayload.safeParse({ task_id: 't', status: 'completed', project_id: 'p', final_video_url: 'https://x/f.mp4' }).success);
     const missing = videoCompletePayload.safeParse({ task_id: 't', status: 'completed', project_id: 'p', scene_id: 's' });
     assert.equal(missing.success, false);
-    assert.deepEqual(missing.error!.issues.map((i) => i.path.join('.')), ['video_url']);
+    assert.deepEqual(missing.error.issues.map((i) => i.path.join('.')), ['video_url']);
   });
 
   it('accepts failure reports with or without a reason, taking it from error, error_message or message', () => {
