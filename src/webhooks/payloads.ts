@@ -14,7 +14,6 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
  * `error_message` or `message`, or not at all: a failure is accepted either way, so the step can move
  * on at once instead of waiting for its deadline.
  */
-const errorField = z.union([z.string(), z.looseObject({}), z.null()]).optional();
 const reasonField = z.unknown().optional();
 
 const common = {
@@ -23,7 +22,7 @@ const common = {
 };
 
 const failed = <T extends z.ZodRawShape>(shape: T) =>
-  z.looseObject({ ...common, ...shape, status: z.literal('failed'), error: errorField, error_message: reasonField, message: reasonField });
+  z.looseObject({ ...common, ...shape, status: z.literal('failed'), error: reasonField, error_message: reasonField, message: reasonField });
 
 export const videoCompletePayload = z.discriminatedUnion('status', [
   z.looseObject({

@@ -54,6 +54,7 @@ describe('webhook payloads', () => {
     assert.equal(reasonOf({ message: 'queue full' }), 'queue full');
     assert.equal(reasonOf({}), unknownFailureReason);
     assert.equal(reasonOf({ error: null }), unknownFailureReason);
+    assert.equal(reasonOf({ error: [null, null] }), '[null,null]', 'any shape is accepted and shown as sent');
     const plain = stitchCompletePayload.parse({ task_id: 't', status: 'failed', project_id: 'p', error: 'out of disk' });
     assert.equal(toStepEvent('stitch-complete', plain).error, 'out of disk');
     // The reason fields leave the stored detail; on a success a `message` is just more detail.
