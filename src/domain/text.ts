@@ -32,6 +32,21 @@ export const nonBlankTextDescription = `Text with a character other than whitesp
 
 export const isStorableText = (text: string): boolean => noNulPattern.test(text) && !loneSurrogate.test(text);
 
+const unstorableChars = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * A copy of a JSON value that PostgreSQL's jsonb can store: NUL characters and unpaired surrogates, in
+ * values and in keys, become U+FFFD. For what a sender may put anywhere (a webhook's extra fields) and
+ * must never be refused for; the exact bytes stay in the event store's raw body.
+ */
+export function storableCopy<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return value.replace(unstorableChars, '\ufffd') as T;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 64) return '[nested too deeply]' as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => storableCopy(item, depth + 1)) as T;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [storableCopy(k), storableCopy(v, depth + 1)])) as T;
+}
+
 /**
  * A string that can be stored as sent. The rule is in the schema, so the validation and /openapi.json
  * (`pattern` and `description`) come from the same place. Chain further checks after it

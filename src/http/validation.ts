@@ -26,30 +26,6 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, wha
   return result.data;
 }
 
-/** NUL and unpaired UTF-16 surrogates: valid in JSON, refused by PostgreSQL's text and jsonb. */
-const unstorable = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-function findUnstorable(value: unknown, path: string[], depth = 0): string | undefined {
-  if (typeof value === 'string') return unstorable.test(value) ? path.join('.') || '(body)' : undefined;
-  if (depth > 64 || value === null || typeof value !== 'object') return undefined;
-  for (const [key, child] of Object.entries(value)) {
-    if (unstorable.test(key)) return [...path, key].join('.');
-    const found = findUnstorable(child, [...path, key], depth + 1);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-/** 400 for JSON text that could not be stored as it was sent (so it is refused rather than mangled or lost). */
-export function assertStorableText(value: unknown, what: string): void {
-  const field = findUnstorable(value, []);
-  if (field) {
-    throw new HttpError(400, 'validation_failed', `${what} is invalid: ${field}`, {
-      fields: [{ field, message: 'contains a NUL character or an unpaired surrogate, which cannot be stored' }],
-    });
-  }
-}
-
 function strictlyDecoded(component: string): string | undefined {
   try {
     return decodeURIComponent(component.replace(/\+/g, ' '));

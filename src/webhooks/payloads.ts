@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { projectIdSchema, sceneIdSchema, taskIdSchema } from '../domain/ids';
+import { storableText } from '../domain/text';
 import type { WebhookEndpointName } from './endpoints';
 
 /**
  * The bodies the video, last-frame and stitch services POST back. Only what the pipeline needs is
  * required (task id, status, project, scene, and the URL the step produced); every other field is
- * kept as sent, stored with the event and the scene, and never a reason to reject a callback.
+ * kept as sent, stored with the event and the scene, and never a reason to reject a callback (text
+ * PostgreSQL cannot store is replaced there, see `toStepEvent`; the ids and URLs must be storable).
  */
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const httpUrl = storableText().pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
 
 /**
  * Services report a failure's reason as `error` (a string, or an object such as `{ code, message }`),

@@ -1,3 +1,4 @@
+import { storableCopy } from '../domain/text';
 import type { StepEvent } from '../workflows/events';
 import type { WebhookEndpointName } from './endpoints';
 import { failureReason, webhookPayloadSchemas, type WebhookPayload } from './payloads';
@@ -23,8 +24,9 @@ export function toStepEvent(endpoint: WebhookEndpointName, payload: WebhookPaylo
     outcome: status,
     url: typeof url === 'string' ? url : undefined,
     thumbnailUrl: typeof thumbnail_url === 'string' ? thumbnail_url : undefined,
-    error: failed ? failureReason({ error, error_message, message }) : undefined,
-    detail: failed ? failureDetail : extra,
+    // Extra fields are never a reason to refuse a callback; what jsonb cannot hold is replaced.
+    error: failed ? storableCopy(failureReason({ error, error_message, message })) : undefined,
+    detail: storableCopy(failed ? failureDetail : extra),
   };
 }
 

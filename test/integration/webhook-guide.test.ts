@@ -3,8 +3,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Stack } from '../../src/stack/start-stack';
 import { extraGateways } from '../support/extra-gateway';
-import { getJson, postJson } from '../support/http';
-import { requestsFor, startProject } from '../support/projects';
+import { getJson, postJson, postWebhook } from '../support/http';
+import { requestsFor, startProject, waitFor } from '../support/projects';
 import { testAdminToken, testStack } from '../support/test-stack';
 
 const run = promisify(execFile);
@@ -97,6 +97,30 @@ describe("the services' webhook guide, recipe by recipe", function () {
     assert.equal(requestsFor(stack, projectId, 'video').length, 3);
     const { body } = await getJson<{ failure_reason: string }>(`${stack.gatewayUrl}/api/v1/projects/${projectId}`);
     assert.match(body.failure_reason, /without a reason/);
+  });
+
+  it('never refuses a callback for what its extra fields hold; the ids must be storable', async () => {
+    const projectId = `extras-${Date.now().toString(36)}`;
+    stack.simulator!.behaviour = ({ service, body }) => (service === 'video' && body.project_id === projectId ? { loseCallback: true } : undefined);
+    const handle = await startProject(stack, { projectId, scenes: ['odd metadata'] });
+    const scene = await waitFor(async () => {
+      const row = await stack.prisma.scene.findFirst({ where: { projectId } });
+      return row?.videoTaskId ? row : undefined;
+    });
+    // NUL and a lone surrogate in an extra key and value: PostgreSQL's jsonb refuses both.
+    const raw = `{"task_id":"${scene.videoTaskId}","status":"completed","project_id":"${projectId}","scene_id":"${scene.id}","video_url":"https://cdn.example.com/v.mp4","metadata":{"model\\u0000":"gen\\u0000-3","note":"\\ud800"}}`;
+    const res = await postWebhook(stack.gatewayUrl, 'video-complete', raw);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.scene_updated, true);
+    await handle.result();
+    const saved = await stack.prisma.scene.findUniqueOrThrow({ where: { id: scene.id } });
+    assert.deepEqual(saved.videoDetail, { metadata: { 'model\ufffd': 'gen\ufffd-3', note: '\ufffd' } }, 'stored with U+FFFD in their place');
+    const stored = await stack.prisma.webhookEvent.findFirstOrThrow({ where: { projectId, endpoint: 'video_complete' } });
+    assert.equal(stored.rawBody, raw, 'the event store keeps the exact body');
+
+    const badId = await postWebhook(stack.gatewayUrl, 'video-complete', { task_id: 'a\u0000b', status: 'completed', project_id: projectId, scene_id: scene.id, video_url: 'https://x/v.mp4' });
+    assert.equal(badId.status, 400);
+    assert.deepEqual((badId.body.details as { fields: { field: string }[] }).fields.map((f) => f.field), ['task_id']);
   });
 
   it('keeps duplicates per project and scene: two projects whose provider reuses a task id both advance', async () => {

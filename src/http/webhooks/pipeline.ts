@@ -13,7 +13,7 @@ import type { StepEvent } from '../../workflows/events';
 import { HttpError } from '../errors';
 import type { GatewayMetrics, WebhookOutcomeLabel } from '../metrics';
 import type { AppState } from '../request-context';
-import { assertStorableText, parseOrThrow } from '../validation';
+import { parseOrThrow } from '../validation';
 import { isSettled, type EventStore, type StoredEvent } from '../../webhooks/event-store';
 
 /** What each stage of the webhook pipeline leaves for the next. */
@@ -136,7 +136,6 @@ export function validatePayload(
     } catch {
       throw new HttpError(400, 'malformed_json', 'Request body is not valid JSON');
     }
-    assertStorableText(json, 'Webhook payload');
     const payload = parseOrThrow(schema, json, 'Webhook payload');
     if (ctx.state.scheme === 'seed') {
       const problem = bodyTimestampProblem(payload.timestamp, freshness.bodyTimestamp, freshness.timestampToleranceSeconds);
