@@ -26,12 +26,22 @@ export interface RunningWorker {
 export async function startWorker(config: Config, database: Database, logger: Logger, workflowBundle?: WorkflowBundleOption): Promise<RunningWorker> {
   installWorkerRuntime(logger, config.workerMetricsPort);
   const connection = await NativeConnection.connect({ address: config.temporal.address! });
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let breakers: ServiceBreakers | undefined;
+  // The connection closes only once the worker holding it has stopped (the SDK refuses otherwise).
+  const stopAll = async () => {
+    if (worker?.getState() === 'RUNNING') worker.shutdown();
+    await running?.catch(() => {});
+    breakers?.shutdown();
+    await connection.close();
+  };
   try {
     const registered = await ensureSearchAttributes(connection, config.temporal.namespace);
     if (registered.length) logger.info({ registered }, 'Registered search attributes');
-    const breakers = createServiceBreakers(config.circuit, Runtime.instance().metricMeter, logger);
-    const worker = await createProjectWorker({ config, database, connection, breakers, workflowBundle });
-    const running = worker.run();
+    breakers = createServiceBreakers(config.circuit, Runtime.instance().metricMeter, logger);
+    worker = await createProjectWorker({ config, database, connection, breakers, workflowBundle });
+    running = worker.run();
     running.catch((err) => logger.fatal({ err }, 'Worker stopped unexpectedly'));
     const health = config.workerHealthPort !== undefined ? await startWorkerHealthServer(worker, breakers, config.workerHealthPort) : undefined;
     return {
@@ -41,14 +51,11 @@ export async function startWorker(config: Config, database: Database, logger: Lo
       healthUrl: health ? `http://localhost:${(health.address() as AddressInfo).port}/health` : undefined,
       async stop() {
         if (health) await closeServer(health);
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await running.catch(() => {});
-        breakers.shutdown();
-        await connection.close();
+        await stopAll();
       },
     };
   } catch (err) {
-    await connection.close();
+    await stopAll().catch((stopErr) => logger.warn({ err: stopErr }, 'Could not stop the worker cleanly'));
     throw err;
   }
 }
