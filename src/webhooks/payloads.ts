@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { projectIdSchema, sceneIdSchema, taskIdSchema } from '../domain/ids';
-import { storableText } from '../domain/text';
+import { isStorableText, unstorableTextMessage } from '../domain/text';
 import type { WebhookEndpointName } from './endpoints';
 
 /**
@@ -9,7 +9,10 @@ import type { WebhookEndpointName } from './endpoints';
  * kept as sent, stored with the event and the scene, and never a reason to reject a callback (text
  * PostgreSQL cannot store is replaced there, see `toStepEvent`; the ids and URLs must be storable).
  */
-const httpUrl = storableText().pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .refine(isStorableText, unstorableTextMessage)
+  .meta({ pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9]', description: 'An http(s) URL, without NUL characters or unpaired UTF-16 surrogates.' });
 
 /**
  * Services report a failure's reason as `error` (a string, or an object such as `{ code, message }`),
