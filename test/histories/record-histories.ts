@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -10,9 +10,11 @@ import { mochaGlobalTeardown, testStack } from '../support/test-stack';
 
 /**
  * `npm run histories:record`: runs each scenario on a real stack and saves every run's event history
- * under test/histories/, where the replay test checks that today's workflow code still produces the
- * same commands. Record again (and commit) only for a change made safe with patching, never to make
- * a failing replay pass.
+ * under test/histories/recorded/, where the replay test checks that today's workflow code still
+ * produces the same commands. New recordings are added beside the old ones, labelled (today's date, or
+ * HISTORY_LABEL), and never replace them: the histories of workflow code already shipped must keep
+ * replaying. Record (and commit) after a change made safe with patching, never to make a failing
+ * replay pass.
  */
 type Scenario = {
   name: string;
@@ -97,7 +99,7 @@ const scenarios: Scenario[] = [
   { name: 'continued-as-new', scenes: ['a', 'b', 'c'], settings: { continueAsNewAfterEvents: 30 } },
 ];
 
-async function record(stack: Stack, scenario: Scenario, dir: string) {
+async function record(stack: Stack, scenario: Scenario, dir: string, label: string) {
   const projectId = `history-${scenario.name}-${Date.now()}`;
   const state = { fixed: false };
   stack.simulator!.behaviour = ({ service, body, known }) =>
@@ -110,19 +112,20 @@ async function record(stack: Stack, scenario: Scenario, dir: string) {
   runs.reverse(); // oldest first
   for (const [i, runId] of runs.entries()) {
     const history = await stack.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
-    const file = path.join(dir, runs.length > 1 ? `${scenario.name}.run-${i + 1}.json` : `${scenario.name}.json`);
-    await writeFile(file, `${historyToJSON(history)}\n`);
+    const file = path.join(dir, runs.length > 1 ? `${scenario.name}.run-${i + 1}.${label}.json` : `${scenario.name}.${label}.json`);
+    await writeFile(file, `${historyToJSON(history)}\n`, { flag: 'wx' }); // never overwrite a recorded history
     console.log(`recorded ${path.relative(process.cwd(), file)} (${history.events?.length} events)`);
   }
 }
 
 async function main() {
   const dir = path.join(__dirname, 'recorded');
-  await rm(dir, { recursive: true, force: true });
+  const label = process.env.HISTORY_LABEL ?? new Date().toISOString().slice(0, 10);
+  if (!/^[\w.-]+$/.test(label)) throw new Error(`HISTORY_LABEL must be letters, digits, '.', '_' or '-': ${label}`);
   await mkdir(dir, { recursive: true });
   const stack = await testStack();
   try {
-    for (const scenario of scenarios) await record(stack, scenario, dir);
+    for (const scenario of scenarios) await record(stack, scenario, dir, label);
   } finally {
     await mochaGlobalTeardown();
   }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
@@ -8,6 +9,8 @@ import { quietBundlerLogger } from '../../src/worker/workflow-bundle';
 import { testStack } from '../support/test-stack';
 
 const recorded = path.join(__dirname, '..', 'histories', 'recorded');
+/** The commit from which the recorder only adds histories (before it, re-recording replaced them). */
+const appendOnlySince = '096cf00';
 
 async function histories() {
   const files = (await readdir(recorded)).filter((f) => f.endsWith('.json')).sort();
@@ -41,6 +44,16 @@ describe('upgrades: recorded histories replay against the current workflow code'
     for (const name of ['happy-path', 'task-failed-then-retried', 'lost-callback-and-lost-task', 'project-failed', 'failed-then-retried-by-operator', 'cancelled-by-update', 'cancelled-natively', 'continued-as-new.run-1']) {
       assert.ok(files.includes(`${name}.json`), name);
     }
+  });
+
+  it('keeps every history it has recorded: none deleted since recording became append-only', () => {
+    // Run from a git checkout (as CI is): a deleted fixture would let old workflow code's histories
+    // silently stop being checked.
+    const deleted = execFileSync('git', ['log', '--diff-filter=D', '--name-only', '--format=', `${appendOnlySince}..HEAD`, '--', recorded], {
+      cwd: path.join(__dirname, '..', '..'),
+      encoding: 'utf8',
+    }).trim();
+    assert.equal(deleted, '', `recorded histories deleted: ${deleted}`);
   });
 
   it('replays every recorded history without a determinism error', async () => {
