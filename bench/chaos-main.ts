@@ -24,7 +24,7 @@ async function main() {
   console.log(`
 projects completed            ${report.completed}/${report.projects}
 webhooks acknowledged (2xx)   ${report.webhooksAcknowledged}
-webhooks applied              ${report.webhooksApplied}   (acknowledged but not applied: ${report.acknowledgedNotApplied})
+webhooks applied              ${report.webhooksApplied}   (acknowledged but not applied: ${report.acknowledgedNotApplied}; applied before a killed gateway could mark it: ${report.appliedNotMarked})
 duplicate tasks               ${report.duplicateTasks}   (requests repeated under the same Idempotency-Key: ${report.idempotentRetries})
 notifications sent            ${report.notificationsSent}
 errors recorded               ${JSON.stringify(report.errorsRecorded)}

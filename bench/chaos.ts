@@ -14,6 +14,8 @@ import { findTemporalCli } from '../src/temporal/cli-binary';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server';
 import { bundleProjectWorkflows } from '../src/worker/workflow-bundle';
 import type { projectWorkflow } from '../src/workflows';
+import { webhookEndpointDbValue } from '../src/webhooks/endpoints';
+import { lastFrameCompleteSignal, stitchCompleteSignal, videoCompleteSignal } from '../src/workflows/messages';
 import { appProcesses, createProject, randomSecret, randomWebhookSecrets } from './app-processes';
 import { freePort, pool, withDeadline } from './support';
 
@@ -36,8 +38,10 @@ export interface ChaosReport {
   kills: string[];
   webhooksAcknowledged: number;
   webhooksApplied: number;
-  /** Acknowledged with a 2xx but not in the event store as applied: lost. */
+  /** Acknowledged with a 2xx but in no workflow history: lost. */
   acknowledgedNotApplied: number;
+  /** Applied (in a workflow history) though the event store does not say `signaled`: a gateway killed in between. */
+  appliedNotMarked: number;
   /** Steps for which more than one task was created: work done twice. */
   duplicateTasks: number;
   /** Requests repeated with the same Idempotency-Key (retries the service absorbed). */
@@ -160,12 +164,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       'the chaos projects',
     );
 
-    // The books: what the simulator was told (2xx) against what the event store says was applied.
+    // The books: what the simulator was told (2xx) against what reached each project's workflow. The
+    // event store's outcome alone cannot say: a gateway killed between the signal and writing
+    // `signaled` leaves the event `received`, and the provider's re-send after the film finished is
+    // stored `ignored`, although the first delivery was applied. The workflow history is the truth.
     const mine = new Set(ids);
     const acknowledged = simulator.webhooks.filter((w) => w.acknowledged && mine.has(w.projectId));
     const ackedTasks = new Set(acknowledged.map((w) => `${w.endpoint.replace(/-/g, '_')}:${w.taskId}`));
     const applied = await prisma.webhookEvent.findMany({ where: { projectId: { in: ids }, outcome: 'signaled' }, select: { endpoint: true, taskId: true } });
     const appliedTasks = new Set(applied.map((e) => `${e.endpoint}:${e.taskId}`));
+    const storedAsApplied = appliedTasks.size;
+    for (const task of await signalledTasks(client, ids)) appliedTasks.add(task);
     const keysPerStep = new Map<string, Set<string>>();
     let requests = 0;
     for (const r of simulator.requests) {
@@ -185,6 +194,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       webhooksAcknowledged: ackedTasks.size,
       webhooksApplied: appliedTasks.size,
       acknowledgedNotApplied: [...ackedTasks].filter((t) => !appliedTasks.has(t)).length,
+      appliedNotMarked: appliedTasks.size - storedAsApplied,
       duplicateTasks,
       idempotentRetries: requests - keysPerStep.size,
       notificationsSent: [...keysPerStep.keys()].filter((k) => k.includes(':notification:')).length,
@@ -203,6 +213,28 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+const endpointOfSignal: Record<string, string> = {
+  [videoCompleteSignal.name]: webhookEndpointDbValue['video-complete'],
+  [lastFrameCompleteSignal.name]: webhookEndpointDbValue['last-frame-complete'],
+  [stitchCompleteSignal.name]: webhookEndpointDbValue['stitch-complete'],
+};
+
+/** `endpoint:taskId` of every callback signal in the projects' workflow histories. */
+async function signalledTasks(client: Client, projectIds: string[]): Promise<string[]> {
+  const tasks: string[] = [];
+  await pool(projectIds, 8, async (projectId) => {
+    const history = await client.workflow.getHandle(`project-${projectId}`).fetchHistory();
+    for (const event of history.events ?? []) {
+      const signal = event.workflowExecutionSignaledEventAttributes;
+      const data = signal?.input?.payloads?.[0]?.data;
+      if (!signal?.signalName || !data) continue;
+      const { taskId } = JSON.parse(Buffer.from(data).toString('utf8')) as { taskId: string };
+      tasks.push(`${endpointOfSignal[signal.signalName]}:${taskId}`);
+    }
+  });
+  return tasks;
 }
 
 /** A project's end state, waiting through Temporal restarts (the client reconnects). */

@@ -16,7 +16,7 @@ describe('chaos (short): kill -9 the worker, the gateway and the Temporal server
       databaseUrl: stack.databaseUrl,
     });
     assert.equal(report.completed, report.projects, JSON.stringify(report));
-    assert.equal(report.acknowledgedNotApplied, 0);
+    assert.equal(report.acknowledgedNotApplied, 0, JSON.stringify(report));
     assert.equal(report.webhooksApplied, report.webhooksAcknowledged);
     assert.equal(report.duplicateTasks, 0);
     assert.equal(report.notificationsSent, report.projects);
