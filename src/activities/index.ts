@@ -13,3 +13,9 @@ export function createActivities(config: Config, database: Database, breakers: S
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** Calls to the video, last-frame, stitch and notification services: slow, retried through outages. */
+export type ServiceActivities = ReturnType<typeof createServiceCalls>;
+
+/** Writes of the workflow's progress to PostgreSQL: short and idempotent. */
+export type RecordActivities = ReturnType<typeof createProjectRecords>;

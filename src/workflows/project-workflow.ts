@@ -13,7 +13,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { RecordActivities, ServiceActivities } from '../activities';
 import { currentSceneKey, projectStatusKey } from '../temporal/search-attributes';
 import type { Step, StepEvent } from './events';
 import { StepInbox } from './inbox';
@@ -115,17 +115,20 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
   };
   // Service calls ride out outages (Temporal keeps retrying, the circuit breaker keeps it cheap) for up
   // to serviceOutageToleranceMs; a 4xx answer is not retried at all.
-  const services = proxyActivities<Activities>({
+  const services = proxyActivities<ServiceActivities>({
     startToCloseTimeout: '30 seconds',
     scheduleToCloseTimeout: settings.serviceOutageToleranceMs,
     retry,
   });
   // Database writes are short and idempotent: local activities, run by this worker inside the
   // workflow task, with no round trip through the server (a marker in the history instead of three events).
-  const records = proxyLocalActivities<Activities>({
+  const records = proxyLocalActivities<RecordActivities>({
     startToCloseTimeout: '10 seconds',
     retry: { ...retry, maximumAttempts: settings.retryMaximumAttempts },
   });
+  // The same writes as regular activities, where a local one does not fit (see the cancellation below).
+  // No schedule-to-close: a cancellation must be recorded however long the database is away.
+  const recordsViaServer = proxyActivities<RecordActivities>({ startToCloseTimeout: '10 seconds', retry });
 
   // The story -------------------------------------------------------------------------------------
   const sceneOf = (sceneId?: string) => progress.scenes.find((s) => s.sceneId === sceneId);
@@ -270,7 +273,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
     await CancellationScope.nonCancellable(async () => {
       // A regular activity here: a local one in the same workflow task as the cancelling update made
       // the server reject that update now and then ("unexpected workflow task failure").
-      await services.cancelProject({ projectId, reason });
+      await recordsViaServer.cancelProject({ projectId, reason });
       progress.current = null;
       progress.failure = undefined;
       publishStatus('cancelled');
