@@ -61,23 +61,26 @@ export function jsonErrors(logger: Logger): Middleware {
       }
     } catch (err) {
       const requestId = ctx.state.requestId as string | undefined;
+      const { status, code } = failureOf(err);
+      ctx.status = status;
       if (err instanceof HttpError) {
-        ctx.status = err.status;
         ctx.set(err.headers);
-        ctx.body = errorBody(err.code, err.message, err.details ? { details: err.details } : {});
-        return;
+        ctx.body = errorBody(code, err.message, err.details ? { details: err.details } : {});
+      } else if (status < 500) {
+        ctx.body = errorBody(code, (err as Error).message);
+      } else {
+        logger.error({ err, requestId, method: ctx.method, path: ctx.path }, 'Request failed');
+        ctx.body = errorBody(code, 'Internal server error', { request_id: requestId });
       }
-      const status = httpStatusOf(err);
-      if (status && status < 500) {
-        ctx.status = status;
-        ctx.body = errorBody(codeForStatus[status] ?? 'bad_request', (err as Error).message);
-        return;
-      }
-      logger.error({ err, requestId, method: ctx.method, path: ctx.path }, 'Request failed');
-      ctx.status = 500;
-      ctx.body = errorBody('internal_error', 'Internal server error', { request_id: requestId });
     }
   };
+}
+
+/** The status and code a failure is answered with (by `jsonErrors`; the webhook access log reports the same). */
+export function failureOf(err: unknown): { status: number; code: string } {
+  if (err instanceof HttpError) return { status: err.status, code: err.code };
+  const status = httpStatusOf(err);
+  return status && status < 500 ? { status, code: codeForStatus[status] ?? 'bad_request' } : { status: 500, code: 'internal_error' };
 }
 
 function httpStatusOf(err: unknown): number | undefined {

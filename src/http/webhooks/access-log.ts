@@ -2,7 +2,7 @@ import type { Middleware } from 'koa';
 import type { WebhookLogSettings } from '../../config/config';
 import { accessLogFile } from '../../logging/access-log-file';
 import type { WebhookEndpointName } from '../../webhooks/endpoints';
-import { HttpError } from '../errors';
+import { failureOf } from '../errors';
 import type { WebhookState } from './pipeline';
 
 /** Ids are read from a body that failed verification or validation only when it is this small. */
@@ -33,14 +33,6 @@ function idsOf(state: Partial<WebhookState>): Record<string, unknown> {
     if (typeof value === 'string' || typeof value === 'number') ids[name] = String(value).slice(0, maxUnverifiedIdLength);
   }
   return ids;
-}
-
-/** The status and error code jsonErrors answers a failure with. */
-function failureOf(err: unknown): { status: number; code: string } {
-  if (err instanceof HttpError) return { status: err.status, code: err.code };
-  const raw = (err as { status?: unknown; statusCode?: unknown } | null)?.status ?? (err as { statusCode?: unknown } | null)?.statusCode;
-  const status = typeof raw === 'number' && raw >= 400 && raw < 600 ? raw : 500;
-  return { status, code: status < 500 ? 'bad_request' : 'internal_error' };
 }
 
 /**

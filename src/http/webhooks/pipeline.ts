@@ -10,7 +10,7 @@ import { toStepEvent } from '../../webhooks/step-event';
 import { bodyTimestampProblem, type SignatureScheme, type Verifier } from '../../webhooks/verification';
 import type { Deliver, DeliveryOutcome } from '../../webhooks/delivery';
 import type { StepEvent } from '../../workflows/events';
-import { HttpError } from '../errors';
+import { failureOf, HttpError } from '../errors';
 import type { GatewayMetrics, WebhookOutcomeLabel } from '../metrics';
 import type { AppState } from '../request-context';
 import { parseOrThrow } from '../validation';
@@ -55,7 +55,7 @@ export function observeWebhook(endpoint: WebhookEndpointName, metrics: GatewayMe
       const delivered = ctx.state.outcome;
       outcome = delivered === 'duplicate' || delivered === 'ignored' ? delivered : 'success';
     } catch (err) {
-      const code = err instanceof HttpError ? err.code : (err as { status?: number }).status === 413 ? 'payload_too_large' : 'internal_error';
+      const { code } = failureOf(err);
       const kind = failureKinds[code];
       outcome = kind?.label ?? (err instanceof HttpError && err.status < 500 ? 'bad_request' : 'error');
       if (outcome !== 'rate_limited') {
