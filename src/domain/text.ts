@@ -32,7 +32,7 @@ export const nonBlankTextDescription = `Text with a character other than whitesp
 
 export const isStorableText = (text: string): boolean => noNulPattern.test(text) && !loneSurrogate.test(text);
 
-const unstorableChars = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const unstorableChars = new RegExp(`\\u0000|${loneSurrogate.source}`, 'g');
 
 /**
  * A copy of a JSON value that PostgreSQL's jsonb can store: NUL characters and unpaired surrogates, in
