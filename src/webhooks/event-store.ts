@@ -24,8 +24,8 @@ export interface CallbackTarget {
   /** The scene named by the callback, when it is one of the project's; null otherwise. */
   sceneIndex: number | null;
   sceneStatus: string | null;
-  /** Scenes in the project (0 when the project does not exist). */
-  sceneCount: number;
+  /** Whether that scene is the project's last (false when it is not one of the project's). */
+  lastScene: boolean;
   projectStatus: string | null;
 }
 
@@ -44,7 +44,7 @@ interface StoredEventRow {
   deliveries: number;
   scene_index: number | null;
   scene_status: string | null;
-  scene_count: number;
+  last_scene: boolean;
   project_status: string | null;
 }
 
@@ -67,7 +67,7 @@ const recordDeliverySql = `
   )
   SELECT stored.id, stored.outcome, stored.deliveries,
          s.index AS scene_index, s.status::text AS scene_status, p.status::text AS project_status,
-         (SELECT count(*)::int FROM scenes WHERE project_id = $4) AS scene_count
+         s.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM scenes later WHERE later.project_id = $4 AND later.index > s.index) AS last_scene
   FROM stored
   LEFT JOIN projects p ON p.id = $4
   LEFT JOIN scenes s ON s.id = $5 AND s.project_id = $4`;
@@ -105,7 +105,7 @@ export function createEventStore({ prisma, pool }: Database) {
         id: row.id,
         outcome: row.outcome,
         deliveries: row.deliveries,
-        target: { sceneIndex: row.scene_index, sceneStatus: row.scene_status, sceneCount: row.scene_count, projectStatus: row.project_status },
+        target: { sceneIndex: row.scene_index, sceneStatus: row.scene_status, lastScene: row.last_scene, projectStatus: row.project_status },
       };
     },
 

@@ -69,7 +69,7 @@ describe('webhook payloads', () => {
   });
 
   describe('answers', () => {
-    const target = (t: Partial<CallbackTarget> = {}): CallbackTarget => ({ sceneIndex: 0, sceneStatus: 'generating', sceneCount: 3, projectStatus: 'generating', ...t });
+    const target = (t: Partial<CallbackTarget> = {}): CallbackTarget => ({ sceneIndex: 0, sceneStatus: 'generating', lastScene: false, projectStatus: 'generating', ...t });
     const stored = (t?: Partial<CallbackTarget>) => ({ id: 'e', outcome: 'received' as const, deliveries: 1, target: target(t) });
     const notifying = { notifies: true };
     type Answer = Record<string, unknown>;
@@ -113,7 +113,7 @@ describe('webhook payloads', () => {
       assert.equal(done.scene_updated, false);
 
       const frame = lastFrameCompletePayload.parse({ task_id: 't', status: 'completed', project_id: 'p', scene_id: 's', last_frame_url: 'https://x/f.png' });
-      const last: Answer = answerFor('last-frame-complete', { payload: frame, outcome: 'signaled', stored: stored({ sceneIndex: 2, sceneStatus: 'extracting_frame' }) }, notifying);
+      const last: Answer = answerFor('last-frame-complete', { payload: frame, outcome: 'signaled', stored: stored({ sceneIndex: 2, sceneStatus: 'extracting_frame', lastScene: true }) }, notifying);
       assert.equal(last.next_scene_triggered, false);
       assert.equal(last.stitch_triggered, true);
       const repeat: Answer = answerFor('last-frame-complete', { payload: frame, outcome: 'duplicate', stored: stored() }, notifying);

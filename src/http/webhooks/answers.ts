@@ -16,7 +16,7 @@ export interface AnswerContext {
  */
 export function answerFor(endpoint: WebhookEndpointName, state: Pick<WebhookState, 'payload' | 'outcome' | 'stored'>, context: AnswerContext) {
   const { payload, outcome, stored } = state;
-  const { sceneIndex, sceneStatus, sceneCount, projectStatus } = stored.target;
+  const { sceneIndex, sceneStatus, lastScene, projectStatus } = stored.target;
   const applied = outcome === 'signaled';
   const completed = payload.status === 'completed';
   const sceneUpdated = applied && sceneIndex !== null && sceneStatus !== 'completed';
@@ -33,7 +33,6 @@ export function answerFor(endpoint: WebhookEndpointName, state: Pick<WebhookStat
       return { received: true, status: payload.status, scene_updated: sceneUpdated, last_frame_triggered: sceneUpdated && completed, ...extra };
     case 'last-frame-complete': {
       const advanced = sceneUpdated && completed;
-      const lastScene = sceneIndex !== null && sceneIndex === sceneCount - 1;
       return {
         received: true,
         status: payload.status,
@@ -52,7 +51,7 @@ export function answerFor(endpoint: WebhookEndpointName, state: Pick<WebhookStat
         project_updated: projectUpdated,
         user_notified: projectUpdated && completed && context.notifies,
         final_video_url: 'final_video_url' in payload ? payload.final_video_url : null,
-        ...(outcome === 'signaled' && !projectUpdated ? { ignored: 'project already completed' } : extra),
+        ...(applied && !projectUpdated ? { ignored: 'project already completed' } : extra),
       };
     }
   }
