@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Stack } from '../../src/stack/start-stack';
+import { progressQuery, requestNowUpdate } from '../../src/workflows/messages';
 import { extraGateways } from '../support/extra-gateway';
 import { getJson, postJson, postWebhook } from '../support/http';
 import { requestsFor, startProject, waitFor } from '../support/projects';
@@ -42,7 +43,10 @@ describe("the services' webhook guide, recipe by recipe", function () {
   it("accepts the guide's test payload signed with its openssl recipe, stores it, and says what it changed", async () => {
     // The guide's secret on the video endpoint; the guide's project exists (with scenes of its own).
     const { url } = await gateway({ VIDEO_WEBHOOK_SECRET: 'your-video-webhook-secret-change-me' });
-    const project = await startProject(stack, { projectId: 'proj_test', scenes: ['a test film'] });
+    // The film waits at its video step (its callback held back) until the recipe has run: a simulated
+    // film otherwise finishes in well under a second, and the recipe would meet a finished project.
+    stack.simulator!.behaviour = ({ service, body }) => (service === 'video' && body.project_id === 'proj_test' ? { loseCallback: true } : undefined);
+    const project = await startProject(stack, { projectId: 'proj_test', scenes: ['a test film'], settings: { stepTimeoutMs: { video: 60_000, lastFrame: 3_000, stitch: 3_000 } } });
 
     const answer = await runRecipe(guideTestRecipe, { APP_URL: url });
     // Verified and applied to the project's workflow; scene_001 is not one of its scenes, so the
@@ -66,7 +70,10 @@ describe("the services' webhook guide, recipe by recipe", function () {
       last_frame_triggered: false,
       duplicate: true,
     });
-    await project.result(); // the stray changed nothing: the film completes as usual
+    // The stray changed nothing: asked again, the service sends the held callback and the film completes.
+    await waitFor(async () => (await project.query(progressQuery)).current?.phase === 'waiting');
+    await project.executeUpdate(requestNowUpdate);
+    await project.result();
   });
 
   it("answers the guide's health checks and its error-log queries", async () => {
@@ -121,6 +128,23 @@ describe("the services' webhook guide, recipe by recipe", function () {
     const badId = await postWebhook(stack.gatewayUrl, 'video-complete', { task_id: 'a\u0000b', status: 'completed', project_id: projectId, scene_id: scene.id, video_url: 'https://x/v.mp4' });
     assert.equal(badId.status, 400);
     assert.deepEqual((badId.body.details as { fields: { field: string }[] }).fields.map((f) => f.field), ['task_id']);
+  });
+
+  it('answers next_scene_triggered after a scene but the last, and stitch_triggered after the last', async () => {
+    const projectId = `chain-${Date.now().toString(36)}`;
+    stack.simulator!.behaviour = ({ service, body }) => (service === 'lastFrame' && body.project_id === projectId ? { loseCallback: true } : undefined);
+    const handle = await startProject(stack, { projectId, scenes: ['first', 'last'], settings: { stepTimeoutMs: { video: 30_000, lastFrame: 30_000, stitch: 30_000 } } });
+    const frameDoneFor = async (index: number) => {
+      const scene = await waitFor(async () => {
+        const row = await stack.prisma.scene.findFirst({ where: { projectId, index } });
+        return row?.lastFrameTaskId ? row : undefined;
+      });
+      const body = { task_id: scene.lastFrameTaskId, status: 'completed', project_id: projectId, scene_id: scene.id, last_frame_url: `https://cdn.example.com/${index}.png` };
+      return (await postWebhook(stack.gatewayUrl, 'last-frame-complete', body)).body;
+    };
+    assert.deepEqual(await frameDoneFor(0), { received: true, status: 'completed', scene_updated: true, next_scene_triggered: true, stitch_triggered: false });
+    assert.deepEqual(await frameDoneFor(1), { received: true, status: 'completed', scene_updated: true, next_scene_triggered: false, stitch_triggered: true });
+    await handle.result();
   });
 
   it('keeps duplicates per project and scene: two projects whose provider reuses a task id both advance', async () => {
