@@ -14,8 +14,8 @@ import { findTemporalCli } from '../src/temporal/cli-binary';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server';
 import { bundleProjectWorkflows } from '../src/worker/workflow-bundle';
 import type { projectWorkflow } from '../src/workflows';
-import { webhookEndpointDbValue } from '../src/webhooks/endpoints';
-import { lastFrameCompleteSignal, stitchCompleteSignal, videoCompleteSignal } from '../src/workflows/messages';
+import { signalFor } from '../src/webhooks/delivery';
+import { webhookEndpointDbValue, webhookEndpoints } from '../src/webhooks/endpoints';
 import { appProcesses, createProject, randomSecret, randomWebhookSecrets } from './app-processes';
 import { freePort, pool, withDeadline } from './support';
 
@@ -215,11 +215,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
 }
 
-const endpointOfSignal: Record<string, string> = {
-  [videoCompleteSignal.name]: webhookEndpointDbValue['video-complete'],
-  [lastFrameCompleteSignal.name]: webhookEndpointDbValue['last-frame-complete'],
-  [stitchCompleteSignal.name]: webhookEndpointDbValue['stitch-complete'],
-};
+const endpointOfSignal: Record<string, string> = Object.fromEntries(
+  webhookEndpoints.map((endpoint) => [signalFor[endpoint].name, webhookEndpointDbValue[endpoint]]),
+);
 
 /** `endpoint:taskId` of every callback signal in the projects' workflow histories. */
 async function signalledTasks(client: Client, projectIds: string[]): Promise<string[]> {

@@ -6,7 +6,8 @@ import type { StepEvent } from '../workflows/events';
 import { lastFrameCompleteSignal, stitchCompleteSignal, videoCompleteSignal } from '../workflows/messages';
 import type { WebhookEndpointName } from './endpoints';
 
-const signalFor: Record<WebhookEndpointName, SignalDefinition<[StepEvent]>> = {
+/** The signal each callback becomes. */
+export const signalFor: Record<WebhookEndpointName, SignalDefinition<[StepEvent]>> = {
   'video-complete': videoCompleteSignal,
   'last-frame-complete': lastFrameCompleteSignal,
   'stitch-complete': stitchCompleteSignal,
