@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
-import { projectRoot } from './db/migrate';
+import { projectRoot } from './config/project-root';
 import { createLogger } from './logging/logger';
 import { announceGeneratedSecrets, configFromEnvironment, stopOnSignals } from './stack/process-entry';
 import { runMode } from './stack/run-mode';

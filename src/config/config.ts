@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { envSchema, type Env } from './env-schema';
+import { projectRoot } from './project-root';
 import { defaultCircuitOptions, type CircuitOptions } from '../activities/circuit-breakers';
 import { webhookEndpoints, webhookSecretEnv, type WebhookEndpointName } from '../webhooks/endpoints';
 import { resolveSettings, type WorkflowSettings } from '../workflows/settings';
@@ -60,8 +61,7 @@ export interface WebhookLogSettings {
   files: number;
 }
 
-/** The repository (or the image's /app): the default logs/ folder lives here, whatever the working directory. */
-const projectRoot = path.resolve(__dirname, '..', '..');
+/** In the repository (or the image's /app), whatever the working directory. */
 export const defaultWebhookLogFile = path.join(projectRoot, 'logs', 'webhooks.log');
 const defaultLogFile = 'logs/reelay.log';
 

@@ -1,11 +1,8 @@
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
+import { projectRoot } from '../config/project-root';
 
 const run = promisify(execFile);
-
-/** The folder holding package.json, prisma.config.ts and prisma/, from src/ or from dist/. */
-export const projectRoot = path.resolve(__dirname, '..', '..');
 
 /**
  * Applies pending migrations with `prisma migrate deploy`, the same command production runs, through

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { projectRoot } from '../db/migrate';
+import { projectRoot } from '../config/project-root';
 import { bundleProjectWorkflows } from './workflow-bundle';
 
 /** Where the compiled worker (dist/worker/) looks for it: see workflow-bundle.ts. */
