@@ -60,6 +60,14 @@ function debugEnabled(setting: string | undefined, name: string): boolean {
   return enabled;
 }
 
+/** A middleware applied to the project and admin API (`/api/v1/*`) only, never to the webhooks. */
+const onApiPaths =
+  (middleware: Koa.Middleware): Koa.Middleware =>
+  async (ctx, next) => {
+    if (ctx.path.startsWith('/api/v1/')) await middleware(ctx, next);
+    else await next();
+  };
+
 /**
  * GET /health, /metrics and /openapi.json, on a router like every other path, so another method on them
  * is a 405 with Allow (from allowedMethods), not a 404.
@@ -119,18 +127,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   app.use(requestContext(logger, (path) => (path.startsWith('/api/webhooks/') ? webhookLogLevel : undefined)));
   app.use(jsonErrors(logger));
-  if (apiCors) {
-    app.use(async (ctx, next) => {
-      if (ctx.path.startsWith('/api/v1/')) await apiCors(ctx, next);
-      else await next();
-    });
-  }
+  if (apiCors) app.use(onApiPaths(apiCors));
   // The API's query parameters must be UTF-8 (never on the webhooks: a callback is not refused for a query it does not use).
-  const strictQuery = strictQueryEncoding();
-  app.use(async (ctx, next) => {
-    if (ctx.path.startsWith('/api/v1/')) await strictQuery(ctx, next);
-    else await next();
-  });
+  app.use(onApiPaths(strictQueryEncoding()));
   app.use(webhooks.routes()).use(webhooks.allowedMethods(methodErrors));
   app.use(projects.routes()).use(projects.allowedMethods(methodErrors));
   app.use(admin.routes()).use(admin.allowedMethods(methodErrors));
