@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { cacheDir } from '../temporal/cli-binary';
+import { cacheDir, findOnPath } from '../stack/local-tools';
 
 /**
  * A Redis-protocol server for the tests, found or fetched without root or apt: `redis-server` or
@@ -34,21 +34,6 @@ export interface FindOptions {
 }
 
 export const cachedRedisServerPath = (dir = cacheDir()): string => path.join(dir, `valkey-${valkeyVersion}`, 'valkey-server');
-
-/** The first executable file called `command` in the folders of `searchPath`. */
-export function findOnPath(command: string, searchPath = process.env.PATH ?? ''): string | undefined {
-  for (const dir of searchPath.split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, command);
-    try {
-      accessSync(candidate, constants.X_OK);
-      if (statSync(candidate).isFile()) return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 /** Finds a server without fetching: `redis-server` on PATH, `valkey-server` on PATH, then the cache. */
 export function findRedisServer(options: FindOptions = {}): ResolvedRedisServer | undefined {

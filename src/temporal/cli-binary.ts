@@ -1,8 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import path from 'node:path';
+import { cacheDir, findOnPath } from '../stack/local-tools';
 
 /**
  * The Temporal CLI release Reelay builds when none is installed. v1.5.1 (server 1.29, UI 2.42) is the
@@ -20,20 +20,9 @@ export interface ResolvedCli {
   source: CliSource;
 }
 
-/** Where built binaries are kept between runs and checkouts: $XDG_CACHE_HOME/reelay or ~/.cache/reelay. */
-export function cacheDir(): string {
-  return path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'reelay');
-}
-
 export const cachedCliPath = (): string => path.join(cacheDir(), `temporal-cli-${temporalCliVersion}`, 'temporal');
 
-function onPath(command: string): string | undefined {
-  const found = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' });
-  const resolved = found.stdout.trim();
-  return found.status === 0 && resolved ? resolved : undefined;
-}
-
-export const goAvailable = (): boolean => onPath('go') !== undefined;
+export const goAvailable = (): boolean => findOnPath('go') !== undefined;
 
 /**
  * Finds a Temporal CLI without building: TEMPORAL_CLI, then `temporal` on PATH, then the cache.
@@ -44,7 +33,7 @@ export function findTemporalCli(configuredPath?: string): ResolvedCli | undefine
     if (!existsSync(configuredPath)) throw new Error(`TEMPORAL_CLI points to ${configuredPath}, which does not exist`);
     return { path: configuredPath, source: 'TEMPORAL_CLI' };
   }
-  const fromPath = onPath('temporal');
+  const fromPath = findOnPath('temporal');
   if (fromPath) return { path: fromPath, source: 'PATH' };
   const cached = cachedCliPath();
   if (existsSync(cached)) return { path: cached, source: 'cache' };
