@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { webhookEndpoints, webhookSecretEnv, type WebhookEndpointName } from '../src/webhooks/endpoints';
+import { webhookEndpoints, webhookSecretEnv, type WebhookEndpointName } from '../src/contracts/steps';
 import { NodeProcess } from './processes';
 import { freePort } from './support';
 

@@ -5,17 +5,16 @@ import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { Client, Connection } from '@temporalio/client';
 import { writeFile } from 'node:fs/promises';
-import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
-import { migrateDatabase } from '../src/db/migrate';
-import { openDatabase } from '../src/db/database';
-import { createLogger } from '../src/logging/logger';
-import { ServiceSimulator } from '../src/simulator/simulator';
-import { findTemporalCli } from '../src/temporal/cli-binary';
-import { startDevServer, type DevServer } from '../src/temporal/dev-server';
+import { startEmbeddedPostgres } from '../src/dev/embedded-postgres';
+import { migrateDatabase } from '../src/storage/migrate';
+import { openDatabase } from '../src/storage/database';
+import { createLogger } from '../src/platform/logger';
+import { ServiceSimulator } from '../src/dev/simulator/simulator';
+import { findTemporalCli } from '../src/dev/temporal/cli';
+import { startDevServer, type DevServer } from '../src/dev/temporal/dev-server';
 import { bundleProjectWorkflows } from '../src/worker/workflow-bundle';
 import type { projectWorkflow } from '../src/workflows';
-import { signalFor } from '../src/webhooks/delivery';
-import { webhookEndpointDbValue, webhookEndpoints } from '../src/webhooks/endpoints';
+import { stepNames, stepOfEndpoint, webhookEndpointDbValue, webhookEndpoints } from '../src/contracts/steps';
 import { appProcesses, createProject, randomSecret, randomWebhookSecrets } from './app-processes';
 import { freePort, pool, withDeadline } from './support';
 
@@ -216,7 +215,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 }
 
 const endpointOfSignal: Record<string, string> = Object.fromEntries(
-  webhookEndpoints.map((endpoint) => [signalFor[endpoint].name, webhookEndpointDbValue[endpoint]]),
+  webhookEndpoints.map((endpoint) => [stepNames[stepOfEndpoint[endpoint]].signal, webhookEndpointDbValue[endpoint]]),
 );
 
 /** `endpoint:taskId` of every callback signal in the projects' workflow histories. */

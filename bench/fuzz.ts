@@ -4,11 +4,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { loadConfig } from '../src/config/config';
-import { createLogger } from '../src/logging/logger';
-import { startStack } from '../src/stack/start-stack';
-import { webhookEndpoints } from '../src/webhooks/endpoints';
-import { signBody } from '../src/webhooks/signature';
+import { loadConfig } from '../src/platform/config';
+import { createLogger } from '../src/platform/logger';
+import { startStack } from '../src/dev/start-stack';
+import { webhookEndpoints } from '../src/contracts/steps';
+import { signBody } from '../src/contracts/webhooks';
 import { body, headers } from '../test/support/fuzz-arbitraries';
 import { freePort } from './support';
 

@@ -1,9 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
-import { openDatabase } from '../src/db/database';
+import { openDatabase } from '../src/storage/database';
 import { createGateway } from '../src/http/app';
-import { listen } from '../src/http/server';
-import { createLogger } from '../src/logging/logger';
-import { configFromEnvironment } from '../src/stack/process-entry';
+import { listen } from '../src/platform/http-server';
+import { createLogger } from '../src/platform/logger';
+import { configFromEnvironment } from '../src/platform/process-entry';
 
 /**
  * The gateway with the Temporal signal replaced by a no-op: the same Koa app, verification,

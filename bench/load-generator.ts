@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
-import { signBody } from '../src/webhooks/signature';
+import { signBody } from '../src/contracts/webhooks';
 
 /**
  * The external load generator: autocannon in its own process, so the numbers are not bent by the

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { stitchCompleteSignal } from '../src/workflows/messages';
+import { stitchCompleteSignal } from '../src/contracts/workflow-api';
 
 /**
  * The engine's floor: signals per second the Temporal server accepts from a tight client loop (no

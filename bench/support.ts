@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cachedCliPath } from '../src/temporal/cli-binary';
+import { cachedCliPath } from '../src/dev/temporal/cli';
 
 export async function freePort(): Promise<number> {
   const { default: getPort } = await import('get-port');

@@ -1,21 +1,13 @@
-import type { Config } from '../config/config';
-import type { Database } from '../db/database';
-import type { ServiceBreakers } from './circuit-breakers';
-import { createProjectRecords } from './project-records';
+import type { Config } from '../platform/config';
+import type { Database } from '../storage/database';
+import { createProjectRecords } from './records';
 import { createServiceCalls } from './service-calls';
+import { createServiceClient, type ServiceBreakers } from './service-client';
 
-/** Everything the project workflow can ask the outside world to do. */
+/** Everything the project workflow can ask the outside world to do, in two groups it proxies apart. */
 export function createActivities(config: Config, database: Database, breakers: ServiceBreakers) {
   return {
-    ...createServiceCalls(config, database, breakers),
+    ...createServiceCalls(config, database, createServiceClient(config.services, breakers)),
     ...createProjectRecords(database),
   };
 }
-
-export type Activities = ReturnType<typeof createActivities>;
-
-/** Calls to the video, last-frame, stitch and notification services: slow, retried through outages. */
-export type ServiceActivities = ReturnType<typeof createServiceCalls>;
-
-/** Writes of the workflow's progress to PostgreSQL: short and idempotent. */
-export type RecordActivities = ReturnType<typeof createProjectRecords>;

@@ -1,102 +1,52 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { z } from 'zod';
-import { callbackBaseUrl, type Config, type ServiceName } from '../config/config';
-import type { Database } from '../db/database';
-import { webhookEndpointDbValue, webhookUrl } from '../webhooks/endpoints';
-import { createEventStore } from '../webhooks/event-store';
-import { storedStepEvent } from '../webhooks/step-event';
-import type { TaskAnswer } from '../workflows/step-runner';
-import type { ServiceBreakers } from './circuit-breakers';
-import { createSceneRows } from './scene-rows';
-import { postJson, serviceErrorTypes } from './http-client';
+import {
+  idempotencyKey,
+  taskAccepted,
+  type NotifyUserInput,
+  type RequestLastFrameInput,
+  type RequestSceneVideoInput,
+  type RequestStitchInput,
+  type ServiceActivities,
+  type ServiceRequest,
+  type TaskAnswer,
+} from '../contracts/services';
+import { stepNames, webhookUrl, type Step } from '../contracts/steps';
+import { storedStepEvent } from '../contracts/webhooks';
+import { callbackBaseUrl, type Config } from '../platform/config';
+import type { Database } from '../storage/database';
+import { createEventStore } from '../storage/event-store';
+import { createSceneRows } from './records';
+import { serviceErrorTypes, type ServiceClient } from './service-client';
 
 /**
- * Every task-creating service answers with the id its webhook will carry. Asked again with the same
- * Idempotency-Key, it answers with the same task and, ideally, its `status` (`failed` or `unknown`
- * tell Reelay to start a new task rather than keep waiting for that one).
+ * The activities that call the services: each asks for one task (or sends one notification) under an
+ * idempotency key, and records on the scene what it asked for.
  */
-const taskAccepted = z.looseObject({ task_id: z.string().min(1), status: z.string().optional() });
-
-export interface RequestSceneVideoInput {
-  projectId: string;
-  sceneId: string;
-  /** The previous scene's last frame; null for the first scene. */
-  startFrameUrl: string | null;
-  /** Requests made for the scene's steps so far, this one included (shown on the scene). */
-  sceneAttempts: number;
-  /** Which task of the step this is: the idempotency key, so asking again for the same task is safe. */
-  taskNumber: number;
-}
-
-export interface RequestLastFrameInput {
-  projectId: string;
-  sceneId: string;
-  videoUrl: string;
-  sceneAttempts: number;
-  taskNumber: number;
-}
-
-export interface RequestStitchInput {
-  projectId: string;
-  scenes: { sceneId: string; videoUrl: string }[];
-  taskNumber: number;
-}
-
-export interface NotifyUserInput {
-  projectId: string;
-  userId: string | null;
-  type: 'project.completed' | 'project.failed';
-  finalVideoUrl?: string | null;
-  thumbnailUrl?: string | null;
-  reason?: string;
-  /** Counts failures announced for the project, so each one is sent once, however often retried. */
-  sequence?: number;
-}
-
-/** Which callback each task-creating service sends. */
-const callbackEndpoint = { video: 'video-complete', lastFrame: 'last-frame-complete', stitch: 'stitch-complete' } as const;
-type TaskService = keyof typeof callbackEndpoint;
-
-/** Stable across Temporal's retries of one activity and across re-asks for the same task; new per task. */
-export const idempotencyKey = (projectId: string, step: string, subject: string, taskNumber: number): string =>
-  `reelay:${projectId}:${step}:${subject}:${taskNumber}`;
-
-export function createServiceCalls(config: Config, database: Database, breakers: ServiceBreakers) {
-  const { prisma, pool } = database;
-  const call = breakers.call.bind(breakers);
+export function createServiceCalls(config: Config, database: Database, client: ServiceClient): ServiceActivities {
   const events = createEventStore(database);
-  const scenes = createSceneRows(pool);
-  const service = (name: ServiceName) => {
-    const endpoint = config.services[name];
-    if (!endpoint) {
-      throw ApplicationFailure.nonRetryable(`The ${name} service is not configured`, 'ServiceNotConfigured');
-    }
-    return endpoint;
-  };
+  const scenes = createSceneRows(database.pool);
+  const callbackUrl = (step: Step) => webhookUrl(callbackBaseUrl(config), stepNames[step].endpoint);
 
-  async function createTask(
-    name: TaskService,
-    path: string,
-    body: unknown,
-    key: string,
+  async function createTask<S extends Step>(
+    step: S,
+    body: ServiceRequest[S],
+    taskNumber: number,
     subject: { projectId: string; sceneId?: string },
   ): Promise<TaskAnswer> {
-    const answer = taskAccepted.safeParse(await call(name, () => postJson(service(name), path, body, { idempotencyKey: key })));
+    const key = idempotencyKey(subject.projectId, stepNames[step].keyPart, subject.sceneId ?? 'project', taskNumber);
+    const answer = taskAccepted.safeParse(await client.post(step, body, key));
     if (!answer.success) {
-      throw ApplicationFailure.nonRetryable(
-        `The ${name} service accepted the request but sent no task_id`,
-        serviceErrorTypes.badResponse,
-      );
+      throw ApplicationFailure.nonRetryable(`The ${step} service accepted the request but sent no task_id`, serviceErrorTypes.badResponse);
     }
     const taskId = answer.data.task_id;
     // Asked again for a task whose callback already came (a run reset with Temporal), hand the
     // workflow that callback: the service will not send it twice.
-    const endpoint = callbackEndpoint[name];
-    const stored = await events.callbackOf({ endpoint: webhookEndpointDbValue[endpoint], ...subject, taskId });
+    const { endpoint, stored } = stepNames[step];
+    const callback = await events.callbackOf({ endpoint: stored, ...subject, taskId });
     return {
       taskId,
       taskStatus: answer.data.status,
-      ...(stored ? { storedCallback: storedStepEvent(endpoint, stored.rawBody) } : {}),
+      ...(callback ? { storedCallback: storedStepEvent(endpoint, callback.rawBody) } : {}),
     };
   }
 
@@ -106,7 +56,6 @@ export function createServiceCalls(config: Config, database: Database, breakers:
       const scene = await scenes.prompt(sceneId);
       const task = await createTask(
         'video',
-        '/api/tasks',
         {
           project_id: projectId,
           scene_id: sceneId,
@@ -114,9 +63,9 @@ export function createServiceCalls(config: Config, database: Database, breakers:
           prompt: scene.prompt,
           duration: scene.duration,
           start_frame_url: startFrameUrl,
-          webhook_url: webhookUrl(callbackBaseUrl(config), 'video-complete'),
+          webhook_url: callbackUrl('video'),
         },
-        idempotencyKey(projectId, 'video', sceneId, taskNumber),
+        taskNumber,
         { projectId, sceneId },
       );
       await scenes.videoRequested(sceneId, { taskId: task.taskId, startFrameUrl, attempts: sceneAttempts });
@@ -126,53 +75,41 @@ export function createServiceCalls(config: Config, database: Database, breakers:
     async requestLastFrame({ projectId, sceneId, videoUrl, sceneAttempts, taskNumber }: RequestLastFrameInput): Promise<TaskAnswer> {
       const task = await createTask(
         'lastFrame',
-        '/api/extract',
-        {
-          project_id: projectId,
-          scene_id: sceneId,
-          video_url: videoUrl,
-          webhook_url: webhookUrl(callbackBaseUrl(config), 'last-frame-complete'),
-        },
-        idempotencyKey(projectId, 'last-frame', sceneId, taskNumber),
+        { project_id: projectId, scene_id: sceneId, video_url: videoUrl, webhook_url: callbackUrl('lastFrame') },
+        taskNumber,
         { projectId, sceneId },
       );
       await scenes.lastFrameRequested(sceneId, { taskId: task.taskId, attempts: sceneAttempts });
       return task;
     },
 
-    async requestStitch({ projectId, scenes, taskNumber }: RequestStitchInput): Promise<TaskAnswer> {
+    async requestStitch({ projectId, scenes: sceneVideos, taskNumber }: RequestStitchInput): Promise<TaskAnswer> {
       const task = await createTask(
         'stitch',
-        '/api/stitch',
         {
           project_id: projectId,
-          scenes: scenes.map((s) => ({ scene_id: s.sceneId, video_url: s.videoUrl })),
-          webhook_url: webhookUrl(callbackBaseUrl(config), 'stitch-complete'),
+          scenes: sceneVideos.map((s) => ({ scene_id: s.sceneId, video_url: s.videoUrl })),
+          webhook_url: callbackUrl('stitch'),
         },
-        idempotencyKey(projectId, 'stitch', 'project', taskNumber),
+        taskNumber,
         { projectId },
       );
-      await prisma.project.update({ where: { id: projectId }, data: { stitchTaskId: task.taskId } });
+      await database.prisma.project.update({ where: { id: projectId }, data: { stitchTaskId: task.taskId } });
       return task;
     },
 
     /** Optional: when no notification service is configured the user is simply not notified. */
     async notifyUser(input: NotifyUserInput): Promise<{ notified: boolean }> {
-      const endpoint = config.services.notification;
-      if (!endpoint) return { notified: false };
-      await call('notification', () => postJson(
-        endpoint,
-        '/api/notifications',
-        {
-          project_id: input.projectId,
-          user_id: input.userId,
-          type: input.type,
-          final_video_url: input.finalVideoUrl ?? null,
-          thumbnail_url: input.thumbnailUrl ?? null,
-          ...(input.reason ? { reason: input.reason } : {}),
-        },
-        { idempotencyKey: idempotencyKey(input.projectId, 'notify', input.type, input.sequence ?? 1) },
-      ));
+      if (!config.services.notification) return { notified: false };
+      const body: ServiceRequest['notification'] = {
+        project_id: input.projectId,
+        user_id: input.userId,
+        type: input.type,
+        final_video_url: input.finalVideoUrl ?? null,
+        thumbnail_url: input.thumbnailUrl ?? null,
+        ...(input.reason ? { reason: input.reason } : {}),
+      };
+      await client.post('notification', body, idempotencyKey(input.projectId, 'notify', input.type, input.sequence ?? 1));
       return { notified: true };
     },
   };

@@ -1,17 +1,18 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import Router from '@koa/router';
 import Koa from 'koa';
 import cors from '@koa/cors';
 import createDebug from 'debug';
 import type { Client, Connection } from '@temporalio/client';
-import type { Config } from '../config/config';
-import type { Database } from '../db/database';
-import { createErrorLog } from '../errors/error-log';
-import type { Logger } from '../logging/logger';
-import { createProjectCreator } from '../projects/create-project';
-import { createDelivery } from '../webhooks/delivery';
-import { createEventStore } from '../webhooks/event-store';
-import { createRedelivery } from '../webhooks/redelivery';
-import { mergeSettings, type SettingsOverrides } from '../workflows/settings';
+import type { Config } from '../platform/config';
+import { projectRoot } from '../platform/project-root';
+import type { Database } from '../storage/database';
+import { createErrorLog } from '../storage/error-log';
+import type { Logger } from '../platform/logger';
+import { createProjectCreator } from './projects/create-project';
+import { createEventStore } from '../storage/event-store';
+import { mergeSettings, type SettingsOverrides } from '../contracts/workflow-settings';
 import { adminRoutes } from './admin/routes';
 import { jsonErrors } from './errors';
 import { createHealthProbe, type HealthProbe } from './health';
@@ -21,7 +22,7 @@ import { projectRoutes } from './projects/routes';
 import { createRateLimiter } from './rate-limit';
 import { requestContext } from './request-context';
 import { strictQueryEncoding } from './validation';
-import { webhookRoutes } from './webhooks/routes';
+import { createWebhookApplier, webhookRoutes } from './webhooks/receive';
 
 export interface GatewayDeps {
   config: Config;
@@ -46,9 +47,8 @@ export interface Gateway {
 const methodErrors = { throw: false };
 
 const pruneEveryMs = 60 * 60_000;
-// package.json lies outside the build's rootDir (src), so it is read at run time rather than imported.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { version } = require('../../package.json') as { version: string };
+// Read at run time rather than imported, so the build does not copy package.json into dist/.
+const { version } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string };
 
 /** Whether a DEBUG value (the `debug` package's syntax: `webhooks:*,-webhooks:x`) turns `name` on. */
 function debugEnabled(setting: string | undefined, name: string): boolean {
@@ -100,14 +100,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const health = createHealthProbe(connection, prisma);
   const errors = createErrorLog(prisma);
   const events = createEventStore(database);
-  const deliver = createDelivery(temporal, prisma);
-  const redelivery = createRedelivery(events, deliver, logger);
+  const apply = createWebhookApplier(temporal, prisma, events, logger);
   const createProject = createProjectCreator({
     prisma,
     temporal,
     taskQueue: config.temporal.taskQueue,
     workflowSettings: mergeSettings(config.workflow, workflowSettings),
-    applyEarlyEvents: redelivery.applyPending,
+    applyEarlyEvents: apply.applyPending,
   });
   const limiter = config.rateLimit.enabled
     ? createRateLimiter({ windowMs: config.rateLimit.windowMs, redisUrl: config.redisUrl, keyPrefix: deps.rateLimitKeyPrefix, logger, metrics })
@@ -115,9 +114,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   const webhookLogLevel = logger.level !== 'silent' && debugEnabled(config.debug, 'webhooks:pipeline') ? 'debug' : undefined;
 
-  const webhooks = webhookRoutes({ config, events, errors, deliver, health, metrics, limiter });
+  const webhooks = webhookRoutes({ config, events, errors, apply, health, metrics, limiter });
   const projects = projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes });
-  const admin = adminRoutes({ token: config.adminToken, events, errors, redelivery });
+  const admin = adminRoutes({ token: config.adminToken, events, errors, apply });
   const openApiDocument = buildOpenApiDocument(version);
   const gatewayInfo = infoRoutes({ health, metrics, openApiDocument });
   // Browsers may call the project and admin API from the configured origins; never the webhooks.

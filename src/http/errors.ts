@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import type { Logger } from '../logging/logger';
+import type { Logger } from '../platform/logger';
 
 /** An error meant for the client: its status, a stable machine-readable code and a human message. */
 export class HttpError extends Error {

@@ -1,5 +1,5 @@
 import type { Connection } from '@temporalio/client';
-import type { PrismaClient } from '../db/prisma';
+import type { PrismaClient } from '../storage/prisma';
 
 export interface Health {
   ok: boolean;

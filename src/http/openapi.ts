@@ -1,9 +1,9 @@
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { projectIdSchema } from '../domain/ids';
-import { createProjectRequest } from '../projects/schemas';
-import { webhookEndpoints, webhookPath } from '../webhooks/endpoints';
-import { webhookPayloadSchemas } from '../webhooks/payloads';
+import { projectIdSchema } from '../contracts/ids';
+import { createProjectRequest } from '../contracts/projects';
+import { webhookEndpoints, webhookPath } from '../contracts/steps';
+import { webhookPayloadSchemas } from '../contracts/webhooks';
 import { errorListQuery, eventListQuery, idParam } from './admin/schemas';
 
 extendZodWithOpenApi(z);

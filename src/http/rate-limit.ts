@@ -5,7 +5,7 @@ import {
   type SlidingWindowRateLimiterBackend,
 } from 'sliding-window-rate-limiter';
 import Redis from 'ioredis';
-import type { Logger } from '../logging/logger';
+import type { Logger } from '../platform/logger';
 import { HttpError } from './errors';
 import type { GatewayMetrics } from './metrics';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
-import type { Logger } from '../logging/logger';
+import type { Logger } from '../platform/logger';
 
 export interface AppState {
   requestId: string;

@@ -1,9 +1,9 @@
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type LogLevel, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import type { ServiceBreakers } from '../activities/circuit-breakers';
-import type { Config } from '../config/config';
-import type { Database } from '../db/database';
-import type { Logger } from '../logging/logger';
+import type { ServiceBreakers } from '../activities/service-client';
+import type { Config } from '../platform/config';
+import type { Database } from '../storage/database';
+import type { Logger } from '../platform/logger';
 
 let runtimeInstalled = false;
 

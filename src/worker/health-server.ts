@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Worker } from '@temporalio/worker';
-import type { ServiceBreakers } from '../activities/circuit-breakers';
-import { listen } from '../http/server';
+import type { ServiceBreakers } from '../activities/service-client';
+import { listen } from '../platform/http-server';
 
 /**
  * GET /health for the worker process: 200 while the worker runs (503 otherwise), with the state of

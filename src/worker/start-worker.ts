@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { NativeConnection, Runtime, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { createServiceBreakers, type ServiceBreakers } from '../activities/circuit-breakers';
-import type { Config } from '../config/config';
-import type { Database } from '../db/database';
-import { closeServer } from '../http/server';
-import type { Logger } from '../logging/logger';
-import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { createServiceBreakers, type ServiceBreakers } from '../activities/service-client';
+import type { Config } from '../platform/config';
+import type { Database } from '../storage/database';
+import { closeServer } from '../platform/http-server';
+import type { Logger } from '../platform/logger';
+import { ensureSearchAttributes } from './search-attributes';
 import { createProjectWorker, installWorkerRuntime } from './create-worker';
 import { startWorkerHealthServer } from './health-server';
 

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
+import { projectRoot } from '../platform/project-root';
 
 /** Written by `npm run build` next to the compiled worker, so a production worker starts without webpack. */
-export const workflowBundlePath = path.resolve(__dirname, '..', 'workflow-bundle.js');
+export const workflowBundlePath = path.join(projectRoot, 'dist', 'workflow-bundle.js');
 
 /**
  * WORKFLOW_BUNDLE_PATH when set; else the bundle built with this compiled code, when running from

@@ -7,42 +7,19 @@ import {
   continueAsNew,
   isCancellation,
   log,
-  proxyActivities,
-  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { RecordActivities, ServiceActivities } from '../activities';
-import { currentSceneKey, projectStatusKey } from '../temporal/search-attributes';
-import type { Step, StepEvent } from './events';
-import { StepInbox } from './inbox';
-import {
-  cancelProjectUpdate,
-  lastFrameCompleteSignal,
-  progressQuery,
-  requestNowUpdate,
-  retrySceneUpdate,
-  stitchCompleteSignal,
-  videoCompleteSignal,
-} from './messages';
-import { initialProgress, type ProjectProgress, type ProjectStatus, type SceneProgress } from './progress';
-import { resolveSettings, type SettingsOverrides } from './settings';
-import { runStep, StepFailed, type StepRunnerContext } from './step-runner';
+import { initialProgress, type ProjectProgress, type ProjectStatus, type SceneProgress } from '../contracts/progress';
+import type { Step, StepEvent } from '../contracts/steps';
+import { callbackSignals, currentSceneKey, progressQuery, projectStatusKey, type ProjectWorkflowInput } from '../contracts/workflow-api';
+import { resolveSettings } from '../contracts/workflow-settings';
+import { activityProxies } from './activity-proxies';
+import { handleOperatorUpdates, type OperatorInterrupts } from './operator-updates';
+import { runStep, StepFailed, StepInbox, type StepRunnerContext } from './step-runner';
 
-export { defaultWorkflowSettings, type SettingsOverrides, type WorkflowSettings } from './settings';
-
-export interface ProjectWorkflowInput {
-  projectId: string;
-  userId: string | null;
-  /** Scene ids in film order; prompts stay in the database, out of the workflow's history. */
-  sceneIds: string[];
-  settings?: SettingsOverrides;
-  /** Where the previous run stopped, when this run was started by continue-as-new. */
-  resume?: ProjectProgress;
-}
-
-const finished: ReadonlySet<ProjectStatus> = new Set(['completed', 'cancelled']);
+export type { ProjectWorkflowInput } from '../contracts/workflow-api';
 
 /**
  * One film, start to finish: each scene's video (seeded by the previous scene's last frame), then its
@@ -58,7 +35,7 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
     ? { ...input.resume, run: input.resume.run + 1 }
     : initialProgress(projectId, input.userId, input.sceneIds);
   const inbox = new StepInbox(progress.inbox);
-  const interrupts = { requestNow: false, retry: false, cancelReason: undefined as string | undefined };
+  const interrupts: OperatorInterrupts = { requestNow: false, retry: false };
   const film = new CancellationScope();
 
   // Messages --------------------------------------------------------------------------------------
@@ -72,63 +49,10 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
     if (delivery === 'duplicate') log.info('Duplicate callback ignored', { step, taskId: event.taskId, sceneId: event.sceneId });
     for (const old of dropped) log.warn('Unclaimed callback dropped', { taskId: old.taskId, sceneId: old.sceneId });
   };
-  setHandler(videoCompleteSignal, receive('video'));
-  setHandler(lastFrameCompleteSignal, receive('lastFrame'));
-  setHandler(stitchCompleteSignal, receive('stitch'));
+  for (const step of ['video', 'lastFrame', 'stitch'] as const) setHandler(callbackSignals[step], receive(step));
   setHandler(progressQuery, () => ({ ...progress, inbox: inbox.snapshot() }));
-  setHandler(
-    cancelProjectUpdate,
-    (request) => {
-      interrupts.cancelReason = request?.reason ?? 'cancelled by an operator';
-      film.cancel();
-      return { status: 'cancelling' as const };
-    },
-    { validator: (_request) => assert(!finished.has(progress.status), `the project is already ${progress.status}`) },
-  );
-  setHandler(
-    retrySceneUpdate,
-    () => {
-      interrupts.retry = true;
-      const failure = progress.failure!;
-      return { resumedAt: { step: failure.step, sceneIndex: sceneOf(failure.sceneId)?.index ?? null } };
-    },
-    { validator: () => assert(progress.status === 'failed' && !!progress.failure, `only a failed project can be retried (it is ${progress.status})`) },
-  );
-  setHandler(
-    requestNowUpdate,
-    () => {
-      interrupts.requestNow = true;
-      const current = progress.current!;
-      return { step: current.step, sceneIndex: current.sceneIndex, attempt: current.attempt };
-    },
-    {
-      validator: () =>
-        assert(progress.current?.phase === 'waiting' || progress.current?.phase === 'backing_off', 'the project is not waiting for a callback'),
-    },
-  );
-
-  // Activities ------------------------------------------------------------------------------------
-  const retry = {
-    initialInterval: settings.retryInitialIntervalMs,
-    maximumInterval: settings.retryMaximumIntervalMs,
-    backoffCoefficient: 2,
-  };
-  // Service calls ride out outages (Temporal keeps retrying, the circuit breaker keeps it cheap) for up
-  // to serviceOutageToleranceMs; a 4xx answer is not retried at all.
-  const services = proxyActivities<ServiceActivities>({
-    startToCloseTimeout: '30 seconds',
-    scheduleToCloseTimeout: settings.serviceOutageToleranceMs,
-    retry,
-  });
-  // Database writes are short and idempotent: local activities, run by this worker inside the
-  // workflow task, with no round trip through the server (a marker in the history instead of three events).
-  const records = proxyLocalActivities<RecordActivities>({
-    startToCloseTimeout: '10 seconds',
-    retry: { ...retry, maximumAttempts: settings.retryMaximumAttempts },
-  });
-  // The same writes as regular activities, where a local one does not fit (see the cancellation below).
-  // No schedule-to-close: a cancellation must be recorded however long the database is away.
-  const recordsViaServer = proxyActivities<RecordActivities>({ startToCloseTimeout: '10 seconds', retry });
+  handleOperatorUpdates(progress, interrupts, film);
+  const { services, records, recordsViaServer } = activityProxies(settings);
 
   // The story -------------------------------------------------------------------------------------
   const sceneOf = (sceneId?: string) => progress.scenes.find((s) => s.sceneId === sceneId);
@@ -281,8 +205,4 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
     log.info('Project cancelled', { projectId, reason });
     return progress;
   }
-}
-
-function assert(condition: boolean, message: string): void {
-  if (!condition) throw new Error(message);
 }

@@ -2,9 +2,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { Stack } from '../../src/stack/start-stack';
-import type { TaskBehaviour } from '../../src/simulator/simulator';
-import { cancelProjectUpdate, progressQuery, requestNowUpdate, retrySceneUpdate } from '../../src/workflows/messages';
+import type { Stack } from '../../src/dev/start-stack';
+import type { TaskBehaviour } from '../../src/dev/simulator/simulator';
+import { cancelProjectUpdate, progressQuery, requestNowUpdate, retrySceneUpdate } from '../../src/contracts/workflow-api';
 import { startProject, waitFor } from '../support/projects';
 import { mochaGlobalTeardown, testStack } from '../support/test-stack';
 

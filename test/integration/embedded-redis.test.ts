@@ -6,8 +6,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { startEmbeddedRedis } from '../../src/redis/embedded-redis';
-import { fetchValkeyServer } from '../../src/redis/redis-binary';
+import { startEmbeddedRedis } from '../../src/dev/embedded-redis';
+import { fetchValkeyServer } from '../../src/dev/redis-binary';
 import { freePort } from '../support/test-stack';
 
 describe('embedded Redis', function () {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { Stack } from '../../src/stack/start-stack';
-import { createErrorLog } from '../../src/errors/error-log';
+import type { Stack } from '../../src/dev/start-stack';
+import { createErrorLog } from '../../src/storage/error-log';
 import { getJson, postJson, postWebhook, uniqueId } from '../support/http';
 import { videoDone } from '../support/payloads';
 import { testAdminToken, testStack } from '../support/test-stack';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import type { Stack } from '../../src/stack/start-stack';
-import { signBody } from '../../src/webhooks/signature';
+import type { Stack } from '../../src/dev/start-stack';
+import { signBody } from '../../src/contracts/webhooks';
 import { extraGateways } from '../support/extra-gateway';
 import { postJson, postWebhook, uniqueId } from '../support/http';
 import { testSecrets, testStack } from '../support/test-stack';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { Stack } from '../../src/stack/start-stack';
-import { nonBlankNoNulPattern, nonBlankTextDescription } from '../../src/domain/text';
-import { webhookEndpoints, webhookPath } from '../../src/webhooks/endpoints';
+import type { Stack } from '../../src/dev/start-stack';
+import { nonBlankNoNulPattern, nonBlankTextDescription } from '../../src/contracts/text';
+import { webhookEndpoints, webhookPath } from '../../src/contracts/steps';
 import { getJson, postJson, uniqueId } from '../support/http';
 import { testAdminToken, testStack } from '../support/test-stack';
 

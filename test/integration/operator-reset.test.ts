@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Stack } from '../../src/stack/start-stack';
-import { findTemporalCli } from '../../src/temporal/cli-binary';
+import type { Stack } from '../../src/dev/start-stack';
+import { findTemporalCli } from '../../src/dev/temporal/cli';
 import { uniqueId } from '../support/http';
 import { requestsFor, startProject } from '../support/projects';
 import { testStack } from '../support/test-stack';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { Stack } from '../../src/stack/start-stack';
-import { progressQuery } from '../../src/workflows/messages';
-import type { RecordedRequest } from '../../src/simulator/simulator';
+import type { Stack } from '../../src/dev/start-stack';
+import { progressQuery } from '../../src/contracts/workflow-api';
+import type { RecordedRequest } from '../../src/dev/simulator/simulator';
 import { getJson, postJson, uniqueId } from '../support/http';
 import { requestsFor as projectRequests } from '../support/projects';
 import { testStack } from '../support/test-stack';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Stack } from '../../src/stack/start-stack';
+import type { Stack } from '../../src/dev/start-stack';
 import { extraGateways } from '../support/extra-gateway';
 import { postJson } from '../support/http';
 import { freePort, testStack } from '../support/test-stack';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Stack } from '../../src/stack/start-stack';
+import type { Stack } from '../../src/dev/start-stack';
 import { testEnv, testSecrets, testStack } from '../support/test-stack';
 
 const run = promisify(execFile);

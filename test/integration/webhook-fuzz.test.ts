@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { body, headers } from '../support/fuzz-arbitraries';
-import type { Stack } from '../../src/stack/start-stack';
-import { webhookEndpoints } from '../../src/webhooks/endpoints';
-import { signBody } from '../../src/webhooks/signature';
+import type { Stack } from '../../src/dev/start-stack';
+import { webhookEndpoints } from '../../src/contracts/steps';
+import { signBody } from '../../src/contracts/webhooks';
 import { testSecrets, testStack } from '../support/test-stack';
 
 describe('fuzzing the webhook endpoints (property-based)', function () {

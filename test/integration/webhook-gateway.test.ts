@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { Stack } from '../../src/stack/start-stack';
-import { signBody } from '../../src/webhooks/signature';
+import type { Stack } from '../../src/dev/start-stack';
+import { signBody } from '../../src/contracts/webhooks';
 import { getJson, postJson, postWebhook, uniqueId } from '../support/http';
 import { videoDone } from '../support/payloads';
 import { testSecrets, testStack } from '../support/test-stack';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Stack } from '../../src/stack/start-stack';
-import { progressQuery, requestNowUpdate } from '../../src/workflows/messages';
+import type { Stack } from '../../src/dev/start-stack';
+import { progressQuery, requestNowUpdate } from '../../src/contracts/workflow-api';
 import { extraGateways } from '../support/extra-gateway';
 import { getJson, postJson, postWebhook } from '../support/http';
 import { requestsFor, startProject, waitFor } from '../support/projects';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { Stack } from '../../src/stack/start-stack';
-import { progressQuery } from '../../src/workflows/messages';
+import type { Stack } from '../../src/dev/start-stack';
+import { progressQuery } from '../../src/contracts/workflow-api';
 import { uniqueId } from '../support/http';
 import { requestsFor, startProject, waitFor } from '../support/projects';
 import { freePort, testEnv, testStack } from '../support/test-stack';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { Stack } from '../../src/stack/start-stack';
-import type { TaskBehaviour } from '../../src/simulator/simulator';
-import { cancelProjectUpdate, progressQuery, requestNowUpdate, retrySceneUpdate, videoCompleteSignal } from '../../src/workflows/messages';
+import type { Stack } from '../../src/dev/start-stack';
+import type { TaskBehaviour } from '../../src/dev/simulator/simulator';
+import { cancelProjectUpdate, progressQuery, requestNowUpdate, retrySceneUpdate, videoCompleteSignal } from '../../src/contracts/workflow-api';
 import { uniqueId } from '../support/http';
 import { requestsFor, startProject, waitFor } from '../support/projects';
 import { testStack } from '../support/test-stack';

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
-import { loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/platform/config';
 import { createGateway, type Gateway } from '../../src/http/app';
-import { closeServer, listen } from '../../src/http/server';
-import { createLogger, type Logger } from '../../src/logging/logger';
-import type { Stack } from '../../src/stack/start-stack';
+import { closeServer, listen } from '../../src/platform/http-server';
+import { createLogger, type Logger } from '../../src/platform/logger';
+import type { Stack } from '../../src/dev/start-stack';
 import { testEnv } from './test-stack';
 
 export interface ExtraGateway {

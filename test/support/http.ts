@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { signBody } from '../../src/webhooks/signature';
-import type { WebhookEndpointName } from '../../src/webhooks/endpoints';
+import { signBody } from '../../src/contracts/webhooks';
+import type { WebhookEndpointName } from '../../src/contracts/steps';
 import { testSecrets } from './test-stack';
 
 export interface JsonResponse<T = Record<string, unknown>> {

@@ -1,5 +1,5 @@
-import { buildTemporalCli, findTemporalCli, goAvailable, temporalCliVersion } from '../../src/temporal/cli-binary';
-import { resolveRedisServer } from '../../src/redis/redis-binary';
+import { buildTemporalCli, findTemporalCli, goAvailable, temporalCliVersion } from '../../src/dev/temporal/cli';
+import { resolveRedisServer } from '../../src/dev/redis-binary';
 
 /**
  * `npm test`'s pretest: makes sure what the suite runs is on this machine before mocha starts, so a

@@ -1,7 +1,7 @@
-import { createProjectCreator } from '../../src/projects/create-project';
-import type { Stack } from '../../src/stack/start-stack';
-import { mergeSettings, type SettingsOverrides } from '../../src/workflows/settings';
-import type { RecordedRequest } from '../../src/simulator/simulator';
+import { createProjectCreator } from '../../src/http/projects/create-project';
+import type { Stack } from '../../src/dev/start-stack';
+import { mergeSettings, type SettingsOverrides } from '../../src/contracts/workflow-settings';
+import type { RecordedRequest } from '../../src/dev/simulator/simulator';
 import { testWorkflowSettings } from './test-stack';
 
 export interface StartProjectOptions {

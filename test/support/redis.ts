@@ -1,4 +1,4 @@
-import { startEmbeddedRedis } from '../../src/redis/embedded-redis';
+import { startEmbeddedRedis } from '../../src/dev/embedded-redis';
 
 /**
  * A real Redis for the tests: REDIS_URL when set, otherwise a throwaway server on `port` (redis-server

@@ -1,13 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../src/config/config';
+import { loadConfig } from '../../src/platform/config';
 import { startTestRedis } from './redis';
-import { closeAccessLogFile } from '../../src/logging/access-log-file';
-import { createLogger } from '../../src/logging/logger';
-import { startStack, type Stack } from '../../src/stack/start-stack';
+import { closeAccessLogFile } from '../../src/platform/access-log-file';
+import { createLogger } from '../../src/platform/logger';
+import { startStack, type Stack } from '../../src/dev/start-stack';
 import { bundleProjectWorkflows } from '../../src/worker/workflow-bundle';
-import type { SettingsOverrides } from '../../src/workflows/settings';
+import type { SettingsOverrides } from '../../src/contracts/workflow-settings';
 
 /** Known secrets, so tests can sign webhooks the way the services do. */
 export const testSecrets = {

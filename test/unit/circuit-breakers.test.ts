@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure, noopMetricMeter } from '@temporalio/common';
-import { createServiceBreakers } from '../../src/activities/circuit-breakers';
-import { createLogger } from '../../src/logging/logger';
+import { createServiceBreakers } from '../../src/activities/service-client';
+import { createLogger } from '../../src/platform/logger';
 
 describe('circuit breakers per service', () => {
   const options = { errorThresholdPercentage: 50, volumeThreshold: 3, resetTimeoutMs: 200, rollingWindowMs: 5_000 };

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../src/config/config';
-import { envNames } from '../../src/config/env-schema';
+import { ConfigError, loadConfig } from '../../src/platform/config';
+import { envNames } from '../../src/platform/env-schema';
 
 const root = path.resolve(__dirname, '..', '..');
 

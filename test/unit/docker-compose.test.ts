@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { loadConfig } from '../../src/config/config';
-import { envNames } from '../../src/config/env-schema';
+import { loadConfig } from '../../src/platform/config';
+import { envNames } from '../../src/platform/env-schema';
 
 /** Docker cannot run on CI machines, so the compose file is held to the code's configuration here. */
 describe('docker-compose.yml', () => {
@@ -17,8 +17,8 @@ describe('docker-compose.yml', () => {
     }
     assert.equal(services.temporal.environment.DB, 'postgres12');
     assert.equal(services.temporal.environment.POSTGRES_SEEDS, 'temporal-db');
-    assert.match(services.gateway.command.join(' '), /dist\/http\/main\.js/);
-    assert.match(services.worker.command.join(' '), /dist\/worker\/main\.js/);
+    assert.match(services.gateway.command.join(' '), /dist\/src\/cli\/gateway\.js/);
+    assert.match(services.worker.command.join(' '), /dist\/src\/cli\/worker\.js/);
   });
 
   it('passes the app only variables the code reads, and every one the gateway and worker require', () => {

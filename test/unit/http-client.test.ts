@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
-import { postJson, retryAfterMs } from '../../src/activities/http-client';
+import { postJson, retryAfterMs } from '../../src/activities/service-client';
 
 /** A stand-in for an external service that answers each request as the test says. */
 describe('outbound service calls', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { cachedRedisServerPath, findRedisServer, resolveRedisServer } from '../../src/redis/redis-binary';
+import { cachedRedisServerPath, findRedisServer, resolveRedisServer } from '../../src/dev/redis-binary';
 
 describe('finding a Redis server binary', () => {
   let root: string;

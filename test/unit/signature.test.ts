@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { signBody, verifySignature } from '../../src/webhooks/signature';
+import { signBody, verifySignature } from '../../src/contracts/webhooks';
 
 describe('webhook signatures (HMAC-SHA256 of the raw body)', () => {
   const secret = 'a-secret-of-sufficient-length';

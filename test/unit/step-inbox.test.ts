@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { StepInbox } from '../../src/workflows/inbox';
-import type { StepEvent } from '../../src/workflows/events';
+import { StepInbox } from '../../src/workflows/step-runner';
+import type { StepEvent } from '../../src/contracts/steps';
 
 const event = (taskId: string, sceneId = 's1', outcome: StepEvent['outcome'] = 'completed'): StepEvent => ({
   taskId,

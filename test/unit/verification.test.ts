@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
-import { bodyTimestampProblem, createVerifier } from '../../src/webhooks/verification';
+import { bodyTimestampProblem, createVerifier } from '../../src/contracts/webhooks';
 
 describe('webhook verification, both schemes', () => {
   const secret = 'endpoint-secret-0123456789';

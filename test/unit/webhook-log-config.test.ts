@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, defaultWebhookLogFile, loadConfig } from '../../src/config/config';
-import { devDebug, devFlag, runMode } from '../../src/stack/run-mode';
+import { ConfigError, defaultWebhookLogFile, loadConfig } from '../../src/platform/config';
+import { devDebug, devFlag, runMode } from '../../src/dev/run-mode';
 
 const root = path.resolve(__dirname, '..', '..');
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { answerFor } from '../../src/http/webhooks/answers';
-import type { CallbackTarget } from '../../src/webhooks/event-store';
-import { lastFrameCompletePayload, stitchCompletePayload, unknownFailureReason, videoCompletePayload } from '../../src/webhooks/payloads';
-import { toStepEvent } from '../../src/webhooks/step-event';
+import type { CallbackTarget } from '../../src/storage/event-store';
+import { lastFrameCompletePayload, stitchCompletePayload, unknownFailureReason, videoCompletePayload } from '../../src/contracts/webhooks';
+import { toStepEvent } from '../../src/contracts/webhooks';
 
 const seedVideo = {
   task_id: 'task_1',

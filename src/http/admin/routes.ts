@@ -1,9 +1,9 @@
 import Router from '@koa/router';
-import type { ErrorLog } from '../../errors/error-log';
-import type { WebhookEvent } from '../../generated/prisma/client';
-import { webhookEndpointDbValue } from '../../webhooks/endpoints';
-import type { EventStore } from '../../webhooks/event-store';
-import type { Redelivery } from '../../webhooks/redelivery';
+import type { ErrorLog } from '../../storage/error-log';
+import type { WebhookEvent } from '../../storage/prisma';
+import { webhookEndpointDbValue } from '../../contracts/steps';
+import type { EventStore } from '../../storage/event-store';
+import type { WebhookApplier } from '../webhooks/receive';
 import { HttpError } from '../errors';
 import type { AppState } from '../request-context';
 import { parseOrThrow } from '../validation';
@@ -14,7 +14,7 @@ export interface AdminRouteDeps {
   token: string;
   events: EventStore;
   errors: ErrorLog;
-  redelivery: Redelivery;
+  apply: WebhookApplier;
 }
 
 const endpointName = (e: WebhookEvent['endpoint']) => e.replace(/_/g, '-');
@@ -40,7 +40,7 @@ function eventView(e: Omit<WebhookEvent, 'rawBody'> & { rawBody?: string }) {
  * The operator's API, behind ADMIN_API_TOKEN: the webhook event store (list, inspect, replay) and
  * the error log (list, stats).
  */
-export function adminRoutes({ token, events, errors, redelivery }: AdminRouteDeps): Router<AppState> {
+export function adminRoutes({ token, events, errors, apply }: AdminRouteDeps): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/api/v1' });
   const admin = requireBearer(token);
 
@@ -69,7 +69,7 @@ export function adminRoutes({ token, events, errors, redelivery }: AdminRouteDep
     if (!event) throw new HttpError(404, 'event_not_found', `No webhook event ${id}`);
     let outcome;
     try {
-      outcome = await redelivery.redeliver(event);
+      outcome = await apply.redeliver(event);
     } catch (err) {
       ctx.state.log.error({ err, eventId: id }, 'Replay failed');
       throw new HttpError(503, 'signal_failed', 'The orchestrator could not accept the event; retry later', undefined, { 'retry-after': '5' });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { projectIdSchema } from '../../domain/ids';
-import { queryParams, storableText } from '../../domain/text';
-import { webhookEndpoints } from '../../webhooks/endpoints';
+import { projectIdSchema } from '../../contracts/ids';
+import { queryParams, storableText } from '../../contracts/text';
+import { webhookEndpoints } from '../../contracts/steps';
 
 const page = {
   limit: z.coerce.number().int().min(1).max(200).default(50),

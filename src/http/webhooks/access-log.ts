@@ -1,9 +1,9 @@
 import type { Middleware } from 'koa';
-import type { WebhookLogSettings } from '../../config/config';
-import { accessLogFile } from '../../logging/access-log-file';
-import type { WebhookEndpointName } from '../../webhooks/endpoints';
+import type { WebhookLogSettings } from '../../platform/config';
+import { accessLogFile } from '../../platform/access-log-file';
+import type { WebhookEndpointName } from '../../contracts/steps';
 import { failureOf } from '../errors';
-import type { WebhookState } from './pipeline';
+import type { WebhookState } from './webhook-state';
 
 /** Ids are read from a body that failed verification or validation only when it is this small. */
 const maxUnverifiedBodyBytes = 64 * 1024;

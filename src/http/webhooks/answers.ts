@@ -1,5 +1,5 @@
-import type { WebhookEndpointName } from '../../webhooks/endpoints';
-import type { WebhookState } from './pipeline';
+import type { WebhookEndpointName } from '../../contracts/steps';
+import type { WebhookState } from './webhook-state';
 
 export interface AnswerContext {
   /** Whether a notification service is configured (read from the gateway's own configuration). */

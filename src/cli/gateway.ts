@@ -1,0 +1,33 @@
+import { Client, Connection } from '@temporalio/client';
+import { openDatabase } from '../storage/database';
+import { closeAccessLogFile } from '../platform/access-log-file';
+import { createLogger } from '../platform/logger';
+import { announceGeneratedSecrets, configFromEnvironment, stopOnSignals } from '../platform/process-entry';
+import { createGateway } from '../http/app';
+import { closeServer, listen } from '../platform/http-server';
+
+/** `npm run gateway`: the HTTP edge alone, against configured Temporal and PostgreSQL. Stateless: run as many as needed. */
+async function main() {
+  const config = configFromEnvironment('gateway');
+  const logger = createLogger({ level: config.logLevel, name: 'reelay-gateway', file: config.logFile });
+  announceGeneratedSecrets(config);
+
+  const database = openDatabase(config.databaseUrl!, { onIdleError: (err) => logger.warn({ err }, 'Database connection lost') });
+  const connection = await Connection.connect({ address: config.temporal.address! });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const gateway = createGateway({ config, database, temporal, connection, logger });
+  const server = await listen(gateway.app.callback(), config.port);
+  stopOnSignals(async () => {
+    await closeServer(server);
+    await gateway.close();
+    await closeAccessLogFile(); // the last webhook lines reach the disk before the process ends
+    await connection.close();
+    await database.close();
+  });
+  logger.info({ port: config.port, temporal: config.temporal.address }, 'Gateway listening');
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

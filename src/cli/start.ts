@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import { projectRoot } from '../platform/project-root';
+import { createLogger } from '../platform/logger';
+import { announceGeneratedSecrets, configFromEnvironment, stopOnSignals } from '../platform/process-entry';
+import { runMode } from '../dev/run-mode';
+import { startStack } from '../dev/start-stack';
+
+/** A path as short as it can be said from here: `logs/webhooks.log` from the project root. */
+const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
+
+/**
+ * `npm start`: the whole of Reelay on one machine. Temporal and PostgreSQL are embedded unless
+ * TEMPORAL_ADDRESS / DATABASE_URL point elsewhere; services without a URL are simulated.
+ * `npm run dev` (`--dev`): the same, with readable logs on the console and DEBUG=webhooks:* by default.
+ */
+async function main() {
+  const startedAt = Date.now();
+  const config = configFromEnvironment('stack');
+  const mode = runMode(process.argv.slice(2), config.debug);
+  config.debug = mode.debug;
+  const dataDir = path.join(projectRoot, '.data');
+  const logFile = config.logFile ? path.resolve(config.logFile) : path.join(dataDir, 'logs', 'reelay.log');
+  const logger = createLogger({ level: config.logLevel, file: logFile, consoleLevel: mode.consoleLevel, pretty: mode.pretty });
+
+  let buildBar: SingleBar | undefined;
+  const stack = await startStack({
+    config,
+    logger,
+    dataDir,
+    onStep: (message) => console.log(`• ${message}`),
+    onCliBuildProgress: (built, total) => {
+      if (!buildBar) {
+        console.log('  Building the Temporal CLI from source, once (several minutes; cached afterwards)');
+        buildBar = new SingleBar({ format: '  go build [{bar}] {percentage}% | {value}/{total} packages | {duration}s' }, Presets.shades_classic);
+        buildBar.start(total, 0);
+      }
+      buildBar.update(built);
+      if (built >= total) buildBar.stop();
+    },
+  });
+  stopOnSignals(() => stack.stop());
+
+  announceGeneratedSecrets(config);
+  const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+  console.log(`
+Reelay is running (started in ${seconds}s)
+  Gateway         ${stack.gatewayUrl}   (POST /api/v1/projects, webhooks under /api/webhooks/*)
+  API document    ${stack.gatewayUrl}/openapi.json      Metrics ${stack.gatewayUrl}/metrics
+  Temporal UI     ${stack.temporalUiUrl ?? '(external Temporal: use its own UI)'}
+  Temporal gRPC   ${stack.temporalAddress}   namespace ${stack.config.temporal.namespace}, task queue ${stack.config.temporal.taskQueue}
+  PostgreSQL      ${stack.databaseUrl.replace(/:[^:@/]+@/, ':****@')}
+  Simulator       ${stack.simulator?.url ?? '(all services configured)'}
+  Logs            ${shown(logFile)}${mode.dev ? ' (and here)' : ''}${config.debug ? `   DEBUG=${config.debug}` : ''}
+  Webhook log     ${config.webhookLog.file ? `${shown(config.webhookLog.file)}   (tail -f ${shown(config.webhookLog.file)})` : 'off (WEBHOOK_LOG=off)'}
+
+Try it: npm run demo        Stop: Ctrl-C
+`);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,27 @@
+import { openDatabase } from '../storage/database';
+import { createLogger } from '../platform/logger';
+import { configFromEnvironment, stopOnSignals } from '../platform/process-entry';
+import { startWorker } from '../worker/start-worker';
+import { prebuiltWorkflowBundle } from '../worker/workflow-bundle';
+
+/** `npm run worker`: one worker against configured Temporal, PostgreSQL and services. Run several to scale out. */
+async function main() {
+  const config = configFromEnvironment('worker');
+  const logger = createLogger({ level: config.logLevel, name: 'reelay-worker', file: config.logFile });
+  const database = openDatabase(config.databaseUrl!, { onIdleError: (err) => logger.warn({ err }, 'Database connection lost') });
+  const worker = await startWorker(config, database, logger, prebuiltWorkflowBundle(config.workflowBundlePath));
+  stopOnSignals(async () => {
+    await worker.stop();
+    await database.close();
+  });
+  logger.info(
+    { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, temporal: config.temporal.address, health: worker.healthUrl },
+    'Worker running',
+  );
+  await worker.running;
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

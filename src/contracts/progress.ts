@@ -1,0 +1,85 @@
+import type { ProjectStatus, SceneStatus } from './statuses';
+import type { Step, StepEvent } from './steps';
+
+export type { ProjectStatus, SceneStatus } from './statuses';
+
+/** The workflow's callback inbox as plain data (see workflows/step-runner.ts). */
+export interface InboxSnapshot {
+  /** The key of every callback already taken. */
+  taken: string[];
+  /** Callbacks received but not yet taken, oldest first. */
+  waiting: { step: Step; event: StepEvent }[];
+}
+
+export interface SceneProgress {
+  sceneId: string;
+  index: number;
+  status: SceneStatus;
+  videoUrl?: string;
+  thumbnailUrl?: string;
+  lastFrameUrl?: string;
+  steps: { video: StepCounters; lastFrame: StepCounters };
+}
+
+export interface StepCounters {
+  /** Requests made since the step last started (an operator's retry starts it again). */
+  attempts: number;
+  /** Tasks ever started for the step: part of the idempotency key, so a new task never reuses a key. */
+  tasksStarted: number;
+}
+
+/** The step in progress: what ops see with the `progress` query, and what the Web UI shows. */
+export interface CurrentStep {
+  step: Step;
+  sceneIndex: number | null;
+  attempt: number;
+  /** Task ids requested for this step so far; a callback for any of them is accepted. */
+  taskIds: string[];
+  /** `waiting` for a callback, `backing_off` before asking again. */
+  phase: 'requesting' | 'waiting' | 'backing_off';
+  /** When the wait (or the backoff) ends, ISO 8601. */
+  until: string | null;
+}
+
+/**
+ * Everything the workflow knows about its project. Plain data, so it is both the `progress` query's
+ * answer and what continue-as-new carries into the next run.
+ */
+export interface ProjectProgress {
+  projectId: string;
+  userId: string | null;
+  status: ProjectStatus;
+  /** Index of the scene being worked on, null before the first and after the last. */
+  currentScene: number | null;
+  current: CurrentStep | null;
+  scenes: SceneProgress[];
+  stitch: StepCounters;
+  finalVideoUrl?: string;
+  failure?: { reason: string; step: Step; sceneId?: string; at: string };
+  /** Failed notifications sent so far, so each failure is announced once. */
+  failuresNotified: number;
+  /** Runs of this workflow chained by continue-as-new. */
+  run: number;
+  /** Callbacks taken (step:taskId) and those buffered for later, carried across continue-as-new. */
+  inbox: InboxSnapshot;
+}
+
+export function initialProgress(projectId: string, userId: string | null, sceneIds: string[]): ProjectProgress {
+  return {
+    projectId,
+    userId,
+    status: 'pending',
+    currentScene: null,
+    current: null,
+    scenes: sceneIds.map((sceneId, index) => ({
+      sceneId,
+      index,
+      status: 'pending',
+      steps: { video: { attempts: 0, tasksStarted: 0 }, lastFrame: { attempts: 0, tasksStarted: 0 } },
+    })),
+    stitch: { attempts: 0, tasksStarted: 0 },
+    failuresNotified: 0,
+    run: 1,
+    inbox: { taken: [], waiting: [] },
+  };
+}

@@ -1,0 +1,56 @@
+import type { SceneStatus } from './statuses';
+
+/**
+ * The database writes the project workflow makes (local activities): what each one records. Plain
+ * updates keyed by id, so a retried write leaves the same row.
+ */
+
+export interface SceneVideoRecord {
+  sceneId: string;
+  taskId: string;
+  videoUrl: string;
+  thumbnailUrl?: string;
+  detail: Record<string, unknown>;
+}
+
+export interface SceneFrameRecord {
+  sceneId: string;
+  taskId: string;
+  lastFrameUrl: string;
+  detail: Record<string, unknown>;
+}
+
+export interface FinalVideoRecord {
+  projectId: string;
+  taskId: string;
+  finalVideoUrl: string;
+  thumbnailUrl?: string;
+  detail: Record<string, unknown>;
+}
+
+export interface ProjectFailure {
+  projectId: string;
+  sceneId?: string;
+  reason: string;
+  /** A service reported the task failed, or one of our activities ran out of retries. */
+  cause: { kind: 'task'; step: string } | { kind: 'activity'; activityType: string; failureType?: string };
+}
+
+export interface ProjectResumption {
+  projectId: string;
+  status: 'generating' | 'stitching';
+  sceneId?: string;
+  sceneStatus?: SceneStatus;
+}
+
+export interface RecordActivities {
+  setProjectStatus(input: { projectId: string; status: 'generating' | 'stitching' }): Promise<void>;
+  saveSceneVideo(record: SceneVideoRecord): Promise<void>;
+  completeScene(record: SceneFrameRecord): Promise<void>;
+  completeProject(record: FinalVideoRecord): Promise<void>;
+  /** An operator retried a failed project: it is in progress again, from the step that failed. */
+  resumeProject(resumption: ProjectResumption): Promise<void>;
+  cancelProject(input: { projectId: string; reason: string }): Promise<void>;
+  /** Marks the project (and the scene that broke it, if any) failed, and records why in the error log. */
+  failProject(failure: ProjectFailure): Promise<void>;
+}

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import type { Step, StepEvent } from './steps';
+
+/**
+ * The outbound side: what the project workflow asks its service activities for, and the requests those
+ * activities send to the video, last-frame, stitch and notification services. The simulator reads the
+ * same schemas, so it refuses exactly what a real service would.
+ */
+export type ServiceName = Step | 'notification';
+export const serviceNames = ['video', 'lastFrame', 'stitch', 'notification'] as const satisfies readonly ServiceName[];
+
+/** What a service answers when asked for a task: its id, and its state when the task already existed. */
+export interface TaskAnswer {
+  taskId: string;
+  /** The service's word on the task, when it already existed (asked again with the same key). */
+  taskStatus?: string;
+  /** The task's callback, when it had already arrived before this request (a run reset by an operator). */
+  storedCallback?: StepEvent;
+}
+
+export interface RequestSceneVideoInput {
+  projectId: string;
+  sceneId: string;
+  /** The previous scene's last frame; null for the first scene. */
+  startFrameUrl: string | null;
+  /** Requests made for the scene's steps so far, this one included (shown on the scene). */
+  sceneAttempts: number;
+  /** Which task of the step this is: the idempotency key, so asking again for the same task is safe. */
+  taskNumber: number;
+}
+
+export interface RequestLastFrameInput {
+  projectId: string;
+  sceneId: string;
+  videoUrl: string;
+  sceneAttempts: number;
+  taskNumber: number;
+}
+
+export interface RequestStitchInput {
+  projectId: string;
+  scenes: { sceneId: string; videoUrl: string }[];
+  taskNumber: number;
+}
+
+export interface NotifyUserInput {
+  projectId: string;
+  userId: string | null;
+  type: 'project.completed' | 'project.failed';
+  finalVideoUrl?: string | null;
+  thumbnailUrl?: string | null;
+  reason?: string;
+  /** Counts failures announced for the project, so each one is sent once, however often retried. */
+  sequence?: number;
+}
+
+/** Where each service takes its requests. */
+export const servicePaths = {
+  video: '/api/tasks',
+  lastFrame: '/api/extract',
+  stitch: '/api/stitch',
+  notification: '/api/notifications',
+} as const satisfies Record<ServiceName, string>;
+
+/** The request bodies, as the services' guide defines them. */
+export const serviceRequests = {
+  video: z.object({
+    project_id: z.string(),
+    scene_id: z.string(),
+    scene_index: z.number().int().min(0),
+    prompt: z.string().min(1),
+    duration: z.number().positive().nullable().optional(),
+    start_frame_url: z.string().nullable(),
+    webhook_url: z.url(),
+  }),
+  lastFrame: z.object({
+    project_id: z.string(),
+    scene_id: z.string(),
+    video_url: z.url(),
+    webhook_url: z.url(),
+  }),
+  stitch: z.object({
+    project_id: z.string(),
+    scenes: z.array(z.object({ scene_id: z.string(), video_url: z.url() })).min(1),
+    webhook_url: z.url(),
+  }),
+  notification: z.object({
+    project_id: z.string(),
+    user_id: z.string().nullable(),
+    type: z.string(),
+    final_video_url: z.string().nullable(),
+    thumbnail_url: z.string().nullable(),
+    reason: z.string().optional(),
+  }),
+} satisfies Record<ServiceName, z.ZodType>;
+
+export type ServiceRequest = { [S in ServiceName]: z.infer<(typeof serviceRequests)[S]> };
+
+/**
+ * Every task-creating service answers with the id its webhook will carry. Asked again with the same
+ * Idempotency-Key, it answers with the same task and, ideally, its `status` (`failed` or `unknown`
+ * tell Reelay to start a new task rather than keep waiting for that one).
+ */
+export const taskAccepted = z.looseObject({ task_id: z.string().min(1), status: z.string().optional() });
+
+/** Stable across Temporal's retries of one activity and across re-asks for the same task; new per task. */
+export const idempotencyKey = (projectId: string, step: string, subject: string, taskNumber: number): string =>
+  `reelay:${projectId}:${step}:${subject}:${taskNumber}`;
+
+/** The service activities, as the workflow calls them. */
+export interface ServiceActivities {
+  /** Asks the video service for one scene, seeded by the previous scene's last frame. */
+  requestSceneVideo(input: RequestSceneVideoInput): Promise<TaskAnswer>;
+  requestLastFrame(input: RequestLastFrameInput): Promise<TaskAnswer>;
+  requestStitch(input: RequestStitchInput): Promise<TaskAnswer>;
+  /** Optional: when no notification service is configured the user is simply not notified. */
+  notifyUser(input: NotifyUserInput): Promise<{ notified: boolean }>;
+}

@@ -1,1 +1,0 @@
-export type { PrismaClient, Prisma } from '../generated/prisma/client';

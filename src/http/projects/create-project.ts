@@ -1,0 +1,99 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { workflowIdFor } from '../../contracts/ids';
+import type { PrismaClient } from '../../storage/prisma';
+import type { Project } from '../../storage/prisma';
+import { projectIdKey, projectStatusKey } from '../../contracts/workflow-api';
+import type { projectWorkflow } from '../../workflows/project-workflow';
+import type { WorkflowSettings } from '../../contracts/workflow-settings';
+import type { CreateProjectRequest } from '../../contracts/projects';
+
+export type CreateProjectResult =
+  | { kind: 'created' | 'existing'; project: Project }
+  | { kind: 'conflict'; project: Project };
+
+export interface ProjectCreatorDeps {
+  prisma: PrismaClient;
+  temporal: Client;
+  taskQueue: string;
+  /** What each new project's workflow starts with (timeouts, attempts, retention). */
+  workflowSettings: WorkflowSettings;
+  /** Applies webhooks that arrived before the project existed, once its workflow runs. */
+  applyEarlyEvents?: (projectId: string) => Promise<unknown>;
+}
+
+/** Fingerprint of what was asked for, so a retried create can be told from a different one. */
+export function requestHash(request: CreateProjectRequest): string {
+  const canonical = JSON.stringify({ user_id: request.user_id ?? null, scenes: request.scenes.map((s) => [s.prompt, s.duration ?? null]) });
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/**
+ * Stores a project with its scenes, then starts its workflow. Safe to call again with the same
+ * project id: the rows are written once and Temporal starts at most one workflow for the id, so a
+ * client retrying after a timeout gets the same project rather than a second film.
+ */
+export function createProjectCreator({ prisma, temporal, taskQueue, workflowSettings, applyEarlyEvents }: ProjectCreatorDeps) {
+  async function insertOrFind(projectId: string, request: CreateProjectRequest, hash: string) {
+    const existing = await prisma.project.findUnique({ where: { id: projectId } });
+    if (existing) return { project: existing, created: false };
+    try {
+      const project = await prisma.project.create({
+        data: {
+          id: projectId,
+          userId: request.user_id ?? null,
+          workflowId: workflowIdFor(projectId),
+          requestHash: hash,
+          scenes: {
+            create: request.scenes.map((scene, index) => ({
+              id: randomUUID(),
+              index,
+              prompt: scene.prompt,
+              duration: scene.duration ?? null,
+            })),
+          },
+        },
+      });
+      return { project, created: true };
+    } catch (err) {
+      // Two identical requests raced; the other one inserted first.
+      if ((err as { code?: string }).code !== 'P2002') throw err;
+      return { project: await prisma.project.findUniqueOrThrow({ where: { id: projectId } }), created: false };
+    }
+  }
+
+  async function startWorkflow(project: Project) {
+    const scenes = await prisma.scene.findMany({ where: { projectId: project.id }, orderBy: { index: 'asc' }, select: { id: true } });
+    try {
+      await temporal.workflow.start<typeof projectWorkflow>('projectWorkflow', {
+        workflowId: project.workflowId,
+        taskQueue,
+        args: [{ projectId: project.id, userId: project.userId, sceneIds: scenes.map((s) => s.id), settings: workflowSettings }],
+        typedSearchAttributes: [
+          { key: projectIdKey, value: project.id },
+          { key: projectStatusKey, value: 'pending' },
+        ],
+        // A running workflow for this id is this project's: use it. A closed one is never restarted.
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
+  return async function createProject(request: CreateProjectRequest): Promise<CreateProjectResult> {
+    const projectId = request.project_id ?? randomUUID();
+    const hash = requestHash(request);
+    const { project, created } = await insertOrFind(projectId, request, hash);
+    if (project.requestHash !== hash) return { kind: 'conflict', project };
+    // Only a project that never got going needs its workflow started (again, if a start was lost).
+    if (project.status === 'pending') {
+      await startWorkflow(project);
+      await applyEarlyEvents?.(project.id);
+    }
+    return { kind: created ? 'created' : 'existing', project };
+  };
+}
+
+export type CreateProject = ReturnType<typeof createProjectCreator>;

@@ -1,0 +1,35 @@
+import type { PrismaClient } from '../../storage/prisma';
+
+/** The public shape of a project, as GET /api/v1/projects/:id answers it. */
+export async function findProjectView(prisma: PrismaClient, projectId: string) {
+  const project = await prisma.project.findUnique({
+    where: { id: projectId },
+    include: { scenes: { orderBy: { index: 'asc' } } },
+  });
+  if (!project) return null;
+  return {
+    project_id: project.id,
+    user_id: project.userId,
+    workflow_id: project.workflowId,
+    status: project.status,
+    scenes: project.scenes.map((s) => ({
+      scene_id: s.id,
+      index: s.index,
+      status: s.status,
+      prompt: s.prompt,
+      video_url: s.videoUrl,
+      last_frame_url: s.lastFrameUrl,
+      thumbnail_url: s.thumbnailUrl,
+      attempts: s.attempts,
+      failure_reason: s.failureReason,
+    })),
+    final_video_url: project.finalVideoUrl,
+    thumbnail_url: project.thumbnailUrl,
+    failure_reason: project.failureReason,
+    created_at: project.createdAt.toISOString(),
+    updated_at: project.updatedAt.toISOString(),
+    completed_at: project.completedAt?.toISOString() ?? null,
+  };
+}
+
+export type ProjectView = NonNullable<Awaited<ReturnType<typeof findProjectView>>>;

@@ -1,0 +1,47 @@
+import dotenv from 'dotenv';
+import { ConfigError, loadConfig, type Config, type Role } from './config';
+
+/** Reads `.env` when there is one (real environment variables win), then checks the configuration. */
+export function configFromEnvironment(role: Role): Config {
+  dotenv.config({ quiet: true });
+  try {
+    return loadConfig(process.env, role);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
+}
+
+/** In development missing secrets are generated; say so, and how to keep them. */
+export function announceGeneratedSecrets(config: Config): void {
+  const generated = Object.entries(config.generated);
+  if (!generated.length) return;
+  console.log('Generated secrets for this run (set them in .env to keep them across restarts):');
+  for (const [name, value] of generated) console.log(`  ${name}=${value}`);
+}
+
+/** Ctrl-C or SIGTERM stops everything cleanly; a second Ctrl-C gives up waiting. */
+export function stopOnSignals(stop: () => Promise<void>): void {
+  let stoppingSince: number | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stoppingSince !== undefined) {
+      // Ctrl-C, or a supervisor signalling the process group, reaches both npm and this process, and
+      // npm forwards its copy: a repeat within a second is that echo, not a second request.
+      if (Date.now() - stoppingSince < 1000) return;
+      console.error(`\n${signal} again: exiting without waiting`);
+      process.exit(130);
+    }
+    stoppingSince = Date.now();
+    console.log(`\n${signal}: stopping…`);
+    stop().then(
+      () => process.exit(0),
+      (err) => {
+        console.error('Stopped with errors:', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}

@@ -1,0 +1,36 @@
+import pg from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from './prisma';
+
+export interface Database {
+  prisma: PrismaClient;
+  /** The same connections, for the few hot-path queries written in SQL (see webhooks/event-store.ts). */
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/**
+ * One pool of PostgreSQL connections per process, shared by Prisma (through the `pg` driver adapter:
+ * no native query engine) and by plain SQL where Prisma's per-query cost matters. `max` bounds this
+ * process's share of the server's connections.
+ */
+export function openDatabase(
+  databaseUrl: string,
+  { max = 10, onIdleError }: { max?: number; onIdleError?: (err: Error) => void } = {},
+): Database {
+  // Sessions in UTC: the schema's timestamps are `timestamp without time zone` holding UTC (Prisma's
+  // convention), so SQL defaults and now() in the hand-written queries must not follow the server's zone.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max, options: '-c TimeZone=UTC' });
+  // An idle connection that the server drops (a restart, a failover) must not crash the process:
+  // the pool discards it and opens a new one on the next query.
+  pool.on('error', (err) => onIdleError?.(err));
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    prisma,
+    pool,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
