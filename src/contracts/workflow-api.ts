@@ -20,6 +20,10 @@ export interface ProjectWorkflowInput {
   resume?: ProjectProgress;
 }
 
+/** The workflow type, as started by the gateway: one per project, id `project-<projectId>`. */
+export type ProjectWorkflow = (input: ProjectWorkflowInput) => Promise<ProjectProgress>;
+export const projectWorkflowType = 'projectWorkflow';
+
 /** Service callbacks, sent by the gateway: one signal per step. */
 export const videoCompleteSignal = defineSignal<[StepEvent]>(stepNames.video.signal);
 export const lastFrameCompleteSignal = defineSignal<[StepEvent]>(stepNames.lastFrame.signal);

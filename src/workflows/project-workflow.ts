@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import { initialProgress, type ProjectProgress, type ProjectStatus, type SceneProgress } from '../contracts/progress';
 import type { Step, StepEvent } from '../contracts/steps';
-import { callbackSignals, currentSceneKey, progressQuery, projectStatusKey, type ProjectWorkflowInput } from '../contracts/workflow-api';
+import { callbackSignals, currentSceneKey, progressQuery, projectStatusKey, type ProjectWorkflow, type ProjectWorkflowInput } from '../contracts/workflow-api';
 import { resolveSettings } from '../contracts/workflow-settings';
 import { activityProxies } from './activity-proxies';
 import { handleOperatorUpdates, type OperatorInterrupts } from './operator-updates';
@@ -28,7 +28,7 @@ export type { ProjectWorkflowInput } from '../contracts/workflow-api';
  * progress. A failed project stays open for an operator's `retryScene`; `cancelProject` (or
  * `temporal workflow cancel`) stops it; long films continue as new between scenes.
  */
-export async function projectWorkflow(input: ProjectWorkflowInput): Promise<ProjectProgress> {
+export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(input: ProjectWorkflowInput): Promise<ProjectProgress> {
   const { projectId } = input;
   const settings = resolveSettings(input.settings);
   const progress: ProjectProgress = input.resume
@@ -205,4 +205,4 @@ export async function projectWorkflow(input: ProjectWorkflowInput): Promise<Proj
     log.info('Project cancelled', { projectId, reason });
     return progress;
   }
-}
+};

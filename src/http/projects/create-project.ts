@@ -3,8 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { workflowIdFor } from '../../contracts/ids';
 import type { PrismaClient } from '../../storage/prisma';
 import type { Project } from '../../storage/prisma';
-import { projectIdKey, projectStatusKey } from '../../contracts/workflow-api';
-import type { projectWorkflow } from '../../workflows/project-workflow';
+import { projectIdKey, projectStatusKey, projectWorkflowType, type ProjectWorkflow } from '../../contracts/workflow-api';
 import type { WorkflowSettings } from '../../contracts/workflow-settings';
 import type { CreateProjectRequest } from '../../contracts/projects';
 
@@ -65,7 +64,7 @@ export function createProjectCreator({ prisma, temporal, taskQueue, workflowSett
   async function startWorkflow(project: Project) {
     const scenes = await prisma.scene.findMany({ where: { projectId: project.id }, orderBy: { index: 'asc' }, select: { id: true } });
     try {
-      await temporal.workflow.start<typeof projectWorkflow>('projectWorkflow', {
+      await temporal.workflow.start<ProjectWorkflow>(projectWorkflowType, {
         workflowId: project.workflowId,
         taskQueue,
         args: [{ projectId: project.id, userId: project.userId, sceneIds: scenes.map((s) => s.id), settings: workflowSettings }],
