@@ -19,7 +19,7 @@ export interface AppProcesses {
 }
 
 /**
- * `src/worker/main.ts` and `src/http/main.ts` as child processes (not yet started) on free ports, with
+ * `src/cli/worker.ts` and `src/cli/gateway.ts` as child processes (not yet started) on free ports, with
  * every service pointed at the simulator and rate limits off; `env` adds to or overrides that.
  */
 export async function appProcesses(options: {
@@ -49,8 +49,8 @@ export async function appProcesses(options: {
     ...options.env,
   };
   return {
-    worker: new NodeProcess('worker', 'src/worker/main.ts', env, `http://127.0.0.1:${workerHealthPort}/health`),
-    gateway: new NodeProcess('gateway', 'src/http/main.ts', env, `${gatewayUrl}/health`),
+    worker: new NodeProcess('worker', 'src/cli/worker.ts', env, `http://127.0.0.1:${workerHealthPort}/health`),
+    gateway: new NodeProcess('gateway', 'src/cli/gateway.ts', env, `${gatewayUrl}/health`),
     gatewayUrl,
     env,
   };

@@ -82,7 +82,7 @@ export function createProjectRecords({ prisma, pool }: Database): RecordActiviti
       await prisma.project.update({ where: { id: projectId }, data: { status } });
     },
 
-    // The two writes every scene makes: SQL, see scene-rows.ts.
+    // The two writes every scene makes: SQL, see sceneSql above.
     async saveSceneVideo(r: SceneVideoRecord): Promise<void> {
       await scenes.videoSaved(r);
     },

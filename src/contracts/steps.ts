@@ -46,8 +46,11 @@ export const stepOfEndpoint = Object.fromEntries(
 /** The environment variable holding each endpoint's signing secrets. */
 export const webhookSecretEnv = byEndpoint('secretEnv');
 
-/** Values of the stored `WebhookEndpoint` enum (identifiers cannot hold dashes). */
+/** Values of the stored `WebhookEndpoint` enum (identifiers cannot hold dashes), and back. */
 export const webhookEndpointDbValue = byEndpoint('stored');
+export const webhookEndpointOfStored = Object.fromEntries(
+  Object.values(stepNames).map((names) => [names.stored, names.endpoint]),
+) as Record<Names['stored'], WebhookEndpointName>;
 
 export const webhookPath = (name: WebhookEndpointName): string => `/api/webhooks/${name}`;
 

@@ -1,6 +1,7 @@
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { projectIdSchema } from '../contracts/ids';
+import { errorSeverities, errorTypes, projectStatuses, sceneStatuses, webhookOutcomes } from '../contracts/statuses';
 import { createProjectRequest } from '../contracts/projects';
 import { webhookEndpoints, webhookPath } from '../contracts/steps';
 import { webhookPayloadSchemas } from '../contracts/webhooks';
@@ -29,12 +30,12 @@ const projectView = z.object({
   project_id: z.string(),
   user_id: z.string().nullable(),
   workflow_id: z.string(),
-  status: z.enum(['pending', 'generating', 'stitching', 'completed', 'failed', 'cancelled']),
+  status: z.enum(projectStatuses),
   scenes: z.array(
     z.object({
       scene_id: z.string(),
       index: z.number().int(),
-      status: z.enum(['pending', 'generating', 'extracting_frame', 'completed', 'failed']),
+      status: z.enum(sceneStatuses),
       prompt: z.string(),
       video_url: z.string().nullable(),
       last_frame_url: z.string().nullable(),
@@ -68,7 +69,7 @@ const signatureHeaders = z.object({
   'webhook-timestamp': z.string().optional().openapi({ description: 'Standard Webhooks Unix timestamp (seconds)' }),
   'webhook-signature': z.string().optional().openapi({ description: 'Standard Webhooks `v1,<base64>` signatures' }),
 });
-const storedEvent = z.looseObject({ id: z.string(), endpoint: z.string(), task_id: z.string(), outcome: z.string() });
+const storedEvent = z.looseObject({ id: z.string(), endpoint: z.enum(webhookEndpoints), task_id: z.string(), outcome: z.enum(webhookOutcomes) });
 const page = (item: z.ZodType) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });
 
 export function buildOpenApiDocument(version: string) {
@@ -147,7 +148,7 @@ export function buildOpenApiDocument(version: string) {
     summary: 'The error log, newest first',
     security: admin,
     request: { query: errorListQuery },
-    responses: { 200: json(page(z.looseObject({ id: z.string(), type: z.string(), code: z.string(), severity: z.string() })), 'A page of errors'), ...errors(400, 401) },
+    responses: { 200: json(page(z.looseObject({ id: z.string(), type: z.enum(errorTypes), code: z.string(), severity: z.enum(errorSeverities) })), 'A page of errors'), ...errors(400, 401) },
   });
   registry.registerPath({
     method: 'get',

@@ -4,7 +4,7 @@ import { PrismaClient } from './prisma';
 
 export interface Database {
   prisma: PrismaClient;
-  /** The same connections, for the few hot-path queries written in SQL (see webhooks/event-store.ts). */
+  /** The same connections, for the few hot-path queries written in SQL (storage/event-store.ts, activities/records.ts). */
   pool: pg.Pool;
   close(): Promise<void>;
 }

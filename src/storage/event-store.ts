@@ -59,9 +59,11 @@ export const isSettled = (outcome: WebhookOutcome): boolean => settled.has(outco
 /**
  * The two statements every webhook runs are plain SQL on the shared pool: measured on this stack,
  * Prisma's upsert cost 3 ms of CPU per call (it compiles and interprets each query in JavaScript), the
- * same statement through `pg` 0.2 ms. Their shape follows prisma/schema.prisma's WebhookEvent.
+ * same statement through `pg` 0.2 ms. Checked against prisma/schema.prisma by
+ * test/integration/storage-schema.test.ts; everything else goes through Prisma's typed client.
  */
-const recordDeliverySql = `
+export const eventStoreSql = {
+  recordDelivery: `
   WITH stored AS (
     INSERT INTO webhook_events (id, endpoint, task_id, status, project_id, scene_id, headers, raw_body, outcome)
     VALUES (gen_random_uuid(), $1::"WebhookEndpoint", $2, $3, $4, $5, $6::jsonb, $7, 'received')
@@ -73,19 +75,20 @@ const recordDeliverySql = `
          s.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM scenes later WHERE later.project_id = $4 AND later.index > s.index) AS last_scene
   FROM stored
   LEFT JOIN projects p ON p.id = $4
-  LEFT JOIN scenes s ON s.id = $5 AND s.project_id = $4`;
+  LEFT JOIN scenes s ON s.id = $5 AND s.project_id = $4`,
 
-const setOutcomeSql = `
+  setOutcome: `
   UPDATE webhook_events
   SET outcome = $2::"WebhookOutcome", signaled_at = CASE WHEN $2::text = 'signaled' THEN now() ELSE signaled_at END
-  WHERE id = $1`;
+  WHERE id = $1`,
 
-const callbackOfSql = `
+  callbackOf: `
   SELECT raw_body FROM webhook_events
   WHERE endpoint = $1::"WebhookEndpoint" AND project_id = $2 AND scene_id IS NOT DISTINCT FROM $3 AND task_id = $4
     AND status IN ('completed', 'failed')
   ORDER BY status = 'completed' DESC, received_at
-  LIMIT 1`;
+  LIMIT 1`,
+} as const;
 
 /**
  * The gateway's memory of every verified webhook. One upsert per delivery both stores a new event
@@ -94,7 +97,7 @@ const callbackOfSql = `
 export function createEventStore({ prisma, pool }: Database) {
   return {
     async recordDelivery(event: IncomingEvent): Promise<StoredEvent> {
-      const { rows } = await pool.query<StoredEventRow>(recordDeliverySql, [
+      const { rows } = await pool.query<StoredEventRow>(eventStoreSql.recordDelivery, [
         event.endpoint,
         event.taskId,
         event.status,
@@ -113,7 +116,7 @@ export function createEventStore({ prisma, pool }: Database) {
     },
 
     async setOutcome(id: string, outcome: WebhookOutcome): Promise<void> {
-      await pool.query(setOutcomeSql, [id, outcome]);
+      await pool.query(eventStoreSql.setOutcome, [id, outcome]);
     },
 
     /** Newest first, keyset-paginated. */
@@ -138,7 +141,7 @@ export function createEventStore({ prisma, pool }: Database) {
      * idempotency key, and the service will not call back a second time.
      */
     async callbackOf(key: { endpoint: WebhookEndpoint; projectId: string; sceneId?: string; taskId: string }): Promise<{ rawBody: string } | undefined> {
-      const { rows } = await pool.query<{ raw_body: string }>(callbackOfSql, [key.endpoint, key.projectId, key.sceneId ?? null, key.taskId]);
+      const { rows } = await pool.query<{ raw_body: string }>(eventStoreSql.callbackOf, [key.endpoint, key.projectId, key.sceneId ?? null, key.taskId]);
       return rows[0] ? { rawBody: rows[0].raw_body } : undefined;
     },
 

@@ -29,7 +29,7 @@ describe('npm run register-webhooks', function () {
   });
 
   const registerWebhooks = (...args: string[]) =>
-    run(process.execPath, ['--import', 'tsx', 'src/registration/main.ts', ...args], { cwd: root, env });
+    run(process.execPath, ['--import', 'tsx', 'src/cli/register-webhooks.ts', ...args], { cwd: root, env });
 
   it('prints what it would send with --dry-run, secrets masked, and sends nothing', async () => {
     const before = stack.simulator!.registrations.length;
@@ -60,7 +60,7 @@ describe('npm run register-webhooks', function () {
   it('refuses to register generated secrets', async () => {
     const withoutSecret = { ...env, STITCH_WEBHOOK_SECRET: '' };
     await assert.rejects(
-      run(process.execPath, ['--import', 'tsx', 'src/registration/main.ts'], { cwd: root, env: withoutSecret }),
+      run(process.execPath, ['--import', 'tsx', 'src/cli/register-webhooks.ts'], { cwd: root, env: withoutSecret }),
       (err: any) => /STITCH_WEBHOOK_SECRET is not set/.test(err.stderr),
     );
   });

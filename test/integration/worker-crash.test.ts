@@ -18,7 +18,7 @@ class WorkerProcess {
   ) {}
 
   async start(): Promise<void> {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], { cwd: root, env: this.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/worker.ts'], { cwd: root, env: this.env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     this.child.stderr!.on('data', (chunk) => (stderr += chunk));
     const child = this.child;

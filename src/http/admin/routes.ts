@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { ErrorLog } from '../../storage/error-log';
 import type { WebhookEvent } from '../../storage/prisma';
-import { webhookEndpointDbValue } from '../../contracts/steps';
+import { webhookEndpointDbValue, webhookEndpointOfStored } from '../../contracts/steps';
 import type { EventStore } from '../../storage/event-store';
 import type { WebhookApplier } from '../webhooks/receive';
 import { HttpError } from '../errors';
@@ -17,12 +17,10 @@ export interface AdminRouteDeps {
   apply: WebhookApplier;
 }
 
-const endpointName = (e: WebhookEvent['endpoint']) => e.replace(/_/g, '-');
-
 function eventView(e: Omit<WebhookEvent, 'rawBody'> & { rawBody?: string }) {
   return {
     id: e.id,
-    endpoint: endpointName(e.endpoint),
+    endpoint: webhookEndpointOfStored[e.endpoint],
     task_id: e.taskId,
     status: e.status,
     project_id: e.projectId,

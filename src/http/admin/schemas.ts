@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { projectIdSchema } from '../../contracts/ids';
 import { queryParams, storableText } from '../../contracts/text';
+import { errorSeverities, webhookOutcomes } from '../../contracts/statuses';
 import { webhookEndpoints } from '../../contracts/steps';
 
 const page = {
@@ -12,7 +13,7 @@ const page = {
 export const eventListQuery = queryParams({
   project_id: projectIdSchema.optional(),
   endpoint: z.enum(webhookEndpoints).optional(),
-  outcome: z.enum(['received', 'signaled', 'ignored', 'duplicate', 'pending_project', 'signal_failed']).optional(),
+  outcome: z.enum(webhookOutcomes).optional(),
   ...page,
 });
 
@@ -21,7 +22,7 @@ export const errorListQuery = queryParams({
   type: storableText().min(1).max(100).optional(),
   /** The specific reason within a category, e.g. invalid_signature, task_failed. */
   code: storableText().min(1).max(100).optional(),
-  severity: z.enum(['info', 'warning', 'error', 'critical']).optional(),
+  severity: z.enum(errorSeverities).optional(),
   /** ISO 8601 time; only errors at or after it. */
   since: z.iso.datetime({ offset: true }).optional(),
   ...page,

@@ -4,7 +4,7 @@ import type { Middleware } from 'koa';
 import getRawBody from 'raw-body';
 import { workflowIdFor } from '../../contracts/ids';
 import type { StepEvent } from '../../contracts/steps';
-import { stepOfEndpoint, webhookEndpointDbValue, webhookEndpoints, webhookPath, type WebhookEndpointName } from '../../contracts/steps';
+import { stepOfEndpoint, webhookEndpointDbValue, webhookEndpointOfStored, webhookEndpoints, webhookPath, type WebhookEndpointName } from '../../contracts/steps';
 import { bodyTimestampProblem, createVerifier, storedStepEvent, toStepEvent, webhookPayloadSchemas, type Verifier } from '../../contracts/webhooks';
 import { callbackSignals } from '../../contracts/workflow-api';
 import type { Config } from '../../platform/config';
@@ -193,11 +193,6 @@ function signalWorkflow(endpoint: WebhookEndpointName, apply: WebhookApplier, ev
   };
 }
 
-const endpointOfStored = Object.fromEntries(webhookEndpoints.map((name) => [webhookEndpointDbValue[name], name])) as Record<
-  StoredWebhookEvent['endpoint'],
-  WebhookEndpointName
->;
-
 /**
  * The one way a recorded webhook reaches its project's workflow: as it arrives (above), when an
  * operator replays it, and for events that arrived before their project existed, once it does. The
@@ -221,7 +216,7 @@ export function createWebhookApplier(temporal: Client, prisma: PrismaClient, eve
 
   /** A stored event, delivered again: stored bodies were validated on the way in, and are parsed again here. */
   function redeliver(stored: StoredWebhookEvent): Promise<DeliveryOutcome> {
-    const endpoint = endpointOfStored[stored.endpoint];
+    const endpoint = webhookEndpointOfStored[stored.endpoint];
     return deliver(endpoint, storedStepEvent(endpoint, stored.rawBody), stored.id);
   }
 
