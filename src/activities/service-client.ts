@@ -1,5 +1,5 @@
-import CircuitBreaker from 'opossum';
 import { ApplicationFailure, type MetricMeter } from '@temporalio/common';
+import CircuitBreaker from 'opossum';
 import { serviceNames, servicePaths, type ServiceName } from '../contracts/services';
 import type { CircuitOptions, Config, ServiceEndpoint } from '../platform/config';
 import type { Logger } from '../platform/logger';

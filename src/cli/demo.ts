@@ -1,5 +1,5 @@
-import dotenv from 'dotenv';
 import { Presets, SingleBar } from 'cli-progress';
+import dotenv from 'dotenv';
 import type { ProjectView } from '../http/projects/project-view';
 
 /**

@@ -1,10 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
-import { openDatabase } from '../storage/database';
+import { createGateway } from '../http/app';
 import { closeAccessLogFile } from '../platform/access-log-file';
+import { closeServer, listen } from '../platform/http-server';
 import { createLogger } from '../platform/logger';
 import { announceGeneratedSecrets, configFromEnvironment, stopOnSignals } from '../platform/process-entry';
-import { createGateway } from '../http/app';
-import { closeServer, listen } from '../platform/http-server';
+import { openDatabase } from '../storage/database';
 
 /** `npm run gateway`: the HTTP edge alone, against configured Temporal and PostgreSQL. Stateless: run as many as needed. */
 async function main() {

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
-import { projectRoot } from '../platform/project-root';
-import { createLogger } from '../platform/logger';
-import { announceGeneratedSecrets, configFromEnvironment, stopOnSignals } from '../platform/process-entry';
 import { runMode } from '../dev/run-mode';
 import { startStack } from '../dev/start-stack';
+import { createLogger } from '../platform/logger';
+import { announceGeneratedSecrets, configFromEnvironment, stopOnSignals } from '../platform/process-entry';
+import { projectRoot } from '../platform/project-root';
 
 /** A path as short as it can be said from here: `logs/webhooks.log` from the project root. */
 const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));

@@ -1,6 +1,6 @@
-import { openDatabase } from '../storage/database';
 import { createLogger } from '../platform/logger';
 import { configFromEnvironment, stopOnSignals } from '../platform/process-entry';
+import { openDatabase } from '../storage/database';
 import { startWorker } from '../worker/start-worker';
 import { prebuiltWorkflowBundle } from '../worker/workflow-bundle';
 

@@ -2,20 +2,21 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { WorkflowBundleOption } from '@temporalio/worker';
-import { unconfiguredServices, type Config } from '../platform/config';
-import { startEmbeddedPostgres } from './embedded-postgres';
-import { migrateDatabase } from '../storage/migrate';
-import { openDatabase, type Database } from '../storage/database';
-import type { PrismaClient } from '../storage/prisma';
+import { webhookEndpoints, type WebhookEndpointName } from '../contracts/steps';
+import type { SettingsOverrides } from '../contracts/workflow-settings';
 import { createGateway } from '../http/app';
-import { closeServer, listen } from '../platform/http-server';
 import { closeAccessLogFile } from '../platform/access-log-file';
+import { unconfiguredServices, type Config } from '../platform/config';
+import { closeServer, listen } from '../platform/http-server';
 import type { Logger } from '../platform/logger';
+import { openDatabase, type Database } from '../storage/database';
+import { migrateDatabase } from '../storage/migrate';
+import type { PrismaClient } from '../storage/prisma';
+import { startWorker, type RunningWorker } from '../worker/start-worker';
+import { startEmbeddedPostgres } from './embedded-postgres';
 import { ServiceSimulator } from './simulator/simulator';
 import type { CliSource } from './temporal/cli';
 import { startLocalTemporal } from './temporal/local-temporal';
-import { startWorker, type RunningWorker } from '../worker/start-worker';
-import type { SettingsOverrides } from '../contracts/workflow-settings';
 
 export interface StackOptions {
   config: Config;
@@ -130,11 +131,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const missing = unconfiguredServices(config);
     if (missing.length) {
       simulator = new ServiceSimulator({
-        secrets: {
-          'video-complete': config.webhookSecrets['video-complete'][0],
-          'last-frame-complete': config.webhookSecrets['last-frame-complete'][0],
-          'stitch-complete': config.webhookSecrets['stitch-complete'][0],
-        },
+        // Each webhook signed with the first of its endpoint's active secrets.
+        secrets: Object.fromEntries(webhookEndpoints.map((e) => [e, config.webhookSecrets[e][0]])) as Record<WebhookEndpointName, string>,
         delayMs: config.simulator.delayMs,
         logger,
       });

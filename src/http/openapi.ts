@@ -1,8 +1,8 @@
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { projectIdSchema } from '../contracts/ids';
-import { errorSeverities, errorTypes, projectStatuses, sceneStatuses, webhookOutcomes } from '../contracts/statuses';
 import { createProjectRequest } from '../contracts/projects';
+import { errorSeverities, errorTypes, projectStatuses, sceneStatuses, webhookOutcomes } from '../contracts/statuses';
 import { webhookEndpoints, webhookPath } from '../contracts/steps';
 import { webhookPayloadSchemas } from '../contracts/webhooks';
 import { errorListQuery, eventListQuery, idParam } from './admin/schemas';

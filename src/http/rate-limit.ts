@@ -1,10 +1,10 @@
+import Redis from 'ioredis';
 import type { Middleware } from 'koa';
 import {
   MemorySlidingWindowRateLimiter,
   SafeRedisSlidingWindowRateLimiter,
   type SlidingWindowRateLimiterBackend,
 } from 'sliding-window-rate-limiter';
-import Redis from 'ioredis';
 import type { Logger } from '../platform/logger';
 import { HttpError } from './errors';
 import type { GatewayMetrics } from './metrics';
@@ -67,7 +67,7 @@ export function createRateLimiter({ windowMs, redisUrl, keyPrefix = 'reelay:rl',
  */
 export function rateLimit(name: string, limit: number, limiter: RateLimiter, metrics: GatewayMetrics): Middleware {
   const windowSeconds = Math.ceil(limiter.windowMs / 1000);
-  return async (ctx, next) => {
+  return async function rateLimit(ctx, next) {
     const result = await limiter.backend.reserve(`${limiter.keyPrefix}:${name}:${ctx.ip}`, limit);
     const resetSeconds = Math.max(1, Math.ceil((result.reset ?? limiter.windowMs) / 1000));
     ctx.set({
@@ -83,5 +83,5 @@ export function rateLimit(name: string, limit: number, limiter: RateLimiter, met
       });
     }
     await next();
-  };
+  }
 }

@@ -1,6 +1,6 @@
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { once } from 'node:events';
 import { createStream, type RotatingFileStream } from 'rotating-file-stream';
 
 export interface AccessLogFileOptions {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { envSchema, type Env } from './env-schema';
-import { projectRoot } from './project-root';
 import { serviceNames, type ServiceName } from '../contracts/services';
 import { webhookEndpoints, webhookSecretEnv, type WebhookEndpointName } from '../contracts/steps';
 import { resolveSettings, type WorkflowSettings } from '../contracts/workflow-settings';
+import { envSchema, type Env } from './env-schema';
+import { projectRoot } from './project-root';
 
 export interface ServiceEndpoint {
   url: string;

@@ -1,5 +1,5 @@
-import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from './prisma';
 
 export interface Database {

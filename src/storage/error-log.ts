@@ -1,5 +1,5 @@
-import type { PrismaClient, Prisma } from './prisma';
 import type { ErrorType, Severity } from '../contracts/statuses';
+import type { PrismaClient, Prisma } from './prisma';
 
 export type { ErrorType, Severity } from '../contracts/statuses';
 

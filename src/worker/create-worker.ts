@@ -2,8 +2,8 @@ import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Wo
 import { createActivities } from '../activities';
 import type { ServiceBreakers } from '../activities/service-client';
 import type { Config } from '../platform/config';
-import type { Database } from '../storage/database';
 import type { Logger } from '../platform/logger';
+import type { Database } from '../storage/database';
 
 let runtimeInstalled = false;
 

@@ -2,12 +2,12 @@ import type { AddressInfo } from 'node:net';
 import { NativeConnection, Runtime, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createServiceBreakers, type ServiceBreakers } from '../activities/service-client';
 import type { Config } from '../platform/config';
-import type { Database } from '../storage/database';
 import { closeServer } from '../platform/http-server';
 import type { Logger } from '../platform/logger';
-import { ensureSearchAttributes } from './search-attributes';
+import type { Database } from '../storage/database';
 import { createProjectWorker, installWorkerRuntime } from './create-worker';
 import { startWorkerHealthServer } from './health-server';
+import { ensureSearchAttributes } from './search-attributes';
 
 export interface RunningWorker {
   worker: Worker;

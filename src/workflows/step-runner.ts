@@ -1,7 +1,7 @@
 import { condition, log } from '@temporalio/workflow';
 import type { CurrentStep, InboxSnapshot, StepCounters } from '../contracts/progress';
-import type { Step, StepEvent } from '../contracts/steps';
 import type { TaskAnswer } from '../contracts/services';
+import type { Step, StepEvent } from '../contracts/steps';
 import type { WorkflowSettings } from '../contracts/workflow-settings';
 
 export type { InboxSnapshot };

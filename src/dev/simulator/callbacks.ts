@@ -1,6 +1,6 @@
+import type { ServiceRequest as SimulatedTaskRequest } from '../../contracts/services';
 import type { WebhookEndpointName } from '../../contracts/steps';
 import type { LastFrameCompletePayload, StitchCompletePayload, VideoCompletePayload } from '../../contracts/webhooks';
-import type { ServiceRequest as SimulatedTaskRequest } from '../../contracts/services';
 
 type Completed<T> = Extract<T, { status: 'completed' }>;
 

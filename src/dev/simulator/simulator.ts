@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Koa from 'koa';
 import Router from '@koa/router';
+import Koa from 'koa';
 import { koaBody } from 'koa-body';
 import { z } from 'zod';
 import { serviceNames, servicePaths, serviceRequests, type ServiceName, type ServiceRequest } from '../../contracts/services';

@@ -1,12 +1,12 @@
 import Router from '@koa/router';
-import type { ErrorLog } from '../../storage/error-log';
-import type { WebhookEvent } from '../../storage/prisma';
 import { webhookEndpointDbValue, webhookEndpointOfStored } from '../../contracts/steps';
+import type { ErrorLog } from '../../storage/error-log';
 import type { EventStore } from '../../storage/event-store';
-import type { WebhookApplier } from '../webhooks/receive';
+import type { WebhookEvent } from '../../storage/prisma';
 import { HttpError } from '../errors';
 import type { AppState } from '../request-context';
 import { parseOrThrow } from '../validation';
+import type { WebhookApplier } from '../webhooks/receive';
 import { requireBearer } from './auth';
 import { errorListQuery, eventListQuery, idParam } from './schemas';
 

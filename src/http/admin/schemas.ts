@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { projectIdSchema } from '../../contracts/ids';
-import { queryParams, storableText } from '../../contracts/text';
 import { errorSeverities, webhookOutcomes } from '../../contracts/statuses';
 import { webhookEndpoints } from '../../contracts/steps';
+import { queryParams, storableText } from '../../contracts/text';
 
 const page = {
   limit: z.coerce.number().int().min(1).max(200).default(50),

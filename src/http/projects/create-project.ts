@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { workflowIdFor } from '../../contracts/ids';
-import type { PrismaClient } from '../../storage/prisma';
-import type { Project } from '../../storage/prisma';
+import type { CreateProjectRequest } from '../../contracts/projects';
 import { projectIdKey, projectStatusKey, projectWorkflowType, type ProjectWorkflow } from '../../contracts/workflow-api';
 import type { WorkflowSettings } from '../../contracts/workflow-settings';
-import type { CreateProjectRequest } from '../../contracts/projects';
+import type { PrismaClient } from '../../storage/prisma';
+import type { Project } from '../../storage/prisma';
 
 export type CreateProjectResult =
   | { kind: 'created' | 'existing'; project: Project }

@@ -3,14 +3,14 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
-import type { PrismaClient } from '../../storage/prisma';
 import { projectIdSchema } from '../../contracts/ids';
-import type { CreateProject } from './create-project';
-import { findProjectView } from './project-view';
 import { createProjectRequest } from '../../contracts/projects';
+import type { PrismaClient } from '../../storage/prisma';
 import { HttpError } from '../errors';
 import type { AppState } from '../request-context';
 import { parseOrThrow } from '../validation';
+import type { CreateProject } from './create-project';
+import { findProjectView } from './project-view';
 
 export interface ProjectRouteDeps {
   prisma: PrismaClient;

@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa';
-import type { WebhookLogSettings } from '../../platform/config';
-import { accessLogFile } from '../../platform/access-log-file';
 import type { WebhookEndpointName } from '../../contracts/steps';
+import { accessLogFile } from '../../platform/access-log-file';
+import type { WebhookLogSettings } from '../../platform/config';
 import { failureOf } from '../errors';
 import type { WebhookState } from './webhook-state';
 

@@ -24,7 +24,7 @@ const failureKinds: Record<string, { label: WebhookOutcomeLabel; severity: Sever
  * every failed task a service reports.
  */
 export function observeWebhook(endpoint: WebhookEndpointName, metrics: GatewayMetrics, errors: ErrorLog): Middleware<WebhookState> {
-  return async (ctx, next) => {
+  return async function observeWebhook(ctx, next) {
     const stop = metrics.webhookDuration.startTimer({ endpoint });
     let outcome: WebhookOutcomeLabel = 'error';
     try {
@@ -59,7 +59,7 @@ export function observeWebhook(endpoint: WebhookEndpointName, metrics: GatewayMe
       stop({ outcome });
       metrics.webhookRequests.inc({ endpoint, outcome });
     }
-  };
+  }
 }
 
 /** How the services' guide words a failed task in the error log. */

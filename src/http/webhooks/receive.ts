@@ -69,16 +69,16 @@ export function webhookRoutes({ config, events, errors, apply, health, metrics, 
 
 /** Runs the rest of the stages, then writes the answer the sending service expects (answers.ts). */
 function answer(endpoint: WebhookEndpointName, notifies: () => boolean): RouterMiddleware<WebhookState> {
-  return async (ctx, next) => {
+  return async function answer(ctx, next) {
     await next();
     ctx.status = 200;
     ctx.body = answerFor(endpoint, ctx.state, { notifies: notifies() });
-  };
+  }
 }
 
 /** Reads the exact bytes that were signed: 415 unless JSON, 413 past the size limit. */
 export function readRawBody(limitBytes: number): Stage {
-  return async (ctx, next) => {
+  return async function readRawBody(ctx, next) {
     if (!ctx.is('application/json')) {
       throw new HttpError(415, 'unsupported_media_type', 'Webhooks must be sent as Content-Type: application/json');
     }
@@ -91,7 +91,7 @@ export function readRawBody(limitBytes: number): Stage {
       throw new HttpError(400, 'bad_request', 'Could not read the request body');
     }
     await next();
-  };
+  }
 }
 
 const unauthorized: Record<string, string> = {
@@ -102,7 +102,7 @@ const unauthorized: Record<string, string> = {
 
 /** 401 unless the request is signed (either scheme) by one of the endpoint's active secrets. */
 function verifySignature(verify: Verifier): Stage {
-  return async (ctx, next) => {
+  return async function verifySignature(ctx, next) {
     const result = verify(ctx.state.rawBody, (name) => ctx.get(name) || undefined);
     if (!result.ok) {
       const code = result.reason === 'timestamp_out_of_tolerance' ? result.reason : 'invalid_signature';
@@ -111,7 +111,7 @@ function verifySignature(verify: Verifier): Stage {
     ctx.state.scheme = result.scheme;
     ctx.state.log.debug({ scheme: result.scheme }, 'webhook signature verified');
     await next();
-  };
+  }
 }
 
 /**
@@ -119,7 +119,7 @@ function verifySignature(verify: Verifier): Stage {
  * when a seed-scheme body's signed `timestamp` is outside the tolerance (when that check is on).
  */
 function validatePayload(endpoint: WebhookEndpointName, freshness: Config['webhooks']): Stage {
-  return async (ctx, next) => {
+  return async function validatePayload(ctx, next) {
     let json: unknown;
     try {
       json = JSON.parse(ctx.state.rawBody.toString('utf8'));
@@ -140,7 +140,7 @@ function validatePayload(endpoint: WebhookEndpointName, freshness: Config['webho
     ctx.state.event = toStepEvent(endpoint, payload);
     ctx.state.log.debug({ taskId: payload.task_id, projectId: payload.project_id, status: payload.status }, 'webhook payload valid');
     await next();
-  };
+  }
 }
 
 /** Headers worth keeping with a stored event: provenance, never credentials. */
@@ -148,7 +148,7 @@ const keptHeaders = ['user-agent', 'content-type', 'x-request-id', 'x-forwarded-
 
 /** Stores the verified event; a repeat of one already applied is answered without signalling again. */
 function recordEvent(endpoint: WebhookEndpointName, events: EventStore): Stage {
-  return async (ctx, next) => {
+  return async function recordEvent(ctx, next) {
     const { event, rawBody } = ctx.state;
     const headers = Object.fromEntries(keptHeaders.filter((h) => ctx.get(h)).map((h) => [h, ctx.get(h)]));
     const stored = await events.recordDelivery({
@@ -167,7 +167,7 @@ function recordEvent(endpoint: WebhookEndpointName, events: EventStore): Stage {
       return;
     }
     await next();
-  };
+  }
 }
 
 /**
@@ -175,7 +175,7 @@ function recordEvent(endpoint: WebhookEndpointName, events: EventStore): Stage {
  * applied when the project is created); 503 with Retry-After when Temporal cannot take the signal.
  */
 function signalWorkflow(endpoint: WebhookEndpointName, apply: WebhookApplier, events: EventStore, metrics: GatewayMetrics): Stage {
-  return async (ctx, next) => {
+  return async function signalWorkflow(ctx, next) {
     const { event, stored } = ctx.state;
     let outcome: DeliveryOutcome;
     try {
@@ -190,7 +190,7 @@ function signalWorkflow(endpoint: WebhookEndpointName, apply: WebhookApplier, ev
     if (outcome === 'pending_project') throw new HttpError(404, 'project_not_found', `No project ${event.projectId}`);
     ctx.state.outcome = outcome;
     await next();
-  };
+  }
 }
 
 /**
