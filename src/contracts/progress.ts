@@ -63,23 +63,3 @@ export interface ProjectProgress {
   /** Callbacks taken (step:taskId) and those buffered for later, carried across continue-as-new. */
   inbox: InboxSnapshot;
 }
-
-export function initialProgress(projectId: string, userId: string | null, sceneIds: string[]): ProjectProgress {
-  return {
-    projectId,
-    userId,
-    status: 'pending',
-    currentScene: null,
-    current: null,
-    scenes: sceneIds.map((sceneId, index) => ({
-      sceneId,
-      index,
-      status: 'pending',
-      steps: { video: { attempts: 0, tasksStarted: 0 }, lastFrame: { attempts: 0, tasksStarted: 0 } },
-    })),
-    stitch: { attempts: 0, tasksStarted: 0 },
-    failuresNotified: 0,
-    run: 1,
-    inbox: { taken: [], waiting: [] },
-  };
-}

@@ -11,7 +11,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { initialProgress, type ProjectProgress, type ProjectStatus, type SceneProgress } from '../contracts/progress';
+import type { ProjectProgress, ProjectStatus, SceneProgress } from '../contracts/progress';
 import type { Step, StepEvent } from '../contracts/steps';
 import { callbackSignals, currentSceneKey, progressQuery, projectStatusKey, type ProjectWorkflow, type ProjectWorkflowInput } from '../contracts/workflow-api';
 import { resolveSettings } from '../contracts/workflow-settings';
@@ -206,3 +206,24 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
     return progress;
   }
 };
+
+/** A new film: every scene pending, no attempts yet. */
+function initialProgress(projectId: string, userId: string | null, sceneIds: string[]): ProjectProgress {
+  return {
+    projectId,
+    userId,
+    status: 'pending',
+    currentScene: null,
+    current: null,
+    scenes: sceneIds.map((sceneId, index) => ({
+      sceneId,
+      index,
+      status: 'pending',
+      steps: { video: { attempts: 0, tasksStarted: 0 }, lastFrame: { attempts: 0, tasksStarted: 0 } },
+    })),
+    stitch: { attempts: 0, tasksStarted: 0 },
+    failuresNotified: 0,
+    run: 1,
+    inbox: { taken: [], waiting: [] },
+  };
+}
