@@ -52,7 +52,8 @@ export function createServiceCalls(config: Config, database: Database, client: S
 
   return {
     /** Asks the video service for one scene, seeded by the previous scene's last frame. */
-    async requestSceneVideo({ projectId, sceneId, startFrameUrl, sceneAttempts, taskNumber }: RequestSceneVideoInput): Promise<TaskAnswer> {
+    async requestSceneVideo({ projectId, sceneId, startFrameUrl, sceneAttempts, taskNumber, previousScene }: RequestSceneVideoInput): Promise<TaskAnswer> {
+      if (previousScene) await scenes.completed(previousScene);
       const scene = await scenes.prompt(sceneId);
       const task = await createTask(
         'video',
@@ -72,7 +73,8 @@ export function createServiceCalls(config: Config, database: Database, client: S
       return task;
     },
 
-    async requestLastFrame({ projectId, sceneId, videoUrl, sceneAttempts, taskNumber }: RequestLastFrameInput): Promise<TaskAnswer> {
+    async requestLastFrame({ projectId, sceneId, videoUrl, sceneAttempts, taskNumber, video }: RequestLastFrameInput): Promise<TaskAnswer> {
+      if (video) await scenes.videoSaved(video);
       const task = await createTask(
         'lastFrame',
         { project_id: projectId, scene_id: sceneId, video_url: videoUrl, webhook_url: callbackUrl('lastFrame') },
@@ -83,7 +85,9 @@ export function createServiceCalls(config: Config, database: Database, client: S
       return task;
     },
 
-    async requestStitch({ projectId, scenes: sceneVideos, taskNumber }: RequestStitchInput): Promise<TaskAnswer> {
+    async requestStitch({ projectId, scenes: sceneVideos, taskNumber, lastScene, startsStitching }: RequestStitchInput): Promise<TaskAnswer> {
+      if (lastScene) await scenes.completed(lastScene);
+      if (startsStitching) await database.prisma.project.update({ where: { id: projectId }, data: { status: 'stitching' } });
       const task = await createTask(
         'stitch',
         {

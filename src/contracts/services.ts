@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SceneFrameRecord, SceneVideoRecord } from './records';
 import type { Step, StepEvent } from './steps';
 
 /**
@@ -27,6 +28,11 @@ export interface RequestSceneVideoInput {
   sceneAttempts: number;
   /** Which task of the step this is: the idempotency key, so asking again for the same task is safe. */
   taskNumber: number;
+  /**
+   * The previous scene's completion, written before the request: the workflow's last write rides along
+   * with its next request, so a callback costs one workflow task (see contracts/records.ts).
+   */
+  previousScene?: SceneFrameRecord;
 }
 
 export interface RequestLastFrameInput {
@@ -35,12 +41,18 @@ export interface RequestLastFrameInput {
   videoUrl: string;
   sceneAttempts: number;
   taskNumber: number;
+  /** The scene's video, written before the request (riding along, as above). */
+  video?: SceneVideoRecord;
 }
 
 export interface RequestStitchInput {
   projectId: string;
   scenes: { sceneId: string; videoUrl: string }[];
   taskNumber: number;
+  /** The last scene's completion, written before the request (riding along, as above). */
+  lastScene?: SceneFrameRecord;
+  /** Also moves the project to `stitching` (riding along, as above). */
+  startsStitching?: boolean;
 }
 
 export interface NotifyUserInput {

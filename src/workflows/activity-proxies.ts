@@ -1,23 +1,86 @@
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { RetryState } from '@temporalio/common';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  TemporalFailure,
+} from '@temporalio/workflow';
 import type { RecordActivities } from '../contracts/records';
 import type { ServiceActivities } from '../contracts/services';
 import type { WorkflowSettings } from '../contracts/workflow-settings';
 
-/** The project workflow's activities, each group with the timeouts and retries that suit it. */
-export function activityProxies(settings: WorkflowSettings) {
+/** A failure that more retries could cure: not a cancellation, not a service's refusal (4xx). */
+const retryable = (err: unknown) =>
+  err instanceof ActivityFailure && !isCancellation(err) && !(err.cause instanceof ApplicationFailure && err.cause.nonRetryable);
+
+/** A local activity's failure can arrive unwrapped; wrap it as a regular activity's would be, so the workflow handles both alike. */
+const asActivityFailure = (err: unknown, activityType: string): unknown =>
+  err instanceof TemporalFailure && !(err instanceof ActivityFailure) && !isCancellation(err)
+    ? new ActivityFailure(err.message, activityType, undefined, RetryState.NON_RETRYABLE_FAILURE, undefined, err)
+    : err;
+
+/**
+ * The service calls as local activities first, then, for a service still failing when the local budget
+ * is spent, the regular activity for what remains of the outage tolerance (Temporal retries it with
+ * backoff, the worker's circuit breaker keeps that cheap).
+ */
+function localFirst(local: ServiceActivities, regular: (scheduleToCloseMs: number) => ServiceActivities): ServiceActivities {
+  const call =
+    <K extends keyof ServiceActivities>(name: K) =>
+    async (input: Parameters<ServiceActivities[K]>[0]): Promise<Awaited<ReturnType<ServiceActivities[K]>>> => {
+      const run = (via: ServiceActivities) => (via[name] as (i: typeof input) => Promise<Awaited<ReturnType<ServiceActivities[K]>>>)(input);
+      const started = Date.now();
+      try {
+        return await run(local);
+      } catch (caught) {
+        const err = asActivityFailure(caught, name);
+        if (!retryable(err)) throw err;
+        log.warn('A service is still failing: asking as a regular activity, retried through the outage', { activity: name });
+        return run(regular(Date.now() - started));
+      }
+    };
+  return {
+    requestSceneVideo: call('requestSceneVideo'),
+    requestLastFrame: call('requestLastFrame'),
+    requestStitch: call('requestStitch'),
+    notifyUser: call('notifyUser'),
+  };
+}
+
+/**
+ * The project workflow's activities, each group with the timeouts and retries that suit it. `oneTaskPerCallback`
+ * (runs begun after that change): service calls run locally first, see localFirst.
+ */
+export function activityProxies(settings: WorkflowSettings, oneTaskPerCallback: boolean) {
   const retry = {
     initialInterval: settings.retryInitialIntervalMs,
     maximumInterval: settings.retryMaximumIntervalMs,
     backoffCoefficient: 2,
   };
+  const regularServices = (scheduleToCloseMs = settings.serviceOutageToleranceMs) =>
+    proxyActivities<ServiceActivities>({ startToCloseTimeout: '30 seconds', scheduleToCloseTimeout: Math.max(1_000, scheduleToCloseMs), retry });
+  // Local retries hold the workflow task: a few attempts within a minute at most (and within half the
+  // outage tolerance); a longer outage is the regular activity's to ride out.
+  const localBudgetMs = Math.min(60_000, settings.serviceOutageToleranceMs / 2);
+  const localAttempts = 3;
   return {
     // Service calls ride out outages (Temporal keeps retrying, the circuit breaker keeps it cheap) for up
     // to serviceOutageToleranceMs; a 4xx answer is not retried at all.
-    services: proxyActivities<ServiceActivities>({
-      startToCloseTimeout: '30 seconds',
-      scheduleToCloseTimeout: settings.serviceOutageToleranceMs,
-      retry,
-    }),
+    // Run locally (oneTaskPerCallback), a call is made inside the workflow task that took the callback:
+    // no activity events and no second task. Retried there for a minute at most.
+    services: oneTaskPerCallback
+      ? localFirst(
+          proxyLocalActivities<ServiceActivities>({
+            startToCloseTimeout: '20 seconds',
+            scheduleToCloseTimeout: localBudgetMs,
+            retry: { ...retry, maximumInterval: Math.min(15_000, settings.retryMaximumIntervalMs), maximumAttempts: localAttempts },
+          }),
+          (spentMs) => regularServices(settings.serviceOutageToleranceMs - spentMs),
+        )
+      : regularServices(),
     // Database writes are short and idempotent: local activities, run by this worker inside the
     // workflow task, with no round trip through the server (a marker in the history instead of three events).
     records: proxyLocalActivities<RecordActivities>({

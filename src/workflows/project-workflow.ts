@@ -7,16 +7,20 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ProjectProgress, ProjectStatus, SceneProgress } from '../contracts/progress';
+import type { SceneFrameRecord, SceneVideoRecord } from '../contracts/records';
 import type { Step, StepEvent } from '../contracts/steps';
 import { callbackSignals, currentSceneKey, progressQuery, projectStatusKey, type ProjectWorkflow, type ProjectWorkflowInput } from '../contracts/workflow-api';
 import { resolveSettings } from '../contracts/workflow-settings';
 import { activityProxies } from './activity-proxies';
 import { handleOperatorUpdates, type OperatorInterrupts } from './operator-updates';
+import { initialProgress } from './progress';
 import { runStep, StepFailed, StepInbox, type StepRunnerContext } from './step-runner';
 
 export type { ProjectWorkflowInput } from '../contracts/workflow-api';
@@ -30,6 +34,11 @@ export type { ProjectWorkflowInput } from '../contracts/workflow-api';
  */
 export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(input: ProjectWorkflowInput): Promise<ProjectProgress> {
   const { projectId } = input;
+  // Runs begun after this change take one workflow task per callback: service calls run as local
+  // activities, a step's database write rides along with the next request, and the scene being made is
+  // shown as current details rather than a search-attribute upsert per scene. Runs begun before keep
+  // the shape their history recorded.
+  const oneTaskPerCallback = patched('one-workflow-task-per-callback');
   const settings = resolveSettings(input.settings);
   const progress: ProjectProgress = input.resume
     ? { ...input.resume, run: input.resume.run + 1 }
@@ -52,7 +61,7 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
   for (const step of ['video', 'lastFrame', 'stitch'] as const) setHandler(callbackSignals[step], receive(step));
   setHandler(progressQuery, () => ({ ...progress, inbox: inbox.snapshot() }));
   handleOperatorUpdates(progress, interrupts, film);
-  const { services, records, recordsViaServer } = activityProxies(settings);
+  const { services, records, recordsViaServer } = activityProxies(settings, oneTaskPerCallback);
 
   // The story -------------------------------------------------------------------------------------
   const sceneOf = (sceneId?: string) => progress.scenes.find((s) => s.sceneId === sceneId);
@@ -61,12 +70,22 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
 
   function publishStatus(status: ProjectStatus) {
     progress.status = status;
-    upsertSearchAttributes([{ key: projectStatusKey, value: status }]);
+    const scene = oneTaskPerCallback ? [{ key: currentSceneKey, value: progress.currentScene }] : [];
+    upsertSearchAttributes([{ key: projectStatusKey, value: status }, ...scene]);
   }
 
   function publishScene(index: number | null) {
     progress.currentScene = index;
-    upsertSearchAttributes([{ key: currentSceneKey, value: index }]);
+    if (!oneTaskPerCallback) upsertSearchAttributes([{ key: currentSceneKey, value: index }]);
+    else setCurrentDetails(index === null ? 'Stitching the film' : `Scene ${index + 1} of ${progress.scenes.length}`);
+  }
+
+  // Writes that ride along with the next request (oneTaskPerCallback); written on their own otherwise.
+  let pendingVideo: SceneVideoRecord | undefined;
+  let pendingScene: SceneFrameRecord | undefined;
+  async function flushPendingScene(via = records) {
+    if (pendingScene) await via.completeScene(pendingScene);
+    pendingScene = undefined;
   }
 
   async function produceScene(scene: SceneProgress) {
@@ -76,17 +95,24 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
     if (!scene.videoUrl) {
       scene.status = 'generating';
       const startFrameUrl = progress.scenes[scene.index - 1]?.lastFrameUrl ?? null;
+      const previousScene = pendingScene;
       const video = await runStep(runner, 'video', where, scene.steps.video, (taskNumber) =>
-        services.requestSceneVideo({ projectId, sceneId, startFrameUrl, sceneAttempts: sceneAttempts(scene), taskNumber }),
+        services.requestSceneVideo({ projectId, sceneId, startFrameUrl, sceneAttempts: sceneAttempts(scene), taskNumber, previousScene }),
       );
-      await records.saveSceneVideo({ sceneId, taskId: video.taskId, videoUrl: video.url, thumbnailUrl: video.thumbnailUrl, detail: video.detail });
+      pendingScene = undefined;
+      const saved = { sceneId, taskId: video.taskId, videoUrl: video.url, thumbnailUrl: video.thumbnailUrl, detail: video.detail };
+      if (oneTaskPerCallback) pendingVideo = saved;
+      else await records.saveSceneVideo(saved);
       Object.assign(scene, { status: 'extracting_frame', videoUrl: video.url, thumbnailUrl: video.thumbnailUrl });
     }
     const videoUrl = scene.videoUrl!;
+    const video = pendingVideo;
     const frame = await runStep(runner, 'lastFrame', where, scene.steps.lastFrame, (taskNumber) =>
-      services.requestLastFrame({ projectId, sceneId, videoUrl, sceneAttempts: sceneAttempts(scene), taskNumber }),
+      services.requestLastFrame({ projectId, sceneId, videoUrl, sceneAttempts: sceneAttempts(scene), taskNumber, video }),
     );
-    await records.completeScene({ sceneId, taskId: frame.taskId, lastFrameUrl: frame.url, detail: frame.detail });
+    pendingVideo = undefined;
+    pendingScene = { sceneId, taskId: frame.taskId, lastFrameUrl: frame.url, detail: frame.detail };
+    if (!oneTaskPerCallback) await flushPendingScene();
     Object.assign(scene, { status: 'completed', lastFrameUrl: frame.url });
     progress.current = null;
     for (const stray of inbox.discardScene(sceneId)) log.info('Stray callback ignored', { taskId: stray.taskId, sceneId });
@@ -94,15 +120,18 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
 
   async function stitchFilm() {
     publishScene(null);
-    await records.setProjectStatus({ projectId, status: 'stitching' });
+    if (!oneTaskPerCallback) await records.setProjectStatus({ projectId, status: 'stitching' });
     publishStatus('stitching');
+    const lastScene = pendingScene;
     const film = await runStep(runner, 'stitch', { sceneIndex: null }, progress.stitch, (taskNumber) =>
       services.requestStitch({
         projectId,
         scenes: progress.scenes.map((s) => ({ sceneId: s.sceneId, videoUrl: s.videoUrl! })),
         taskNumber,
+        ...(oneTaskPerCallback ? { lastScene, startsStitching: true } : {}),
       }),
     );
+    pendingScene = undefined;
     const thumbnailUrl = film.thumbnailUrl ?? progress.scenes[0]?.thumbnailUrl;
     await records.completeProject({ projectId, taskId: film.taskId, finalVideoUrl: film.url, thumbnailUrl, detail: film.detail });
     progress.finalVideoUrl = film.url;
@@ -116,6 +145,7 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
     const info = workflowInfo();
     if (!info.continueAsNewSuggested && info.historyLength < settings.continueAsNewAfterEvents) return;
     await condition(allHandlersFinished);
+    await flushPendingScene();
     log.info('Continuing as new', { projectId, run: progress.run, historyLength: info.historyLength });
     await continueAsNew<typeof projectWorkflow>({ ...input, resume: { ...progress, current: null, inbox: inbox.snapshot() } });
   }
@@ -197,6 +227,7 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
     await CancellationScope.nonCancellable(async () => {
       // A regular activity here: a local one in the same workflow task as the cancelling update made
       // the server reject that update now and then ("unexpected workflow task failure").
+      await flushPendingScene(recordsViaServer);
       await recordsViaServer.cancelProject({ projectId, reason });
       progress.current = null;
       progress.failure = undefined;
@@ -207,23 +238,3 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
   }
 };
 
-/** A new film: every scene pending, no attempts yet. */
-function initialProgress(projectId: string, userId: string | null, sceneIds: string[]): ProjectProgress {
-  return {
-    projectId,
-    userId,
-    status: 'pending',
-    currentScene: null,
-    current: null,
-    scenes: sceneIds.map((sceneId, index) => ({
-      sceneId,
-      index,
-      status: 'pending',
-      steps: { video: { attempts: 0, tasksStarted: 0 }, lastFrame: { attempts: 0, tasksStarted: 0 } },
-    })),
-    stitch: { attempts: 0, tasksStarted: 0 },
-    failuresNotified: 0,
-    run: 1,
-    inbox: { taken: [], waiting: [] },
-  };
-}
