@@ -1,4 +1,5 @@
 import { Presets, SingleBar } from 'cli-progress';
+import { writeChaosSection } from './benchmarks-file';
 import { runChaos } from './chaos';
 
 /**
@@ -31,6 +32,16 @@ errors recorded               ${JSON.stringify(report.errorsRecorded)}
 kills                         ${report.kills.join(', ')}
 took                          ${report.seconds}s
 ${report.ok ? 'OK: nothing lost, nothing done twice' : 'LOSS DETECTED'}`);
+  await writeChaosSection(`Run on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, seed ${seed}, in ${report.seconds} s.
+
+| measure | result |
+| --- | --- |
+| projects completed | ${report.completed}/${report.projects} (${5} scenes each) |
+| kills (-9, then restart) | ${report.kills.join(', ')} |
+| webhooks acknowledged = applied | ${report.webhooksAcknowledged} = ${report.webhooksApplied} (acknowledged but not applied: ${report.acknowledgedNotApplied}) |
+| duplicate tasks | ${report.duplicateTasks} (same-key retries: ${report.idempotentRetries}) |
+| notifications sent | ${report.notificationsSent} |
+| verdict | ${report.ok ? 'nothing lost, nothing done twice' : '**loss detected**'} |`);
   process.exit(report.ok ? 0 : 1);
 }
 

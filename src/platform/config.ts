@@ -4,6 +4,7 @@ import { serviceNames, type ServiceName } from '../contracts/services';
 import { webhookEndpoints, webhookSecretEnv, type WebhookEndpointName } from '../contracts/steps';
 import { resolveSettings, type WorkflowSettings } from '../contracts/workflow-settings';
 import { envSchema, type Env } from './env-schema';
+import { defaultCircuitOptions, type CircuitOptions } from './circuit-options';
 import { projectRoot } from './project-root';
 
 export interface ServiceEndpoint {
@@ -12,24 +13,7 @@ export interface ServiceEndpoint {
 }
 
 export type { ServiceName };
-
-/** A circuit breaker per service, in each worker (see activities/service-client.ts). */
-export interface CircuitOptions {
-  /** Failure percentage, over the rolling window, that opens the circuit. */
-  errorThresholdPercentage: number;
-  /** Calls in the window before the percentage is trusted. */
-  volumeThreshold: number;
-  /** How long the circuit stays open before one trial call (half-open). */
-  resetTimeoutMs: number;
-  rollingWindowMs: number;
-}
-
-export const defaultCircuitOptions: CircuitOptions = {
-  errorThresholdPercentage: 50,
-  volumeThreshold: 5,
-  resetTimeoutMs: 15_000,
-  rollingWindowMs: 10_000,
-};
+export type { CircuitOptions };
 
 export interface Config {
   nodeEnv: Env['NODE_ENV'];
@@ -62,6 +46,8 @@ export interface Config {
   workerMetricsPort?: number;
   workerHealthPort?: number;
   workflowBundlePath?: string;
+  /** Workflows the worker keeps in memory between their tasks (WORKER_MAX_CACHED_WORKFLOWS). */
+  workerMaxCachedWorkflows: number;
   /** Settings every new project's workflow starts with. */
   workflow: WorkflowSettings;
   circuit: CircuitOptions;
@@ -214,6 +200,7 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
     workerMetricsPort: env.WORKER_METRICS_PORT,
     workerHealthPort: env.WORKER_HEALTH_PORT,
     workflowBundlePath: env.WORKFLOW_BUNDLE_PATH,
+    workerMaxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     workflow: resolveSettings({
       stepTimeoutMs: {
         video: env.STEP_TIMEOUT_VIDEO_SECONDS * 1000,

@@ -124,6 +124,11 @@ export const envSchema = z.object({
   WORKFLOW_BUNDLE_PATH: optionalString,
   /** Where the worker answers GET /health (its state and each service's circuit); off when empty. */
   WORKER_HEALTH_PORT: z.preprocess((v) => (v === '' ? undefined : v), port.optional()),
+  /**
+   * Workflows the worker keeps in memory between tasks (about 0.2 MiB each here). One not cached is
+   * replayed from its history at its next task: a bounded cache trades a little CPU for bounded memory.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: positiveInt(500, 100_000),
 
   // How patient each project is; fixed for a project when it starts.
   STEP_TIMEOUT_VIDEO_SECONDS: positiveInt(30 * 60),

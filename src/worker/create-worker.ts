@@ -56,6 +56,7 @@ export async function createProjectWorker({ config, database, connection, breake
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    maxCachedWorkflows: config.workerMaxCachedWorkflows,
     activities: createActivities(config, database, breakers),
   });
 }

@@ -75,7 +75,7 @@ describe('observability: metrics, logs, OpenAPI and CORS', function () {
       const res = await fetch(`http://127.0.0.1:${stack.config.workerMetricsPort}/metrics`);
       const text = await res.text();
       assert.match(text, /temporal_workflow_completed/);
-      assert.match(text, /temporal_activity_execution_latency/);
+      assert.match(text, /temporal_(local_)?activity_execution_latency/);
     });
   });
 
