@@ -37,36 +37,15 @@ const common = {
 const failed = <T extends z.ZodRawShape>(shape: T) =>
   z.looseObject({ ...common, ...shape, status: z.literal('failed'), error: reasonField, error_message: reasonField, message: reasonField });
 
-export const videoCompletePayload = z.discriminatedUnion('status', [
-  z.looseObject({
-    ...common,
-    status: z.literal('completed'),
-    scene_id: sceneIdSchema,
-    video_url: httpUrl,
-    thumbnail_url: httpUrl.optional(),
-  }),
-  failed({ scene_id: sceneIdSchema }),
-]);
+/** A callback about `subject` (a scene, or the whole project): what the step produced, or that it failed. */
+const callback = <S extends z.ZodRawShape, P extends z.ZodRawShape>(subject: S, product: P) =>
+  z.discriminatedUnion('status', [z.looseObject({ ...common, status: z.literal('completed'), ...subject, ...product }), failed(subject)]);
 
-export const lastFrameCompletePayload = z.discriminatedUnion('status', [
-  z.looseObject({
-    ...common,
-    status: z.literal('completed'),
-    scene_id: sceneIdSchema,
-    last_frame_url: httpUrl,
-  }),
-  failed({ scene_id: sceneIdSchema }),
-]);
+const scene = { scene_id: sceneIdSchema };
 
-export const stitchCompletePayload = z.discriminatedUnion('status', [
-  z.looseObject({
-    ...common,
-    status: z.literal('completed'),
-    final_video_url: httpUrl,
-    thumbnail_url: httpUrl.optional(),
-  }),
-  failed({}),
-]);
+export const videoCompletePayload = callback(scene, { video_url: httpUrl, thumbnail_url: httpUrl.optional() });
+export const lastFrameCompletePayload = callback(scene, { last_frame_url: httpUrl });
+export const stitchCompletePayload = callback({}, { final_video_url: httpUrl, thumbnail_url: httpUrl.optional() });
 
 export const webhookPayloadSchemas = {
   'video-complete': videoCompletePayload,

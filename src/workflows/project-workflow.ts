@@ -47,9 +47,11 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
   const interrupts: OperatorInterrupts = { requestNow: false, retry: false };
   const film = new CancellationScope();
 
+  const sceneOf = (sceneId?: string) => progress.scenes.find((s) => s.sceneId === sceneId);
+
   // Messages --------------------------------------------------------------------------------------
   const receive = (step: Step) => (event: StepEvent) => {
-    const scene = event.sceneId ? progress.scenes.find((s) => s.sceneId === event.sceneId) : undefined;
+    const scene = event.sceneId ? sceneOf(event.sceneId) : undefined;
     if (step !== 'stitch' && (!scene || scene.status === 'completed')) {
       log.info('Stray callback ignored: no such scene, or the scene is done', { step, taskId: event.taskId, sceneId: event.sceneId });
       return;
@@ -64,7 +66,6 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
   const { services, records, recordsViaServer } = activityProxies(settings, oneTaskPerCallback);
 
   // The story -------------------------------------------------------------------------------------
-  const sceneOf = (sceneId?: string) => progress.scenes.find((s) => s.sceneId === sceneId);
   const sceneAttempts = (scene: SceneProgress) => scene.steps.video.attempts + scene.steps.lastFrame.attempts;
   const runner: StepRunnerContext = { inbox, settings, interrupts, setCurrent: (current) => (progress.current = current) };
 

@@ -3,7 +3,7 @@ import type { WebhookEndpointName } from '../../contracts/steps';
 import { accessLogFile } from '../../platform/access-log-file';
 import type { WebhookLogSettings } from '../../platform/config';
 import { failureOf } from '../errors';
-import type { WebhookState } from './webhook-state';
+import { answeredOutcome, type WebhookState } from './webhook-state';
 
 /** Ids are read from a body that failed verification or validation only when it is this small. */
 const maxUnverifiedBodyBytes = 64 * 1024;
@@ -52,8 +52,7 @@ export function webhookAccessLog(endpoint: WebhookEndpointName, settings: Webhoo
     try {
       await next();
       status = ctx.status;
-      const delivered = ctx.state.outcome;
-      outcome = delivered === 'duplicate' || delivered === 'ignored' ? delivered : 'success';
+      outcome = answeredOutcome(ctx.state.outcome);
     } catch (err) {
       ({ status, code: outcome } = failureOf(err));
       throw err;

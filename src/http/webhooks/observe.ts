@@ -3,7 +3,7 @@ import type { WebhookEndpointName } from '../../contracts/steps';
 import type { ErrorLog, Severity } from '../../storage/error-log';
 import { failureOf, HttpError } from '../errors';
 import type { GatewayMetrics, WebhookOutcomeLabel } from '../metrics';
-import type { WebhookContext, WebhookState } from './webhook-state';
+import { answeredOutcome, type WebhookContext, type WebhookState } from './webhook-state';
 
 /** Error codes the pipeline answers with, as the metric and the error log name them. */
 const failureKinds: Record<string, { label: WebhookOutcomeLabel; severity: Severity }> = {
@@ -29,8 +29,7 @@ export function observeWebhook(endpoint: WebhookEndpointName, metrics: GatewayMe
     let outcome: WebhookOutcomeLabel = 'error';
     try {
       await next();
-      const delivered = ctx.state.outcome;
-      outcome = delivered === 'duplicate' || delivered === 'ignored' ? delivered : 'success';
+      outcome = answeredOutcome(ctx.state.outcome);
     } catch (err) {
       const { code } = failureOf(err);
       const kind = failureKinds[code];

@@ -23,3 +23,7 @@ export interface WebhookState extends AppState {
 }
 
 export type WebhookContext = ParameterizedContext<WebhookState>;
+
+/** How an answered webhook is counted and logged: a repeat, one for a finished project, or a success. */
+export const answeredOutcome = (outcome: WebhookState['outcome'] | undefined): 'success' | 'duplicate' | 'ignored' =>
+  outcome === 'duplicate' || outcome === 'ignored' ? outcome : 'success';
