@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { webhookEndpoints, webhookSecretEnv, type WebhookEndpointName } from '../src/contracts/steps';
-import { NodeProcess } from './processes';
+import { NodeProcess, root } from './processes';
 import { freePort } from './support';
 
 export type WebhookSecrets = Record<WebhookEndpointName, string>;
@@ -19,8 +21,9 @@ export interface AppProcesses {
 }
 
 /**
- * `src/cli/worker.ts` and `src/cli/gateway.ts` as child processes (not yet started) on free ports, with
- * every service pointed at the simulator and rate limits off; `env` adds to or overrides that.
+ * The worker and the gateway as child processes (not yet started) on free ports, with every service
+ * pointed at the simulator and rate limits off; `env` adds to or overrides that. `built` runs the compiled
+ * `dist/` that `npm run build` writes and production runs; otherwise the source runs through tsx.
  */
 export async function appProcesses(options: {
   databaseUrl: string;
@@ -28,8 +31,10 @@ export async function appProcesses(options: {
   simulatorUrl: string;
   secrets: WebhookSecrets;
   env?: NodeJS.ProcessEnv;
+  built?: boolean;
 }): Promise<AppProcesses> {
   const { databaseUrl, temporalAddress, simulatorUrl, secrets } = options;
+  const entry = (name: string) => (options.built ? `dist/src/cli/${name}.js` : `src/cli/${name}.ts`);
   const gatewayPort = await freePort();
   const workerHealthPort = await freePort();
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
@@ -49,11 +54,21 @@ export async function appProcesses(options: {
     ...options.env,
   };
   return {
-    worker: new NodeProcess('worker', 'src/cli/worker.ts', env, `http://127.0.0.1:${workerHealthPort}/health`),
-    gateway: new NodeProcess('gateway', 'src/cli/gateway.ts', env, `${gatewayUrl}/health`),
+    worker: new NodeProcess('worker', entry('worker'), env, `http://127.0.0.1:${workerHealthPort}/health`),
+    gateway: new NodeProcess('gateway', entry('gateway'), env, `${gatewayUrl}/health`),
     gatewayUrl,
     env,
   };
+}
+
+/**
+ * The runtime environment the production image sets (the `ENV` lines of the Dockerfile's last stage:
+ * malloc arenas, V8's young generation), so the bench measures the processes users deploy.
+ */
+export function productionImageEnv(): Record<string, string> {
+  const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+  const lastStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  return Object.fromEntries([...lastStage.matchAll(/^ENV (\w+)=(.*)$/gm)].map(([, name, value]) => [name, value.trim()]));
 }
 
 /** Creates a project of `scenes` scenes through the gateway's API. */

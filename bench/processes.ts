@@ -4,7 +4,7 @@ import path from 'node:path';
 
 export const root = path.resolve(__dirname, '..');
 
-/** A Node child process running one of our entry points (TypeScript through tsx). */
+/** A Node child process running one of our entry points: compiled JavaScript as is, TypeScript through tsx. */
 export class NodeProcess {
   private child?: ChildProcess;
   private stderr = '';
@@ -25,7 +25,8 @@ export class NodeProcess {
     this.stderr = '';
     // BENCH_CPU_PROF=dir writes a V8 CPU profile per process (on a normal exit) for finding hot paths.
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, this.name)}`] : [];
-    this.child = spawn(process.execPath, [...profile, '--import', 'tsx', this.entry], {
+    const loader = this.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    this.child = spawn(process.execPath, [...profile, ...loader, this.entry], {
       cwd: root,
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'ignore', 'pipe'],

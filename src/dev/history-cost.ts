@@ -9,6 +9,8 @@ export interface JsonEvent {
   upsertWorkflowSearchAttributesEventAttributes?: { searchAttributes?: { indexedFields?: Record<string, unknown> } };
   activityTaskStartedEventAttributes?: { attempt?: number };
   workflowTaskCompletedEventAttributes?: unknown;
+  workflowTaskTimedOutEventAttributes?: { timeoutType?: string };
+  workflowTaskFailedEventAttributes?: { cause?: string };
 }
 
 export interface Cost {
