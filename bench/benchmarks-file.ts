@@ -18,10 +18,21 @@ export async function writeBenchmarks(report: string): Promise<void> {
   await writeFile(file, `${report.trimEnd()}\n${chaos ? `\n${chaos}\n` : ''}`);
 }
 
-/** Replaces the chaos section of BENCHMARKS.md with this run's. */
-export async function writeChaosSection(section: string): Promise<void> {
+/**
+ * Replaces, in the chaos section of BENCHMARKS.md, the block of this run's shape (`### title`), keeping
+ * the other shape's last run.
+ */
+export async function writeChaosSection(title: string, body: string): Promise<void> {
   const text = await readFile(file, 'utf8').catch(() => '# Benchmarks\n');
   const at = text.indexOf(chaosHeading);
   const before = (at === -1 ? text : text.slice(0, at)).trimEnd();
-  await writeFile(file, `${before}\n\n${chaosHeading}\n\n${section.trim()}\n`);
+  const blocks = new Map<string, string>();
+  const section = at === -1 ? '' : text.slice(at + chaosHeading.length);
+  for (const block of section.split(/^### /m).slice(1)) {
+    const [heading, ...rest] = block.split('\n');
+    blocks.set(heading.trim(), rest.join('\n').trim());
+  }
+  blocks.set(title, body.trim());
+  const rendered = [...blocks].map(([heading, text]) => `### ${heading}\n\n${text}`).join('\n\n');
+  await writeFile(file, `${before}\n\n${chaosHeading}\n\n${rendered}\n`);
 }

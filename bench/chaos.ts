@@ -4,18 +4,15 @@ import path from 'node:path';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { Client, Connection } from '@temporalio/client';
-import { writeFile } from 'node:fs/promises';
 import { startEmbeddedPostgres } from '../src/dev/embedded-postgres';
 import { migrateDatabase } from '../src/storage/migrate';
 import { openDatabase } from '../src/storage/database';
 import { createLogger } from '../src/platform/logger';
 import { ServiceSimulator } from '../src/dev/simulator/simulator';
-import { findTemporalCli } from '../src/dev/temporal/cli';
-import { startDevServer, type DevServer } from '../src/dev/temporal/dev-server';
-import { bundleProjectWorkflows } from '../src/worker/workflow-bundle';
 import type { projectWorkflow } from '../src/workflows';
 import { stepNames, stepOfEndpoint, webhookEndpointDbValue, webhookEndpoints } from '../src/contracts/steps';
-import { appProcesses, createProject, randomSecret, randomWebhookSecrets } from './app-processes';
+import { createProject, randomSecret, randomWebhookSecrets } from './app-processes';
+import { clusterDeployment, probeGateway, singleDeployment, type ProbeResult, type Target } from './chaos-deployments';
 import { freePort, pool, withDeadline } from './support';
 
 export interface ChaosOptions {
@@ -26,6 +23,8 @@ export interface ChaosOptions {
   /** An existing PostgreSQL to use instead of an embedded one (the test suite's). */
   databaseUrl?: string;
   log?: (line: string) => void;
+  /** The production shape (`npm run cluster`): Temporal server on PostgreSQL, replicas behind one port. */
+  cluster?: { workers: number; gateways: number };
   /** Called after each kill and restart, for a progress bar. */
   onKill?: (done: number, total: number, what: string) => void;
 }
@@ -47,13 +46,16 @@ export interface ChaosReport {
   idempotentRetries: number;
   notificationsSent: number;
   errorsRecorded: Record<string, number>;
+  /** The health prober's answers through the run (see probeGateway). */
+  gatewayProbe: ProbeResult;
   seconds: number;
   ok: boolean;
 }
 
 /**
- * A bounded chaos run over the simulator: projects are created, then the worker, the gateway and the
- * Temporal dev server (on its SQLite file) are killed with -9 and restarted at random moments chosen
+ * A bounded chaos run over the simulator: projects are created, then the worker, the gateway and
+ * Temporal (the dev server on its SQLite file, or with `cluster` one replica of each and the Temporal
+ * server on PostgreSQL) are killed with -9 and restarted at random moments chosen
  * by the seed, while the simulator keeps re-sending every webhook that did not get a 2xx. At the end
  * nothing may be lost: every project completed, every acknowledged webhook applied, no step's task
  * created twice.
@@ -68,14 +70,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const cleanups: (() => Promise<unknown>)[] = [];
 
   try {
-    const cli = findTemporalCli(process.env.TEMPORAL_CLI || undefined);
-    if (!cli) throw new Error('chaos needs a Temporal CLI: run npm run temporal:install (or set TEMPORAL_CLI)');
-    const temporalPort = await freePort();
-    const startTemporal = () =>
-      startDevServer({ cliPath: cli.path, dbFile: path.join(dataDir, 'temporal.sqlite'), port: temporalPort, namespace: 'default', logFile: path.join(dataDir, 'temporal.log') });
-    let temporal: DevServer = await startTemporal();
-    cleanups.push(() => temporal.stop());
-
     let databaseUrl = options.databaseUrl;
     if (!databaseUrl) {
       const database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: await freePort(), ephemeral: true });
@@ -93,32 +87,31 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const simulatorUrl = await simulator.start(0);
     cleanups.push(() => simulator.stop());
 
-    const bundlePath = path.join(dataDir, 'workflow-bundle.js');
-    await writeFile(bundlePath, await bundleProjectWorkflows());
-    const { worker, gateway, gatewayUrl } = await appProcesses({
-      databaseUrl,
-      temporalAddress: temporal.address,
-      simulatorUrl,
-      secrets,
-      env: {
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'silent',
-        WORKFLOW_BUNDLE_PATH: bundlePath,
-        TEMPORAL_TASK_QUEUE: `chaos-${options.seed}-${randomSecret().slice(0, 6)}`,
-        // Outages are short: ride them out rather than re-asking.
-        STEP_TIMEOUT_VIDEO_SECONDS: '120',
-        STEP_TIMEOUT_LAST_FRAME_SECONDS: '120',
-        STEP_TIMEOUT_STITCH_SECONDS: '120',
-        SERVICE_OUTAGE_TOLERANCE_MINUTES: '30',
-        CIRCUIT_RESET_MS: '1000',
-      },
-    });
-    cleanups.push(() => worker.stop(), () => gateway.stop());
-    await Promise.all([worker.start(), gateway.start()]);
+    const env = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      TEMPORAL_TASK_QUEUE: `chaos-${options.seed}-${randomSecret().slice(0, 6)}`,
+      // Outages are short: ride them out rather than re-asking.
+      STEP_TIMEOUT_VIDEO_SECONDS: '120',
+      STEP_TIMEOUT_LAST_FRAME_SECONDS: '120',
+      STEP_TIMEOUT_STITCH_SECONDS: '120',
+      SERVICE_OUTAGE_TOLERANCE_MINUTES: '30',
+      CIRCUIT_RESET_MS: '1000',
+    };
+    const deployment = options.cluster
+      ? await clusterDeployment({ ...options.cluster, dataDir, databaseUrl, simulatorUrl, secrets, env })
+      : await singleDeployment({ dataDir, databaseUrl, simulatorUrl, secrets, env });
+    cleanups.push(() => deployment.stop());
+    const { gatewayUrl } = deployment;
 
-    const connection = await Connection.connect({ address: temporal.address });
+    const connection = await Connection.connect({ address: deployment.temporalAddress });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: 'default' });
+
+    // Through the whole run, a client asks the gateway for a page every 50 ms: when one replica
+    // dies another must answer (a connection lost with the killed process is allowed, a 5xx is not).
+    const probe = probeGateway(gatewayUrl);
+    cleanups.push(async () => probe.stop());
 
     const run = randomSecret().slice(0, 8);
     const ids = Array.from({ length: options.projects }, (_, i) => `chaos-${run}-${i}`);
@@ -126,10 +119,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     log(`created ${ids.length} projects of ${options.scenes} scenes`);
 
     // The kill schedule: every kill of each kind, shuffled by the seed, a random pause apart.
-    const schedule = [
-      ...Array<string>(options.kills.worker).fill('worker'),
-      ...Array<string>(options.kills.gateway).fill('gateway'),
-      ...Array<string>(options.kills.temporal).fill('temporal'),
+    const schedule: Target[] = [
+      ...Array<Target>(options.kills.worker).fill('worker'),
+      ...Array<Target>(options.kills.gateway).fill('gateway'),
+      ...Array<Target>(options.kills.temporal).fill('temporal'),
     ];
     for (let i = schedule.length - 1; i > 0; i -= 1) {
       const j = between(0, i);
@@ -139,20 +132,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const [i, target] of schedule.entries()) {
       await sleep(between(500, 3_000));
       const down = between(200, 2_000);
-      if (target === 'worker') {
-        await worker.kill();
-        await sleep(down);
-        await worker.start();
-      } else if (target === 'gateway') {
-        await gateway.kill();
-        await sleep(down);
-        await gateway.start();
-      } else {
-        await temporal.kill();
-        await sleep(down);
-        temporal = await startTemporal();
-      }
-      kills.push(`${target} (down ${down} ms)`);
+      kills.push(await deployment.killAndRestart(target, down, between));
       log(`killed and restarted the ${target} (${i + 1}/${schedule.length})`);
       options.onKill?.(i + 1, schedule.length, target);
     }
@@ -198,6 +178,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       idempotentRetries: requests - keysPerStep.size,
       notificationsSent: [...keysPerStep.keys()].filter((k) => k.includes(':notification:')).length,
       errorsRecorded: Object.fromEntries(errors.map((e) => [e.type, e._count._all])),
+      gatewayProbe: probe.stop(),
       seconds: Math.round((Date.now() - started) / 1000),
       ok: false,
     };
@@ -206,7 +187,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       report.acknowledgedNotApplied === 0 &&
       report.webhooksAcknowledged === report.webhooksApplied &&
       report.duplicateTasks === 0 &&
-      report.notificationsSent === report.projects;
+      report.notificationsSent === report.projects &&
+      report.gatewayProbe.serverErrors === 0;
     return report;
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});

@@ -9,12 +9,12 @@ import { migrateDatabase } from '../src/storage/migrate';
 import { createLogger } from '../src/platform/logger';
 import { ServiceSimulator } from '../src/dev/simulator/simulator';
 import { startLocalTemporal } from '../src/dev/temporal/local-temporal';
-import type { projectWorkflow } from '../src/workflows';
-import { jsonHistory, sceneCosts, type Cost } from '../src/dev/history-cost';
 import { writeBenchmarks } from './benchmarks-file';
 import { appProcesses, createProject, productionImageEnv, randomWebhookSecrets } from './app-processes';
 import { NodeProcess, root, runJson } from './processes';
-import { freePort, machineDescription, pool, quantile, withDeadline } from './support';
+import { orchestrationLatency, sampledCost, scaleRun, sweep, type LoadResult, type Sweep } from './phases';
+import { serverEnginePhases } from './server-engine';
+import { freePort, machineDescription, pool } from './support';
 
 /**
  * `npm run bench`: throughput, latency and scale, each beside its ceiling, in one run on this machine.
@@ -22,6 +22,8 @@ import { freePort, machineDescription, pool, quantile, withDeadline } from './su
  * numbers are what a small deployment on one box would see. Results go to stdout and BENCHMARKS.md.
  */
 const quick = process.argv.includes('--quick');
+/** --cluster: the signal ceiling, orchestration and a scale run again on the real Temporal server (PostgreSQL). */
+const onCluster = process.argv.includes('--cluster');
 const durationSeconds = quick ? 3 : 8;
 const concurrencies = quick ? [8, 32] : [8, 32, 64, 128];
 /** --scale=PxS runs that one scale phase alone (no report), e.g. to try a worker setting: --scale=1000x10. */
@@ -35,20 +37,12 @@ const scaleRuns = scaleOnly
 const latencyProjects = quick ? 50 : 200;
 const sinkCount = 300;
 
-interface LoadResult {
-  requestsPerSecond: number;
-  total: number;
-  p50: number;
-  p99: number;
-  non2xx?: number;
-  errors?: number;
-}
 
 const secrets = randomWebhookSecrets();
 
 async function main() {
   const started = Date.now();
-  const totalSteps = 8;
+  const totalSteps = onCluster ? 9 : 8;
   const bar = new SingleBar({ format: ' {bar} {value}/{total} | {phase} | {duration_formatted}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 10_000 }, Presets.shades_classic);
   bar.start(totalSteps, 0, { phase: 'starting Temporal and PostgreSQL' });
   const step = (phase: string) => bar.increment(1, { phase });
@@ -68,13 +62,7 @@ async function main() {
   const simulator = new ServiceSimulator({ secrets, delayMs: 0, logger, maxDeliveryAttempts: 50 });
   const simulatorUrl = await simulator.start(0);
   const image = productionImageEnv();
-  const { worker, gateway, gatewayUrl, env } = await appProcesses({
-    databaseUrl: database.url,
-    temporalAddress: temporal.address,
-    simulatorUrl,
-    secrets,
-    built: true,
-    env: {
+  const appEnv = {
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
       STEP_TIMEOUT_VIDEO_SECONDS: '3600',
@@ -85,8 +73,8 @@ async function main() {
       // Plus a heap sized as Node sizes it in a 1 GiB container (Node follows the cgroup limit); an
       // uncapped V8 heap on this 24 GiB machine grows lazily and says little about what the process needs.
       NODE_OPTIONS: process.env.BENCH_APP_NODE_OPTIONS ?? `${image.NODE_OPTIONS ?? ''} --max-old-space-size=256`.trim(),
-    },
-  });
+  };
+  const { worker, gateway, gatewayUrl, env } = await appProcesses({ databaseUrl: database.url, temporalAddress: temporal.address, simulatorUrl, secrets, built: true, env: appEnv });
   const processes = [worker, gateway];
   const results: Record<string, unknown> = {};
 
@@ -113,27 +101,27 @@ async function main() {
     const bare = new NodeProcess('bare-koa', 'bench/bare-koa.ts', { PORT: String(barePort) }, `http://127.0.0.1:${barePort}/`);
     await bare.start();
     const sampleBody = { task_id: 't', status: 'completed', project_id: 'sink-1', final_video_url: 'https://cdn.example.com/f.mp4' };
-    results.bareKoa = await sweep((c) => runJson<LoadResult>('bench/load-generator.ts', { url: `http://127.0.0.1:${barePort}/`, connections: c, durationSeconds, body: sampleBody }));
+    results.bareKoa = await sweep(concurrencies, (c) => runJson<LoadResult>('bench/load-generator.ts', { url: `http://127.0.0.1:${barePort}/`, connections: c, durationSeconds, body: sampleBody }));
     await bare.stop();
     const floorPort = await freePort();
     const floor = new NodeProcess('koa-insert', 'bench/bare-koa-insert.ts', { PORT: String(floorPort), DATABASE_URL: database.url }, `http://127.0.0.1:${floorPort}/`);
     await floor.start();
-    results.floor = await sweep((c) => runJson<LoadResult>('bench/load-generator.ts', { url: `http://127.0.0.1:${floorPort}/`, connections: c, durationSeconds, body: sampleBody }));
+    results.floor = await sweep(concurrencies, (c) => runJson<LoadResult>('bench/load-generator.ts', { url: `http://127.0.0.1:${floorPort}/`, connections: c, durationSeconds, body: sampleBody }));
     await floor.stop();
     const workflowIds = sinks.map((id) => `project-${id}`);
-    results.signalCeiling = await sweep((c) =>
+    results.signalCeiling = await sweep(concurrencies, (c) =>
       runJson<LoadResult>('bench/signal-ceiling.ts', { address: temporal.address, namespace: 'default', workflowIds, concurrency: c, durationSeconds }),
     );
 
     step('gateway: full path, then with the signal stubbed');
     const webhook = { secret: secrets['stitch-complete'], projectIds: sinks };
-    results.gateway = await sweep((c) =>
+    results.gateway = await sweep(concurrencies, (c) =>
       runJson<LoadResult>('bench/load-generator.ts', { url: `${gatewayUrl}/api/webhooks/stitch-complete`, connections: c, durationSeconds, webhook }),
     );
     const stubPort = await freePort();
     const stubbed = new NodeProcess('gateway-stubbed', 'bench/gateway-stubbed-signal.ts', { ...env, PORT: String(stubPort) }, `http://127.0.0.1:${stubPort}/health`);
     await stubbed.start();
-    results.gatewayStubbed = await sweep((c) =>
+    results.gatewayStubbed = await sweep(concurrencies, (c) =>
       runJson<LoadResult>('bench/load-generator.ts', { url: `http://127.0.0.1:${stubPort}/api/webhooks/stitch-complete`, connections: c, durationSeconds, webhook }),
     );
     await stubbed.stop();
@@ -169,6 +157,24 @@ async function main() {
     results.cost = await sampledCost(client, paced.ids, paced.scenes);
     results.costOverloaded = await sampledCost(client, scaleResults[scaleResults.length - 1].ids, scaleRuns[0].scenes);
 
+    if (onCluster) {
+      step('the same phases on the Temporal server with PostgreSQL');
+      await Promise.all(processes.map((p) => p.stop()));
+      results.server = await serverEnginePhases({
+        databaseUrl: database.url,
+        dataDir,
+        simulator,
+        secrets,
+        env: appEnv,
+        concurrencies,
+        durationSeconds,
+        sinks: sinkCount,
+        latencyProjects,
+        scale: scaleRuns[0],
+        onPhase: (phase) => bar.update({ phase }),
+      });
+    }
+
     step('writing BENCHMARKS.md');
     const report = await renderReport(results as never, Date.now() - started);
     bar.update(totalSteps, { phase: 'done' });
@@ -187,149 +193,6 @@ async function main() {
   }
 }
 
-/** Raises concurrency until throughput stops growing (under 5% better), and keeps the best level. */
-async function sweep(run: (concurrency: number) => Promise<LoadResult>) {
-  const levels: (LoadResult & { concurrency: number })[] = [];
-  for (const concurrency of concurrencies) {
-    const result = { concurrency, ...(await run(concurrency)) };
-    const best = Math.max(0, ...levels.map((l) => l.requestsPerSecond));
-    levels.push(result);
-    if (result.requestsPerSecond < best * 1.05) break;
-  }
-  const best = levels.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
-  return { best, levels };
-}
-
-/** The next service call the workflow makes after a callback for `endpoint` was acknowledged. */
-const nextService = { 'video-complete': 'lastFrame', 'last-frame-complete': ['video', 'stitch'], 'stitch-complete': 'notification' } as const;
-
-async function orchestrationLatency(simulator: ServiceSimulator, client: Client, gatewayUrl: string, label: string, projects: number, scenes: number) {
-  const ids = Array.from({ length: projects }, (_, i) => `latency-${label}-${i}`);
-  const since = Date.now();
-  await pool(ids, 32, (id) => createProject(gatewayUrl, id, scenes));
-  await withDeadline(Promise.all(ids.map((id) => client.workflow.getHandle(`project-${id}`).result())), 5 * 60_000, 'the latency projects');
-  const gaps: number[] = [];
-  const byProject = new Map<string, typeof simulator.requests>();
-  for (const r of simulator.requests) {
-    if (r.at < since || !ids.includes(String(r.body.project_id))) continue;
-    byProject.set(String(r.body.project_id), [...(byProject.get(String(r.body.project_id)) ?? []), r]);
-  }
-  for (const webhook of simulator.webhooks) {
-    if (!webhook.acknowledgedAt || webhook.acknowledgedAt < since) continue;
-    const requests = byProject.get(webhook.projectId);
-    if (!requests) continue;
-    const expected = ([] as string[]).concat(nextService[webhook.endpoint]);
-    const next = requests.find((r) => r.at >= webhook.acknowledgedAt! && expected.includes(r.service));
-    if (next) gaps.push(next.at - webhook.acknowledgedAt);
-  }
-  gaps.sort((a, b) => a - b);
-  return { ids, projects, scenes, samples: gaps.length, p50: quantile(gaps, 0.5), p99: quantile(gaps, 0.99), max: gaps[gaps.length - 1] };
-}
-
-async function scaleRun(
-  simulator: ServiceSimulator,
-  client: Client,
-  gatewayUrl: string,
-  projects: number,
-  scenes: number,
-  { worker, gateway }: { worker: NodeProcess; gateway: NodeProcess },
-  onProgress: (completed: number) => void,
-) {
-  const ids = Array.from({ length: projects }, (_, i) => `scale-${projects}x${scenes}-${i}`);
-  const webhooksBefore = simulator.webhooks.length;
-  const started = Date.now();
-  let done = 0;
-  await pool(ids, 32, (id) => createProject(gatewayUrl, id, scenes));
-  const outcomes = await withDeadline(
-    Promise.all(
-      ids.map((id) =>
-        client.workflow
-          .getHandle<typeof projectWorkflow>(`project-${id}`)
-          .result()
-          .then((p) => p.status, () => 'failed')
-          .finally(() => onProgress((done += 1))),
-      ),
-    ),
-    60 * 60_000,
-    'the scale run',
-  );
-  const seconds = (Date.now() - started) / 1000;
-  const webhooks = simulator.webhooks.length - webhooksBefore;
-  // Exactly one task per step and one notification per film: nothing lost, nothing done twice.
-  let wrong = 0;
-  const keys = new Map<string, Set<string>>();
-  for (const r of simulator.requests) {
-    const id = String(r.body.project_id);
-    if (!ids.includes(id)) continue;
-    const k = `${id}:${r.service}:${(r.body.scene_id as string | undefined) ?? ''}`;
-    keys.set(k, (keys.get(k) ?? new Set()).add(r.idempotencyKey!));
-  }
-  for (const id of ids) {
-    const steps = [...keys].filter(([k]) => k.startsWith(`${id}:`));
-    const expected = scenes * 2 + 2;
-    if (steps.length !== expected || steps.some(([, set]) => set.size !== 1)) wrong += 1;
-  }
-  return {
-    ids,
-    projects,
-    scenes,
-    seconds,
-    /** Callbacks applied per second: each scene's two, and the stitch's. */
-    stepsPerSecond: (projects * (scenes * 2 + 1)) / seconds,
-    completed: outcomes.filter((o) => o === 'completed').length,
-    webhooks,
-    webhooksPerSecond: webhooks / seconds,
-    stepsWrong: wrong,
-    workerPeakMiB: await worker.peakMemoryMiB(),
-    gatewayPeakMiB: await gateway.peakMemoryMiB(),
-  };
-}
-
-/**
- * What a scene cost in Temporal, over a sample of a run's films (every full scene of each): the most of
- * each measure seen, the actions of the costliest scene, the history of a whole film per scene, and the
- * workflow tasks that were tried again. Under overload callbacks overtake the workflow (one task may
- * then finish several steps whose callbacks were already stored), so a scene's window can hold another
- * scene's events; the whole film per scene is the fair figure there.
- */
-async function sampledCost(client: Client, ids: string[], scenes: number) {
-  const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / 50)) === 0);
-  const costs: Cost[] = [];
-  let filmEvents = 0;
-  // Timed out: schedule-to-start (a sticky task waited longer than the worker's sticky timeout and went
-  // to the shared queue) or start-to-close; failed: by the cause the server gives.
-  const workflowTasksRetried: Record<string, number> = {};
-  const kind = (prefix: string, value = 'unknown') => `${prefix} ${value.replace(/^(TIMEOUT_TYPE|WORKFLOW_TASK_FAILED_CAUSE)_/, '').toLowerCase().replace(/_/g, '-')}`;
-  for (const id of sample) {
-    const events = await jsonHistory(client.workflow.getHandle(`project-${id}`));
-    for (const e of events) {
-      const retried = e.eventType.endsWith('WORKFLOW_TASK_TIMED_OUT')
-        ? kind('timed out', e.workflowTaskTimedOutEventAttributes?.timeoutType)
-        : e.eventType.endsWith('WORKFLOW_TASK_FAILED')
-          ? kind('failed', e.workflowTaskFailedEventAttributes?.cause)
-          : undefined;
-      if (retried) workflowTasksRetried[retried] = (workflowTasksRetried[retried] ?? 0) + 1;
-    }
-    filmEvents = Math.max(filmEvents, events.length);
-    costs.push(...sceneCosts(events));
-  }
-  const most = (measure: (c: Cost) => number) => Math.max(...costs.map(measure));
-  return {
-    films: sample.length,
-    scenes: costs.length,
-    events: most((c) => c.events),
-    filmEventsPerScene: Math.round((filmEvents / scenes) * 10) / 10,
-    workflowTasksPerCallback: most((c) => c.workflowTasks / c.callbacks),
-    billableActions: most((c) => c.billableActions),
-    costliest: costs.reduce((a, b) => (b.billableActions > a.billableActions || (b.billableActions === a.billableActions && b.events > a.events) ? b : a)),
-    workflowTasksRetried,
-  };
-}
-
-interface Sweep {
-  best: LoadResult & { concurrency: number };
-  levels: (LoadResult & { concurrency: number })[];
-}
 
 async function renderReport(
   r: {
@@ -344,12 +207,14 @@ async function renderReport(
     scaleSmall: Awaited<ReturnType<typeof scaleRun>>;
     cost: Awaited<ReturnType<typeof sampledCost>>;
     costOverloaded: Awaited<ReturnType<typeof sampledCost>>;
+    server?: Awaited<ReturnType<typeof serverEnginePhases>>;
   },
   elapsedMs: number,
 ) {
   const rps = (s: Sweep) => Math.round(s.best.requestsPerSecond);
   const lat = (s: Sweep) => `${s.best.p50} / ${s.best.p99} ms`;
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
+  const engines = r.server ? engineRows(r, ratio) : undefined;
   const retried = (byKind: Record<string, number>) =>
     Object.keys(byKind).length ? `workflow tasks retried: ${Object.entries(byKind).map(([k, n]) => `${n} ${k}`).join(', ')}` : 'no workflow task retried';
   const gatewayToSignals = r.gateway.best.requestsPerSecond / r.signalCeiling.best.requestsPerSecond;
@@ -400,7 +265,14 @@ async function renderReport(
   const header = ['measure', 'throughput', 'p50 / p99', 'at', 'ratio'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
-  const table = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), '', ...goals.map(([goal, ok, value]) => `${ok ? 'MET ' : 'MISS'}  ${goal}: ${value}`)].join('\n');
+  const table = [
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+    '',
+    ...goals.map(([goal, ok, value]) => `${ok ? 'MET ' : 'MISS'}  ${goal}: ${value}`),
+    ...(engines ? ['', 'Engines (dev server | Temporal server on PostgreSQL):', ...engines.map((row) => `  ${row.join(' | ')}`)] : []),
+  ].join('\n');
 
   const levels = (name: string, s: Sweep) =>
     `| ${name} | ${s.levels.map((l) => `c=${l.concurrency}: ${Math.round(l.requestsPerSecond)}/s (p99 ${l.p99} ms)`).join('; ')} |`;
@@ -433,8 +305,43 @@ ${levels('bare Koa', r.bareKoa)}
 ${levels('Temporal signals', r.signalCeiling)}
 ${levels('gateway, full path', r.gateway)}
 ${levels('gateway, signal stubbed', r.gatewayStubbed)}
-`;
+${
+  engines
+    ? `
+## Engines side by side (\`--cluster\`)
+
+The same worker and gateway against the Temporal dev server (in-memory SQLite) and against the real
+Temporal server (\`temporal-server\` 1.29.1, all services in one process) persisting to the same
+embedded PostgreSQL as the app (fsync on), one after the other in this run.
+
+| measure | dev server | Temporal server on PostgreSQL |
+| --- | --- | --- |
+${engines.map((row) => `| ${row.join(' | ')} |`).join('\n')}
+`
+    : ''
+}`;
   return { table, markdown };
+}
+
+/** One row per measure, dev server beside the Temporal server, for `--cluster`. */
+function engineRows(r: Parameters<typeof renderReport>[0], ratio: (a: number, b: number) => string): string[][] {
+  const server = r.server!;
+  const dev = { signalCeiling: r.signalCeiling, orchestrationPaced: r.orchestrationPaced, scale: r.scaleSmall, cost: r.cost };
+  const cell = {
+    signals: (e: typeof dev) => `${Math.round(e.signalCeiling.best.requestsPerSecond)}/s (p99 ${e.signalCeiling.best.p99} ms, c=${e.signalCeiling.best.concurrency})`,
+    paced: (e: typeof dev) => `${e.orchestrationPaced.p50} / ${e.orchestrationPaced.p99} ms`,
+    scale: (e: typeof dev) =>
+      `${e.scale.stepsPerSecond.toFixed(0)} steps/s = ${ratio(e.scale.stepsPerSecond, e.signalCeiling.best.requestsPerSecond)} of its signals; ${e.scale.completed}/${e.scale.projects} completed, ${e.scale.stepsWrong} wrong`,
+    memory: (e: typeof dev) => `worker ${e.scale.workerPeakMiB} MiB, gateway ${e.scale.gatewayPeakMiB} MiB`,
+    cost: (e: typeof dev) => `${e.cost.events} events, ${e.cost.billableActions} actions, ${e.cost.workflowTasksPerCallback} workflow task per callback`,
+  };
+  return [
+    ['Temporal signals, tight client loop', cell.signals(dev), cell.signals(server)],
+    [`webhook 200 → next call, ${r.orchestrationPaced.projects} projects, tasks of 10-30 s (p50 / p99)`, cell.paced(dev), cell.paced(server)],
+    [`scale: ${r.scaleSmall.projects} films × ${r.scaleSmall.scenes} scenes`, cell.scale(dev), cell.scale(server)],
+    ['peak RSS in that scale run', cell.memory(dev), cell.memory(server)],
+    ['a scene (most, at half of capacity)', cell.cost(dev), cell.cost(server)],
+  ];
 }
 
 main().then(

@@ -5,6 +5,7 @@ import { closeServer, listen } from '../platform/http-server';
 import { createLogger } from '../platform/logger';
 import { announceGeneratedSecrets, configFromEnvironment, stopOnSignals } from '../platform/process-entry';
 import { openDatabase } from '../storage/database';
+import { temporalConnectionOptions } from '../platform/temporal-connection';
 
 /** `npm run gateway`: the HTTP edge alone, against configured Temporal and PostgreSQL. Stateless: run as many as needed. */
 async function main() {
@@ -13,7 +14,7 @@ async function main() {
   announceGeneratedSecrets(config);
 
   const database = openDatabase(config.databaseUrl!, { onIdleError: (err) => logger.warn({ err }, 'Database connection lost') });
-  const connection = await Connection.connect({ address: config.temporal.address! });
+  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const gateway = createGateway({ config, database, temporal, connection, logger });
   const server = await listen(gateway.app.callback(), config.port);

@@ -1,4 +1,5 @@
-import { buildTemporalCli, findTemporalCli, goAvailable, temporalCliVersion } from '../dev/temporal/cli';
+import { goAvailable } from '../dev/go-install';
+import { buildTemporalCli, findTemporalCli, temporalCliVersion } from '../dev/temporal/cli';
 
 /**
  * `npm run temporal:install`: makes sure a Temporal CLI is available (TEMPORAL_CLI, PATH, the cache, or

@@ -17,6 +17,7 @@ import { startEmbeddedPostgres } from './embedded-postgres';
 import { ServiceSimulator } from './simulator/simulator';
 import type { CliSource } from './temporal/cli';
 import { startLocalTemporal } from './temporal/local-temporal';
+import { temporalConnectionOptions } from '../platform/temporal-connection';
 
 export interface StackOptions {
   config: Config;
@@ -105,7 +106,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const { prisma } = database;
     stops.push({ name: 'database connections', stop: () => database.close() });
 
-    const connection = await Connection.connect({ address: config.temporal.address });
+    const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
     stops.push({ name: 'Temporal client', stop: () => connection.close() });
     const client = new Client({ connection, namespace: config.temporal.namespace });
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { serviceNames, type ServiceName } from '../contracts/services';
 import { webhookEndpoints, webhookSecretEnv, type WebhookEndpointName } from '../contracts/steps';
@@ -22,7 +23,15 @@ export interface Config {
   publicUrl?: string;
   databaseUrl?: string;
   redisUrl?: string;
-  temporal: { address?: string; namespace: string; taskQueue: string; cliPath?: string };
+  temporal: {
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    cliPath?: string;
+    /** TLS to the frontend (a secured cluster, Temporal Cloud); undefined for plain gRPC. */
+    tls?: TemporalTls;
+    apiKey?: string;
+  };
   webhookSecrets: Record<WebhookEndpointName, string[]>;
   /** Secrets made up at start-up because none was configured (development only): variable → value. */
   generated: Record<string, string>;
@@ -54,6 +63,14 @@ export interface Config {
   services: Partial<Record<ServiceName, ServiceEndpoint>>;
   simulator: { port: number; delayMs: number };
   logLevel: Env['LOG_LEVEL'];
+}
+
+/** PEM contents, read at start-up. */
+export interface TemporalTls {
+  clientCert?: string;
+  clientKey?: string;
+  ca?: string;
+  serverName?: string;
 }
 
 export interface WebhookLogSettings {
@@ -103,6 +120,9 @@ const notificationService = {
   urlVar: 'NOTIFICATION_SERVICE_URL',
   keyVar: 'NOTIFICATION_API_KEY',
 } as const;
+
+/** The variable that holds each service's URL. */
+export const serviceUrlVariable = Object.fromEntries([...requiredServices, notificationService].map((s) => [s.name, s.urlVar])) as Record<ServiceName, keyof Env>;
 
 /** Variables a role cannot do without, judged on what is set at all (format is checked separately). */
 function missingRequirements(source: NodeJS.ProcessEnv, role: Role): string[] {
@@ -173,6 +193,8 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       cliPath: env.TEMPORAL_CLI,
+      tls: temporalTls(env),
+      apiKey: env.TEMPORAL_API_KEY,
     },
     webhookSecrets,
     generated,
@@ -222,6 +244,30 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
     simulator: { port: env.SIMULATOR_PORT, delayMs: env.SIMULATOR_DELAY_MS },
     logLevel: env.LOG_LEVEL,
   };
+}
+
+/**
+ * TEMPORAL_TLS_*: each a PEM file or the PEM itself. Any of them, an API key (Temporal Cloud takes it
+ * over TLS only) or TEMPORAL_TLS=true turns TLS on.
+ */
+function temporalTls(env: Env): TemporalTls | undefined {
+  const problems: string[] = [];
+  const pem = (name: 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY' | 'TEMPORAL_TLS_CA') => {
+    const value = env[name];
+    if (!value) return undefined;
+    if (value.startsWith('-----BEGIN')) return value;
+    try {
+      return readFileSync(value, 'utf8');
+    } catch (err) {
+      problems.push(`${name}: cannot read ${value} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      return undefined;
+    }
+  };
+  const tls = { clientCert: pem('TEMPORAL_TLS_CERT'), clientKey: pem('TEMPORAL_TLS_KEY'), ca: pem('TEMPORAL_TLS_CA'), serverName: env.TEMPORAL_TLS_SERVER_NAME };
+  if (Boolean(env.TEMPORAL_TLS_CERT) !== Boolean(env.TEMPORAL_TLS_KEY)) problems.push('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: set both (mTLS) or neither');
+  if (problems.length) throw new ConfigError(problems);
+  const on = env.TEMPORAL_TLS || env.TEMPORAL_API_KEY || Object.values(tls).some(Boolean);
+  return on ? Object.fromEntries(Object.entries(tls).filter(([, v]) => v)) : undefined;
 }
 
 /** Where services send webhooks: NEXT_PUBLIC_APP_URL, or this machine's gateway port in development. */

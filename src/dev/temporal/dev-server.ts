@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { searchAttributeRegistrations } from '../../contracts/workflow-api';
 import { killLeftover, removePidFile, writePidFile } from '../pid-file';
 
@@ -78,14 +78,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
 }
 
-async function waitUntilServing(address: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+/** Until the frontend at `address` answers GetSystemInfo; fails early when `child` exits. */
+export async function waitUntilServing(address: string, child: ChildProcess, timeoutMs = 60_000, tls?: ConnectionOptions['tls']): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   child.once('exit', () => (exited = true));
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`Temporal dev server exited during start-up (exit code ${child.exitCode})`);
+    if (exited) throw new Error(`Temporal exited during start-up (exit code ${child.exitCode})`);
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      const connection = await Connection.connect({ address, connectTimeout: 1_000, tls });
       try {
         await connection.withDeadline(Date.now() + 2_000, () => connection.workflowService.getSystemInfo({}));
         return;
@@ -96,7 +97,7 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs 
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  throw new Error(`Temporal dev server did not start serving on ${address} within ${timeoutMs / 1000}s`);
+  throw new Error(`Temporal did not start serving on ${address} within ${timeoutMs / 1000}s`);
 }
 
 /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { buildTemporalCli, findTemporalCli, goAvailable, type CliSource } from './cli';
+import { goAvailable } from '../go-install';
+import { buildTemporalCli, findTemporalCli, type CliSource } from './cli';
 import { startDevServer, type DevServer } from './dev-server';
 import { startSdkManagedDevServer } from './sdk-dev-server';
 

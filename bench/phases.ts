@@ -1,0 +1,163 @@
+import type { Client } from '@temporalio/client';
+import type { ServiceSimulator } from '../src/dev/simulator/simulator';
+import type { projectWorkflow } from '../src/workflows';
+import { jsonHistory, sceneCosts, type Cost } from '../src/dev/history-cost';
+import { createProject } from './app-processes';
+import type { NodeProcess } from './processes';
+import { pool, quantile, withDeadline } from './support';
+
+/** The bench's phases, each run against whichever engine and processes it is given. */
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  total: number;
+  p50: number;
+  p99: number;
+  non2xx?: number;
+  errors?: number;
+}
+
+/** Raises concurrency until throughput stops growing (under 5% better), and keeps the best level. */
+export async function sweep(concurrencies: number[], run: (concurrency: number) => Promise<LoadResult>): Promise<Sweep> {
+  const levels: (LoadResult & { concurrency: number })[] = [];
+  for (const concurrency of concurrencies) {
+    const result = { concurrency, ...(await run(concurrency)) };
+    const best = Math.max(0, ...levels.map((l) => l.requestsPerSecond));
+    levels.push(result);
+    if (result.requestsPerSecond < best * 1.05) break;
+  }
+  const best = levels.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
+  return { best, levels };
+}
+
+/** The next service call the workflow makes after a callback for `endpoint` was acknowledged. */
+const nextService = { 'video-complete': 'lastFrame', 'last-frame-complete': ['video', 'stitch'], 'stitch-complete': 'notification' } as const;
+
+export async function orchestrationLatency(simulator: ServiceSimulator, client: Client, gatewayUrl: string, label: string, projects: number, scenes: number) {
+  const ids = Array.from({ length: projects }, (_, i) => `latency-${label}-${i}`);
+  const since = Date.now();
+  await pool(ids, 32, (id) => createProject(gatewayUrl, id, scenes));
+  await withDeadline(Promise.all(ids.map((id) => client.workflow.getHandle(`project-${id}`).result())), 5 * 60_000, 'the latency projects');
+  const gaps: number[] = [];
+  const byProject = new Map<string, typeof simulator.requests>();
+  for (const r of simulator.requests) {
+    if (r.at < since || !ids.includes(String(r.body.project_id))) continue;
+    byProject.set(String(r.body.project_id), [...(byProject.get(String(r.body.project_id)) ?? []), r]);
+  }
+  for (const webhook of simulator.webhooks) {
+    if (!webhook.acknowledgedAt || webhook.acknowledgedAt < since) continue;
+    const requests = byProject.get(webhook.projectId);
+    if (!requests) continue;
+    const expected = ([] as string[]).concat(nextService[webhook.endpoint]);
+    const next = requests.find((r) => r.at >= webhook.acknowledgedAt! && expected.includes(r.service));
+    if (next) gaps.push(next.at - webhook.acknowledgedAt);
+  }
+  gaps.sort((a, b) => a - b);
+  return { ids, projects, scenes, samples: gaps.length, p50: quantile(gaps, 0.5), p99: quantile(gaps, 0.99), max: gaps[gaps.length - 1] };
+}
+
+export async function scaleRun(
+  simulator: ServiceSimulator,
+  client: Client,
+  gatewayUrl: string,
+  projects: number,
+  scenes: number,
+  { worker, gateway }: { worker: NodeProcess; gateway: NodeProcess },
+  onProgress: (completed: number) => void,
+  label = 'scale',
+) {
+  const ids = Array.from({ length: projects }, (_, i) => `${label}-${projects}x${scenes}-${i}`);
+  const webhooksBefore = simulator.webhooks.length;
+  const started = Date.now();
+  let done = 0;
+  await pool(ids, 32, (id) => createProject(gatewayUrl, id, scenes));
+  const outcomes = await withDeadline(
+    Promise.all(
+      ids.map((id) =>
+        client.workflow
+          .getHandle<typeof projectWorkflow>(`project-${id}`)
+          .result()
+          .then((p) => p.status, () => 'failed')
+          .finally(() => onProgress((done += 1))),
+      ),
+    ),
+    60 * 60_000,
+    'the scale run',
+  );
+  const seconds = (Date.now() - started) / 1000;
+  const webhooks = simulator.webhooks.length - webhooksBefore;
+  // Exactly one task per step and one notification per film: nothing lost, nothing done twice.
+  let wrong = 0;
+  const keys = new Map<string, Set<string>>();
+  for (const r of simulator.requests) {
+    const id = String(r.body.project_id);
+    if (!ids.includes(id)) continue;
+    const k = `${id}:${r.service}:${(r.body.scene_id as string | undefined) ?? ''}`;
+    keys.set(k, (keys.get(k) ?? new Set()).add(r.idempotencyKey!));
+  }
+  for (const id of ids) {
+    const steps = [...keys].filter(([k]) => k.startsWith(`${id}:`));
+    const expected = scenes * 2 + 2;
+    if (steps.length !== expected || steps.some(([, set]) => set.size !== 1)) wrong += 1;
+  }
+  return {
+    ids,
+    projects,
+    scenes,
+    seconds,
+    /** Callbacks applied per second: each scene's two, and the stitch's. */
+    stepsPerSecond: (projects * (scenes * 2 + 1)) / seconds,
+    completed: outcomes.filter((o) => o === 'completed').length,
+    webhooks,
+    webhooksPerSecond: webhooks / seconds,
+    stepsWrong: wrong,
+    workerPeakMiB: await worker.peakMemoryMiB(),
+    gatewayPeakMiB: await gateway.peakMemoryMiB(),
+  };
+}
+
+/**
+ * What a scene cost in Temporal, over a sample of a run's films (every full scene of each): the most of
+ * each measure seen, the actions of the costliest scene, the history of a whole film per scene, and the
+ * workflow tasks that were tried again. Under overload callbacks overtake the workflow (one task may
+ * then finish several steps whose callbacks were already stored), so a scene's window can hold another
+ * scene's events; the whole film per scene is the fair figure there.
+ */
+export async function sampledCost(client: Client, ids: string[], scenes: number) {
+  const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(ids.length / 50)) === 0);
+  const costs: Cost[] = [];
+  let filmEvents = 0;
+  // Timed out: schedule-to-start (a sticky task waited longer than the worker's sticky timeout and went
+  // to the shared queue) or start-to-close; failed: by the cause the server gives.
+  const workflowTasksRetried: Record<string, number> = {};
+  const kind = (prefix: string, value = 'unknown') => `${prefix} ${value.replace(/^(TIMEOUT_TYPE|WORKFLOW_TASK_FAILED_CAUSE)_/, '').toLowerCase().replace(/_/g, '-')}`;
+  for (const id of sample) {
+    const events = await jsonHistory(client.workflow.getHandle(`project-${id}`));
+    for (const e of events) {
+      const retried = e.eventType.endsWith('WORKFLOW_TASK_TIMED_OUT')
+        ? kind('timed out', e.workflowTaskTimedOutEventAttributes?.timeoutType)
+        : e.eventType.endsWith('WORKFLOW_TASK_FAILED')
+          ? kind('failed', e.workflowTaskFailedEventAttributes?.cause)
+          : undefined;
+      if (retried) workflowTasksRetried[retried] = (workflowTasksRetried[retried] ?? 0) + 1;
+    }
+    filmEvents = Math.max(filmEvents, events.length);
+    costs.push(...sceneCosts(events));
+  }
+  const most = (measure: (c: Cost) => number) => Math.max(...costs.map(measure));
+  return {
+    films: sample.length,
+    scenes: costs.length,
+    events: most((c) => c.events),
+    filmEventsPerScene: Math.round((filmEvents / scenes) * 10) / 10,
+    workflowTasksPerCallback: most((c) => c.workflowTasks / c.callbacks),
+    billableActions: most((c) => c.billableActions),
+    costliest: costs.reduce((a, b) => (b.billableActions > a.billableActions || (b.billableActions === a.billableActions && b.events > a.events) ? b : a)),
+    workflowTasksRetried,
+  };
+}
+
+export interface Sweep {
+  best: LoadResult & { concurrency: number };
+  levels: (LoadResult & { concurrency: number })[];
+}

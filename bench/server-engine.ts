@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { ServiceSimulator } from '../src/dev/simulator/simulator';
+import { buildTemporalServer, findTemporalServer } from '../src/dev/temporal/server-binaries';
+import { serverPorts, startTemporalServer } from '../src/dev/temporal/temporal-server';
+import { appProcesses, createProject, type WebhookSecrets } from './app-processes';
+import { orchestrationLatency, sampledCost, scaleRun, sweep, type LoadResult } from './phases';
+import { runJson } from './processes';
+import { pool } from './support';
+
+export interface ServerEngineOptions {
+  databaseUrl: string;
+  dataDir: string;
+  simulator: ServiceSimulator;
+  secrets: WebhookSecrets;
+  /** What the dev-server phases gave the worker and the gateway. */
+  env: NodeJS.ProcessEnv;
+  concurrencies: number[];
+  durationSeconds: number;
+  sinks: number;
+  latencyProjects: number;
+  scale: { projects: number; scenes: number };
+  onPhase: (phase: string) => void;
+}
+
+/**
+ * `npm run bench -- --cluster`: the signal ceiling, the paced orchestration and a scale run again, on
+ * the real Temporal server with PostgreSQL persistence (fsync on, like the app's database) instead of
+ * the dev server's in-memory SQLite, so BENCHMARKS.md shows both engines from one run.
+ */
+export async function serverEnginePhases(options: ServerEngineOptions) {
+  const { simulator, secrets, env, onPhase } = options;
+  const binaries = findTemporalServer() ?? (await buildTemporalServer(() => {}));
+  const temporal = await startTemporalServer({
+    binaries,
+    databaseUrl: options.databaseUrl,
+    databases: { default: 'bench_temporal', visibility: 'bench_temporal_visibility' },
+    dataDir: path.join(options.dataDir, 'temporal-server'),
+    ports: await serverPorts(),
+    namespace: 'default',
+  });
+  const simulatorUrl = simulator.url;
+  const { worker, gateway, gatewayUrl } = await appProcesses({ databaseUrl: options.databaseUrl, temporalAddress: temporal.address, simulatorUrl, secrets, built: true, env });
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: 'default' });
+  try {
+    await Promise.all([worker.start(), gateway.start()]);
+    onPhase('Temporal server: signal ceiling');
+    simulator.behaviour = ({ body }) => (String(body.project_id).startsWith('server-sink-') ? { loseTask: true } : undefined);
+    const sinks = Array.from({ length: options.sinks }, (_, i) => `server-sink-${i}`);
+    await pool(sinks, 16, (projectId) => createProject(gatewayUrl, projectId, 1));
+    const signalCeiling = await sweep(options.concurrencies, (c) =>
+      runJson<LoadResult>('bench/signal-ceiling.ts', { address: temporal.address, namespace: 'default', workflowIds: sinks.map((id) => `project-${id}`), concurrency: c, durationSeconds: options.durationSeconds }),
+    );
+
+    onPhase('Temporal server: orchestration, tasks of 10-30 s');
+    simulator.behaviour = () => ({ extraDelayMs: 10_000 + Math.round(Math.random() * 20_000) });
+    const paced = await orchestrationLatency(simulator, client, gatewayUrl, 'server-paced', options.latencyProjects, 2);
+    simulator.behaviour = () => undefined;
+
+    onPhase(`Temporal server: scale, ${options.scale.projects} films of ${options.scale.scenes} scenes`);
+    await Promise.all([worker.stop(), gateway.stop()]);
+    await Promise.all([worker.start(), gateway.start()]);
+    const { projects, scenes } = options.scale;
+    const scale = await scaleRun(simulator, client, gatewayUrl, projects, scenes, { worker, gateway }, (done) => onPhase(`Temporal server: scale ${done}/${projects}`), 'server-scale');
+    const cost = await sampledCost(client, paced.ids, paced.scenes);
+    return { signalCeiling, orchestrationPaced: paced, scale, cost };
+  } finally {
+    await Promise.all([worker.stop(), gateway.stop()]);
+    await connection.close();
+    await temporal.stop();
+  }
+}

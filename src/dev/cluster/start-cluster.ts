@@ -1,0 +1,236 @@
+import { spawn } from 'node:child_process';
+import cluster from 'node:cluster';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { webhookEndpoints, webhookSecretEnv, type WebhookEndpointName } from '../../contracts/steps';
+import { serviceUrlVariable, unconfiguredServices, type Config, type ServiceName } from '../../platform/config';
+import type { Logger } from '../../platform/logger';
+import { migrateDatabase } from '../../storage/migrate';
+import { startEmbeddedPostgres } from '../embedded-postgres';
+import { startEmbeddedRedis } from '../embedded-redis';
+import { freePort } from '../free-port';
+import { goAvailable } from '../go-install';
+import { ServiceSimulator } from '../simulator/simulator';
+import { buildTemporalServer, findTemporalServer, temporalServerVersion } from '../temporal/server-binaries';
+import { serverPorts, startTemporalServer, type TemporalServer } from '../temporal/temporal-server';
+import { startUiServer } from '../temporal/ui-server';
+import { SupervisedProcess, waitForHttp, type SupervisedProcessOptions } from './supervised-process';
+
+export interface ClusterOptions {
+  config: Config;
+  /** What `config` was read from, for the replicas to read too (process.env by default). */
+  environment?: NodeJS.ProcessEnv;
+  logger: Logger;
+  /** Where PostgreSQL, Temporal and every process's log keep their files (`.data/cluster/`). */
+  dataDir: string;
+  workers: number;
+  gateways: number;
+  temporalPort?: number;
+  /** Temporal's two databases, when not `temporal` and `temporal_visibility` (several clusters on one PostgreSQL). */
+  temporalDatabases?: { default: string; visibility: string };
+  /** The Web UI's port (8233); null for none. */
+  temporalUiPort?: number | null;
+  postgresPort?: number;
+  onStep?: (message: string) => void;
+  onBuildProgress?: (built: number, total: number) => void;
+  /** A worker or gateway died and is being restarted. */
+  onRestart?: (name: string, reason: string) => void;
+}
+
+export interface Cluster {
+  config: Config;
+  gatewayUrl: string;
+  temporalAddress: string;
+  /** Undefined when TEMPORAL_ADDRESS points at a cluster of the user's. */
+  temporal?: TemporalServer;
+  /** The Web UI, when it was built and asked for. */
+  temporalUiUrl?: string;
+  databaseUrl: string;
+  redisUrl: string;
+  simulator?: ServiceSimulator;
+  workers: SupervisedProcess[];
+  gateways: SupervisedProcess[];
+  logDir: string;
+  /** Stops the Temporal server (kill -9 with `kill`) and starts it again on the same databases (tests). */
+  restartTemporal(options?: { kill?: boolean; downMs?: number }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const entry = (name: 'worker' | 'gateway') =>
+  __filename.endsWith('.ts') ? { file: path.join(__dirname, '..', '..', 'cli', `${name}.ts`), execArgv: ['--import', 'tsx'] } : { file: path.join(__dirname, '..', '..', 'cli', `${name}.js`), execArgv: [] };
+
+/**
+ * The production shape on one machine, each part a real process: the Temporal server on PostgreSQL
+ * (not the dev server), PostgreSQL and Redis shared by every replica, `workers` workers and `gateways`
+ * gateway replicas serving one port together (Node's cluster module: this process accepts and hands
+ * each connection to a replica). Dead replicas are restarted, as a supervisor would.
+ */
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const { logger, dataDir, onStep = () => {} } = options;
+  const config: Config = structuredClone(options.config);
+  const stops: { name: string; stop: () => Promise<unknown> }[] = [];
+  const replicas: SupervisedProcess[] = [];
+  const stop = async () => {
+    for (const replica of replicas) replica.retire();
+    for (const { name, stop: fn } of stops.reverse()) {
+      await fn().catch((err) => logger.error({ err }, `Could not stop ${name} cleanly`));
+    }
+    stops.length = 0;
+  };
+  const logDir = path.join(dataDir, 'logs');
+  await mkdir(logDir, { recursive: true });
+
+  try {
+    if (!config.databaseUrl) {
+      onStep('Starting embedded PostgreSQL');
+      const database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: options.postgresPort ?? 54330 });
+      stops.push({ name: 'PostgreSQL', stop: () => database.stop() });
+      config.databaseUrl = database.url;
+    }
+
+    if (!config.redisUrl) {
+      onStep('Starting embedded Redis (shared rate limits)');
+      const redis = await startEmbeddedRedis({ port: await freePort(), onProgress: (message) => onStep(`  ${message}`) });
+      stops.push({ name: 'Redis', stop: () => redis.stop() });
+      config.redisUrl = redis.url;
+    }
+
+    let temporal: TemporalServer | undefined;
+    let temporalUiUrl: string | undefined;
+    let startTemporal = async () => {};
+    if (!config.temporal.address) {
+      let binaries = findTemporalServer();
+      if (!binaries) {
+        if (!goAvailable()) throw new Error(`No Temporal server ${temporalServerVersion} built yet and no Go toolchain to build it: install Go, or set TEMPORAL_ADDRESS`);
+        onStep(`Building the Temporal server ${temporalServerVersion} from the Go module proxy, once (minutes; cached afterwards)`);
+        binaries = await buildTemporalServer(options.onBuildProgress ?? (() => {}));
+      }
+      const ports = await serverPorts(options.temporalPort ?? 7233);
+      startTemporal = async () => {
+        temporal = await startTemporalServer({
+          binaries: binaries,
+          databaseUrl: config.databaseUrl!,
+          databases: options.temporalDatabases,
+          dataDir: path.join(dataDir, 'temporal'),
+          ports,
+          namespace: config.temporal.namespace,
+        });
+      };
+      onStep(`Starting the Temporal server ${temporalServerVersion} on PostgreSQL (schemas by temporal-sql-tool)`);
+      await startTemporal();
+      stops.push({ name: 'Temporal server', stop: () => temporal!.stop() });
+      config.temporal.address = temporal!.address;
+      if (binaries.ui && options.temporalUiPort !== null) {
+        const ui = await startUiServer({ binary: binaries.ui, temporalAddress: temporal!.address, port: options.temporalUiPort ?? 8233, namespace: config.temporal.namespace, dataDir: path.join(dataDir, 'temporal-ui') });
+        stops.push({ name: 'Temporal Web UI', stop: () => ui.stop() });
+        temporalUiUrl = ui.url;
+      } else if (!binaries.ui) {
+        onStep('No Temporal Web UI: its server did not build from the Go module proxy');
+      }
+    }
+
+    onStep('Applying database migrations');
+    await migrateDatabase(config.databaseUrl);
+
+    config.publicUrl ??= `http://localhost:${config.port}`;
+    let simulator: ServiceSimulator | undefined;
+    const missing = unconfiguredServices(config);
+    if (missing.length) {
+      simulator = new ServiceSimulator({
+        secrets: Object.fromEntries(webhookEndpoints.map((e) => [e, config.webhookSecrets[e][0]])) as Record<WebhookEndpointName, string>,
+        delayMs: config.simulator.delayMs,
+        logger,
+      });
+      const simulatorUrl = await simulator.start(config.simulator.port);
+      stops.push({ name: 'service simulator', stop: () => simulator!.stop() });
+      for (const service of missing) config.services[service] = { url: simulatorUrl };
+      onStep(`Simulating ${missing.join(', ')} at ${simulatorUrl} (no URL configured)`);
+    }
+
+    // Every replica gets the configuration as resolved here: one set of secrets, one database.
+    const env = { ...(options.environment ?? process.env), ...replicaVariables(config) };
+    const supervise = (name: string, launch: SupervisedProcessOptions['launch']) => {
+      const replica = new SupervisedProcess({ name, launch, logFile: path.join(logDir, `${name.replace(' ', '-')}.log`), onRestart: options.onRestart });
+      replicas.push(replica);
+      return replica;
+    };
+
+    onStep(`Starting ${options.gateways} gateway replica${options.gateways === 1 ? '' : 's'} on port ${config.port}`);
+    const gatewayEntry = entry('gateway');
+    cluster.setupPrimary({ exec: gatewayEntry.file, execArgv: gatewayEntry.execArgv, silent: true });
+    const gateways = Array.from({ length: options.gateways }, (_, i) =>
+      supervise(`gateway ${i + 1}`, () => {
+        // One webhook access log per replica: two processes must not rotate the same file.
+        const webhookLog = config.webhookLog.file ? path.join(logDir, `webhooks-gateway-${i + 1}.log`) : 'off';
+        const replica = cluster.fork({ ...env, WEBHOOK_LOG: webhookLog });
+        const ready = new Promise<void>((resolve, reject) => {
+          replica.once('listening', () => resolve());
+          replica.once('exit', (code, signal) => reject(new Error(`gateway ${i + 1} exited during start-up (${code ?? signal})`)));
+        });
+        return { child: replica.process, ready };
+      }),
+    );
+    stops.push({ name: 'gateways', stop: () => Promise.all(gateways.map((g) => g.stop())) });
+    await Promise.all(gateways.map((g) => g.start()));
+
+    onStep(`Starting ${options.workers} worker${options.workers === 1 ? '' : 's'}`);
+    const workerEntry = entry('worker');
+    const workers = await Promise.all(
+      Array.from({ length: options.workers }, async (_, i) => {
+        const healthPort = await freePort();
+        const metricsPort = await freePort();
+        return supervise(`worker ${i + 1}`, () => {
+          const child = spawn(process.execPath, [...workerEntry.execArgv, workerEntry.file], {
+            env: { ...env, WORKER_HEALTH_PORT: String(healthPort), WORKER_METRICS_PORT: String(metricsPort), },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          return { child, ready: waitForHttp(`http://127.0.0.1:${healthPort}/health`, child) };
+        });
+      }),
+    );
+    stops.push({ name: 'workers', stop: () => Promise.all(workers.map((w) => w.stop())) });
+    await Promise.all(workers.map((w) => w.start()));
+
+    return {
+      config,
+      gatewayUrl: `http://localhost:${config.port}`,
+      temporalAddress: config.temporal.address,
+      get temporal() {
+        return temporal;
+      },
+      temporalUiUrl,
+      databaseUrl: config.databaseUrl,
+      redisUrl: config.redisUrl,
+      simulator,
+      workers,
+      gateways,
+      logDir,
+      async restartTemporal({ kill = false, downMs = 0 } = {}) {
+        if (!temporal) throw new Error('Temporal is external (TEMPORAL_ADDRESS): restart it there');
+        await (kill ? temporal.kill() : temporal.stop());
+        await new Promise((r) => setTimeout(r, downMs));
+        await startTemporal();
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** The variables a worker or gateway reads, from the configuration as the cluster resolved it. */
+export function replicaVariables(config: Config): NodeJS.ProcessEnv {
+  return {
+    PORT: String(config.port),
+    DATABASE_URL: config.databaseUrl,
+    REDIS_URL: config.redisUrl,
+    TEMPORAL_ADDRESS: config.temporal.address,
+    TEMPORAL_NAMESPACE: config.temporal.namespace,
+    TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+    NEXT_PUBLIC_APP_URL: config.publicUrl,
+    ADMIN_API_TOKEN: config.adminToken,
+    ...Object.fromEntries(webhookEndpoints.map((e) => [webhookSecretEnv[e], config.webhookSecrets[e].join(',')])),
+    ...Object.fromEntries(Object.entries(config.services).map(([service, endpoint]) => [serviceUrlVariable[service as ServiceName], endpoint.url])),
+  };
+}

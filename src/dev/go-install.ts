@@ -1,0 +1,49 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { findOnPath } from './local-tools';
+
+export const goAvailable = (): boolean => findOnPath('go') !== undefined;
+
+export interface GoInstall {
+  /** Package paths at one version each, e.g. `go.temporal.io/server/cmd/server@v1.29.1`. */
+  packages: string[];
+  /** Binary name `go install` writes (the package's last path element) → the name to keep it as in `targetDir`. */
+  binaries: Record<string, string>;
+  targetDir: string;
+  /** How many packages a cold build compiles, for progress. */
+  packagesToBuild: number;
+  onProgress: (built: number, total: number) => void;
+}
+
+/**
+ * Builds Go commands from the module proxy into `targetDir` (minutes on 2 cores, once). Builds into a
+ * temporary folder and renames, so an interrupted or concurrent build never leaves a half-written binary
+ * where the next run would trust it.
+ */
+export async function goInstall({ packages, binaries, targetDir, packagesToBuild, onProgress }: GoInstall): Promise<void> {
+  await mkdir(targetDir, { recursive: true });
+  const gobin = await mkdtemp(path.join(path.dirname(targetDir), '.build-'));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn('go', ['install', '-v', ...packages], {
+        env: { ...process.env, GOBIN: gobin, GOFLAGS: `${process.env.GOFLAGS ?? ''} -buildvcs=false`.trim() },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let built = 0;
+      let tail = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        tail = (tail + chunk).slice(-4000);
+        // `go install -v` prints each package path as it compiles it; downloads start with "go:".
+        built += chunk.split('\n').filter((line) => line && !line.startsWith('go:') && !line.includes(' ')).length;
+        onProgress(Math.min(built, packagesToBuild), packagesToBuild);
+      });
+      child.once('error', reject);
+      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install ${packages.join(' ')} failed:\n${tail}`))));
+    });
+    for (const [built, kept] of Object.entries(binaries)) await rename(path.join(gobin, built), path.join(targetDir, kept));
+    onProgress(packagesToBuild, packagesToBuild);
+  } finally {
+    await rm(gobin, { recursive: true, force: true });
+  }
+}
