@@ -165,13 +165,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         const replica = cluster.fork({ ...env, WEBHOOK_LOG: webhookLog });
         const ready = new Promise<void>((resolve, reject) => {
           replica.once('listening', () => resolve());
-          replica.once('exit', (code, signal) => reject(new Error(`gateway ${i + 1} exited during start-up (${code ?? signal})`)));
+          replica.once('exit', (code, signal) => reject(new Error(`exited during start-up (${code ?? signal})`)));
         });
         return { child: replica.process, ready };
       }),
     );
     stops.push({ name: 'gateways', stop: () => Promise.all(gateways.map((g) => g.stop())) });
-    await Promise.all(gateways.map((g) => g.start()));
+    // One after another: the first to start also warms tsx's compile cache, which two processes
+    // writing the same entries at once can leave half-written for each other.
+    for (const replica of gateways) await replica.start();
 
     onStep(`Starting ${options.workers} worker${options.workers === 1 ? '' : 's'}`);
     const workerEntry = entry('worker');
@@ -189,7 +191,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       }),
     );
     stops.push({ name: 'workers', stop: () => Promise.all(workers.map((w) => w.stop())) });
-    await Promise.all(workers.map((w) => w.start()));
+    for (const replica of workers) await replica.start();
 
     return {
       config,

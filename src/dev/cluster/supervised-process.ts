@@ -46,6 +46,11 @@ export class SupervisedProcess {
     this.up = false;
     child.stdout?.pipe(this.log, { end: false });
     child.stderr?.pipe(this.log, { end: false });
+    // The last words of a process that dies while starting, for the error.
+    let output = '';
+    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2_000));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
     child.once('exit', (code, signal) => {
       if (this.stopping || this.child !== child) return;
       this.up = false;
@@ -55,7 +60,9 @@ export class SupervisedProcess {
       this.restarts += 1;
       setTimeout(() => void this.start().catch(() => {}), this.options.restartDelayMs ?? 500);
     });
-    await ready;
+    await ready.catch((err: Error) => {
+      throw new Error(`${this.name}: ${err.message}${output.trim() ? `\n${output.trim()}` : ''}`);
+    });
     if (this.child !== child) return;
     this.up = true;
     if (this.diedAt) this.lastRestartMs = Date.now() - this.diedAt;
