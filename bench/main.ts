@@ -10,11 +10,11 @@ import { createLogger } from '../src/platform/logger';
 import { ServiceSimulator } from '../src/dev/simulator/simulator';
 import { startLocalTemporal } from '../src/dev/temporal/local-temporal';
 import { writeBenchmarks } from './benchmarks-file';
-import { appProcesses, createProject, productionImageEnv, randomWebhookSecrets } from './app-processes';
+import { appProcesses, productionImageEnv, randomWebhookSecrets } from './app-processes';
 import { NodeProcess, root, runJson } from './processes';
-import { orchestrationLatency, sampledCost, scaleRun, sweep, type LoadResult, type Sweep } from './phases';
+import { createSinkProjects, orchestrationLatency, pacedOrchestration, sampledCost, scaleRun, signalCeiling, sweep, type LoadResult, type Sweep } from './phases';
 import { serverEnginePhases } from './server-engine';
-import { freePort, machineDescription, pool } from './support';
+import { freePort, machineDescription } from './support';
 
 /**
  * `npm run bench`: throughput, latency and scale, each beside its ceiling, in one run on this machine.
@@ -92,9 +92,7 @@ async function main() {
 
     // Projects whose video never calls back: workflows that wait, to send signals and webhooks to.
     step(`creating ${sinkCount} waiting projects as signal targets`);
-    simulator.behaviour = ({ body }) => (String(body.project_id).startsWith('sink-') ? { loseTask: true } : undefined);
-    const sinks = Array.from({ length: sinkCount }, (_, i) => `sink-${i}`);
-    await pool(sinks, 16, (projectId) => createProject(gatewayUrl, projectId, 1));
+    const sinks = await createSinkProjects(simulator, gatewayUrl, 'sink-', sinkCount);
 
     step('ceilings: bare Koa and Temporal signals');
     const barePort = await freePort();
@@ -108,10 +106,7 @@ async function main() {
     await floor.start();
     results.floor = await sweep(concurrencies, (c) => runJson<LoadResult>('bench/load-generator.ts', { url: `http://127.0.0.1:${floorPort}/`, connections: c, durationSeconds, body: sampleBody }));
     await floor.stop();
-    const workflowIds = sinks.map((id) => `project-${id}`);
-    results.signalCeiling = await sweep(concurrencies, (c) =>
-      runJson<LoadResult>('bench/signal-ceiling.ts', { address: temporal.address, namespace: 'default', workflowIds, concurrency: c, durationSeconds }),
-    );
+    results.signalCeiling = await signalCeiling(concurrencies, temporal.address, sinks, durationSeconds);
 
     step('gateway: full path, then with the signal stubbed');
     const webhook = { secret: secrets['stitch-complete'], projectIds: sinks };
@@ -131,13 +126,10 @@ async function main() {
     results.orchestration = await orchestrationLatency(simulator, client, gatewayUrl, 'instant', latencyProjects, 5);
 
     // Instant services keep every project busy at once: that measures queueing at saturation. Real
-    // services take seconds to minutes; tasks of 10-30 s offer about half of what this box can take,
-    // which shows the overhead a step sees when the system is not saturated.
+    // services take seconds to minutes (see pacedOrchestration).
     step(`orchestration: ${latencyProjects} concurrent projects, tasks of 10-30 s`);
-    simulator.behaviour = () => ({ extraDelayMs: 10_000 + Math.round(Math.random() * 20_000) });
-    const paced = await orchestrationLatency(simulator, client, gatewayUrl, 'paced', latencyProjects, 2);
+    const paced = await pacedOrchestration(simulator, client, gatewayUrl, 'paced', latencyProjects);
     results.orchestrationPaced = paced;
-    simulator.behaviour = () => undefined;
 
     step(`scale: ${scaleRuns.map((s) => `${s.projects}`).join(', then ')} projects of ${scaleRuns[0].scenes} scenes at once`);
     const scaleResults = [];

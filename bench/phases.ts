@@ -3,7 +3,7 @@ import type { ServiceSimulator } from '../src/dev/simulator/simulator';
 import type { projectWorkflow } from '../src/workflows';
 import { jsonHistory, sceneCosts, type Cost } from '../src/dev/history-cost';
 import { createProject } from './app-processes';
-import type { NodeProcess } from './processes';
+import { runJson, type NodeProcess } from './processes';
 import { pool, quantile, withDeadline } from './support';
 
 /** The bench's phases, each run against whichever engine and processes it is given. */
@@ -32,6 +32,36 @@ export async function sweep(concurrencies: number[], run: (concurrency: number) 
 
 /** The next service call the workflow makes after a callback for `endpoint` was acknowledged. */
 const nextService = { 'video-complete': 'lastFrame', 'last-frame-complete': ['video', 'stitch'], 'stitch-complete': 'notification' } as const;
+
+/**
+ * Projects whose video never calls back (the simulator loses their tasks): workflows that wait, to
+ * send signals and webhooks to. Returns their project ids.
+ */
+export async function createSinkProjects(simulator: ServiceSimulator, gatewayUrl: string, prefix: string, count: number): Promise<string[]> {
+  simulator.behaviour = ({ body }) => (String(body.project_id).startsWith(prefix) ? { loseTask: true } : undefined);
+  const sinks = Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+  await pool(sinks, 16, (projectId) => createProject(gatewayUrl, projectId, 1));
+  return sinks;
+}
+
+/** Temporal's own signal rate: a tight client loop signalling the sink projects' workflows. */
+export function signalCeiling(concurrencies: number[], address: string, sinks: string[], durationSeconds: number): Promise<Sweep> {
+  const workflowIds = sinks.map((id) => `project-${id}`);
+  return sweep(concurrencies, (c) => runJson<LoadResult>('bench/signal-ceiling.ts', { address, namespace: 'default', workflowIds, concurrency: c, durationSeconds }));
+}
+
+/**
+ * Webhook 200 to the next call with tasks of 10-30 s: about half of what this box can take, so it shows
+ * the overhead a step sees when the system is not saturated. Films of 2 scenes.
+ */
+export async function pacedOrchestration(simulator: ServiceSimulator, client: Client, gatewayUrl: string, label: string, projects: number) {
+  simulator.behaviour = () => ({ extraDelayMs: 10_000 + Math.round(Math.random() * 20_000) });
+  try {
+    return await orchestrationLatency(simulator, client, gatewayUrl, label, projects, 2);
+  } finally {
+    simulator.behaviour = () => undefined;
+  }
+}
 
 export async function orchestrationLatency(simulator: ServiceSimulator, client: Client, gatewayUrl: string, label: string, projects: number, scenes: number) {
   const ids = Array.from({ length: projects }, (_, i) => `latency-${label}-${i}`);

@@ -3,10 +3,8 @@ import { Client, Connection } from '@temporalio/client';
 import type { ServiceSimulator } from '../src/dev/simulator/simulator';
 import { buildTemporalServer, findTemporalServer } from '../src/dev/temporal/server-binaries';
 import { serverPorts, startTemporalServer } from '../src/dev/temporal/temporal-server';
-import { appProcesses, createProject, type WebhookSecrets } from './app-processes';
-import { orchestrationLatency, sampledCost, scaleRun, sweep, type LoadResult } from './phases';
-import { runJson } from './processes';
-import { pool } from './support';
+import { appProcesses, type WebhookSecrets } from './app-processes';
+import { createSinkProjects, pacedOrchestration, sampledCost, scaleRun, signalCeiling } from './phases';
 
 export interface ServerEngineOptions {
   databaseUrl: string;
@@ -46,17 +44,11 @@ export async function serverEnginePhases(options: ServerEngineOptions) {
   try {
     await Promise.all([worker.start(), gateway.start()]);
     onPhase('Temporal server: signal ceiling');
-    simulator.behaviour = ({ body }) => (String(body.project_id).startsWith('server-sink-') ? { loseTask: true } : undefined);
-    const sinks = Array.from({ length: options.sinks }, (_, i) => `server-sink-${i}`);
-    await pool(sinks, 16, (projectId) => createProject(gatewayUrl, projectId, 1));
-    const signalCeiling = await sweep(options.concurrencies, (c) =>
-      runJson<LoadResult>('bench/signal-ceiling.ts', { address: temporal.address, namespace: 'default', workflowIds: sinks.map((id) => `project-${id}`), concurrency: c, durationSeconds: options.durationSeconds }),
-    );
+    const sinks = await createSinkProjects(simulator, gatewayUrl, 'server-sink-', options.sinks);
+    const signals = await signalCeiling(options.concurrencies, temporal.address, sinks, options.durationSeconds);
 
     onPhase('Temporal server: orchestration, tasks of 10-30 s');
-    simulator.behaviour = () => ({ extraDelayMs: 10_000 + Math.round(Math.random() * 20_000) });
-    const paced = await orchestrationLatency(simulator, client, gatewayUrl, 'server-paced', options.latencyProjects, 2);
-    simulator.behaviour = () => undefined;
+    const paced = await pacedOrchestration(simulator, client, gatewayUrl, 'server-paced', options.latencyProjects);
 
     onPhase(`Temporal server: scale, ${options.scale.projects} films of ${options.scale.scenes} scenes`);
     await Promise.all([worker.stop(), gateway.stop()]);
@@ -64,7 +56,7 @@ export async function serverEnginePhases(options: ServerEngineOptions) {
     const { projects, scenes } = options.scale;
     const scale = await scaleRun(simulator, client, gatewayUrl, projects, scenes, { worker, gateway }, (done) => onPhase(`Temporal server: scale ${done}/${projects}`), 'server-scale');
     const cost = await sampledCost(client, paced.ids, paced.scenes);
-    return { signalCeiling, orchestrationPaced: paced, scale, cost };
+    return { signalCeiling: signals, orchestrationPaced: paced, scale, cost };
   } finally {
     await Promise.all([worker.stop(), gateway.stop()]);
     await connection.close();

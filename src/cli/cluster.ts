@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Presets, SingleBar } from 'cli-progress';
 import { startCluster } from '../dev/cluster/start-cluster';
+import { goBuildProgressBar } from '../dev/go-install';
 import { createLogger } from '../platform/logger';
 import { announceGeneratedSecrets, configFromEnvironment, stopOnSignals } from '../platform/process-entry';
 import { projectRoot } from '../platform/project-root';
@@ -28,7 +28,6 @@ async function main() {
   const dataDir = path.join(projectRoot, '.data', 'cluster');
   const logger = createLogger({ level: config.logLevel, file: path.join(dataDir, 'logs', 'cluster.log'), consoleLevel: 'silent' });
 
-  let buildBar: SingleBar | undefined;
   const stack = await startCluster({
     config,
     logger,
@@ -37,12 +36,7 @@ async function main() {
     gateways,
     onStep: (message) => console.log(`• ${message}`),
     onRestart: (name, reason) => console.log(`! ${name} ${reason}: restarting`),
-    onBuildProgress: (built, total) => {
-      buildBar ??= new SingleBar({ format: '  go build [{bar}] {percentage}% | {value}/{total} packages | {duration}s' }, Presets.shades_classic);
-      if (!buildBar.isActive) buildBar.start(total, 0);
-      buildBar.update(built);
-      if (built >= total) buildBar.stop();
-    },
+    onBuildProgress: goBuildProgressBar(),
   });
   stopOnSignals(() => stack.stop());
 

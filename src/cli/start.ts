@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { SingleBar, Presets } from 'cli-progress';
+import { goBuildProgressBar } from '../dev/go-install';
 import { runMode } from '../dev/run-mode';
 import { startStack } from '../dev/start-stack';
 import { createLogger } from '../platform/logger';
@@ -23,21 +23,12 @@ async function main() {
   const logFile = config.logFile ? path.resolve(config.logFile) : path.join(dataDir, 'logs', 'reelay.log');
   const logger = createLogger({ level: config.logLevel, file: logFile, consoleLevel: mode.consoleLevel, pretty: mode.pretty });
 
-  let buildBar: SingleBar | undefined;
   const stack = await startStack({
     config,
     logger,
     dataDir,
     onStep: (message) => console.log(`• ${message}`),
-    onCliBuildProgress: (built, total) => {
-      if (!buildBar) {
-        console.log('  Building the Temporal CLI from source, once (several minutes; cached afterwards)');
-        buildBar = new SingleBar({ format: '  go build [{bar}] {percentage}% | {value}/{total} packages | {duration}s' }, Presets.shades_classic);
-        buildBar.start(total, 0);
-      }
-      buildBar.update(built);
-      if (built >= total) buildBar.stop();
-    },
+    onCliBuildProgress: goBuildProgressBar('  Building the Temporal CLI from source, once (several minutes; cached afterwards)'),
   });
   stopOnSignals(() => stack.stop());
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { Presets, SingleBar } from 'cli-progress';
 import { findOnPath } from './local-tools';
 
 export const goAvailable = (): boolean => findOnPath('go') !== undefined;
@@ -46,4 +47,22 @@ export async function goInstall({ packages, binaries, targetDir, packagesToBuild
   } finally {
     await rm(gobin, { recursive: true, force: true });
   }
+}
+
+/**
+ * A console progress bar for a Go build (`onProgress` of goInstall), started by its first report, after
+ * `heading` when given: nothing shows when there is nothing to build.
+ */
+export function goBuildProgressBar(heading?: string): (built: number, total: number) => void {
+  let bar: SingleBar | undefined;
+  return (built, total) => {
+    if (!bar) {
+      if (heading) console.log(heading);
+      bar = new SingleBar({ format: '  go build [{bar}] {percentage}% | {value}/{total} packages | {duration}s' }, Presets.shades_classic);
+      bar.start(total, 0);
+    }
+    bar.setTotal(total);
+    bar.update(built);
+    if (built >= total) bar.stop();
+  };
 }

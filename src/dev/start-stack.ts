@@ -2,11 +2,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { WorkflowBundleOption } from '@temporalio/worker';
-import { webhookEndpoints, type WebhookEndpointName } from '../contracts/steps';
 import type { SettingsOverrides } from '../contracts/workflow-settings';
 import { createGateway } from '../http/app';
 import { closeAccessLogFile } from '../platform/access-log-file';
-import { unconfiguredServices, type Config } from '../platform/config';
+import type { Config } from '../platform/config';
 import { closeServer, listen } from '../platform/http-server';
 import type { Logger } from '../platform/logger';
 import { openDatabase, type Database } from '../storage/database';
@@ -14,7 +13,8 @@ import { migrateDatabase } from '../storage/migrate';
 import type { PrismaClient } from '../storage/prisma';
 import { startWorker, type RunningWorker } from '../worker/start-worker';
 import { startEmbeddedPostgres } from './embedded-postgres';
-import { ServiceSimulator } from './simulator/simulator';
+import { simulateUnconfiguredServices } from './simulator/simulate-unconfigured';
+import type { ServiceSimulator } from './simulator/simulator';
 import type { CliSource } from './temporal/cli';
 import { startLocalTemporal } from './temporal/local-temporal';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
@@ -128,19 +128,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const gatewayUrl = `http://localhost:${(server.address() as AddressInfo).port}`;
     config.publicUrl ??= gatewayUrl;
 
-    let simulator: ServiceSimulator | undefined;
-    const missing = unconfiguredServices(config);
-    if (missing.length) {
-      simulator = new ServiceSimulator({
-        // Each webhook signed with the first of its endpoint's active secrets.
-        secrets: Object.fromEntries(webhookEndpoints.map((e) => [e, config.webhookSecrets[e][0]])) as Record<WebhookEndpointName, string>,
-        delayMs: config.simulator.delayMs,
-        logger,
-      });
-      const simulatorUrl = await simulator.start(config.simulator.port);
-      stops.push({ name: 'service simulator', stop: () => simulator!.stop() });
-      for (const service of missing) config.services[service] = { url: simulatorUrl };
-      onStep(`Simulating ${missing.join(', ')} at ${simulatorUrl} (no URL configured)`);
+    const simulated = await simulateUnconfiguredServices(config, logger);
+    const simulator = simulated?.simulator;
+    if (simulated) {
+      stops.push({ name: 'service simulator', stop: () => simulated.simulator.stop() });
+      onStep(`Simulating ${simulated.simulated.join(', ')} at ${simulated.simulator.url} (no URL configured)`);
     }
 
     onStep('Starting the worker');

@@ -6,6 +6,7 @@ import { runChaos } from '../../bench/chaos';
 import { startCluster, type Cluster } from '../../src/dev/cluster/start-cluster';
 import { loadConfig } from '../../src/platform/config';
 import { createLogger } from '../../src/platform/logger';
+import { assertNothingLost } from '../support/chaos-books';
 import { postJson } from '../support/http';
 import { waitFor } from '../support/projects';
 import { freePort, testAdminToken, testEnv, testStack } from '../support/test-stack';
@@ -116,15 +117,10 @@ describe('chaos on the production shape (short): kill -9 a worker and a gateway 
       databaseUrl: stack.databaseUrl,
       cluster: { workers: 2, gateways: 2 },
     });
+    assertNothingLost(report);
     const summary = JSON.stringify(report);
-    assert.equal(report.completed, report.projects, summary);
-    assert.equal(report.acknowledgedNotApplied, 0, summary);
-    assert.equal(report.webhooksApplied, report.webhooksAcknowledged, summary);
-    assert.equal(report.duplicateTasks, 0, summary);
-    assert.equal(report.notificationsSent, report.projects, summary);
     assert.equal(report.gatewayProbe.serverErrors, 0, summary);
     // A killed replica may take the requests it held; the other one answers the rest.
     assert.ok(report.gatewayProbe.connectionErrors <= 2, summary);
-    assert.ok(report.ok, summary);
   });
 });

@@ -2,19 +2,21 @@ import { spawn } from 'node:child_process';
 import cluster from 'node:cluster';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { webhookEndpoints, webhookSecretEnv, type WebhookEndpointName } from '../../contracts/steps';
-import { serviceUrlVariable, unconfiguredServices, type Config, type ServiceName } from '../../platform/config';
+import { webhookEndpoints, webhookSecretEnv } from '../../contracts/steps';
+import { serviceUrlVariable, type Config, type ServiceName } from '../../platform/config';
 import type { Logger } from '../../platform/logger';
 import { migrateDatabase } from '../../storage/migrate';
 import { startEmbeddedPostgres } from '../embedded-postgres';
 import { startEmbeddedRedis } from '../embedded-redis';
 import { freePort } from '../free-port';
 import { goAvailable } from '../go-install';
-import { ServiceSimulator } from '../simulator/simulator';
+import { simulateUnconfiguredServices } from '../simulator/simulate-unconfigured';
+import type { ServiceSimulator } from '../simulator/simulator';
 import { buildTemporalServer, findTemporalServer, temporalServerVersion } from '../temporal/server-binaries';
 import { serverPorts, startTemporalServer, type TemporalServer } from '../temporal/temporal-server';
 import { startUiServer } from '../temporal/ui-server';
-import { SupervisedProcess, waitForHttp, type SupervisedProcessOptions } from './supervised-process';
+import { waitForHttp } from '../logged-process';
+import { SupervisedProcess, type SupervisedProcessOptions } from './supervised-process';
 
 export interface ClusterOptions {
   config: Config;
@@ -133,18 +135,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await migrateDatabase(config.databaseUrl);
 
     config.publicUrl ??= `http://localhost:${config.port}`;
-    let simulator: ServiceSimulator | undefined;
-    const missing = unconfiguredServices(config);
-    if (missing.length) {
-      simulator = new ServiceSimulator({
-        secrets: Object.fromEntries(webhookEndpoints.map((e) => [e, config.webhookSecrets[e][0]])) as Record<WebhookEndpointName, string>,
-        delayMs: config.simulator.delayMs,
-        logger,
-      });
-      const simulatorUrl = await simulator.start(config.simulator.port);
-      stops.push({ name: 'service simulator', stop: () => simulator!.stop() });
-      for (const service of missing) config.services[service] = { url: simulatorUrl };
-      onStep(`Simulating ${missing.join(', ')} at ${simulatorUrl} (no URL configured)`);
+    const simulated = await simulateUnconfiguredServices(config, logger);
+    const simulator = simulated?.simulator;
+    if (simulated) {
+      stops.push({ name: 'service simulator', stop: () => simulated.simulator.stop() });
+      onStep(`Simulating ${simulated.simulated.join(', ')} at ${simulated.simulator.url} (no URL configured)`);
     }
 
     // Every replica gets the configuration as resolved here: one set of secrets, one database.

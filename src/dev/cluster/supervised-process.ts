@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { stopChild } from '../logged-process';
 
 export interface SupervisedProcessOptions {
   /** `worker 1`, `gateway 2`: how the console and the logs name it. */
@@ -88,26 +89,7 @@ export class SupervisedProcess {
 
   async stop(graceMs = 15_000): Promise<void> {
     this.stopping = true;
-    const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    }
+    if (this.child) await stopChild(this.child, graceMs);
     await new Promise<void>((resolve) => (this.log ? this.log.end(resolve) : resolve()));
   }
-}
-
-/** Polls `url` until it answers below 500; fails when `child` exits first. */
-export async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited during start-up (${child.exitCode ?? child.signalCode})`);
-    const ok = await fetch(url, { signal: AbortSignal.timeout(2_000) }).then((r) => r.status < 500, () => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs / 1000}s`);
 }

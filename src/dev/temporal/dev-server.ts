@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { searchAttributeRegistrations } from '../../contracts/workflow-api';
-import { killLeftover, removePidFile, writePidFile } from '../pid-file';
+import { spawnLogged } from '../logged-process';
 
 /** `--search-attribute` flags for `temporal server start-dev`: the attributes the project workflows set. */
 export function searchAttributeFlags(): string[] {
@@ -36,8 +35,6 @@ export interface DevServerOptions {
 /** Starts `temporal server start-dev` (server, SQLite persistence, Web UI) and waits until it serves. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const { cliPath, dbFile, port, uiPort, namespace, logFile, pidFile } = options;
-  if (pidFile) await killLeftover(pidFile, 'temporal');
-  await mkdir(path.dirname(logFile), { recursive: true });
   if (dbFile) await mkdir(path.dirname(dbFile), { recursive: true });
 
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-format', 'json'];
@@ -50,11 +47,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   args.push(...searchAttributeFlags());
 
-  const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  if (pidFile && child.pid) await writePidFile(pidFile, child.pid);
+  const server = await spawnLogged(cliPath, args, { logFile, pidFile: pidFile ? { path: pidFile, program: 'temporal' } : undefined });
+  const { child } = server;
 
   const address = `127.0.0.1:${port}`;
   try {
@@ -66,15 +60,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   return {
     address,
     uiUrl: uiPort ? `http://localhost:${uiPort}` : undefined,
-    async stop() {
-      await stopChild(child);
-      log.end();
-      if (pidFile) await removePidFile(pidFile);
-    },
-    async kill() {
-      await stopChild(child, 0);
-      log.end();
-    },
+    stop: () => server.stop(),
+    kill: () => server.kill(),
   };
 }
 
@@ -98,14 +85,4 @@ export async function waitUntilServing(address: string, child: ChildProcess, tim
     }
   }
   throw new Error(`Temporal did not start serving on ${address} within ${timeoutMs / 1000}s`);
-}
-
-/** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
-export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
 }

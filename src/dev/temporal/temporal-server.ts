@@ -1,5 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -7,8 +6,8 @@ import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import pg from 'pg';
 import { freePort, freeSmallPort } from '../free-port';
-import { killLeftover, removePidFile, writePidFile } from '../pid-file';
-import { stopChild, waitUntilServing, type DevServer } from './dev-server';
+import { spawnLogged } from '../logged-process';
+import { waitUntilServing, type DevServer } from './dev-server';
 import { renderDynamicConfig, renderServerConfig, type ServerDatabase, type ServerPorts, type ServerTls } from './server-config';
 import type { TemporalServerBinaries } from './server-binaries';
 
@@ -54,16 +53,12 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   await writeFile(dynamicConfigFile, renderDynamicConfig());
   await writeFile(path.join(configDir, 'reelay.yaml'), renderServerConfig({ ports, database, dynamicConfigFile, tls }));
 
-  const pidFile = path.join(dataDir, 'temporal-server.pid');
-  await killLeftover(pidFile, 'temporal-server');
   const logFile = path.join(dataDir, 'temporal-server.log');
-  const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(binaries.server, ['--root', dataDir, '--config', 'config', '--env', 'reelay', '--allow-no-auth', 'start'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const server = await spawnLogged(binaries.server, ['--root', dataDir, '--config', 'config', '--env', 'reelay', '--allow-no-auth', 'start'], {
+    logFile,
+    pidFile: { path: path.join(dataDir, 'temporal-server.pid'), program: 'temporal-server' },
   });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  if (child.pid) await writePidFile(pidFile, child.pid);
+  const { child } = server;
 
   const address = `127.0.0.1:${ports.frontend}`;
   try {
@@ -77,15 +72,8 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     address,
     metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
     databases: database.databases,
-    async stop() {
-      await stopChild(child);
-      log.end();
-      await removePidFile(pidFile);
-    },
-    async kill() {
-      await stopChild(child, 0);
-      log.end();
-    },
+    stop: () => server.stop(),
+    kill: () => server.kill(),
   };
 }
 
