@@ -5,6 +5,8 @@ const mayImport = {
   platform: ['contracts'],
   storage: ['contracts', 'platform'],
   workflows: ['contracts'],
+  // The browser console: shares the API's shapes, nothing that runs on the server.
+  console: ['contracts'],
   activities: ['contracts', 'platform', 'storage'],
   http: ['contracts', 'platform', 'storage'],
   worker: ['contracts', 'platform', 'storage', 'activities', 'workflows'],

@@ -45,6 +45,7 @@ async function main() {
   console.log(`
 Reelay cluster is running (started in ${seconds}s)
   Gateway         ${stack.gatewayUrl}   ${gateways} replicas (pids ${stack.gateways.map((g) => g.pid).join(', ')})
+  Console         ${stack.gatewayUrl}/console   (sign in with ADMIN_API_TOKEN)
   Workers         ${workers} (pids ${stack.workers.map((w) => w.pid).join(', ')})
   Temporal gRPC   ${stack.temporalAddress}   ${stack.temporal ? 'Temporal server on PostgreSQL' : 'external'}, namespace ${stack.config.temporal.namespace}
   Temporal UI     ${stack.temporalUiUrl ?? (stack.temporal ? '(not built)' : '(external Temporal: use its own UI)')}

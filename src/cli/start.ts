@@ -5,6 +5,7 @@ import { startStack } from '../dev/start-stack';
 import { createLogger } from '../platform/logger';
 import { announceGeneratedSecrets, configFromEnvironment, stopOnSignals } from '../platform/process-entry';
 import { projectRoot } from '../platform/project-root';
+import { startTracingFromEnvironment, tracesDestination } from '../platform/tracing';
 
 /** A path as short as it can be said from here: `logs/webhooks.log` from the project root. */
 const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
@@ -17,6 +18,7 @@ const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('
 async function main() {
   const startedAt = Date.now();
   const config = configFromEnvironment('stack');
+  const tracing = await startTracingFromEnvironment('reelay'); // gateway and worker in this one process
   const mode = runMode(process.argv.slice(2), config.debug);
   config.debug = mode.debug;
   const dataDir = path.join(projectRoot, '.data');
@@ -30,13 +32,17 @@ async function main() {
     onStep: (message) => console.log(`• ${message}`),
     onCliBuildProgress: goBuildProgressBar('  Building the Temporal CLI from source, once (several minutes; cached afterwards)'),
   });
-  stopOnSignals(() => stack.stop());
+  stopOnSignals(async () => {
+    await stack.stop();
+    await tracing?.shutdown(); // the last spans are sent
+  });
 
   announceGeneratedSecrets(config);
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
   console.log(`
 Reelay is running (started in ${seconds}s)
   Gateway         ${stack.gatewayUrl}   (POST /api/v1/projects, webhooks under /api/webhooks/*)
+  Console         ${stack.gatewayUrl}/console   (sign in with ADMIN_API_TOKEN)
   API document    ${stack.gatewayUrl}/openapi.json      Metrics ${stack.gatewayUrl}/metrics
   Temporal UI     ${stack.temporalUiUrl ?? '(external Temporal: use its own UI)'}
   Temporal gRPC   ${stack.temporalAddress}   namespace ${stack.config.temporal.namespace}, task queue ${stack.config.temporal.taskQueue}
@@ -44,6 +50,7 @@ Reelay is running (started in ${seconds}s)
   Simulator       ${stack.simulator?.url ?? '(all services configured)'}
   Logs            ${shown(logFile)}${mode.dev ? ' (and here)' : ''}${config.debug ? `   DEBUG=${config.debug}` : ''}
   Webhook log     ${config.webhookLog.file ? `${shown(config.webhookLog.file)}   (tail -f ${shown(config.webhookLog.file)})` : 'off (WEBHOOK_LOG=off)'}
+  Traces          ${tracing ? `to ${tracesDestination()}` : 'off (set OTEL_EXPORTER_OTLP_ENDPOINT to send them)'}
 
 Try it: npm run demo        Stop: Ctrl-C
 `);

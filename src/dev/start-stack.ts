@@ -6,6 +6,7 @@ import type { SettingsOverrides } from '../contracts/workflow-settings';
 import { createGateway } from '../http/app';
 import { closeAccessLogFile } from '../platform/access-log-file';
 import type { Config } from '../platform/config';
+import { closeErrorMonitoring, initErrorMonitoring } from '../platform/error-monitoring';
 import { closeServer, listen } from '../platform/http-server';
 import type { Logger } from '../platform/logger';
 import { openDatabase, type Database } from '../storage/database';
@@ -18,6 +19,7 @@ import type { ServiceSimulator } from './simulator/simulator';
 import type { CliSource } from './temporal/cli';
 import { startLocalTemporal } from './temporal/local-temporal';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
+import { clientTracingInterceptors } from '../platform/temporal-tracing';
 
 export interface StackOptions {
   config: Config;
@@ -69,6 +71,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   try {
+    // Stopped last, so what the gateway and the worker reported while stopping is sent.
+    if (await initErrorMonitoring(config, { service: 'reelay' })) stops.push({ name: 'error monitoring', stop: () => closeErrorMonitoring() });
+
     let temporalUiUrl: string | undefined;
     if (!config.temporal.address) {
       onStep('Starting the Temporal dev server');
@@ -86,6 +91,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       stops.push({ name: 'Temporal dev server', stop: () => server.stop() });
       config.temporal.address = server.address;
       temporalUiUrl = server.uiUrl;
+      config.temporal.uiUrl ??= temporalUiUrl;
     }
 
     if (!config.databaseUrl) {
@@ -108,7 +114,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
     stops.push({ name: 'Temporal client', stop: () => connection.close() });
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = new Client({ connection, namespace: config.temporal.namespace, interceptors: clientTracingInterceptors() });
 
     // Its webhook access log is flushed and closed once the gateway has stopped answering.
     const accessLog = config.webhookLog.file;
@@ -133,6 +139,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (simulated) {
       stops.push({ name: 'service simulator', stop: () => simulated.simulator.stop() });
       onStep(`Simulating ${simulated.simulated.join(', ')} at ${simulated.simulator.url} (no URL configured)`);
+      onStep(simulated.media);
     }
 
     onStep('Starting the worker');

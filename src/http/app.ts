@@ -12,7 +12,10 @@ import { projectRoot } from '../platform/project-root';
 import type { Database } from '../storage/database';
 import { createErrorLog } from '../storage/error-log';
 import { createEventStore } from '../storage/event-store';
+import { filmRoutes } from './admin/film-routes';
 import { adminRoutes } from './admin/routes';
+import { sessionKeys } from './admin/session';
+import { consoleRoutes } from './console/routes';
 import { jsonErrors } from './errors';
 import { createHealthProbe, type HealthProbe } from './health';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
@@ -89,7 +92,7 @@ function infoRoutes({ health, metrics, openApiDocument }: { health: HealthProbe;
   return router;
 }
 
-/** The HTTP edge: the project API, the three webhook receivers and the admin API, as one Koa app. */
+/** The HTTP edge: the project API, the three webhook receivers, the admin API and the console, as one Koa app. */
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, database, temporal, connection, logger, workflowSettings } = deps;
   const { prisma } = database;
@@ -117,6 +120,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const webhooks = webhookRoutes({ config, events, errors, apply, health, metrics, limiter });
   const projects = projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes });
   const admin = adminRoutes({ token: config.adminToken, events, errors, apply });
+  const filmView = { prisma, temporal, temporalUiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace };
+  const films = filmRoutes({ token: config.adminToken, ...filmView });
+  const operatorConsole = consoleRoutes({ token: config.adminToken, ...filmView });
+  app.keys = sessionKeys(config.adminToken); // signs the console's session cookie
   const openApiDocument = buildOpenApiDocument(version);
   const gatewayInfo = infoRoutes({ health, metrics, openApiDocument });
   // Browsers may call the project and admin API from the configured origins; never the webhooks.
@@ -132,6 +139,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(webhooks.routes()).use(webhooks.allowedMethods(methodErrors));
   app.use(projects.routes()).use(projects.allowedMethods(methodErrors));
   app.use(admin.routes()).use(admin.allowedMethods(methodErrors));
+  app.use(films.routes()).use(films.allowedMethods(methodErrors));
+  app.use(operatorConsole.routes()).use(operatorConsole.allowedMethods(methodErrors));
   app.use(gatewayInfo.routes()).use(gatewayInfo.allowedMethods(methodErrors));
 
   const prune = () =>

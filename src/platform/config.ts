@@ -31,6 +31,8 @@ export interface Config {
     /** TLS to the frontend (a secured cluster, Temporal Cloud); undefined for plain gRPC. */
     tls?: TemporalTls;
     apiKey?: string;
+    /** The Web UI's base URL, for links to a workflow; unset when there is none to link to. */
+    uiUrl?: string;
   };
   webhookSecrets: Record<WebhookEndpointName, string[]>;
   /** Secrets made up at start-up because none was configured (development only): variable → value. */
@@ -63,6 +65,8 @@ export interface Config {
   services: Partial<Record<ServiceName, ServiceEndpoint>>;
   simulator: { port: number; delayMs: number };
   logLevel: Env['LOG_LEVEL'];
+  /** Sentry (SENTRY_DSN): undefined when off. */
+  errorMonitoring?: { dsn: string; environment: string };
 }
 
 /** PEM contents, read at start-up. */
@@ -195,6 +199,7 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
       cliPath: env.TEMPORAL_CLI,
       tls: temporalTls(env),
       apiKey: env.TEMPORAL_API_KEY,
+      uiUrl: env.TEMPORAL_UI_URL,
     },
     webhookSecrets,
     generated,
@@ -243,6 +248,7 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
     services,
     simulator: { port: env.SIMULATOR_PORT, delayMs: env.SIMULATOR_DELAY_MS },
     logLevel: env.LOG_LEVEL,
+    errorMonitoring: env.SENTRY_DSN ? { dsn: env.SENTRY_DSN, environment: env.SENTRY_ENVIRONMENT ?? env.NODE_ENV } : undefined,
   };
 }
 

@@ -21,6 +21,18 @@ const optionalRedisUrl = z.preprocess(
   z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
 );
 
+/** A Sentry DSN: `https://<public key>@<host>/<project id>`, as the project's settings show it. */
+const optionalDsn = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z
+    .url({ protocol: /^https?$/, error: 'must be a Sentry DSN, e.g. https://<key>@o0.ingest.sentry.io/<project id>', abort: true })
+    .refine((dsn) => {
+      const url = new URL(dsn);
+      return url.username !== '' && /\/\d+$/.test(url.pathname);
+    }, 'must be a Sentry DSN: a public key before the host and the project id as the last path segment, e.g. https://<key>@o0.ingest.sentry.io/<project id>')
+    .optional(),
+);
+
 /** Comma-separated so a secret can be rotated: the new one is added, senders move over, the old one goes. */
 const port = z.coerce.number({ error: 'must be a port number (0-65535)' }).int().min(0).max(65535);
 
@@ -63,6 +75,8 @@ export const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('reelay-projects'),
   TEMPORAL_CLI: optionalString,
+  /** The Temporal Web UI's base URL, for the console's links to a film's workflow (npm start sets the dev server's). */
+  TEMPORAL_UI_URL: optionalUrl,
   TEMPORAL_TLS: flag(false),
   TEMPORAL_TLS_CERT: optionalString,
   TEMPORAL_TLS_KEY: optionalString,
@@ -155,6 +169,11 @@ export const envSchema = z.object({
   SIMULATOR_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  /** Where unexpected errors and error-log entries of severity error are reported (Sentry); off when empty. */
+  SENTRY_DSN: optionalDsn,
+  /** The environment errors are reported under; NODE_ENV when empty. */
+  SENTRY_ENVIRONMENT: optionalString,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -36,6 +36,10 @@ export interface EventQuery {
   projectId?: string;
   endpoint?: WebhookEndpoint;
   outcome?: WebhookOutcome;
+  /** Received at or after. */
+  since?: Date;
+  /** Received before. */
+  until?: Date;
   limit: number;
   /** The id of the last event of the previous page. */
   cursor?: string;
@@ -120,9 +124,10 @@ export function createEventStore({ prisma, pool }: Database) {
     },
 
     /** Newest first, keyset-paginated. */
-    async list({ projectId, endpoint, outcome, limit, cursor }: EventQuery) {
+    async list({ projectId, endpoint, outcome, since, until, limit, cursor }: EventQuery) {
+      const receivedAt = since || until ? { ...(since ? { gte: since } : {}), ...(until ? { lt: until } : {}) } : undefined;
       const rows = await prisma.webhookEvent.findMany({
-        where: { projectId, endpoint, outcome },
+        where: { projectId, endpoint, outcome, receivedAt },
         orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
         take: limit + 1,
         ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),

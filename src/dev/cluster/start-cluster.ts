@@ -126,6 +126,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         const ui = await startUiServer({ binary: binaries.ui, temporalAddress: temporal!.address, port: options.temporalUiPort ?? 8233, namespace: config.temporal.namespace, dataDir: path.join(dataDir, 'temporal-ui') });
         stops.push({ name: 'Temporal Web UI', stop: () => ui.stop() });
         temporalUiUrl = ui.url;
+        config.temporal.uiUrl ??= ui.url;
       } else if (!binaries.ui) {
         onStep('No Temporal Web UI: its server did not build from the Go module proxy');
       }
@@ -140,6 +141,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     if (simulated) {
       stops.push({ name: 'service simulator', stop: () => simulated.simulator.stop() });
       onStep(`Simulating ${simulated.simulated.join(', ')} at ${simulated.simulator.url} (no URL configured)`);
+      onStep(simulated.media);
     }
 
     // Every replica gets the configuration as resolved here: one set of secrets, one database.
@@ -226,6 +228,7 @@ export function replicaVariables(config: Config): NodeJS.ProcessEnv {
     TEMPORAL_NAMESPACE: config.temporal.namespace,
     TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
     NEXT_PUBLIC_APP_URL: config.publicUrl,
+    TEMPORAL_UI_URL: config.temporal.uiUrl,
     ADMIN_API_TOKEN: config.adminToken,
     ...Object.fromEntries(webhookEndpoints.map((e) => [webhookSecretEnv[e], config.webhookSecrets[e].join(',')])),
     ...Object.fromEntries(Object.entries(config.services).map(([service, endpoint]) => [serviceUrlVariable[service as ServiceName], endpoint.url])),

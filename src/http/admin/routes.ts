@@ -7,7 +7,7 @@ import { HttpError } from '../errors';
 import type { AppState } from '../request-context';
 import { parseOrThrow } from '../validation';
 import type { WebhookApplier } from '../webhooks/receive';
-import { requireBearer } from './auth';
+import { requireAdmin } from './auth';
 import { errorListQuery, eventListQuery, idParam } from './schemas';
 
 export interface AdminRouteDeps {
@@ -40,7 +40,7 @@ function eventView(e: Omit<WebhookEvent, 'rawBody'> & { rawBody?: string }) {
  */
 export function adminRoutes({ token, events, errors, apply }: AdminRouteDeps): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/api/v1' });
-  const admin = requireBearer(token);
+  const admin = requireAdmin(token);
 
   router.get('/webhooks/events', admin, async (ctx) => {
     const q = parseOrThrow(eventListQuery, ctx.query, 'Query');
@@ -48,6 +48,8 @@ export function adminRoutes({ token, events, errors, apply }: AdminRouteDeps): R
       projectId: q.project_id,
       endpoint: q.endpoint ? webhookEndpointDbValue[q.endpoint] : undefined,
       outcome: q.outcome,
+      since: q.since ? new Date(q.since) : undefined,
+      until: q.until ? new Date(q.until) : undefined,
       limit: q.limit,
       cursor: q.cursor,
     });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { projectIdSchema } from '../../contracts/ids';
-import { errorSeverities, webhookOutcomes } from '../../contracts/statuses';
+import { errorSeverities, projectStatuses, webhookOutcomes } from '../../contracts/statuses';
 import { webhookEndpoints } from '../../contracts/steps';
 import { queryParams, storableText } from '../../contracts/text';
 
@@ -10,10 +10,16 @@ const page = {
 };
 
 /** queryParams: any parameter holding text PostgreSQL cannot store (NUL, lone surrogate) is a 400 naming it. */
+const isoTime = z.iso.datetime({ offset: true });
+
 export const eventListQuery = queryParams({
   project_id: projectIdSchema.optional(),
   endpoint: z.enum(webhookEndpoints).optional(),
   outcome: z.enum(webhookOutcomes).optional(),
+  /** ISO 8601 time; only events received at or after it. */
+  since: isoTime.optional(),
+  /** ISO 8601 time; only events received before it. */
+  until: isoTime.optional(),
   ...page,
 });
 
@@ -24,8 +30,20 @@ export const errorListQuery = queryParams({
   code: storableText().min(1).max(100).optional(),
   severity: z.enum(errorSeverities).optional(),
   /** ISO 8601 time; only errors at or after it. */
-  since: z.iso.datetime({ offset: true }).optional(),
+  since: isoTime.optional(),
   ...page,
 });
 
 export const idParam = z.object({ id: z.uuid() });
+
+export const filmListQuery = queryParams({
+  status: z.enum(projectStatuses).optional(),
+  /** Part of the project id, any case. */
+  q: storableText().min(1).max(128).optional(),
+  limit: page.limit,
+  cursor: projectIdSchema.optional(),
+});
+
+export const projectParam = z.object({ id: projectIdSchema });
+
+export const cancelBody = z.object({ reason: storableText().max(500).optional() }).strict();

@@ -1,0 +1,25 @@
+const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+const units: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+  ['second', 1000],
+];
+
+/** "3 minutes ago". */
+export function age(iso: string, now = Date.now()): string {
+  const ms = new Date(iso).getTime() - now;
+  for (const [unit, size] of units) if (Math.abs(ms) >= size || unit === 'second') return relative.format(Math.round(ms / size), unit);
+  return iso;
+}
+
+/** "850 ms", "12.4 s", "3 min 5 s". */
+export function duration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+export const time = (iso: string) => new Date(iso).toLocaleString();
+
+export const stepLabel: Record<string, string> = { video: 'Video', lastFrame: 'Last frame', stitch: 'Stitch' };

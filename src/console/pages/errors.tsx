@@ -1,0 +1,121 @@
+import { useEffect, useState } from 'preact/hooks';
+import { errorSeverities, errorTypes } from '../../contracts/statuses';
+import { api, ApiError, query } from '../api';
+import { BarChart } from '../components/bar-chart';
+import { time } from '../format';
+
+interface Counts {
+  total: number;
+  by_type: Record<string, number>;
+}
+
+interface Stats {
+  generated_at: string;
+  last_hour: Counts;
+  last_day: Counts;
+}
+
+interface ErrorEntry {
+  id: string;
+  type: string;
+  code: string;
+  severity: string;
+  message: string;
+  context: unknown;
+  created_at: string;
+}
+
+const refreshMs = 10_000;
+
+/** The error log by the guide's categories: counts of the last hour and day, and the entries. */
+export function Errors() {
+  const [stats, setStats] = useState<Stats | null>(null);
+  const [entries, setEntries] = useState<ErrorEntry[]>([]);
+  const [filters, setFilters] = useState({ type: '', severity: '' });
+  const [error, setError] = useState('');
+
+  useEffect(() => {
+    const load = () =>
+      Promise.all([
+        api<Stats>('/api/v1/errors/stats').then(setStats),
+        api<{ data: ErrorEntry[] }>(`/api/v1/errors${query({ ...filters, limit: 50 })}`).then((page) => setEntries(page.data)),
+      ]).catch((err) => setError(err instanceof ApiError ? err.message : String(err)));
+    void load();
+    const timer = setInterval(() => void load(), refreshMs);
+    return () => clearInterval(timer);
+  }, [filters.type, filters.severity]);
+
+  return (
+    <section aria-labelledby="errors-title">
+      <h1 id="errors-title">Errors</h1>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      {stats && (
+        <BarChart
+          title={`Errors by category: ${stats.last_hour.total} in the last hour, ${stats.last_day.total} in the last day`}
+          categories={errorTypes}
+          series={[
+            { label: 'Last hour', tone: 'hour', values: stats.last_hour.by_type },
+            { label: 'Last day', tone: 'day', values: stats.last_day.by_type },
+          ]}
+        />
+      )}
+      <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Category
+          <select value={filters.type} onChange={(e) => setFilters({ ...filters, type: e.currentTarget.value })}>
+            <option value="">any</option>
+            {errorTypes.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Severity
+          <select value={filters.severity} onChange={(e) => setFilters({ ...filters, severity: e.currentTarget.value })}>
+            <option value="">any</option>
+            {errorSeverities.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+      </form>
+      <table class="errors">
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Category</th>
+            <th scope="col">Code</th>
+            <th scope="col">Severity</th>
+            <th scope="col">Message</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map((e) => (
+            <tr key={e.id}>
+              <td>
+                <time dateTime={e.created_at}>{time(e.created_at)}</time>
+              </td>
+              <td>{e.type}</td>
+              <td>{e.code}</td>
+              <td class={`severity-${e.severity}`}>{e.severity}</td>
+              <td>
+                {e.message}
+                {e.context !== null && typeof e.context === 'object' && 'projectId' in e.context && (
+                  <>
+                    {' '}
+                    · <a href={`/console/films/${encodeURIComponent(String(e.context.projectId))}`}>film</a>
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {entries.length === 0 && <p>No errors match.</p>}
+    </section>
+  );
+}

@@ -1,0 +1,53 @@
+import { useLocation } from 'preact-iso';
+import { useState } from 'preact/hooks';
+import { api, ApiError } from '../api';
+
+/** Starts a film from the console: an optional id and one prompt per line (POST /api/v1/projects). */
+export function NewFilm() {
+  const { route } = useLocation();
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const text = (name: string) => (form.get(name) as string | null) ?? '';
+    const prompts = text('prompts')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
+    const projectId = text('project_id').trim();
+    setBusy(true);
+    setError('');
+    try {
+      const created = await api<{ project_id: string }>('/api/v1/projects', {
+        method: 'POST',
+        body: { ...(projectId ? { project_id: projectId } : {}), scenes: prompts.map((prompt) => ({ prompt })) },
+      });
+      route(`/console/films/${encodeURIComponent(created.project_id)}`);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'The gateway did not answer');
+      setBusy(false);
+    }
+  };
+
+  return (
+    <details class="new-film">
+      <summary>New film</summary>
+      <form onSubmit={(e) => void submit(e)}>
+        <label for="new-project-id">Project id (optional)</label>
+        <input id="new-project-id" name="project_id" pattern="[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}" />
+        <label for="new-prompts">Scenes, one prompt per line</label>
+        <textarea id="new-prompts" name="prompts" rows={4} required />
+        {error && (
+          <p role="alert" class="error">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Starting…' : 'Start the film'}
+        </button>
+      </form>
+    </details>
+  );
+}

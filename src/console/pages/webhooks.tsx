@@ -1,0 +1,136 @@
+import { useLocation } from 'preact-iso';
+import { useEffect, useState } from 'preact/hooks';
+import { webhookOutcomes } from '../../contracts/statuses';
+import { webhookEndpoints } from '../../contracts/steps';
+import { api, ApiError, query } from '../api';
+import { time } from '../format';
+
+export interface WebhookEventView {
+  id: string;
+  endpoint: string;
+  task_id: string;
+  status: string;
+  project_id: string;
+  scene_id: string | null;
+  outcome: string;
+  deliveries: number;
+  headers: Record<string, string>;
+  received_at: string;
+  signaled_at: string | null;
+  raw_body?: string;
+}
+
+interface Page {
+  data: WebhookEventView[];
+  next_cursor: string | null;
+}
+
+/** A datetime-local value (the browser's local time) as ISO 8601, which the API takes. */
+const isoOf = (local: string | undefined) => (local ? new Date(local).toISOString() : undefined);
+
+/** Received webhook events, newest first, filtered by project, endpoint, outcome and time. */
+export function Webhooks() {
+  const { query: params, route } = useLocation();
+  const [events, setEvents] = useState<WebhookEventView[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState('');
+  const filters = { project_id: params.project_id, endpoint: params.endpoint, outcome: params.outcome, since: isoOf(params.since), until: isoOf(params.until) };
+
+  const load = async (after?: string) => {
+    setError('');
+    try {
+      const page = await api<Page>(`/api/v1/webhooks/events${query({ ...filters, cursor: after, limit: 50 })}`);
+      setEvents((previous) => (after ? [...previous, ...page.data] : page.data));
+      setCursor(page.next_cursor);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err));
+    }
+  };
+  useEffect(() => void load(), [JSON.stringify(params)]);
+
+  const filter = (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    route(`/console/webhooks${query(Object.fromEntries([...form.entries()].map(([k, v]) => [k, v as string])))}`);
+  };
+
+  return (
+    <section aria-labelledby="webhooks-title">
+      <h1 id="webhooks-title">Webhook events</h1>
+      <form class="filters" onSubmit={filter} role="search">
+        <label>
+          Project
+          <input name="project_id" value={params.project_id ?? ''} />
+        </label>
+        <label>
+          Endpoint
+          <select name="endpoint" value={params.endpoint ?? ''}>
+            <option value="">any</option>
+            {webhookEndpoints.map((e) => (
+              <option key={e}>{e}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Outcome
+          <select name="outcome" value={params.outcome ?? ''}>
+            <option value="">any</option>
+            {webhookOutcomes.map((o) => (
+              <option key={o}>{o}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          From
+          <input name="since" type="datetime-local" value={params.since ?? ''} />
+        </label>
+        <label>
+          Until
+          <input name="until" type="datetime-local" value={params.until ?? ''} />
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      {error && (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      )}
+      <table class="events">
+        <thead>
+          <tr>
+            <th scope="col">Received</th>
+            <th scope="col">Endpoint</th>
+            <th scope="col">Project</th>
+            <th scope="col">Task</th>
+            <th scope="col">Status</th>
+            <th scope="col">Outcome</th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((e) => (
+            <tr key={e.id}>
+              <td>
+                <a href={`/console/webhooks/${e.id}`}>
+                  <time dateTime={e.received_at}>{time(e.received_at)}</time>
+                </a>
+              </td>
+              <td>{e.endpoint}</td>
+              <td>
+                <a href={`/console/films/${encodeURIComponent(e.project_id)}`}>{e.project_id}</a>
+              </td>
+              <td>{e.task_id}</td>
+              <td>{e.status}</td>
+              <td>{e.outcome}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {events.length === 0 && !error && <p>No events match.</p>}
+      {cursor && (
+        <button type="button" onClick={() => void load(cursor)}>
+          Load more
+        </button>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,85 @@
+import type { ProjectStatus, SceneStatus } from './statuses';
+import type { Step } from './steps';
+
+/**
+ * What the operator's console shows, as the admin API answers it (GET /api/v1/projects,
+ * GET /api/v1/projects/:id/storyboard) and the live stream pushes it. Shared by the gateway and the
+ * browser app, so both sides agree on every field.
+ */
+
+export interface FilmSummary {
+  project_id: string;
+  status: ProjectStatus;
+  scenes_total: number;
+  scenes_completed: number;
+  failure_reason: string | null;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
+export interface FilmList {
+  data: FilmSummary[];
+  next_cursor: string | null;
+}
+
+export interface StoryboardScene {
+  index: number;
+  scene_id: string;
+  prompt: string;
+  status: SceneStatus;
+  attempts: number;
+  failure_reason: string | null;
+  /** The frame this scene was seeded with: the previous scene's last frame (null for the first). */
+  start_frame_url: string | null;
+  video_url: string | null;
+  thumbnail_url: string | null;
+  last_frame_url: string | null;
+  completed_at: string | null;
+}
+
+/** One step of the film, from its request to the callback that finished it. */
+export interface TimelineStep {
+  step: Step;
+  scene_index: number | null;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  /** `completed`, `failed` (a callback said so), or `running`. */
+  outcome: 'completed' | 'failed' | 'running';
+}
+
+/** The step the workflow is on right now (its `progress` query), while the film runs. */
+export interface LiveStep {
+  step: Step;
+  scene_index: number | null;
+  attempt: number;
+  phase: 'requesting' | 'waiting' | 'backing_off';
+  until: string | null;
+}
+
+export interface Storyboard {
+  project_id: string;
+  workflow_id: string;
+  status: ProjectStatus;
+  failure_reason: string | null;
+  final_video_url: string | null;
+  thumbnail_url: string | null;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+  /** The film's workflow in the Temporal Web UI, when its URL is known (TEMPORAL_UI_URL). */
+  workflow_url: string | null;
+  current: LiveStep | null;
+  scenes: StoryboardScene[];
+  timeline: TimelineStep[];
+}
+
+/** What the console's session answers: the CSRF token for changes, and links it needs. */
+export interface ConsoleSessionInfo {
+  csrf_token: string;
+  expires_at: string;
+  temporal_ui_url: string | null;
+}
+
+export const terminalStatuses: readonly ProjectStatus[] = ['completed', 'failed', 'cancelled'];
