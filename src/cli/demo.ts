@@ -1,10 +1,12 @@
 import { Presets, SingleBar } from 'cli-progress';
 import dotenv from 'dotenv';
+import { checkPlayableVideo } from '../dev/playable-video';
 import type { ProjectView } from '../http/projects/project-view';
 
 /**
  * `npm run demo`: creates a 5-scene film on the running stack (`npm start`) and follows it to the end
- * with a progress bar, then prints the project and where to see its workflow in the Temporal UI.
+ * with a progress bar, then prints the project, where to see its workflow in the Temporal UI, and the
+ * film: checked to answer as a playable video, with its duration.
  */
 dotenv.config({ quiet: true });
 const gatewayUrl = (process.env.REELAY_URL ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(/\/+$/, '');
@@ -73,7 +75,13 @@ async function main() {
     console.error(project.status === 'failed' ? `Project failed: ${project.failure_reason}` : 'Timed out waiting for the film');
     process.exit(1);
   }
-  console.log(`Final video: ${project.final_video_url}`);
+  // The film itself: it must answer as a video a browser plays, or the demo has not shown what it promises.
+  const film = await checkPlayableVideo(project.final_video_url!).catch((err: Error) => {
+    console.error(`The final video does not play: ${err.message}`);
+    process.exit(1);
+  });
+  const length = film.seconds === undefined ? 'duration unknown (no ffmpeg here to read it)' : `${film.seconds.toFixed(1)} s`;
+  console.log(`Final video: ${project.final_video_url}\n  ${film.contentType}, ${(film.bytes / 1024).toFixed(0)} KiB, ${length}: open it in a browser to watch the film`);
 }
 
 main().catch((err) => {

@@ -42,7 +42,7 @@ describe('a project, end to end on a real Temporal server and PostgreSQL', funct
       assert.equal(scene.status, 'completed');
       assert.match(scene.video_url, /^http:\/\/.+\.mp4$/);
       assert.match(scene.last_frame_url, /^http:\/\/.+\.png$/);
-      assert.match(scene.thumbnail_url, /^http:\/\/.+\.jpg$/);
+      assert.match(scene.thumbnail_url, /^http:\/\/.+\.png$/);
     }
     assert.match(project.final_video_url, /\/films\/stc_\w+\.mp4$/);
 

@@ -1,10 +1,15 @@
 import type { ServiceRequest as SimulatedTaskRequest } from '../../contracts/services';
 import type { WebhookEndpointName } from '../../contracts/steps';
 import type { LastFrameCompletePayload, StitchCompletePayload, VideoCompletePayload } from '../../contracts/webhooks';
+import { sceneFps, sceneSeconds } from './media/ffmpeg-render';
+import { mediaSize } from './media/scene-picture';
 
 type Completed<T> = Extract<T, { status: 'completed' }>;
 
-/** Realistic completed-task bodies, shaped like the seed's examples, with media under the simulator's URL. */
+/**
+ * Realistic completed-task bodies, shaped like the seed's examples, naming the media the simulator serves
+ * under its own URL (made only when fetched; see media/) and saying what they are: 3-second 640x360 scenes.
+ */
 export function simulatedCallback(
   endpoint: WebhookEndpointName,
   taskId: string,
@@ -21,11 +26,10 @@ export function simulatedCallback(
         scene_id: r.scene_id,
         project_id: r.project_id,
         video_url: `${mediaBase}/media/videos/${taskId}.mp4`,
-        thumbnail_url: `${mediaBase}/media/thumbnails/${taskId}.jpg`,
-        duration: r.duration ?? 5,
-        fps: 24,
-        width: 1920,
-        height: 1080,
+        thumbnail_url: `${mediaBase}/media/thumbnails/${taskId}.png`,
+        duration: sceneSeconds,
+        fps: sceneFps,
+        ...mediaSize,
         quality_score: 0.92,
         metadata: { model: 'simulated-video-1', scene_index: r.scene_index, start_frame_url: r.start_frame_url },
         timestamp,
@@ -39,8 +43,7 @@ export function simulatedCallback(
         scene_id: r.scene_id,
         project_id: r.project_id,
         last_frame_url: `${mediaBase}/media/frames/${taskId}.png`,
-        width: 1920,
-        height: 1080,
+        ...mediaSize,
         format: 'png',
         metadata: { source_video_url: r.video_url },
         timestamp,
@@ -53,12 +56,12 @@ export function simulatedCallback(
         status: 'completed',
         project_id: r.project_id,
         final_video_url: `${mediaBase}/media/films/${taskId}.mp4`,
-        thumbnail_url: `${mediaBase}/media/thumbnails/${taskId}.jpg`,
-        duration: r.scenes.length * 5,
+        thumbnail_url: `${mediaBase}/media/thumbnails/${taskId}.png`,
+        duration: r.scenes.length * sceneSeconds,
         total_scenes: r.scenes.length,
-        file_size: r.scenes.length * 12_582_912,
+        // No file_size: the film is not made until someone fetches it.
         format: 'mp4',
-        resolution: '1920x1080',
+        resolution: `${mediaSize.width}x${mediaSize.height}`,
         metadata: { scene_ids: r.scenes.map((s) => s.scene_id) },
         timestamp,
       };

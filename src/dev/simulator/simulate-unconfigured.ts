@@ -5,9 +5,13 @@ import { ServiceSimulator } from './simulator';
 
 /**
  * Starts the simulator for the services that have no URL and points `config` at it, as `npm start` and
- * `npm run cluster` both do; nothing when every service is configured.
+ * `npm run cluster` both do; nothing when every service is configured. `media` says how its media are
+ * made (ffmpeg and which, or still images only), for the console.
  */
-export async function simulateUnconfiguredServices(config: Config, logger: Logger): Promise<{ simulator: ServiceSimulator; simulated: ServiceName[] } | undefined> {
+export async function simulateUnconfiguredServices(
+  config: Config,
+  logger: Logger,
+): Promise<{ simulator: ServiceSimulator; simulated: ServiceName[]; media: string } | undefined> {
   const simulated = unconfiguredServices(config);
   if (!simulated.length) return undefined;
   const simulator = new ServiceSimulator({
@@ -18,5 +22,5 @@ export async function simulateUnconfiguredServices(config: Config, logger: Logge
   });
   const url = await simulator.start(config.simulator.port);
   for (const service of simulated) config.services[service] = { url };
-  return { simulator, simulated };
+  return { simulator, simulated, media: await simulator.media.describe() };
 }

@@ -48,6 +48,8 @@ export interface SimulatedTask {
   /** The callback, once the task is done; kept for a re-send when it was never delivered. */
   callback?: { webhook: SentWebhook; body: string };
   withheld: boolean;
+  /** What it was asked, once it is under way: the media its callback names are drawn from it. */
+  work?: TaskWork;
 }
 
 export interface TaskOptions {
@@ -62,6 +64,12 @@ export interface TaskOptions {
 
 type TaskRequest = ServiceRequest['video'] | ServiceRequest['lastFrame'] | ServiceRequest['stitch'];
 
+/** A task's request, with the endpoint its callback goes to. */
+export type TaskWork =
+  | { endpoint: 'video-complete'; request: ServiceRequest['video'] }
+  | { endpoint: 'last-frame-complete'; request: ServiceRequest['lastFrame'] }
+  | { endpoint: 'stitch-complete'; request: ServiceRequest['stitch'] };
+
 /**
  * The simulated services' tasks: one per Idempotency-Key (asked again, the same task), each completed
  * (or failed, lost, ...) after a delay by a correctly signed webhook, re-sent with backoff until a 2xx.
@@ -69,6 +77,7 @@ type TaskRequest = ServiceRequest['video'] | ServiceRequest['lastFrame'] | Servi
 export class SimulatedTasks {
   readonly webhooks: SentWebhook[] = [];
   private readonly byKey = new Map<string, SimulatedTask>();
+  private readonly byId = new Map<string, SimulatedTask>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
 
@@ -85,7 +94,13 @@ export class SimulatedTasks {
   create(service: ServiceName, key: string, prefix: string, id = `${prefix}_${randomBytes(8).toString('hex')}`): SimulatedTask {
     const task: SimulatedTask = { id, state: 'queued', withheld: false };
     this.byKey.set(`${service}:${key}`, task);
+    this.byId.set(id, task);
     return task;
+  }
+
+  /** The task with this id (the latest, when a provider reused the id). */
+  withId(id: string): SimulatedTask | undefined {
+    return this.byId.get(id);
   }
 
   /** Asked again about a task: a callback that was never sent goes out now. */
@@ -98,6 +113,7 @@ export class SimulatedTasks {
 
   /** Completes the task after the delay (at once with callbackFirst); settles once its callback is sent. */
   complete(endpoint: WebhookEndpointName, task: SimulatedTask, request: TaskRequest, behaviour: TaskBehaviour): Promise<void> {
+    task.work = { endpoint, request } as TaskWork;
     if (behaviour.loseTask) {
       task.state = 'lost';
       return Promise.resolve();

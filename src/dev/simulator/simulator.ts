@@ -6,6 +6,8 @@ import { koaBody } from 'koa-body';
 import { z } from 'zod';
 import { serviceNames, servicePaths, serviceRequests, type ServiceName, type ServiceRequest } from '../../contracts/services';
 import { stepNames, type WebhookEndpointName } from '../../contracts/steps';
+import { serveMedia } from './media/media-routes';
+import { SimulatorMedia } from './media/media-store';
 import { SimulatedTasks, type TaskBehaviour, type TaskOptions } from './simulated-tasks';
 
 export type { SentWebhook, TaskBehaviour } from './simulated-tasks';
@@ -28,7 +30,10 @@ export interface BehaviourQuery {
   known: boolean;
 }
 
-export type SimulatorOptions = TaskOptions;
+export interface SimulatorOptions extends TaskOptions {
+  /** The ffmpeg to render media with; FFMPEG_PATH, else the first found, when not given. */
+  ffmpegPath?: string;
+}
 
 /** Task id prefixes, as the services' examples show them. */
 const taskPrefix: Record<ServiceName, string> = { video: 'vid', lastFrame: 'frm', stitch: 'stc', notification: 'ntf' };
@@ -40,18 +45,30 @@ const registration = z.object({ url: z.url(), events: z.array(z.string()).min(1)
  * the real paths (validated by the same schemas Reelay sends them with), answers with task ids (the
  * same one for a repeated Idempotency-Key, as a real provider would), and after `delayMs` POSTs a
  * correctly signed webhook to the `webhook_url` given, re-sending with backoff until it gets a 2xx.
+ * The media its callbacks name are served under `/media/`, made on first request (see media/).
  */
 export class ServiceSimulator {
   readonly requests: RecordedRequest[] = [];
   readonly registrations: { url: string; events: string[]; secretSet: boolean; authorization?: string }[] = [];
   private readonly tasks: SimulatedTasks;
+  readonly media: SimulatorMedia;
   private server?: Server;
+  private readonly logger: SimulatorOptions['logger'];
   private baseUrl = '';
   /** Tests and demos steer failures through this; by default every task succeeds. */
   behaviour: (query: BehaviourQuery) => TaskBehaviour | undefined = () => undefined;
 
   constructor(options: SimulatorOptions) {
     this.tasks = new SimulatedTasks(options, () => this.baseUrl);
+    this.media = new SimulatorMedia({
+      work: (taskId) => {
+        const task = this.tasks.withId(taskId);
+        return task?.state === 'completed' ? task.work : undefined;
+      },
+      baseUrl: () => this.baseUrl,
+      ffmpegPath: options.ffmpegPath,
+    });
+    this.logger = options.logger;
   }
 
   get url(): string {
@@ -123,6 +140,7 @@ export class ServiceSimulator {
       ctx.status = existing ? 200 : 201;
       ctx.body = { url, events, status: existing ? 'already_registered' : 'registered' };
     });
+    router.get('/media/:kind/:file', serveMedia(this.media, this.logger));
     router.get('/health', (ctx) => {
       ctx.body = { status: 'ok', simulator: true };
     });
@@ -144,6 +162,7 @@ export class ServiceSimulator {
       await new Promise<void>((resolve) => this.server!.close(() => resolve()));
       this.server = undefined;
     }
+    await this.media.stop();
   }
 
   /** Requests received by one service, oldest first. */
