@@ -8,7 +8,8 @@ import type {
   SceneVideoRecord,
 } from '../contracts/records';
 import type { Database } from '../storage/database';
-import { errorLogRow } from '../storage/error-log';
+import { captureErrorLogEntry } from '../platform/error-monitoring';
+import { errorLogRow, type GlobalError } from '../storage/error-log';
 import type { Prisma } from '../storage/prisma';
 
 export interface ScenePrompt {
@@ -125,6 +126,14 @@ export function createProjectRecords({ prisma, pool }: Database): RecordActiviti
 
     /** Marks the project (and the scene that broke it, if any) failed, and records why in the error log. */
     async failProject({ projectId, sceneId, reason, cause }: ProjectFailure): Promise<void> {
+      const failure: GlobalError = {
+        // A step that gave up (task failures, lost callbacks) is the workflow's verdict; an activity
+        // out of retries (a service down past the outage tolerance) is the activity's.
+        ...(cause.kind === 'task' ? { type: 'workflow', code: 'step_failed' } : { type: 'activity', code: 'activity_failed' }),
+        severity: 'error',
+        message: reason,
+        context: { projectId, ...(sceneId ? { sceneId } : {}), ...cause },
+      };
       await prisma.$transaction([
         ...(sceneId
           ? [prisma.scene.update({ where: { id: sceneId }, data: { status: 'failed', failureReason: reason } })]
@@ -133,17 +142,9 @@ export function createProjectRecords({ prisma, pool }: Database): RecordActiviti
           where: { id: projectId },
           data: { status: 'failed', failureReason: reason, completedAt: new Date() },
         }),
-        prisma.errorLog.create({
-          data: errorLogRow({
-            // A step that gave up (task failures, lost callbacks) is the workflow's verdict; an activity
-            // out of retries (a service down past the outage tolerance) is the activity's.
-            ...(cause.kind === 'task' ? { type: 'workflow', code: 'step_failed' } : { type: 'activity', code: 'activity_failed' }),
-            severity: 'error',
-            message: reason,
-            context: { projectId, ...(sceneId ? { sceneId } : {}), ...cause },
-          }),
-        }),
+        prisma.errorLog.create({ data: errorLogRow(failure) }),
       ]);
+      captureErrorLogEntry(failure); // once committed, so a retried activity reports it once
     },
   };
 }

@@ -2,8 +2,9 @@ import { Client, Connection } from '@temporalio/client';
 import { createGateway } from '../http/app';
 import { closeAccessLogFile } from '../platform/access-log-file';
 import { closeServer, listen } from '../platform/http-server';
+import { initErrorMonitoring } from '../platform/error-monitoring';
 import { createLogger } from '../platform/logger';
-import { announceGeneratedSecrets, configFromEnvironment, stopOnSignals } from '../platform/process-entry';
+import { announceGeneratedSecrets, configFromEnvironment, exitOnFailure, stopOnSignals } from '../platform/process-entry';
 import { openDatabase } from '../storage/database';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
 
@@ -11,6 +12,7 @@ import { temporalConnectionOptions } from '../platform/temporal-connection';
 async function main() {
   const config = configFromEnvironment('gateway');
   const logger = createLogger({ level: config.logLevel, name: 'reelay-gateway', file: config.logFile });
+  initErrorMonitoring(config, { service: 'reelay-gateway' });
   announceGeneratedSecrets(config);
 
   const database = openDatabase(config.databaseUrl!, { onIdleError: (err) => logger.warn({ err }, 'Database connection lost') });
@@ -28,7 +30,4 @@ async function main() {
   logger.info({ port: config.port, temporal: config.temporal.address }, 'Gateway listening');
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+main().catch(exitOnFailure);

@@ -1,5 +1,6 @@
+import { initErrorMonitoring } from '../platform/error-monitoring';
 import { createLogger } from '../platform/logger';
-import { configFromEnvironment, stopOnSignals } from '../platform/process-entry';
+import { configFromEnvironment, exitOnFailure, stopOnSignals } from '../platform/process-entry';
 import { openDatabase } from '../storage/database';
 import { startWorker } from '../worker/start-worker';
 import { prebuiltWorkflowBundle } from '../worker/workflow-bundle';
@@ -8,6 +9,7 @@ import { prebuiltWorkflowBundle } from '../worker/workflow-bundle';
 async function main() {
   const config = configFromEnvironment('worker');
   const logger = createLogger({ level: config.logLevel, name: 'reelay-worker', file: config.logFile });
+  initErrorMonitoring(config, { service: 'reelay-worker' });
   const database = openDatabase(config.databaseUrl!, { onIdleError: (err) => logger.warn({ err }, 'Database connection lost') });
   const worker = await startWorker(config, database, logger, prebuiltWorkflowBundle(config.workflowBundlePath));
   stopOnSignals(async () => {
@@ -21,7 +23,4 @@ async function main() {
   await worker.running;
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+main().catch(exitOnFailure);

@@ -72,7 +72,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   try {
     // Stopped last, so what the gateway and the worker reported while stopping is sent.
-    if (await initErrorMonitoring(config, { service: 'reelay' })) stops.push({ name: 'error monitoring', stop: () => closeErrorMonitoring() });
+    if (initErrorMonitoring(config, { service: 'reelay' })) stops.push({ name: 'error monitoring', stop: () => closeErrorMonitoring() });
 
     let temporalUiUrl: string | undefined;
     if (!config.temporal.address) {

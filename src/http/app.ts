@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import cors from '@koa/cors';
 import Router from '@koa/router';
 import type { Client, Connection } from '@temporalio/client';
@@ -8,7 +6,7 @@ import Koa from 'koa';
 import { mergeSettings, type SettingsOverrides } from '../contracts/workflow-settings';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
-import { projectRoot } from '../platform/project-root';
+import { packageVersion } from '../platform/project-root';
 import type { Database } from '../storage/database';
 import { createErrorLog } from '../storage/error-log';
 import { createEventStore } from '../storage/event-store';
@@ -50,8 +48,6 @@ export interface Gateway {
 const methodErrors = { throw: false };
 
 const pruneEveryMs = 60 * 60_000;
-// Read at run time rather than imported, so the build does not copy package.json into dist/.
-const { version } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string };
 
 /** Whether a DEBUG value (the `debug` package's syntax: `webhooks:*,-webhooks:x`) turns `name` on. */
 function debugEnabled(setting: string | undefined, name: string): boolean {
@@ -124,7 +120,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const films = filmRoutes({ token: config.adminToken, ...filmView });
   const operatorConsole = consoleRoutes({ token: config.adminToken, ...filmView });
   app.keys = sessionKeys(config.adminToken); // signs the console's session cookie
-  const openApiDocument = buildOpenApiDocument(version);
+  const openApiDocument = buildOpenApiDocument(packageVersion);
   const gatewayInfo = infoRoutes({ health, metrics, openApiDocument });
   // Browsers may call the project and admin API from the configured origins; never the webhooks.
   const apiCors = config.corsOrigins.length

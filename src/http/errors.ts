@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa';
+import { captureError } from '../platform/error-monitoring';
 import type { Logger } from '../platform/logger';
 
 /** An error meant for the client: its status, a stable machine-readable code and a human message. */
@@ -44,7 +45,8 @@ export const errorBody = (code: string, message: string, extra: Record<string, u
 
 /**
  * Every failure leaves as JSON `{ error, code, message, details? }`. Unexpected errors become a 500 with the
- * request id and nothing else: no stack trace or internal message reaches the client.
+ * request id and nothing else: no stack trace or internal message reaches the client. They are logged,
+ * and reported to error monitoring when it is on.
  */
 export function jsonErrors(logger: Logger): Middleware {
   return async (ctx, next) => {
@@ -69,7 +71,9 @@ export function jsonErrors(logger: Logger): Middleware {
       } else if (status < 500) {
         ctx.body = errorBody(code, (err as Error).message);
       } else {
-        logger.error({ err, requestId, method: ctx.method, path: ctx.path }, 'Request failed');
+        const context = { requestId, method: ctx.method, path: ctx.path };
+        logger.error({ err, ...context }, 'Request failed');
+        captureError(err, context);
         ctx.body = errorBody(code, 'Internal server error', { request_id: requestId });
       }
     }

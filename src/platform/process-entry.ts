@@ -1,5 +1,6 @@
 import dotenv from 'dotenv';
 import { ConfigError, loadConfig, type Config, type Role } from './config';
+import { captureError, closeErrorMonitoring } from './error-monitoring';
 
 /** Reads `.env` when there is one (real environment variables win), then checks the configuration. */
 export function configFromEnvironment(role: Role): Config {
@@ -34,14 +35,24 @@ export function stopOnSignals(stop: () => Promise<void>): void {
     }
     stoppingSince = Date.now();
     console.log(`\n${signal}: stopping…`);
-    stop().then(
-      () => process.exit(0),
-      (err) => {
-        console.error('Stopped with errors:', err);
-        process.exit(1);
-      },
-    );
+    stop()
+      .finally(() => closeErrorMonitoring()) // what was reported while stopping is sent before the exit
+      .then(
+        () => process.exit(0),
+        (err) => {
+          console.error('Stopped with errors:', err);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+}
+
+/** An entry point that failed: its message (no stack) on stderr, the error reported as fatal and sent, exit 1. */
+export async function exitOnFailure(err: unknown): Promise<never> {
+  console.error(err instanceof Error ? err.message : err);
+  captureError(err, {}, 'fatal');
+  await closeErrorMonitoring();
+  process.exit(1);
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The nearest folder above `from` holding package.json. */
@@ -11,3 +11,6 @@ function packageFolder(from: string): string {
 
 /** The folder holding package.json, prisma.config.ts, prisma/ and logs/, from src/ or from dist/src/. */
 export const projectRoot = packageFolder(__dirname);
+
+/** Reelay's version (package.json), read at run time rather than imported so the build does not copy package.json into dist/. */
+export const packageVersion = (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;

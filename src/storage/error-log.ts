@@ -1,4 +1,6 @@
 import type { ErrorType, Severity } from '../contracts/statuses';
+import { captureErrorLogEntry } from '../platform/error-monitoring';
+import { scrubSecrets } from '../platform/redaction';
 import type { PrismaClient, Prisma } from './prisma';
 
 export type { ErrorType, Severity } from '../contracts/statuses';
@@ -14,17 +16,7 @@ export interface GlobalError {
   context?: Record<string, unknown>;
 }
 
-const sensitiveKey = /secret|token|password|passwd|authorization|signature|api[-_]?key|cookie/i;
 const maxMessageLength = 2000;
-
-/** Replaces the value of any key that looks like a credential, at any depth. */
-export function scrubSecrets(value: unknown, depth = 0): unknown {
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => scrubSecrets(v, depth + 1));
-  return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, sensitiveKey.test(k) ? '[redacted]' : scrubSecrets(v, depth + 1)]),
-  );
-}
 
 /** The row for one error, secrets scrubbed and the message bounded: the one way errors are written. */
 export function errorLogRow({ type, code, severity, message, context }: GlobalError) {
@@ -76,6 +68,7 @@ export function createErrorLog(prisma: PrismaClient) {
 
   return {
     async addGlobalError(error: GlobalError): Promise<void> {
+      captureErrorLogEntry(error); // first, so error monitoring hears of it even when the database is what failed
       await prisma.errorLog.create({ data: errorLogRow(error) });
     },
 

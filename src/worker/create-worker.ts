@@ -4,6 +4,7 @@ import type { ServiceBreakers } from '../activities/service-client';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
 import type { Database } from '../storage/database';
+import { reportUnexpectedActivityFailures } from './activity-error-monitoring';
 
 let runtimeInstalled = false;
 
@@ -58,5 +59,6 @@ export async function createProjectWorker({ config, database, connection, breake
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     activities: createActivities(config, database, breakers),
+    interceptors: { activity: [reportUnexpectedActivityFailures] },
   });
 }

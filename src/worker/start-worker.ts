@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { NativeConnection, Runtime, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createServiceBreakers, type ServiceBreakers } from '../activities/service-client';
 import type { Config } from '../platform/config';
+import { captureError } from '../platform/error-monitoring';
 import { closeServer } from '../platform/http-server';
 import type { Logger } from '../platform/logger';
 import type { Database } from '../storage/database';
@@ -43,7 +44,10 @@ export async function startWorker(config: Config, database: Database, logger: Lo
     breakers = createServiceBreakers(config.circuit, Runtime.instance().metricMeter, logger);
     worker = await createProjectWorker({ config, database, connection, breakers, workflowBundle });
     running = worker.run();
-    running.catch((err) => logger.fatal({ err }, 'Worker stopped unexpectedly'));
+    running.catch((err) => {
+      logger.fatal({ err }, 'Worker stopped unexpectedly');
+      captureError(err, { taskQueue: config.temporal.taskQueue }, 'fatal');
+    });
     const health = config.workerHealthPort !== undefined ? await startWorkerHealthServer(worker, breakers, config.workerHealthPort) : undefined;
     return {
       worker,

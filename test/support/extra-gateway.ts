@@ -6,6 +6,7 @@ import { createGateway, type Gateway } from '../../src/http/app';
 import { closeServer, listen } from '../../src/platform/http-server';
 import { createLogger, type Logger } from '../../src/platform/logger';
 import type { Stack } from '../../src/dev/start-stack';
+import type { Database } from '../../src/storage/database';
 import { testEnv } from './test-stack';
 
 export interface ExtraGateway {
@@ -21,12 +22,17 @@ export interface ExtraGateway {
 export async function startExtraGateway(
   stack: Stack,
   env: Record<string, string | undefined>,
-  { rateLimitKeyPrefix = `test:${randomBytes(4).toString('hex')}`, logger, temporal = stack.client }: { rateLimitKeyPrefix?: string; logger?: Logger; temporal?: Client } = {},
+  {
+    rateLimitKeyPrefix = `test:${randomBytes(4).toString('hex')}`,
+    logger,
+    temporal = stack.client,
+    database = stack.database,
+  }: { rateLimitKeyPrefix?: string; logger?: Logger; temporal?: Client; database?: Database } = {},
 ): Promise<ExtraGateway> {
   const config = loadConfig(testEnv({ REDIS_URL: stack.config.redisUrl, ...env }), 'stack');
   const gateway = createGateway({
     config,
-    database: stack.database,
+    database,
     temporal,
     connection: temporal.connection as never,
     logger: logger ?? createLogger({ level: 'silent' }),

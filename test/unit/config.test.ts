@@ -71,6 +71,20 @@ describe('configuration', () => {
     assert.deepEqual(config.services.stitch, { url: 'https://stitch.example.com', apiKey: 'k' });
   });
 
+  it('turns error monitoring on with a Sentry DSN, reported under NODE_ENV unless SENTRY_ENVIRONMENT says otherwise', () => {
+    assert.equal(loadConfig({ SENTRY_DSN: '' }, 'stack').errorMonitoring, undefined);
+    const dsn = 'https://0123abcd@o42.ingest.sentry.io/4500000000000001';
+    assert.deepEqual(loadConfig({ SENTRY_DSN: dsn, NODE_ENV: 'test' }, 'stack').errorMonitoring, { dsn, environment: 'test' });
+    assert.equal(loadConfig({ SENTRY_DSN: dsn, SENTRY_ENVIRONMENT: 'staging' }, 'stack').errorMonitoring?.environment, 'staging');
+  });
+
+  it('refuses a SENTRY_DSN that is not a DSN', () => {
+    for (const dsn of ['not a url', 'https://o42.ingest.sentry.io/1', 'https://key@o42.ingest.sentry.io/', 'ftp://key@host/1']) {
+      const [problem] = problemsOf(() => loadConfig({ SENTRY_DSN: dsn }, 'stack'));
+      assert.match(problem, /^SENTRY_DSN: must be a Sentry DSN/, dsn);
+    }
+  });
+
   it('.env.example lists every variable the code reads, and nothing else', () => {
     const listed = readFileSync(path.join(root, '.env.example'), 'utf8')
       .split('\n')

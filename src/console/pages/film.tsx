@@ -37,7 +37,7 @@ function SceneCard({ scene, next }: { scene: StoryboardScene; next?: StoryboardS
         </figure>
       </div>
       <p class="meta">
-        {scene.attempts} attempt{scene.attempts === 1 ? '' : 's'}
+        Attempts: {scene.attempts}
         {scene.completed_at && <> · done {age(scene.completed_at)}</>}
       </p>
       {scene.failure_reason && <p class="error">Failed: {scene.failure_reason}</p>}
