@@ -10,7 +10,7 @@ import { packageVersion } from '../platform/project-root';
 import type { Database } from '../storage/database';
 import { createErrorLog } from '../storage/error-log';
 import { createEventStore } from '../storage/event-store';
-import { filmRoutes } from './admin/film-routes';
+import { addFilmRoutes } from './admin/film-routes';
 import { adminRoutes } from './admin/routes';
 import { sessionKeys } from './admin/session';
 import { consoleRoutes } from './console/routes';
@@ -114,10 +114,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const webhookLogLevel = logger.level !== 'silent' && debugEnabled(config.debug, 'webhooks:pipeline') ? 'debug' : undefined;
 
   const webhooks = webhookRoutes({ config, events, errors, apply, health, metrics, limiter });
-  const projects = projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes });
   const admin = adminRoutes({ token: config.adminToken, events, errors, apply });
   const filmView = { prisma, temporal, temporalUiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace };
-  const films = filmRoutes({ token: config.adminToken, ...filmView });
+  const projects = addFilmRoutes(projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes }), { token: config.adminToken, ...filmView });
   const operatorConsole = consoleRoutes({ token: config.adminToken, ...filmView });
   app.keys = sessionKeys(config.adminToken); // signs the console's session cookie
   const openApiDocument = buildOpenApiDocument(packageVersion);
@@ -135,7 +134,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(webhooks.routes()).use(webhooks.allowedMethods(methodErrors));
   app.use(projects.routes()).use(projects.allowedMethods(methodErrors));
   app.use(admin.routes()).use(admin.allowedMethods(methodErrors));
-  app.use(films.routes()).use(films.allowedMethods(methodErrors));
   app.use(operatorConsole.routes()).use(operatorConsole.allowedMethods(methodErrors));
   app.use(gatewayInfo.routes()).use(gatewayInfo.allowedMethods(methodErrors));
 

@@ -5,7 +5,7 @@ import { createProjectRequest } from '../contracts/projects';
 import { errorSeverities, errorTypes, projectStatuses, sceneStatuses, webhookOutcomes } from '../contracts/statuses';
 import { webhookEndpoints, webhookPath } from '../contracts/steps';
 import { webhookPayloadSchemas } from '../contracts/webhooks';
-import { errorListQuery, eventListQuery, idParam } from './admin/schemas';
+import { cancelBody, errorListQuery, eventListQuery, filmListQuery, idParam, projectParam } from './admin/schemas';
 
 extendZodWithOpenApi(z);
 
@@ -95,6 +95,38 @@ export function buildOpenApiDocument(version: string) {
     request: { params: z.object({ id: projectIdSchema }) },
     responses: { 200: json(projectView, 'The project'), ...errors(404) },
   });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/projects',
+    summary: "Films, newest first, with their progress (the console's list)",
+    security: admin,
+    request: { query: filmListQuery },
+    responses: { 200: json(page(z.looseObject({ project_id: z.string(), status: z.enum(projectStatuses), scenes_total: z.number(), scenes_completed: z.number() })), 'A page of films'), ...errors(400, 401) },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/projects/{id}/storyboard',
+    summary: "A film's scenes with their frames, its timeline of steps and its live step (the console's film page)",
+    security: admin,
+    request: { params: projectParam },
+    responses: { 200: json(z.looseObject({ project_id: z.string(), scenes: z.array(z.unknown()), timeline: z.array(z.unknown()) }), 'The storyboard'), ...errors(400, 401, 404) },
+  });
+  const actions = [
+    ['cancel', 'Cancel the film (the workflow update cancelProject); body: {"reason": "..."} (optional)'],
+    ['retry', 'Resume a failed film from the step that failed (the workflow update retryScene)'],
+    ['request-now', 'Stop waiting for the current callback and ask the service again (the workflow update requestNow)'],
+  ] as const;
+  for (const [action, summary] of actions) {
+    registry.registerPath({
+      method: 'post',
+      path: `/api/v1/projects/{id}/${action}`,
+      summary,
+      security: admin,
+      request: { params: projectParam, ...(action === 'cancel' ? { body: { required: false, content: { 'application/json': { schema: cancelBody } } } } : {}) },
+      responses: { 200: json(z.object({ project_id: z.string(), result: z.unknown() }), 'Applied by the workflow'), ...errors(400, 401, 403, 404, 409) },
+    });
+  }
 
   for (const endpoint of webhookEndpoints) {
     registry.registerPath({

@@ -27,13 +27,13 @@ async function optionalJson(ctx: Context): Promise<unknown> {
 }
 
 /**
- * The operator's view of films, behind ADMIN_API_TOKEN: the list, one film's storyboard, and the
- * workflow's operator updates (cancel, retry, request now) as HTTP actions. An update the workflow's
- * validator refuses (retrying a film that has not failed) is a 409 with its reason.
+ * The operator's view of films, behind ADMIN_API_TOKEN, added to the project API's router (under
+ * /api/v1/projects, so one router answers each path's methods and its Allow header): the list, one film's
+ * storyboard, and the workflow's operator updates (cancel, retry, request now) as HTTP actions. An update
+ * the workflow's validator refuses (retrying a film that has not failed) is a 409 with its reason.
  */
-export function filmRoutes(deps: FilmRouteDeps): Router<AppState> {
+export function addFilmRoutes(router: Router<AppState>, deps: FilmRouteDeps): Router<AppState> {
   const { token, prisma, temporal } = deps;
-  const router = new Router<AppState>({ prefix: '/api/v1/projects' });
   const admin = requireAdmin(token);
 
   router.get('/', admin, async (ctx) => {
