@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 
 export interface Live<T> {
   data: T | undefined;
-  /** True while the stream is connected (EventSource reconnects by itself after a drop). */
+  /** True while the stream is connected, or has ended (EventSource reconnects by itself after a drop). */
   connected: boolean;
 }
 
@@ -16,6 +16,11 @@ export function useLive<T>(url: string | null): Live<T> {
     source.addEventListener('update', (event) => setState({ data: JSON.parse((event as MessageEvent<string>).data) as T, connected: true }));
     source.addEventListener('open', () => setState((s) => ({ ...s, connected: true })));
     source.addEventListener('error', () => setState((s) => ({ ...s, connected: false })));
+    // The server says the story is over (a finished film): stay on the last state, do not reconnect.
+    source.addEventListener('end', () => {
+      source.close();
+      setState((s) => ({ ...s, connected: true }));
+    });
     return () => source.close();
   }, [url]);
   return state;

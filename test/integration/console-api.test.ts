@@ -6,12 +6,12 @@ import { uniqueId } from '../support/http';
 import { startProject, waitFor } from '../support/projects';
 import { testStack } from '../support/test-stack';
 
-/** Reads server-sent `update` events until `done` says stop; returns every state received. */
-async function readUpdates<T>(url: string, cookie: string, done: (state: T) => boolean, timeoutMs = 30_000): Promise<T[]> {
+/** Reads server-sent `update` events until `done` says stop or the server sends `end`; returns every state received. */
+async function readUpdates<T>(url: string, cookie: string, done: (state: T) => boolean, timeoutMs = 30_000): Promise<T[] & { ended?: boolean }> {
   const response = await fetch(url, { headers: { cookie, accept: 'text/event-stream' }, signal: AbortSignal.timeout(timeoutMs) });
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
-  const states: T[] = [];
+  const states: T[] & { ended?: boolean } = [];
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const chunk of response.body!) {
@@ -20,6 +20,7 @@ async function readUpdates<T>(url: string, cookie: string, done: (state: T) => b
     while ((end = buffer.indexOf('\n\n')) >= 0) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
+      if (/^event: ?end$/m.test(block)) return Object.assign(states, { ended: true });
       if (!/^event: ?update$/m.test(block)) continue;
       const data = block
         .split('\n')
@@ -127,6 +128,7 @@ describe('console: sign-in, session, CSRF and the films API behind it', function
     const states = await readUpdates<Storyboard>(url(`/console/live/films/${projectId}`), session.cookie, () => false);
     const last = states.at(-1)!;
     assert.equal(last.status, 'completed');
+    assert.equal(states.ended, true, 'the stream says it is over, so the browser does not reconnect');
     assert.ok(states.length >= 2, `several updates, got ${states.length}`);
     assert.ok(states.some((s) => s.status !== 'completed'), 'an update before the end');
     assert.equal(last.scenes.length, 3);

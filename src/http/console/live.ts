@@ -17,7 +17,8 @@ const maxStreams = 200;
 let openStreams = 0;
 
 /**
- * Server-sent events: the state now, then the state again each time it changes, as `update` events.
+ * Server-sent events: the state now, then the state again each time it changes, as `update` events, and
+ * an `end` event once the state is final or gone.
  * Polling the database (rather than a pub/sub channel) keeps every gateway replica able to serve any
  * stream with nothing more to run; a second is fine for a person watching.
  */
@@ -25,14 +26,16 @@ export async function streamChanges<T>(ctx: ParameterizedContext<AppState>, feed
   if (openStreams >= maxStreams) {
     throw new HttpError(503, 'too_many_streams', `This gateway already serves ${maxStreams} live streams; retry later`, undefined, { 'retry-after': '30' });
   }
-  openStreams += 1;
   ctx.status = 200; // for the middleware above, which never sees a body
   ctx.respond = false; // the session writes the response itself
   const session = await createSession(ctx.req, ctx.res, { keepAlive: 15_000, headers: { 'x-request-id': ctx.state.requestId } });
+  openStreams += 1;
   let last = '';
   let timer: NodeJS.Timeout | undefined;
+  // An `end` event tells the browser not to reconnect: EventSource reconnects to any stream that just ends.
   const close = () => {
     clearTimeout(timer);
+    session.push(null, 'end');
     if (!ctx.res.writableEnded) ctx.res.end();
   };
   session.once('disconnected', () => {
