@@ -46,7 +46,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/workflows/**/*.ts'],
+    // The tracing interceptors are bundled into the workflow code: the same sandbox, the same rules.
+    files: ['src/workflows/**/*.ts', 'src/worker/workflow-tracing-interceptors.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

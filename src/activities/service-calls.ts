@@ -10,9 +10,11 @@ import {
   type ServiceRequest,
   type TaskAnswer,
 } from '../contracts/services';
+import { spanAttributes } from '../contracts/span-attributes';
 import { stepNames, webhookUrl, type Step } from '../contracts/steps';
 import { storedStepEvent } from '../contracts/webhooks';
 import { callbackBaseUrl, type Config } from '../platform/config';
+import { annotateActiveSpan } from '../platform/tracing';
 import type { Database } from '../storage/database';
 import { createEventStore } from '../storage/event-store';
 import { createSceneRows } from './records';
@@ -34,11 +36,14 @@ export function createServiceCalls(config: Config, database: Database, client: S
     subject: { projectId: string; sceneId?: string },
   ): Promise<TaskAnswer> {
     const key = idempotencyKey(subject.projectId, stepNames[step].keyPart, subject.sceneId ?? 'project', taskNumber);
+    const { scene_index: sceneIndex } = body as { scene_index?: number };
+    annotateActiveSpan({ [spanAttributes.step]: step, [spanAttributes.projectId]: subject.projectId, [spanAttributes.sceneId]: subject.sceneId, [spanAttributes.sceneIndex]: sceneIndex });
     const answer = taskAccepted.safeParse(await client.post(step, body, key));
     if (!answer.success) {
       throw ApplicationFailure.nonRetryable(`The ${step} service accepted the request but sent no task_id`, serviceErrorTypes.badResponse);
     }
     const taskId = answer.data.task_id;
+    annotateActiveSpan({ [spanAttributes.taskId]: taskId });
     // Asked again for a task whose callback already came (a run reset with Temporal), hand the
     // workflow that callback: the service will not send it twice.
     const { endpoint, stored } = stepNames[step];

@@ -3,6 +3,7 @@ import CircuitBreaker from 'opossum';
 import { serviceNames, servicePaths, type ServiceName } from '../contracts/services';
 import type { CircuitOptions, Config, ServiceEndpoint } from '../platform/config';
 import type { Logger } from '../platform/logger';
+import { tracedFetch } from '../platform/traced-fetch';
 
 /*
  * How Reelay calls a service: one JSON POST with an idempotency key, its failures translated for
@@ -48,7 +49,7 @@ export async function postJson(
 
   let response: Response;
   try {
-    response = await fetch(url, {
+    response = await tracedFetch(url, {
       method: 'POST',
       headers,
       body: JSON.stringify(body),

@@ -7,6 +7,7 @@ import { mergeSettings, type SettingsOverrides } from '../contracts/workflow-set
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
 import { packageVersion } from '../platform/project-root';
+import { activeTracing } from '../platform/tracing';
 import type { Database } from '../storage/database';
 import { createErrorLog } from '../storage/error-log';
 import { createEventStore } from '../storage/event-store';
@@ -22,6 +23,7 @@ import { createProjectCreator } from './projects/create-project';
 import { projectRoutes } from './projects/routes';
 import { createRateLimiter } from './rate-limit';
 import { requestContext } from './request-context';
+import { traceRequests } from './request-tracing';
 import { strictQueryEncoding } from './validation';
 import { createWebhookApplier, webhookRoutes } from './webhooks/receive';
 
@@ -126,6 +128,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ? cors({ origin: (ctx) => (config.corsOrigins.includes(ctx.get('origin')) ? ctx.get('origin') : ''), allowHeaders: ['content-type', 'authorization'] })
     : undefined;
 
+  if (activeTracing()) app.use(traceRequests());
   app.use(requestContext(logger, (path) => (path.startsWith('/api/webhooks/') ? webhookLogLevel : undefined)));
   app.use(jsonErrors(logger));
   if (apiCors) app.use(onApiPaths(apiCors));

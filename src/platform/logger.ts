@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger, type LevelWithSilent } from 'pino';
 import pinoPretty from 'pino-pretty';
+import { activeTraceIds } from './tracing';
 
 export type { Logger };
 
@@ -38,6 +39,8 @@ export function createLogger({ level, name = 'reelay', file, consoleLevel = 'tra
     name,
     level,
     serializers: { err: errorWithoutStack },
+    // A line written inside a span (with tracing on) carries its trace_id and span_id.
+    mixin: activeTraceIds,
     redact: {
       paths: [
         'secret',

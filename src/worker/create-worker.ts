@@ -5,6 +5,7 @@ import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
 import type { Database } from '../storage/database';
 import { reportUnexpectedActivityFailures } from './activity-error-monitoring';
+import { withTracing } from './tracing';
 
 let runtimeInstalled = false;
 
@@ -52,7 +53,7 @@ export interface ProjectWorkerDeps {
 
 /** The worker that runs project workflows and their activities on the configured task queue. */
 export async function createProjectWorker({ config, database, connection, breakers, workflowBundle }: ProjectWorkerDeps): Promise<Worker> {
-  return Worker.create({
+  return Worker.create(withTracing({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
@@ -60,5 +61,5 @@ export async function createProjectWorker({ config, database, connection, breake
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     activities: createActivities(config, database, breakers),
     interceptors: { activity: [reportUnexpectedActivityFailures] },
-  });
+  }));
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import { projectRoot } from '../platform/project-root';
+import { workflowInterceptorModules } from './tracing';
 
 /** Written by `npm run build` next to the compiled worker, so a production worker starts without webpack. */
 export const workflowBundlePath = path.join(projectRoot, 'dist', 'workflow-bundle.js');
@@ -21,8 +22,8 @@ export function prebuiltWorkflowBundle(configured?: string): WorkflowBundleOptio
 /** Webpack's progress lines are noise on every start; its warnings and errors are not. */
 export const quietBundlerLogger = { trace() {}, debug() {}, info() {}, log() {}, warn: console.warn, error: console.error };
 
-/** The project workflows bundled from source into one script, as `npm run build` writes it. */
+/** The project workflows and their tracing interceptors bundled from source into one script, as `npm run build` writes it. */
 export async function bundleProjectWorkflows(): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), workflowInterceptorModules, logger: quietBundlerLogger });
   return code;
 }

@@ -29,6 +29,7 @@ interface AccessLine {
   status: number;
   latency_ms: number;
   request_id: string;
+  trace_id?: string;
   ip: string;
   verified?: boolean;
   event_id?: string;
@@ -161,7 +162,7 @@ describe('the webhook access log (logs/webhooks.log)', function () {
 
     const pick = (id: string) => byId.get(id)!;
     assert.deepEqual(
-      { ...pick('ignored'), time: undefined, latency_ms: undefined, ip: undefined, event_id: undefined },
+      { ...pick('ignored'), time: undefined, latency_ms: undefined, ip: undefined, event_id: undefined, trace_id: undefined },
       {
         time: undefined,
         endpoint: 'video-complete',
@@ -173,12 +174,14 @@ describe('the webhook access log (logs/webhooks.log)', function () {
         status: 200,
         latency_ms: undefined,
         request_id: 'ignored',
+        trace_id: undefined,
         ip: undefined,
         verified: true,
         event_id: undefined,
         deliveries: 1,
       },
     );
+    assert.match(pick('ignored').trace_id ?? '', /^[0-9a-f]{32}$/, 'the suite traces: the line names its trace');
     assert.equal(pick('duplicate').outcome, 'duplicate');
     assert.equal(pick('duplicate').deliveries, 2);
     assert.equal(pick('duplicate').event_id, pick('ignored').event_id);

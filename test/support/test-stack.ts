@@ -1,10 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { loadConfig } from '../../src/platform/config';
 import { startTestRedis } from './redis';
 import { closeAccessLogFile } from '../../src/platform/access-log-file';
 import { createLogger } from '../../src/platform/logger';
+import { startTracing } from '../../src/platform/tracing';
 import { startStack, type Stack } from '../../src/dev/start-stack';
 import { bundleProjectWorkflows } from '../../src/worker/workflow-bundle';
 import type { SettingsOverrides } from '../../src/contracts/workflow-settings';
@@ -37,6 +39,12 @@ export const testWorkflowSettings: SettingsOverrides = {
 export const testLogDir = path.join(os.tmpdir(), `reelay-test-logs-${process.pid}`);
 export const testWebhookLog = path.join(testLogDir, 'webhooks.log');
 
+/**
+ * Every span of the suite's stack, gateway and worker alike (they share this process): the suite runs
+ * with tracing on, as a deployment that traces would. Emptied after each test.
+ */
+export const testSpans = new InMemorySpanExporter();
+
 let booting: Promise<{ stack: Stack; dataDir: string; redis: { url: string; stop(): Promise<void> } }> | undefined;
 
 /** The environment every test gateway starts from: known secrets and admin token. */
@@ -61,6 +69,7 @@ export async function freePort(): Promise<number> {
 
 async function boot() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-test-'));
+  await startTracing('reelay-test', [new SimpleSpanProcessor(testSpans)]);
   const redis = await startTestRedis(await freePort());
   const config = loadConfig(
     testEnv({
@@ -119,6 +128,7 @@ export const mochaHooks = {
   async afterEach(): Promise<void> {
     const booted = await booting?.catch(() => undefined);
     if (booted?.stack.simulator) booted.stack.simulator.behaviour = () => undefined;
+    testSpans.reset();
   },
 };
 

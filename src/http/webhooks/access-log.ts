@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import type { WebhookEndpointName } from '../../contracts/steps';
 import { accessLogFile } from '../../platform/access-log-file';
 import type { WebhookLogSettings } from '../../platform/config';
+import { activeTraceIds } from '../../platform/tracing';
 import { failureOf } from '../errors';
 import { answeredOutcome, type WebhookState } from './webhook-state';
 
@@ -35,11 +36,15 @@ function idsOf(state: Partial<WebhookState>): Record<string, unknown> {
   return ids;
 }
 
+/** With tracing on, the request's trace id: the way from a line to the trace in Jaeger or any backend. */
+const traceIdOf = ({ trace_id }: { trace_id?: string }) => (trace_id ? { trace_id } : {});
+
 /**
  * First stage of every webhook route: one JSON line per request in the webhook access log
  * (WEBHOOK_LOG, logs/webhooks.log under npm start), whatever the outcome: the time, endpoint, the
  * ids the body carried, `outcome` (`success`, `duplicate`, `ignored`, or the error code the client
- * got: `invalid_signature`, `rate_limited`, `signal_failed`, …), the HTTP status, latency and request id.
+ * got: `invalid_signature`, `rate_limited`, `signal_failed`, …), the HTTP status, latency, request id
+ * and, with tracing on, trace id.
  */
 export function webhookAccessLog(endpoint: WebhookEndpointName, settings: WebhookLogSettings): Middleware<WebhookState> {
   const { file } = settings;
@@ -66,6 +71,7 @@ export function webhookAccessLog(endpoint: WebhookEndpointName, settings: Webhoo
         status,
         latency_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
         request_id: state.requestId,
+        ...traceIdOf(activeTraceIds()),
         ip: ctx.ip,
         ...(state.rawBody ? { verified: state.scheme !== undefined } : {}),
         ...(state.stored ? { event_id: state.stored.id, deliveries: state.stored.deliveries } : {}),

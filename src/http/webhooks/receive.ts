@@ -20,6 +20,7 @@ import { parseOrThrow } from '../validation';
 import { webhookAccessLog } from './access-log';
 import { answerFor } from './answers';
 import { observeWebhook } from './observe';
+import { traceWebhook } from './trace-webhook';
 import type { DeliveryOutcome, WebhookState } from './webhook-state';
 
 type Stage = Middleware<WebhookState>;
@@ -39,7 +40,7 @@ export interface WebhookRouteDeps {
  * POST /api/webhooks/{video-complete,last-frame-complete,stitch-complete}: a webhook's way in, stage by
  * stage: limit the client, read the raw body, verify its signature, validate it, record it, signal the
  * project's workflow, answer. The limit comes first so a flood costs neither a body read nor an HMAC;
- * the access log and observeWebhook watch from outside. GET on the same paths is a health check.
+ * the access log, observeWebhook and traceWebhook watch from outside. GET on the same paths is a health check.
  */
 export function webhookRoutes({ config, events, errors, apply, health, metrics, limiter }: WebhookRouteDeps): Router<WebhookState> {
   const router = new Router<WebhookState>();
@@ -48,6 +49,7 @@ export function webhookRoutes({ config, events, errors, apply, health, metrics, 
   for (const endpoint of webhookEndpoints) {
     router.post(
       webhookPath(endpoint),
+      traceWebhook(endpoint),
       webhookAccessLog(endpoint, config.webhookLog),
       observeWebhook(endpoint, metrics, errors),
       answer(endpoint, notifies),
