@@ -1,13 +1,16 @@
+import type { MetricMeter } from '@temporalio/common';
 import type { Config } from '../platform/config';
 import type { Database } from '../storage/database';
 import { createProjectRecords } from './records';
 import { createServiceCalls } from './service-calls';
 import { createServiceClient, type ServiceBreakers } from './service-client';
+import { createStepMetrics } from './step-metrics';
 
 /** Everything the project workflow can ask the outside world to do, in two groups it proxies apart. */
-export function createActivities(config: Config, database: Database, breakers: ServiceBreakers) {
+export function createActivities(config: Config, database: Database, breakers: ServiceBreakers, meter: MetricMeter) {
+  const steps = createStepMetrics(meter);
   return {
-    ...createServiceCalls(config, database, createServiceClient(config.services, breakers)),
-    ...createProjectRecords(database),
+    ...createServiceCalls(config, database, createServiceClient(config.services, breakers), steps),
+    ...createProjectRecords(database, steps),
   };
 }

@@ -7,10 +7,11 @@ import type {
   SceneFrameRecord,
   SceneVideoRecord,
 } from '../contracts/records';
+import type { Step } from '../contracts/steps';
 import type { Database } from '../storage/database';
 import { captureErrorLogEntry } from '../platform/error-monitoring';
 import { errorLogRow, type GlobalError } from '../storage/error-log';
-import type { Prisma } from '../storage/prisma';
+import type { StepMetrics } from './step-metrics';
 
 export interface ScenePrompt {
   index: number;
@@ -29,26 +30,45 @@ const requestedSql = (assignments: string) => `
   SELECT count(*)::int AS n FROM scene`;
 
 /**
- * The scene reads and writes every step makes, in SQL on the shared pool: under load the worker's CPU
- * profile showed Prisma (which compiles and interprets each query in JavaScript) at a fifth of its main
- * thread. `updated_at` is set here because Prisma fills its @updatedAt in the client. Each write sets
- * fixed values by id, so a retry writes the same row again. Checked against prisma/schema.prisma by
- * test/integration/storage-schema.test.ts.
+ * A step's result is saved. The row was last written when the step was requested, so the answer says
+ * how long the step took, when this write is the one that ended it: a retried write finds the row past
+ * `fromStatus` already and reports nothing, so a step is counted once.
+ */
+const savedSql = (table: 'scenes' | 'projects', fromStatus: string, assignments: string) => `
+  WITH before AS (SELECT id, status, updated_at FROM ${table} WHERE id = $1 FOR UPDATE)
+  UPDATE ${table} SET ${assignments}, updated_at = now() FROM before WHERE ${table}.id = before.id
+  RETURNING CASE WHEN before.status = '${fromStatus}' THEN extract(epoch FROM now() - before.updated_at)::float8 END AS step_seconds`;
+
+/**
+ * The scene reads and writes every step makes (and the film's last write, the stitch's result), in SQL
+ * on the shared pool: under load the worker's CPU profile showed Prisma (which compiles and interprets
+ * each query in JavaScript) at a fifth of its main thread. `updated_at` is set here because Prisma
+ * fills its @updatedAt in the client. Each write sets fixed values by id, so a retry writes the same
+ * row again. Checked against prisma/schema.prisma by test/integration/storage-schema.test.ts.
  */
 export const sceneSql = {
   prompt: 'SELECT index, prompt, duration FROM scenes WHERE id = $1',
   videoRequested: requestedSql(`status = 'generating', video_task_id = $2, start_frame_url = $3, attempts = $4`),
   lastFrameRequested: requestedSql(`status = 'extracting_frame', last_frame_task_id = $2, attempts = $3`),
-  videoSaved: `UPDATE scenes SET status = 'extracting_frame', video_task_id = $2, video_url = $3, thumbnail_url = $4,
-    video_detail = $5::jsonb, updated_at = now() WHERE id = $1`,
-  completed: `UPDATE scenes SET status = 'completed', last_frame_task_id = $2, last_frame_url = $3,
-    last_frame_detail = $4::jsonb, completed_at = now(), updated_at = now() WHERE id = $1`,
+  videoSaved: savedSql('scenes', 'generating', `status = 'extracting_frame', video_task_id = $2, video_url = $3, thumbnail_url = $4,
+    video_detail = $5::jsonb`),
+  completed: savedSql('scenes', 'extracting_frame', `status = 'completed', last_frame_task_id = $2, last_frame_url = $3,
+    last_frame_detail = $4::jsonb, completed_at = now()`),
+  /** The stitch's result. Its start was written through Prisma, with the worker's clock rather than the database's. */
+  projectCompleted: savedSql('projects', 'stitching', `status = 'completed', stitch_task_id = $2, final_video_url = $3, thumbnail_url = $4,
+    final_video_detail = $5::jsonb, failure_reason = NULL, completed_at = now()`),
 } as const;
 
-export function createSceneRows(pool: pg.Pool) {
-  async function write(sql: string, values: unknown[]): Promise<void> {
-    const { rows, rowCount } = await pool.query<{ n?: number }>(sql, values);
-    if ((rows[0]?.n ?? rowCount) === 0) throw new Error(`Scene ${String(values[0])} not found`);
+export function createSceneRows(pool: pg.Pool, steps: StepMetrics) {
+  async function write(sql: string, values: unknown[], what = 'Scene'): Promise<{ step_seconds?: number | null } | undefined> {
+    const { rows, rowCount } = await pool.query<{ n?: number; step_seconds?: number | null }>(sql, values);
+    if ((rows[0]?.n ?? rowCount) === 0) throw new Error(`${what} ${String(values[0])} not found`);
+    return rows[0];
+  }
+  /** A write that ends `step`: its duration goes to the step metrics. */
+  async function save(step: Step, sql: string, values: unknown[], what?: string): Promise<void> {
+    const seconds = (await write(sql, values, what))?.step_seconds;
+    if (typeof seconds === 'number') steps.stepFinished(step, seconds);
   }
 
   return {
@@ -62,22 +82,22 @@ export function createSceneRows(pool: pg.Pool) {
     lastFrameRequested: (sceneId: string, r: { taskId: string; attempts: number }) =>
       write(sceneSql.lastFrameRequested, [sceneId, r.taskId, r.attempts]),
     videoSaved: (r: SceneVideoRecord) =>
-      write(sceneSql.videoSaved, [r.sceneId, r.taskId, r.videoUrl, r.thumbnailUrl ?? null, JSON.stringify(r.detail)]),
+      save('video', sceneSql.videoSaved, [r.sceneId, r.taskId, r.videoUrl, r.thumbnailUrl ?? null, JSON.stringify(r.detail)]),
     completed: (r: SceneFrameRecord) =>
-      write(sceneSql.completed, [r.sceneId, r.taskId, r.lastFrameUrl, JSON.stringify(r.detail)]),
+      save('lastFrame', sceneSql.completed, [r.sceneId, r.taskId, r.lastFrameUrl, JSON.stringify(r.detail)]),
+    projectCompleted: (r: FinalVideoRecord) =>
+      save('stitch', sceneSql.projectCompleted, [r.projectId, r.taskId, r.finalVideoUrl, r.thumbnailUrl ?? null, JSON.stringify(r.detail)], 'Project'),
   };
 }
 
 export type SceneRows = ReturnType<typeof createSceneRows>;
 
-const json = (detail: Record<string, unknown>) => detail as Prisma.InputJsonObject;
-
 /**
  * The workflow's progress, written to PostgreSQL. Every write is a plain update keyed by id, so a
  * retried activity writes the same row to the same values: idempotent by construction.
  */
-export function createProjectRecords({ prisma, pool }: Database): RecordActivities {
-  const scenes = createSceneRows(pool);
+export function createProjectRecords({ prisma, pool }: Database, steps: StepMetrics): RecordActivities {
+  const scenes = createSceneRows(pool, steps);
   return {
     async setProjectStatus({ projectId, status }: { projectId: string; status: 'generating' | 'stitching' }): Promise<void> {
       await prisma.project.update({ where: { id: projectId }, data: { status } });
@@ -93,18 +113,7 @@ export function createProjectRecords({ prisma, pool }: Database): RecordActiviti
     },
 
     async completeProject(r: FinalVideoRecord): Promise<void> {
-      await prisma.project.update({
-        where: { id: r.projectId },
-        data: {
-          status: 'completed',
-          stitchTaskId: r.taskId,
-          finalVideoUrl: r.finalVideoUrl,
-          thumbnailUrl: r.thumbnailUrl ?? null,
-          finalVideoDetail: json(r.detail),
-          failureReason: null,
-          completedAt: new Date(),
-        },
-      });
+      await scenes.projectCompleted(r);
     },
 
     /** An operator retried a failed project: it is in progress again, from the step that failed. */

@@ -19,14 +19,15 @@ import type { Database } from '../storage/database';
 import { createEventStore } from '../storage/event-store';
 import { createSceneRows } from './records';
 import { serviceErrorTypes, type ServiceClient } from './service-client';
+import type { StepMetrics } from './step-metrics';
 
 /**
  * The activities that call the services: each asks for one task (or sends one notification) under an
  * idempotency key, and records on the scene what it asked for.
  */
-export function createServiceCalls(config: Config, database: Database, client: ServiceClient): ServiceActivities {
+export function createServiceCalls(config: Config, database: Database, client: ServiceClient, steps: StepMetrics): ServiceActivities {
   const events = createEventStore(database);
-  const scenes = createSceneRows(database.pool);
+  const scenes = createSceneRows(database.pool, steps);
   const callbackUrl = (step: Step) => webhookUrl(callbackBaseUrl(config), stepNames[step].endpoint);
 
   async function createTask<S extends Step>(

@@ -11,12 +11,14 @@ import { activeTracing } from '../platform/tracing';
 import type { Database } from '../storage/database';
 import { createErrorLog } from '../storage/error-log';
 import { createEventStore } from '../storage/event-store';
+import { createLiveCounts } from '../storage/live-counts';
 import { addFilmRoutes } from './admin/film-routes';
 import { adminRoutes } from './admin/routes';
 import { sessionKeys } from './admin/session';
 import { consoleRoutes } from './console/routes';
 import { jsonErrors } from './errors';
 import { createHealthProbe, type HealthProbe } from './health';
+import { registerLiveGauges } from './live-gauges';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { createProjectCreator } from './projects/create-project';
@@ -98,6 +100,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.silent = true; // errors are logged once, by jsonErrors
 
   const metrics = createGatewayMetrics();
+  registerLiveGauges(metrics.registry, createLiveCounts(database.pool), mergeSettings(config.workflow, workflowSettings).stepTimeoutMs, logger);
   const health = createHealthProbe(connection, prisma);
   const errors = createErrorLog(prisma);
   const events = createEventStore(database);

@@ -1,6 +1,7 @@
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type LogLevel, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { ServiceBreakers } from '../activities/service-client';
+import { stepDurationBuckets, stepDurationMetric } from '../activities/step-metrics';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
 import type { Database } from '../storage/database';
@@ -19,6 +20,15 @@ const sdkLevel: Record<string, LogLevel> = {
   silent: 'ERROR',
 };
 
+/** The SDK's Prometheus endpoint; our own worker metrics (circuits, step durations) are served there too. */
+const prometheusExporter = (port: number) => ({
+  prometheus: {
+    bindAddress: `0.0.0.0:${port}`,
+    useSecondsForDurations: true,
+    histogramBucketOverrides: { [stepDurationMetric]: stepDurationBuckets },
+  },
+});
+
 /**
  * Routes the SDK's own log lines (and workflow/activity `log` calls) into our JSON logger, and serves
  * the SDK's Prometheus metrics (workflow and activity counts, latencies, task queue polls) on
@@ -32,7 +42,7 @@ export function installWorkerRuntime(logger: Logger, metricsPort?: number): void
     telemetryOptions: {
       // Core's own warnings (failed workflow tasks, non-determinism) go through the same JSON logger.
       logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }) },
-      ...(metricsPort !== undefined ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}`, useSecondsForDurations: true } } } : {}),
+      ...(metricsPort !== undefined ? { metrics: prometheusExporter(metricsPort) } : {}),
     },
     logger: new DefaultLogger(sdkLevel[logger.level] ?? 'INFO', ({ level: lvl, message, meta }) => {
       const method = lvl === 'TRACE' ? 'trace' : (lvl.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
@@ -59,7 +69,7 @@ export async function createProjectWorker({ config, database, connection, breake
     taskQueue: config.temporal.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
-    activities: createActivities(config, database, breakers),
+    activities: createActivities(config, database, breakers, Runtime.instance().metricMeter),
     interceptors: { activity: [reportUnexpectedActivityFailures] },
   }));
 }

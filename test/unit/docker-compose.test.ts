@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { replicaVariables } from '../../src/dev/cluster/start-cluster';
+import { prometheusVersion } from '../../src/dev/promtool';
 import { valkeyVersion } from '../../src/dev/redis-binary';
 import { temporalServerVersion, temporalUiVersion } from '../../src/dev/temporal/server-binaries';
 import { renderServerConfig } from '../../src/dev/temporal/server-config';
@@ -103,5 +104,55 @@ describe('docker-compose.yml and npm run cluster', () => {
     assert.match(check('worker'), new RegExp(`127\\.0\\.0\\.1:${services.worker.environment.WORKER_HEALTH_PORT}/health`));
     assert.match(check('postgres'), /pg_isready/);
     assert.match(check('redis'), /ping/);
+  });
+
+  describe('Prometheus and Grafana', () => {
+    const readYaml = (file: string) => parse(readFileSync(path.join(root, file), 'utf8')) as Record<string, any>;
+    /** `host:container[:mode]` bind mounts of a service, host paths resolved from the repository's root. */
+    const bindMounts = (name: string) =>
+      (services[name].volumes as string[])
+        .map((volume) => volume.split(':'))
+        .filter(([host]) => host.startsWith('.'))
+        .map(([host, target]) => ({ host: path.join(root, host), target }));
+
+    it('pins both images: Prometheus at the release whose promtool npm test runs, Grafana at an exact version', () => {
+      assert.equal(services.prometheus.image, `prom/prometheus:v${prometheusVersion}`);
+      assert.match(services.grafana.image, /^grafana\/grafana:\d+\.\d+\.\d+$/);
+    });
+
+    it('mounts configuration that exists in the repository, where the config files say it is', () => {
+      for (const name of ['prometheus', 'grafana']) {
+        for (const { host } of bindMounts(name)) assert.ok(existsSync(host), `${name} mounts ${path.relative(root, host)}, which does not exist`);
+      }
+      const prometheusMounts = new Map(bindMounts('prometheus').map((m) => [m.target, m.host]));
+      const configFile = services.prometheus.command.find((arg: string) => arg.startsWith('--config.file=')).split('=')[1];
+      assert.equal(prometheusMounts.get(configFile), path.join(root, 'ops/prometheus/prometheus.yml'));
+      for (const rules of readYaml('ops/prometheus/prometheus.yml').rule_files as string[]) {
+        assert.ok(prometheusMounts.has(path.posix.join(path.posix.dirname(configFile), rules)), `rule file ${rules} is mounted beside the config`);
+      }
+      const grafanaMounts = new Map(bindMounts('grafana').map((m) => [m.target, m.host]));
+      assert.equal(grafanaMounts.get('/etc/grafana/provisioning'), path.join(root, 'ops/grafana/provisioning'));
+      const [provider] = readYaml('ops/grafana/provisioning/dashboards/reelay.yml').providers;
+      assert.equal(grafanaMounts.get(provider.options.path), path.join(root, 'ops/grafana/dashboards'), 'the dashboards folder is mounted where the provider reads');
+      const home = services.grafana.environment.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH as string;
+      assert.ok(existsSync(path.join(grafanaMounts.get(path.posix.dirname(home))!, path.posix.basename(home))), 'the home dashboard is a mounted file');
+    });
+
+    it('scrapes every gateway and worker replica on the ports they serve metrics on', () => {
+      const jobs = Object.fromEntries(
+        (readYaml('ops/prometheus/prometheus.yml').scrape_configs as any[]).map((job) => [job.job_name, job.dns_sd_configs[0]]),
+      );
+      assert.deepEqual(jobs['reelay-gateway'], { names: ['gateway'], type: 'A', port: Number(services.gateway.environment.PORT) });
+      assert.deepEqual(jobs['reelay-worker'], { names: ['worker'], type: 'A', port: Number(services.worker.environment.WORKER_METRICS_PORT) });
+    });
+
+    it("points Grafana's provisioned datasource at the Prometheus service, under the uid the dashboard's panels name", () => {
+      const [datasource] = readYaml('ops/grafana/provisioning/datasources/prometheus.yml').datasources;
+      assert.equal(new URL(datasource.url).hostname, 'prometheus');
+      assert.ok(services.prometheus.ports.some((p: string) => p.endsWith(`:${new URL(datasource.url).port}`)));
+      const dashboard = JSON.parse(readFileSync(path.join(root, 'ops/grafana/dashboards/reelay.json'), 'utf8'));
+      const uids = new Set((dashboard.panels as any[]).filter((p) => p.type !== 'row').map((p) => p.datasource?.uid));
+      assert.deepEqual([...uids], [datasource.uid]);
+    });
   });
 });

@@ -1,0 +1,24 @@
+import type { MetricMeter } from '@temporalio/common';
+import type { Step } from '../contracts/steps';
+
+export const stepDurationMetric = 'reelay_step_duration_seconds';
+
+/** From seconds (an instant service) to the default video deadline (30 min) and past it. */
+export const stepDurationBuckets = [1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600];
+
+/**
+ * How long the services take: for each step, the time from its request (the latest one, when a task
+ * was asked again) to its result being saved. Recorded by the activity whose write ends the step, so
+ * workflow code stays free of metrics; served with the SDK's metrics on WORKER_METRICS_PORT.
+ */
+export function createStepMetrics(meter: MetricMeter) {
+  const duration = meter.createHistogram(stepDurationMetric, 'float', 's', "Time from a step's request to its result being saved, by step");
+  return {
+    stepFinished(step: Step, seconds: number): void {
+      // Clocks of two machines can meet in a stitch's duration (see records.ts): never below zero.
+      duration.record(Math.max(0, seconds), { step });
+    },
+  };
+}
+
+export type StepMetrics = ReturnType<typeof createStepMetrics>;

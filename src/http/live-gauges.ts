@@ -1,0 +1,59 @@
+import { Gauge, type Registry } from 'prom-client';
+import type { ProjectStatus } from '../contracts/statuses';
+import type { Step } from '../contracts/steps';
+import type { Logger } from '../platform/logger';
+import type { LiveCounts } from '../storage/live-counts';
+
+const inProgress: ProjectStatus[] = ['pending', 'generating', 'stitching'];
+const finished: ProjectStatus[] = ['completed', 'failed', 'cancelled'];
+const steps: Step[] = ['video', 'lastFrame', 'stitch'];
+
+/**
+ * Gauges of the films and the error log, read from PostgreSQL on each scrape. They describe the shared
+ * database, not this process: every gateway replica reports the same numbers, so alerts and charts
+ * take max() of them, never sum(). When the database cannot answer, a gauge reports nothing (and a
+ * warning is logged) rather than a stale number.
+ */
+export function registerLiveGauges(registry: Registry, counts: LiveCounts, stepDeadlineMs: Record<Step, number>, logger: Logger): void {
+  function gauge<L extends string>(name: string, help: string, labelNames: readonly L[], read: (g: Gauge<L>) => Promise<void>) {
+    return new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        await read(this).catch((err: unknown) => {
+          this.reset();
+          logger.warn({ err, metric: name }, 'Could not read a metric from the database');
+        });
+      },
+    });
+  }
+
+  gauge('reelay_films_in_progress', 'Films not finished yet, by status (database-wide: take max() over gateways)', ['status'], async (g) => {
+    for (const status of inProgress) g.set({ status }, 0);
+    for (const { status, n } of await counts.filmsInProgress()) g.set({ status }, n);
+  });
+  gauge('reelay_films_finished_last_day', 'Films that ended in the last 24 hours, by status (database-wide)', ['status'], async (g) => {
+    for (const status of finished) g.set({ status }, 0);
+    for (const { status, n } of await counts.filmsFinishedLastDay()) g.set({ status }, n);
+  });
+  gauge(
+    'reelay_films_past_step_deadline',
+    "Films whose current step has not moved for longer than the step's deadline, by step (database-wide)",
+    ['step'],
+    async (g) => {
+      for (const step of steps) g.set({ step }, 0);
+      for (const { step, n } of await counts.filmsPastStepDeadline(stepDeadlineMs)) g.set({ step }, n);
+    },
+  );
+  gauge(
+    'reelay_error_log_entries_last_hour',
+    'Error log rows written in the last hour, by type, code and severity (database-wide)',
+    ['type', 'code', 'severity'],
+    async (g) => {
+      for (const { n, ...labels } of await counts.errorsLastHour()) g.set(labels, n);
+    },
+  );
+}

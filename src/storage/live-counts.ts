@@ -1,0 +1,45 @@
+import type pg from 'pg';
+import type { ProjectStatus, Severity } from '../contracts/statuses';
+import type { Step } from '../contracts/steps';
+
+/**
+ * Counts over every film and the error log at once, for the gateway's metrics. They are read on each
+ * scrape, so each query is bounded by what is in flight or by a recent window, never by the history.
+ */
+export const liveCountsSql = {
+  /** Films not finished yet, by status (the status index: only films in flight are read). */
+  filmsInProgress: `SELECT status::text AS status, count(*)::int AS n FROM projects
+    WHERE status IN ('pending', 'generating', 'stitching') GROUP BY status`,
+  /** Films that ended in the last day, by how (the completed_at index). */
+  filmsFinishedLastDay: `SELECT status::text AS status, count(*)::int AS n FROM projects
+    WHERE completed_at >= now() - interval '1 day' AND status IN ('completed', 'failed', 'cancelled') GROUP BY status`,
+  /**
+   * Films whose current step has not moved for longer than its deadline ($1, $2, $3: seconds for video,
+   * last frame, stitch). A step's row is written each time it is requested, and at its deadline the
+   * workflow asks the service again, which writes it anew: a row older than that means nothing acted.
+   */
+  filmsPastStepDeadline: `
+    SELECT 'video' AS step, count(DISTINCT s.project_id)::int AS n FROM projects p JOIN scenes s ON s.project_id = p.id
+      WHERE p.status = 'generating' AND s.status = 'generating' AND s.updated_at < now() - make_interval(secs => $1)
+    UNION ALL
+    SELECT 'lastFrame', count(DISTINCT s.project_id)::int FROM projects p JOIN scenes s ON s.project_id = p.id
+      WHERE p.status = 'generating' AND s.status = 'extracting_frame' AND s.updated_at < now() - make_interval(secs => $2)
+    UNION ALL
+    SELECT 'stitch', count(*)::int FROM projects WHERE status = 'stitching' AND updated_at < now() - make_interval(secs => $3)`,
+  /** Error log rows of the last hour by category, reason and severity (the created_at index). */
+  errorsLastHour: `SELECT type, code, severity::text AS severity, count(*)::int AS n FROM error_log
+    WHERE created_at >= now() - interval '1 hour' GROUP BY type, code, severity`,
+} as const;
+
+export function createLiveCounts(pool: pg.Pool) {
+  const rows = async <Row extends pg.QueryResultRow>(sql: string, values: unknown[] = []) => (await pool.query<Row>(sql, values)).rows;
+  return {
+    filmsInProgress: () => rows<{ status: ProjectStatus; n: number }>(liveCountsSql.filmsInProgress),
+    filmsFinishedLastDay: () => rows<{ status: ProjectStatus; n: number }>(liveCountsSql.filmsFinishedLastDay),
+    filmsPastStepDeadline: (deadlineMs: Record<Step, number>) =>
+      rows<{ step: Step; n: number }>(liveCountsSql.filmsPastStepDeadline, [deadlineMs.video / 1000, deadlineMs.lastFrame / 1000, deadlineMs.stitch / 1000]),
+    errorsLastHour: () => rows<{ type: string; code: string; severity: Severity; n: number }>(liveCountsSql.errorsLastHour),
+  };
+}
+
+export type LiveCounts = ReturnType<typeof createLiveCounts>;
