@@ -2,7 +2,6 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { ConsoleSessionInfo } from '../../contracts/console';
-import { terminalStatuses } from '../../contracts/console';
 import { requireAdmin, tokenMatcher } from '../admin/auth';
 import { findStoryboard, listFilms, type StoryboardDeps } from '../admin/films';
 import { filmListQuery, projectParam } from '../admin/schemas';
@@ -91,7 +90,8 @@ export function consoleRoutes(deps: ConsoleRouteDeps): Router<AppState> {
     }
     await streamChanges(ctx, {
       load: async () => (await findStoryboard(deps, id)) ?? undefined,
-      isFinal: (film) => terminalStatuses.includes(film.status) && film.current === null,
+      // A failed film is not over: its workflow waits for an operator's retry, and the page should see it resume.
+      isFinal: (film) => film.status === 'completed' || film.status === 'cancelled',
     });
   });
 
