@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { errorSeverities, errorTypes } from '../../contracts/statuses';
 import { api, ApiError, query } from '../api';
 import { BarChart } from '../components/bar-chart';
+import { ErrorAlert, FilterSelect } from '../components/form-bits';
 import { time } from '../format';
 
 interface Counts {
@@ -48,11 +49,7 @@ export function Errors() {
   return (
     <section aria-labelledby="errors-title">
       <h1 id="errors-title">Errors</h1>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       {stats && (
         <BarChart
           title={`Errors by category: ${stats.last_hour.total} in the last hour, ${stats.last_day.total} in the last day`}
@@ -64,24 +61,8 @@ export function Errors() {
         />
       )}
       <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          Category
-          <select value={filters.type} onChange={(e) => setFilters({ ...filters, type: e.currentTarget.value })}>
-            <option value="">any</option>
-            {errorTypes.map((t) => (
-              <option key={t}>{t}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Severity
-          <select value={filters.severity} onChange={(e) => setFilters({ ...filters, severity: e.currentTarget.value })}>
-            <option value="">any</option>
-            {errorSeverities.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Category" name="type" value={filters.type} options={errorTypes} onChange={(type) => setFilters({ ...filters, type })} />
+        <FilterSelect label="Severity" name="severity" value={filters.severity} options={errorSeverities} onChange={(severity) => setFilters({ ...filters, severity })} />
       </form>
       <table class="errors">
         <thead>

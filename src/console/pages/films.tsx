@@ -2,6 +2,7 @@ import { useLocation } from 'preact-iso';
 import type { FilmList } from '../../contracts/console';
 import { projectStatuses } from '../../contracts/statuses';
 import { query } from '../api';
+import { FilterSelect } from '../components/form-bits';
 import { StatusBadge } from '../components/status-badge';
 import { age } from '../format';
 import { useLive } from '../live';
@@ -25,17 +26,7 @@ export function Films() {
       <h1 id="films-title">Films</h1>
       <NewFilm />
       <form class="filters" onSubmit={filter} role="search">
-        <label>
-          Status
-          <select name="status" value={status}>
-            <option value="">any</option>
-            {projectStatuses.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Status" name="status" value={status} options={projectStatuses} />
         <label>
           Project id contains
           <input name="q" type="search" value={search} />

@@ -1,6 +1,7 @@
 import { useLocation } from 'preact-iso';
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
+import { ErrorAlert } from '../components/form-bits';
 
 /** Starts a film from the console: an optional id and one prompt per line (POST /api/v1/projects). */
 export function NewFilm() {
@@ -39,11 +40,7 @@ export function NewFilm() {
         <input id="new-project-id" name="project_id" pattern="[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}" />
         <label for="new-prompts">Scenes, one prompt per line</label>
         <textarea id="new-prompts" name="prompts" rows={4} required />
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
+        <ErrorAlert message={error} />
         <button type="submit" disabled={busy}>
           {busy ? 'Starting…' : 'Start the film'}
         </button>

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { ConsoleSessionInfo } from '../../contracts/console';
 import { ApiError, signIn } from '../api';
+import { ErrorAlert } from '../components/form-bits';
 
 /** The admin token, typed once; the gateway answers with an HTTP-only session cookie. */
 export function SignIn({ onSignedIn }: { onSignedIn: (session: ConsoleSessionInfo) => void }) {
@@ -39,11 +40,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: ConsoleSessionInf
         <p id="token-help" class="help">
           The gateway's <code>ADMIN_API_TOKEN</code>. <code>npm start</code> prints it when it made one up.
         </p>
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
+        <ErrorAlert message={error} />
         <button type="submit" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>

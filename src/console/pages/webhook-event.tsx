@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api';
 import { ConfirmAction } from '../components/confirm-action';
+import { ErrorAlert } from '../components/form-bits';
 import { time } from '../format';
 import type { WebhookEventView } from './webhooks';
 
@@ -14,12 +15,7 @@ export function WebhookEvent({ id }: { id: string }) {
     );
   useEffect(() => void load(), [id]);
 
-  if (error)
-    return (
-      <p role="alert" class="error">
-        {error}
-      </p>
-    );
+  if (error) return <ErrorAlert message={error} />;
   if (!event) return <p>Loading…</p>;
   let body = event.raw_body ?? '';
   try {

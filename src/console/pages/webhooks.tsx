@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { webhookOutcomes } from '../../contracts/statuses';
 import { webhookEndpoints } from '../../contracts/steps';
 import { api, ApiError, query } from '../api';
+import { ErrorAlert, FilterSelect } from '../components/form-bits';
 import { time } from '../format';
 
 export interface WebhookEventView {
@@ -62,24 +63,8 @@ export function Webhooks() {
           Project
           <input name="project_id" value={params.project_id ?? ''} />
         </label>
-        <label>
-          Endpoint
-          <select name="endpoint" value={params.endpoint ?? ''}>
-            <option value="">any</option>
-            {webhookEndpoints.map((e) => (
-              <option key={e}>{e}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Outcome
-          <select name="outcome" value={params.outcome ?? ''}>
-            <option value="">any</option>
-            {webhookOutcomes.map((o) => (
-              <option key={o}>{o}</option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="Endpoint" name="endpoint" value={params.endpoint ?? ''} options={webhookEndpoints} />
+        <FilterSelect label="Outcome" name="outcome" value={params.outcome ?? ''} options={webhookOutcomes} />
         <label>
           From
           <input name="since" type="datetime-local" value={params.since ?? ''} />
@@ -90,11 +75,7 @@ export function Webhooks() {
         </label>
         <button type="submit">Filter</button>
       </form>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <ErrorAlert message={error} />
       <table class="events">
         <thead>
           <tr>
