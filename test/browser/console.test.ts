@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Stack } from '../../src/dev/start-stack';
 import { launchChromium } from '../support/browser';
@@ -14,6 +16,26 @@ import { testAdminToken, testStack } from '../support/test-stack';
  * does, click by click. UPDATE_SCREENSHOTS=1 writes the README's screenshots (docs/screenshots/).
  */
 const screenshotDir = process.env.UPDATE_SCREENSHOTS ? path.resolve('docs', 'screenshots') : undefined;
+// Evaluated through the DevTools protocol, which the page's Content-Security-Policy (no inline scripts) does not govern.
+const axeSource = readFileSync(createRequire(__filename).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/** axe-core's WCAG 2.1 A and AA rules (labels, names, roles, contrast, …) on the page as it is now. */
+async function assertAccessible(page: Page, what: string): Promise<void> {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target) }));
+  });
+  assert.deepEqual(violations, [], `${what}: ${JSON.stringify(violations, null, 1)}`);
+}
 
 describe('console in a browser: sign in, watch a film, replay a webhook, retry a failure', function () {
   this.timeout(120_000);
@@ -42,12 +64,17 @@ describe('console in a browser: sign in, watch a film, replay a webhook, retry a
 
   it('asks for the admin token, refuses a wrong one, and signs in with the right one', async () => {
     await page.goto(`${stack.gatewayUrl}/console`);
+    await page.getByLabel('Admin token').waitFor();
+    await assertAccessible(page, 'sign-in');
     await page.getByLabel('Admin token').fill('not-the-admin-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'not the admin token' }).waitFor();
 
-    await page.getByLabel('Admin token').fill(testAdminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // By keyboard alone: type the token, Enter.
+    await page.getByLabel('Admin token').fill('');
+    await page.getByLabel('Admin token').focus();
+    await page.keyboard.type(testAdminToken);
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Films' }).waitFor();
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name === 'reelay_console');
@@ -99,6 +126,7 @@ describe('console in a browser: sign in, watch a film, replay a webhook, retry a
       v.currentTime = 0;
     });
     await page.evaluate(() => window.scrollTo(0, 0));
+    await assertAccessible(page, 'film page');
     await shoot('console-film');
 
     const phone = await context.newPage();
@@ -114,11 +142,13 @@ describe('console in a browser: sign in, watch a film, replay a webhook, retry a
   it('lists the film, opens one of its webhook events and replays it', async () => {
     await page.getByRole('link', { name: 'Films' }).click();
     await page.locator('table.films a').first().waitFor();
+    await assertAccessible(page, 'films list');
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await page.getByLabel('Endpoint').selectOption('stitch-complete');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.locator('table.events tbody tr').first().locator('a').first().click();
     await page.getByRole('heading', { name: /stitch-complete/ }).waitFor();
+    await assertAccessible(page, 'webhook event');
     const raw = await page.getByLabel('Raw body').textContent();
     assert.match(raw ?? '', /"final_video_url"/);
     // The headers worth keeping, never the signature (a replay is re-verified by the record, not the header).
@@ -146,6 +176,7 @@ describe('console in a browser: sign in, watch a film, replay a webhook, retry a
     const lastHour = page.locator('td[data-series="Last hour"][data-category="workflow"]');
     await waitFor(async () => Number(await lastHour.textContent()) >= 1, 20_000, 'the failure counted in the last hour');
     await page.locator('table.errors td', { hasText: reason }).first().waitFor();
+    await assertAccessible(page, 'errors page');
     await shoot('console-errors');
 
     stack.simulator!.behaviour = () => undefined; // the service is fixed
