@@ -14,6 +14,8 @@ export interface GoInstall {
   targetDir: string;
   /** How many packages a cold build compiles, for progress. */
   packagesToBuild: number;
+  /** Build tags (`go install -tags`), e.g. to leave out parts of a command that are not needed. */
+  tags?: string[];
   onProgress: (built: number, total: number) => void;
 }
 
@@ -22,12 +24,12 @@ export interface GoInstall {
  * temporary folder and renames, so an interrupted or concurrent build never leaves a half-written binary
  * where the next run would trust it.
  */
-export async function goInstall({ packages, binaries, targetDir, packagesToBuild, onProgress }: GoInstall): Promise<void> {
+export async function goInstall({ packages, binaries, targetDir, packagesToBuild, tags = [], onProgress }: GoInstall): Promise<void> {
   await mkdir(targetDir, { recursive: true });
   const gobin = await mkdtemp(path.join(path.dirname(targetDir), '.build-'));
   try {
     await new Promise<void>((resolve, reject) => {
-      const child = spawn('go', ['install', '-v', ...packages], {
+      const child = spawn('go', ['install', '-v', ...(tags.length ? ['-tags', tags.join(',')] : []), ...packages], {
         env: { ...process.env, GOBIN: gobin, GOFLAGS: `${process.env.GOFLAGS ?? ''} -buildvcs=false`.trim() },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
