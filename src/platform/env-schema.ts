@@ -140,7 +140,7 @@ export const envSchema = z.object({
   /** Where the worker serves the Temporal SDK's Prometheus metrics; off when empty. */
   WORKER_METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), port.optional()),
 
-  /** A prebuilt workflow bundle for the worker (`npm run build` writes dist/workflow-bundle.js). */
+  /** A prebuilt workflow bundle for the worker (`npm run build` writes dist/workflow-bundle.js, and -traced.js). */
   WORKFLOW_BUNDLE_PATH: optionalString,
   /** Where the worker answers GET /health (its state and each service's circuit); off when empty. */
   WORKER_HEALTH_PORT: z.preprocess((v) => (v === '' ? undefined : v), port.optional()),

@@ -9,9 +9,9 @@ import { activeTracing } from '../platform/tracing';
 
 /**
  * The workflow side of tracing (workflow-tracing-interceptors.ts), which `bundleWorkflowCode` must be
- * given. The prebuilt bundle (`npm run build`, the tests) always holds it, so a production worker
- * traces when its environment says so; it doubles the bundle (1.7 to 3.4 MiB) and adds 3 s to bundling,
- * so a worker bundling from source (`npm start`) takes it only when tracing is on.
+ * given. It doubles the bundle (1.7 to 3.4 MiB) and adds 3 s to bundling, so only a worker that traces
+ * takes it: `npm run build` writes a traced bundle beside the plain one, and a worker bundling from source
+ * (`npm start`) adds it when tracing is on.
  */
 export const workflowInterceptorModules = [require.resolve('./workflow-tracing-interceptors')];
 

@@ -96,7 +96,7 @@ async function boot() {
     consoleLevel: process.env.TEST_LOG_CONSOLE ? 'warn' : 'silent',
   });
   try {
-    const workflowBundle = { code: await bundleProjectWorkflows() };
+    const workflowBundle = { code: await bundleProjectWorkflows({ traced: true }) }; // the suite traces (into memory)
     const stack = await startStack({
       config,
       logger,
