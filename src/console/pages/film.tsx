@@ -37,7 +37,8 @@ function SceneCard({ scene, next }: { scene: StoryboardScene; next?: StoryboardS
         </figure>
       </div>
       <p class="meta">
-        Attempts: {scene.attempts}
+        {/* The scene's `attempts`: requests made for it, its video and its last frame together. */}
+        Service requests: {scene.attempts}
         {scene.completed_at && <> · done {age(scene.completed_at)}</>}
       </p>
       {scene.failure_reason && <p class="error">Failed: {scene.failure_reason}</p>}
