@@ -8,6 +8,8 @@ export interface LiveFeed<T> {
   load(): Promise<T | undefined>;
   /** Once a state is final (a finished film) it is sent and the stream ends. */
   isFinal?(state: T): boolean;
+  /** The answer when there is nothing to stream from the start (a film that does not exist). */
+  missing?(): HttpError;
 }
 
 /** How often a stream looks again. A database read and, for a running film, a workflow query. */
@@ -26,6 +28,9 @@ export async function streamChanges<T>(ctx: ParameterizedContext<AppState>, feed
   if (openStreams >= maxStreams) {
     throw new HttpError(503, 'too_many_streams', `This gateway already serves ${maxStreams} live streams; retry later`, undefined, { 'retry-after': '30' });
   }
+  // Read before the stream opens, so a thing that does not exist is an ordinary JSON error, not an empty stream.
+  const first = await feed.load();
+  if (first === undefined && feed.missing) throw feed.missing();
   ctx.status = 200; // for the middleware above, which never sees a body
   ctx.respond = false; // the session writes the response itself
   const session = await createSession(ctx.req, ctx.res, { keepAlive: 15_000, headers: { 'x-request-id': ctx.state.requestId } });
@@ -42,9 +47,9 @@ export async function streamChanges<T>(ctx: ParameterizedContext<AppState>, feed
     openStreams -= 1;
     clearTimeout(timer);
   });
-  const tick = async () => {
+  const tick = async (loaded?: { state: T | undefined }) => {
     try {
-      const state = await feed.load();
+      const state = loaded ? loaded.state : await feed.load();
       if (!session.isConnected) return;
       if (state === undefined) return close();
       const json = JSON.stringify(state);
@@ -58,5 +63,5 @@ export async function streamChanges<T>(ctx: ParameterizedContext<AppState>, feed
     }
     if (session.isConnected) timer = setTimeout(() => void tick(), pollMs);
   };
-  await tick();
+  await tick({ state: first });
 }

@@ -85,11 +85,9 @@ export function consoleRoutes(deps: ConsoleRouteDeps): Router<AppState> {
 
   router.get('/live/films/:id', admin, async (ctx) => {
     const { id } = parseOrThrow(projectParam, ctx.params, 'Path');
-    if (!(await prisma.project.findUnique({ where: { id }, select: { id: true } }))) {
-      throw new HttpError(404, 'project_not_found', `No project ${id}`);
-    }
     await streamChanges(ctx, {
       load: async () => (await findStoryboard(deps, id)) ?? undefined,
+      missing: () => new HttpError(404, 'project_not_found', `No project ${id}`),
       // A failed film is not over: its workflow waits for an operator's retry, and the page should see it resume.
       isFinal: (film) => film.status === 'completed' || film.status === 'cancelled',
     });
