@@ -134,13 +134,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const gatewayUrl = `http://localhost:${(server.address() as AddressInfo).port}`;
     config.publicUrl ??= gatewayUrl;
 
-    const simulated = await simulateUnconfiguredServices(config, logger);
-    const simulator = simulated?.simulator;
-    if (simulated) {
-      stops.push({ name: 'service simulator', stop: () => simulated.simulator.stop() });
-      onStep(`Simulating ${simulated.simulated.join(', ')} at ${simulated.simulator.url} (no URL configured)`);
-      onStep(simulated.media);
-    }
+    const simulator = await simulateUnconfiguredServices(config, logger, onStep);
+    if (simulator) stops.push({ name: 'service simulator', stop: () => simulator.stop() });
 
     onStep('Starting the worker');
     const worker = await startWorker(config, database, logger, options.workflowBundle);

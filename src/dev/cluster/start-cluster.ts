@@ -136,13 +136,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await migrateDatabase(config.databaseUrl);
 
     config.publicUrl ??= `http://localhost:${config.port}`;
-    const simulated = await simulateUnconfiguredServices(config, logger);
-    const simulator = simulated?.simulator;
-    if (simulated) {
-      stops.push({ name: 'service simulator', stop: () => simulated.simulator.stop() });
-      onStep(`Simulating ${simulated.simulated.join(', ')} at ${simulated.simulator.url} (no URL configured)`);
-      onStep(simulated.media);
-    }
+    const simulator = await simulateUnconfiguredServices(config, logger, onStep);
+    if (simulator) stops.push({ name: 'service simulator', stop: () => simulator.stop() });
 
     // Every replica gets the configuration as resolved here: one set of secrets, one database.
     const env = { ...(options.environment ?? process.env), ...replicaVariables(config) };

@@ -1,17 +1,18 @@
 import { webhookEndpoints, type WebhookEndpointName } from '../../contracts/steps';
-import { unconfiguredServices, type Config, type ServiceName } from '../../platform/config';
+import { unconfiguredServices, type Config } from '../../platform/config';
 import type { Logger } from '../../platform/logger';
 import { ServiceSimulator } from './simulator';
 
 /**
  * Starts the simulator for the services that have no URL and points `config` at it, as `npm start` and
- * `npm run cluster` both do; nothing when every service is configured. `media` says how its media are
- * made (ffmpeg and which, or still images only), for the console.
+ * `npm run cluster` both do; nothing when every service is configured. Says on `onStep` which services
+ * it plays and how its media are made (ffmpeg and which, or still images only).
  */
 export async function simulateUnconfiguredServices(
   config: Config,
   logger: Logger,
-): Promise<{ simulator: ServiceSimulator; simulated: ServiceName[]; media: string } | undefined> {
+  onStep: (message: string) => void,
+): Promise<ServiceSimulator | undefined> {
   const simulated = unconfiguredServices(config);
   if (!simulated.length) return undefined;
   const simulator = new ServiceSimulator({
@@ -22,5 +23,7 @@ export async function simulateUnconfiguredServices(
   });
   const url = await simulator.start(config.simulator.port);
   for (const service of simulated) config.services[service] = { url };
-  return { simulator, simulated, media: await simulator.media.describe() };
+  onStep(`Simulating ${simulated.join(', ')} at ${url} (no URL configured)`);
+  onStep(await simulator.media.describe());
+  return simulator;
 }
