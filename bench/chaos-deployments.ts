@@ -3,7 +3,7 @@ import { startCluster } from '../src/dev/cluster/start-cluster';
 import { findTemporalCli } from '../src/dev/temporal/cli';
 import { startDevServer, type DevServer } from '../src/dev/temporal/dev-server';
 import { webhookEndpoints, webhookSecretEnv } from '../src/contracts/steps';
-import { loadConfig } from '../src/platform/config';
+import { loadConfig } from '../src/platform/load-config';
 import { createLogger } from '../src/platform/logger';
 import { bundleProjectWorkflows } from '../src/worker/workflow-bundle';
 import { writeFile } from 'node:fs/promises';

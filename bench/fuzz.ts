@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { loadConfig } from '../src/platform/config';
+import { loadConfig } from '../src/platform/load-config';
 import { createLogger } from '../src/platform/logger';
 import { startStack } from '../src/dev/start-stack';
 import { webhookEndpoints } from '../src/contracts/steps';

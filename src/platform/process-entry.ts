@@ -1,5 +1,6 @@
 import dotenv from 'dotenv';
-import { ConfigError, loadConfig, type Config, type Role } from './config';
+import { ConfigError, type Config, type Role } from './config';
+import { loadConfig } from './load-config';
 import { captureError, closeErrorMonitoring } from './error-monitoring';
 
 /** Reads `.env` when there is one (real environment variables win), then checks the configuration. */

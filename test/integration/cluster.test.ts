@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runChaos } from '../../bench/chaos';
 import { startCluster, type Cluster } from '../../src/dev/cluster/start-cluster';
-import { loadConfig } from '../../src/platform/config';
+import { loadConfig } from '../../src/platform/load-config';
 import { createLogger } from '../../src/platform/logger';
 import { assertNothingLost } from '../support/chaos-books';
 import { postJson } from '../support/http';

@@ -6,7 +6,7 @@ import { signBody } from '../../src/contracts/webhooks';
 import { mergeSettings } from '../../src/contracts/workflow-settings';
 import { projectWorkflowType, type ProjectWorkflow } from '../../src/contracts/workflow-api';
 import type { Stack } from '../../src/dev/start-stack';
-import { loadConfig } from '../../src/platform/config';
+import { loadConfig } from '../../src/platform/load-config';
 import { closeErrorMonitoring, initErrorMonitoring } from '../../src/platform/error-monitoring';
 import { projectRoot } from '../../src/platform/project-root';
 import { openDatabase } from '../../src/storage/database';

@@ -6,7 +6,7 @@ import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { findTemporalServer } from '../../src/dev/temporal/server-binaries';
 import { serverPorts, startTemporalServer, type TemporalServer } from '../../src/dev/temporal/temporal-server';
-import { loadConfig } from '../../src/platform/config';
+import { loadConfig } from '../../src/platform/load-config';
 import { temporalConnectionOptions } from '../../src/platform/temporal-connection';
 import { privateCa } from '../support/certificates';
 import { testStack } from '../support/test-stack';

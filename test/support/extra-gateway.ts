@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
-import { loadConfig } from '../../src/platform/config';
+import { loadConfig } from '../../src/platform/load-config';
 import { createGateway, type Gateway } from '../../src/http/app';
 import { closeServer, listen } from '../../src/platform/http-server';
 import { createLogger, type Logger } from '../../src/platform/logger';

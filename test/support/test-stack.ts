@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { loadConfig } from '../../src/platform/config';
+import { loadConfig } from '../../src/platform/load-config';
 import { startTestRedis } from './redis';
 import { closeAccessLogFile } from '../../src/platform/access-log-file';
 import { createLogger } from '../../src/platform/logger';

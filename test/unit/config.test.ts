@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../src/platform/config';
+import { ConfigError } from '../../src/platform/config';
+import { loadConfig } from '../../src/platform/load-config';
 import { envNames } from '../../src/platform/env-schema';
 
 const root = path.resolve(__dirname, '..', '..');

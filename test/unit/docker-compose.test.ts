@@ -8,7 +8,7 @@ import { valkeyVersion } from '../../src/dev/redis-binary';
 import { temporalServerVersion, temporalUiVersion } from '../../src/dev/temporal/server-binaries';
 import { renderServerConfig } from '../../src/dev/temporal/server-config';
 import { temporalDatabases, temporalSchemas } from '../../src/dev/temporal/temporal-server';
-import { loadConfig } from '../../src/platform/config';
+import { loadConfig } from '../../src/platform/load-config';
 import { envNames } from '../../src/platform/env-schema';
 
 const root = path.resolve(__dirname, '..', '..');

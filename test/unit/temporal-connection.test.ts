@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../../src/platform/config';
+import { ConfigError } from '../../src/platform/config';
+import { loadConfig } from '../../src/platform/load-config';
 import { temporalConnectionOptions } from '../../src/platform/temporal-connection';
 
 const pem = (label: string) => `-----BEGIN ${label}-----\nMIIB\n-----END ${label}-----\n`;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, defaultWebhookLogFile, loadConfig } from '../../src/platform/config';
+import { ConfigError, defaultWebhookLogFile } from '../../src/platform/config';
+import { loadConfig } from '../../src/platform/load-config';
 import { devDebug, devFlag, runMode } from '../../src/dev/run-mode';
 
 const root = path.resolve(__dirname, '..', '..');
