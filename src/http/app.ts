@@ -23,6 +23,7 @@ import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { createProjectCreator } from './projects/create-project';
 import { projectRoutes } from './projects/routes';
+import { createReadinessCheck, namespaceNotReadyHandler, notReadyRetryAfterSeconds, type ReadinessCheck } from './readiness';
 import { createRateLimiter } from './rate-limit';
 import { requestContext } from './request-context';
 import { traceRequests } from './request-tracing';
@@ -72,11 +73,23 @@ const onApiPaths =
   };
 
 /**
- * GET /health, /metrics and /openapi.json, on a router like every other path, so another method on them
+ * GET /health, /live, /ready, /metrics and /openapi.json, on a router like every other path, so another method on them
  * is a 405 with Allow (from allowedMethods), not a 404.
  */
-function infoRoutes({ health, metrics, openApiDocument }: { health: HealthProbe; metrics: GatewayMetrics; openApiDocument: unknown }): Router {
+function infoRoutes({ health, readiness, metrics, openApiDocument }: { health: HealthProbe; readiness: ReadinessCheck; metrics: GatewayMetrics; openApiDocument: unknown }): Router {
   const router = new Router();
+  // Liveness: the process answers. Nothing outside it is asked, so a dependency's outage never gets a
+  // healthy gateway restarted.
+  router.get('/live', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  // Readiness: this replica can make a film now; a load balancer routes to it only then.
+  router.get('/ready', async (ctx) => {
+    const status = await readiness.check();
+    ctx.status = status.ready ? 200 : 503;
+    if (!status.ready) ctx.set('Retry-After', String(notReadyRetryAfterSeconds));
+    ctx.body = status;
+  });
   router.get('/health', async (ctx) => {
     const status = await health();
     ctx.status = status.ok ? 200 : 503;
@@ -102,6 +115,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const metrics = createGatewayMetrics();
   registerLiveGauges(metrics.registry, createLiveCounts(database.pool), mergeSettings(config.workflow, workflowSettings).stepTimeoutMs, logger);
   const health = createHealthProbe(connection, prisma);
+  const readiness = createReadinessCheck(health, connection, config.temporal.namespace);
   const errors = createErrorLog(prisma);
   const events = createEventStore(database);
   const apply = createWebhookApplier(temporal, prisma, events, logger);
@@ -111,6 +125,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     taskQueue: config.temporal.taskQueue,
     workflowSettings: mergeSettings(config.workflow, workflowSettings),
     applyEarlyEvents: apply.applyPending,
+    namespaceNotReady: namespaceNotReadyHandler({ readiness, namespace: config.temporal.namespace, addGlobalError: (error) => errors.addGlobalError(error), logger }),
   });
   const limiter = config.rateLimit.enabled
     ? createRateLimiter({ windowMs: config.rateLimit.windowMs, redisUrl: config.redisUrl, keyPrefix: deps.rateLimitKeyPrefix, logger, metrics })
@@ -125,7 +140,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const operatorConsole = consoleRoutes({ token: config.adminToken, ...filmView });
   app.keys = sessionKeys(config.adminToken); // signs the console's session cookie
   const openApiDocument = buildOpenApiDocument(packageVersion);
-  const gatewayInfo = infoRoutes({ health, metrics, openApiDocument });
+  const gatewayInfo = infoRoutes({ health, readiness, metrics, openApiDocument });
   // Browsers may call the project and admin API from the configured origins; never the webhooks.
   const apiCors = config.corsOrigins.length
     ? cors({ origin: (ctx) => (config.corsOrigins.includes(ctx.get('origin')) ? ctx.get('origin') : ''), allowHeaders: ['content-type', 'authorization'] })

@@ -93,9 +93,10 @@ export const defaultWebhookLogFile = path.join(projectRoot, 'logs', 'webhooks.lo
 /**
  * What the process about to start needs configured rather than embedded or simulated:
  * - `stack` (npm start) embeds Temporal and PostgreSQL and simulates services that are not set;
- * - `worker` and `gateway` run alone against real infrastructure.
+ * - `worker` and `gateway` run alone against real infrastructure;
+ * - `setup` (npm run temporal:setup) only talks to a Temporal cluster, to set its namespace up.
  */
-export type Role = 'stack' | 'worker' | 'gateway';
+export type Role = 'stack' | 'worker' | 'gateway' | 'setup';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -33,6 +33,7 @@ function webhookLogFile(setting: string | undefined, role: Role): string | undef
 /** Variables a role cannot do without, judged on what is set at all (format is checked separately). */
 function missingRequirements(source: NodeJS.ProcessEnv, role: Role): string[] {
   const set = (name: string) => Boolean(source[name]?.trim());
+  if (role === 'setup') return set('TEMPORAL_ADDRESS') ? [] : ['TEMPORAL_ADDRESS: required to set up the namespace (the cluster to register the search attributes in)'];
   const production = source.NODE_ENV === 'production';
   const problems: string[] = [];
   if (role !== 'stack') {
