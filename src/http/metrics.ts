@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
-/** How a webhook request ended, as counted in metrics (and named in the README). */
+/** How a webhook request ended, as counted in metrics (and named in docs/observability.md). */
 export type WebhookOutcomeLabel =
   | 'success'
   | 'duplicate'
