@@ -147,7 +147,7 @@ function bootWithin(deadlineMs: number): Promise<BootedStack> {
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       late = true;
-      reject(new Error(`The test stack did not start within ${deadlineMs / 1000} s (still ${step}); TEST_LOG_LEVEL=debug writes its log`));
+      reject(new Error(`The test stack did not start within ${deadlineMs / 1000} s (its last step: ${step}); TEST_LOG_LEVEL=debug writes its log`));
     }, deadlineMs);
   });
   return Promise.race([started, deadline]).finally(() => clearTimeout(timer));
