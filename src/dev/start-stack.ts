@@ -102,6 +102,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         port: options.postgresPort ?? 54329,
         ephemeral: options.ephemeral,
         onLog: (line) => logger.trace({ component: 'postgres' }, line.trim()),
+        onNote: (note) => onStep(`  ${note}`),
       });
       stops.push({ name: 'PostgreSQL', stop: () => database.stop() });
       config.databaseUrl = database.url;

@@ -86,7 +86,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   try {
     if (!config.databaseUrl) {
       onStep('Starting embedded PostgreSQL');
-      const database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: options.postgresPort ?? 54330 });
+      const database = await startEmbeddedPostgres({
+        dataDir: path.join(dataDir, 'postgres'),
+        port: options.postgresPort ?? 54330,
+        onNote: (note) => onStep(`  ${note}`),
+      });
       stops.push({ name: 'PostgreSQL', stop: () => database.stop() });
       config.databaseUrl = database.url;
     }
