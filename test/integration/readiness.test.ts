@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { searchAttributeRegistrations } from '../../src/contracts/workflow-api';
 import type { Stack } from '../../src/dev/start-stack';
 import { extraGateways } from '../support/extra-gateway';
@@ -38,7 +39,7 @@ describe('readiness: a gateway serves films only once its namespace is set up', 
   before(async () => {
     stack = await testStack();
     namespace = uniqueId('bare');
-    await stack.client.connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: 86_400 } });
+    await stack.client.connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
     const temporal = new Client({ connection: stack.client.connection, namespace });
     // A namespace is usable once the frontend's cache has it.
     await waitFor(() => temporal.workflowService.describeNamespace({ namespace }).then(() => true, () => false), 30_000, 'the new namespace');
