@@ -81,7 +81,7 @@ function answer(endpoint: WebhookEndpointName, notifies: () => boolean): RouterM
 /** Reads the exact bytes that were signed (after any Content-Encoding): 415 unless JSON, 413 past the size limit. */
 export function readRawBody(limitBytes: number): Stage {
   return async function readRawBody(ctx, next) {
-    const rawBody = ctx.is('application/json') ? await readSignedBody(ctx, limitBytes) : undefined;
+    const rawBody = await readSignedBody(ctx, limitBytes);
     if (!rawBody) throw new HttpError(415, 'unsupported_media_type', 'Webhooks must be sent as Content-Type: application/json');
     ctx.state.rawBody = rawBody;
     await next();
