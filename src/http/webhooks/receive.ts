@@ -1,7 +1,6 @@
 import Router, { type RouterMiddleware } from '@koa/router';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Middleware } from 'koa';
-import getRawBody from 'raw-body';
 import { workflowIdFor } from '../../contracts/ids';
 import type { StepEvent } from '../../contracts/steps';
 import { stepOfEndpoint, webhookEndpointDbValue, webhookEndpointOfStored, webhookEndpoints, webhookPath, type WebhookEndpointName } from '../../contracts/steps';
@@ -14,6 +13,7 @@ import { isSettled, type EventStore, type StoredWebhookEvent } from '../../stora
 import type { PrismaClient } from '../../storage/prisma';
 import { HttpError } from '../errors';
 import type { HealthProbe } from '../health';
+import { readSignedBody } from '../json-body';
 import type { GatewayMetrics } from '../metrics';
 import { rateLimit, type RateLimiter } from '../rate-limit';
 import { parseOrThrow } from '../validation';
@@ -78,20 +78,12 @@ function answer(endpoint: WebhookEndpointName, notifies: () => boolean): RouterM
   }
 }
 
-/** Reads the exact bytes that were signed: 415 unless JSON, 413 past the size limit. */
+/** Reads the exact bytes that were signed (after any Content-Encoding): 415 unless JSON, 413 past the size limit. */
 export function readRawBody(limitBytes: number): Stage {
   return async function readRawBody(ctx, next) {
-    if (!ctx.is('application/json')) {
-      throw new HttpError(415, 'unsupported_media_type', 'Webhooks must be sent as Content-Type: application/json');
-    }
-    try {
-      ctx.state.rawBody = await getRawBody(ctx.req, { limit: limitBytes, length: ctx.get('content-length') || undefined });
-    } catch (err) {
-      if ((err as { type?: string }).type === 'entity.too.large') {
-        throw new HttpError(413, 'payload_too_large', `Webhook bodies are limited to ${limitBytes} bytes`);
-      }
-      throw new HttpError(400, 'bad_request', 'Could not read the request body');
-    }
+    const rawBody = await readSignedBody(ctx, limitBytes);
+    if (!rawBody) throw new HttpError(415, 'unsupported_media_type', 'Webhooks must be sent as Content-Type: application/json');
+    ctx.state.rawBody = rawBody;
     await next();
   }
 }
