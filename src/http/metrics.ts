@@ -44,6 +44,17 @@ export function createGatewayMetrics() {
       help: 'Rate-limit store (Redis) failures; requests are let through while it is unavailable',
       registers: [registry],
     }),
+    authFailures: new Counter({
+      name: 'reelay_auth_failures_total',
+      help: 'Wrong admin tokens presented, by where: console sign-in or an Authorization: Bearer header',
+      labelNames: ['route'] as const,
+      registers: [registry],
+    }),
+    authFailureBursts: new Counter({
+      name: 'reelay_auth_failure_bursts_total',
+      help: 'Times one client address reached RATE_LIMIT_AUTH_FAILURES wrong admin tokens within a window (then refused with 429)',
+      registers: [registry],
+    }),
     signalFailures: new Counter({
       name: 'reelay_signal_failures_total',
       help: 'Webhooks Temporal could not accept as a signal (answered 503)',

@@ -1,6 +1,6 @@
 import type { ErrorType, Severity } from '../contracts/statuses';
 import { captureErrorLogEntry } from '../platform/error-monitoring';
-import { scrubSecrets } from '../platform/redaction';
+import { scrubSecrets, scrubText } from '../platform/redaction';
 import type { PrismaClient, Prisma } from './prisma';
 
 export type { ErrorType, Severity } from '../contracts/statuses';
@@ -20,11 +20,12 @@ const maxMessageLength = 2000;
 
 /** The row for one error, secrets scrubbed and the message bounded: the one way errors are written. */
 export function errorLogRow({ type, code, severity, message, context }: GlobalError) {
+  const scrubbed = scrubText(message); // before bounding: a cut could leave half a credential unrecognised
   return {
     type,
     code,
     severity,
-    message: message.length > maxMessageLength ? `${message.slice(0, maxMessageLength)}…` : message,
+    message: scrubbed.length > maxMessageLength ? `${scrubbed.slice(0, maxMessageLength)}…` : scrubbed,
     context: (scrubSecrets(context ?? {}) as Prisma.InputJsonObject) ?? {},
   };
 }
