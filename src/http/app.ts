@@ -32,6 +32,7 @@ import { limitEveryRoute } from './route-limits';
 import { traceRequests } from './request-tracing';
 import { strictQueryEncoding } from './validation';
 import { createWebhookApplier, webhookRoutes } from './webhooks/receive';
+import { unverifiedFailureLog } from './webhooks/unverified-failures';
 
 export interface GatewayDeps {
   config: Config;
@@ -135,7 +136,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const throttle = createAuthThrottle({ limiter, limit: config.rateLimit.authFailures, metrics, logger });
   const access = adminAccess(adminToken, consoleSessions(sessionStore), throttle);
 
-  const webhooks = webhookRoutes({ config, events, errors, apply, health, metrics, limiter });
+  const unverified = unverifiedFailureLog(errors, logger);
+  const webhooks = webhookRoutes({ config, events, errors, apply, health, metrics, limiter, unverified });
   const admin = adminRoutes({ access, events, errors, apply });
   const filmView = { prisma, temporal, temporalUiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace };
   const projects = addFilmRoutes(projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes }), { access, ...filmView });
@@ -179,6 +181,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async close() {
       clearInterval(pruning);
       limiter?.close();
+      await unverified.close();
     },
   };
 }

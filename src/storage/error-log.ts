@@ -68,9 +68,17 @@ export function createErrorLog(prisma: PrismaClient) {
   }
 
   return {
-    async addGlobalError(error: GlobalError): Promise<void> {
+    /** Writes one row; returns its id. */
+    async addGlobalError(error: GlobalError): Promise<string> {
       captureErrorLogEntry(error); // first, so error monitoring hears of it even when the database is what failed
-      await prisma.errorLog.create({ data: errorLogRow(error) });
+      const { id } = await prisma.errorLog.create({ data: errorLogRow(error), select: { id: true } });
+      return id;
+    },
+
+    /** Rewrites a row's message and context, e.g. to say how many times a repeated failure happened. */
+    async rewrite(id: string, error: Pick<GlobalError, 'message' | 'context'>): Promise<void> {
+      const { message, context } = errorLogRow({ type: 'system', code: '', severity: 'info', ...error });
+      await prisma.errorLog.update({ where: { id }, data: { message, context } });
     },
 
     /** Newest first, keyset-paginated by id within equal timestamps. */
