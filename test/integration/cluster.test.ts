@@ -27,7 +27,7 @@ describe('the production shape (npm run cluster)', function () {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-cluster-'));
     const environment = {
       ...process.env,
-      ...testEnv({ PORT: String(await freePort()), DATABASE_URL: stack.databaseUrl, SIMULATOR_PORT: '0', SIMULATOR_DELAY_MS: '20', LOG_LEVEL: 'info', TRUST_PROXY: 'true' }),
+      ...testEnv({ PORT: String(await freePort()), DATABASE_URL: stack.databaseUrl, SIMULATOR_PORT: '0', SIMULATOR_DELAY_MS: '20', LOG_LEVEL: 'info', TRUST_PROXY: 'true', RATE_LIMIT_PROJECTS: '100000' }),
     };
     cluster = await startCluster({
       config: loadConfig(environment, 'stack'),
