@@ -96,7 +96,8 @@ export function consoleSessions(store: ConsoleSessionStore) {
       if (!session) return false;
       if (safeMethods.has(ctx.method)) return true;
       const origin = ctx.get('origin');
-      if (origin && origin !== ctx.origin) {
+      // Not ctx.origin: Koa 3 gives the Origin header there, not this server's origin.
+      if (origin && origin !== `${ctx.protocol}://${ctx.host}`) {
         throw new HttpError(403, 'cross_origin', `Requests from ${origin} may not change anything here`);
       }
       if (!tokens.verify(session.csrfSecret, ctx.get(csrfHeader))) {
