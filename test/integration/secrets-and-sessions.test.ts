@@ -15,7 +15,8 @@ const root = path.resolve(__dirname, '..', '..');
 
 /**
  * Runs `npm run gateway`'s entry point (src/cli/gateway.ts) with exactly `env` (no .env file: it runs in
- * an empty folder), until it exits or prints `until`; then stops it.
+ * an empty folder), until it exits or prints `until`; then stops it. In a process group of its own, so
+ * stopping it stops the node process tsx starts too.
  */
 function runGateway(env: NodeJS.ProcessEnv, until?: RegExp): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
@@ -24,12 +25,20 @@ function runGateway(env: NodeJS.ProcessEnv, until?: RegExp): Promise<{ code: num
         cwd,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
       });
+      const stop = (signal: NodeJS.Signals) => {
+        try {
+          process.kill(-child.pid!, signal);
+        } catch {
+          // already gone
+        }
+      };
       let output = '';
-      const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+      const timer = setTimeout(() => stop('SIGKILL'), 45_000);
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        if (until?.test(output)) child.kill('SIGTERM');
+        if (until?.test(output)) stop('SIGTERM');
       };
       child.stdout.on('data', onData);
       child.stderr.on('data', onData);
@@ -52,7 +61,8 @@ describe('secrets and sessions', function () {
   });
 
   describe('npm run gateway', () => {
-    const infrastructure = () => ({ DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress, LOG_LEVEL: 'info' });
+    // A free port each time: were the refusal to regress, the gateway would listen rather than exit.
+    const infrastructure = async () => ({ DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress, LOG_LEVEL: 'info', PORT: String(await freePort()) });
     const secrets = {
       VIDEO_WEBHOOK_SECRET: testSecrets['video-complete'],
       LAST_FRAME_WEBHOOK_SECRET: testSecrets['last-frame-complete'],
@@ -60,7 +70,7 @@ describe('secrets and sessions', function () {
     };
 
     it('refuses to start without webhook secrets and admin token, in development too, and makes none up', async () => {
-      const { code, output } = await runGateway({ ...infrastructure(), NODE_ENV: 'development' });
+      const { code, output } = await runGateway({ ...(await infrastructure()), NODE_ENV: 'development' }, /Gateway listening/);
       assert.equal(code, 1, output);
       for (const name of ['VIDEO_WEBHOOK_SECRET', 'LAST_FRAME_WEBHOOK_SECRET', 'STITCH_WEBHOOK_SECRET', 'ADMIN_API_TOKEN']) {
         assert.match(output, new RegExp(`${name}: required by the gateway`), output);
@@ -69,12 +79,11 @@ describe('secrets and sessions', function () {
     });
 
     it('refuses an admin token shorter than 32 characters, and starts with the secrets configured', async () => {
-      const short = await runGateway({ ...infrastructure(), ...secrets, ADMIN_API_TOKEN: 'only-twenty-chars-xx' });
+      const short = await runGateway({ ...(await infrastructure()), ...secrets, ADMIN_API_TOKEN: 'only-twenty-chars-xx' }, /Gateway listening/);
       assert.equal(short.code, 1, short.output);
       assert.match(short.output, /ADMIN_API_TOKEN: must be at least 32 characters/);
 
-      const port = await freePort();
-      const started = await runGateway({ ...infrastructure(), ...secrets, ADMIN_API_TOKEN: testAdminToken, PORT: String(port) }, /Gateway listening/);
+      const started = await runGateway({ ...(await infrastructure()), ...secrets, ADMIN_API_TOKEN: testAdminToken }, /Gateway listening/);
       assert.match(started.output, /Gateway listening/, started.output);
     });
   });
