@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ConfigError } from '../../src/platform/config';
 import { loadConfig } from '../../src/platform/load-config';
 import { envNames } from '../../src/platform/env-schema';
+import { replicaVariables } from '../../src/dev/cluster/start-cluster';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -58,6 +59,17 @@ describe('configuration', () => {
     assert.deepEqual(config.generated, {});
     assert.equal(config.adminToken, undefined);
     assert.deepEqual(config.webhookSecrets['video-complete'], []);
+  });
+
+  it('npm run cluster makes secrets up once, in its parent, and gives every replica the same ones', () => {
+    const parent = loadConfig({}, 'stack');
+    const replica = () => loadConfig({ ...replicaVariables(parent), DATABASE_URL: 'postgresql://h/db', TEMPORAL_ADDRESS: 't:7233' }, 'gateway');
+    const [first, second] = [replica(), replica()];
+    for (const gateway of [first, second]) {
+      assert.deepEqual(gateway.generated, {}, 'a replica makes nothing up');
+      assert.deepEqual(gateway.webhookSecrets, parent.webhookSecrets);
+      assert.equal(gateway.adminToken, parent.adminToken);
+    }
   });
 
   it('stops the whole stack in production without its secrets', () => {
