@@ -35,7 +35,7 @@ export function createGatewayMetrics() {
     }),
     rateLimitHits: new Counter({
       name: 'reelay_rate_limit_hits_total',
-      help: 'Requests refused with 429 by the per-IP rate limit',
+      help: 'Requests refused with 429 by the per-address rate limit, by webhook endpoint or group of routes (docs/security.md)',
       labelNames: ['endpoint'] as const,
       registers: [registry],
     }),
