@@ -9,12 +9,15 @@ import type { Logger } from '../platform/logger';
 import { packageVersion } from '../platform/project-root';
 import { activeTracing } from '../platform/tracing';
 import type { Database } from '../storage/database';
+import { createConsoleSessionStore } from '../storage/console-sessions';
 import { createErrorLog } from '../storage/error-log';
 import { createEventStore } from '../storage/event-store';
 import { createLiveCounts } from '../storage/live-counts';
 import { addFilmRoutes } from './admin/film-routes';
+import { adminAccess } from './admin/auth';
+import { createAuthThrottle } from './admin/auth-throttle';
 import { adminRoutes } from './admin/routes';
-import { sessionKeys } from './admin/session';
+import { consoleSessions, sessionKeys } from './admin/session';
 import { consoleRoutes } from './console/routes';
 import { jsonErrors } from './errors';
 import { createHealthProbe, type HealthProbe } from './health';
@@ -26,9 +29,11 @@ import { projectRoutes } from './projects/routes';
 import { createReadinessCheck, namespaceNotReadyHandler, notReadyRetryAfterSeconds, type ReadinessCheck } from './readiness';
 import { createRateLimiter } from './rate-limit';
 import { requestContext } from './request-context';
+import { limitEveryRoute } from './route-limits';
 import { traceRequests } from './request-tracing';
 import { strictQueryEncoding } from './validation';
 import { createWebhookApplier, webhookRoutes } from './webhooks/receive';
+import { unverifiedFailureLog } from './webhooks/unverified-failures';
 
 export interface GatewayDeps {
   config: Config;
@@ -105,10 +110,19 @@ function infoRoutes({ health, readiness, metrics, openApiDocument }: { health: H
   return router;
 }
 
+/** HSTS on every answer served over https (directly, or behind a trusted proxy that says so). */
+const strictTransportSecurity: Koa.Middleware = async function strictTransportSecurity(ctx, next) {
+  if (ctx.secure) ctx.set('strict-transport-security', 'max-age=31536000');
+  await next();
+};
+
 /** The HTTP edge: the project API, the three webhook receivers, the admin API and the console, as one Koa app. */
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, database, temporal, connection, logger, workflowSettings } = deps;
   const { prisma } = database;
+  // loadConfig refuses a gateway without one; this keeps a hand-made Config from opening the admin API.
+  const { adminToken } = config;
+  if (!adminToken) throw new Error('The gateway needs ADMIN_API_TOKEN');
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxy ? 1 : 0 });
   app.silent = true; // errors are logged once, by jsonErrors
 
@@ -133,12 +147,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   const webhookLogLevel = logger.level !== 'silent' && debugEnabled(config.debug, 'webhooks:pipeline') ? 'debug' : undefined;
 
-  const webhooks = webhookRoutes({ config, events, errors, apply, health, metrics, limiter });
-  const admin = adminRoutes({ token: config.adminToken, events, errors, apply });
+  const sessionStore = createConsoleSessionStore(prisma);
+  const throttle = createAuthThrottle({ limiter, limit: config.rateLimit.authFailures, metrics, logger });
+  const access = adminAccess(adminToken, consoleSessions(sessionStore), throttle);
+
+  const unverified = unverifiedFailureLog(errors, logger);
+  const webhooks = webhookRoutes({ config, events, errors, apply, health, metrics, limiter, unverified });
+  const admin = adminRoutes({ access, events, errors, apply });
   const filmView = { prisma, temporal, temporalUiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace };
-  const projects = addFilmRoutes(projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes }), { token: config.adminToken, ...filmView });
-  const operatorConsole = consoleRoutes({ token: config.adminToken, ...filmView });
-  app.keys = sessionKeys(config.adminToken); // signs the console's session cookie
+  const projects = addFilmRoutes(projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes }), { access, ...filmView });
+  const operatorConsole = consoleRoutes({ access, ...filmView });
+  app.keys = sessionKeys(adminToken); // signs the console's session cookie
   const openApiDocument = buildOpenApiDocument(packageVersion);
   const gatewayInfo = infoRoutes({ health, readiness, metrics, openApiDocument });
   // Browsers may call the project and admin API from the configured origins; never the webhooks.
@@ -149,6 +168,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   if (activeTracing()) app.use(traceRequests());
   app.use(requestContext(logger, (path) => (path.startsWith('/api/webhooks/') ? webhookLogLevel : undefined)));
   app.use(jsonErrors(logger));
+  app.use(strictTransportSecurity);
+  if (limiter) app.use(limitEveryRoute(config.rateLimit.perRoute, limiter, metrics));
   if (apiCors) app.use(onApiPaths(apiCors));
   // The API's query parameters must be UTF-8 (never on the webhooks: a callback is not refused for a query it does not use).
   app.use(onApiPaths(strictQueryEncoding()));
@@ -159,10 +180,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(gatewayInfo.routes()).use(gatewayInfo.allowedMethods(methodErrors));
 
   const prune = () =>
-    errors
-      .prune(config.errorRetentionDays)
-      .then((count) => count && logger.info({ count, retentionDays: config.errorRetentionDays }, 'Pruned old error log rows'))
-      .catch((err) => logger.warn({ err }, 'Could not prune the error log'));
+    Promise.all([
+      errors
+        .prune(config.errorRetentionDays)
+        .then((count) => count && logger.info({ count, retentionDays: config.errorRetentionDays }, 'Pruned old error log rows'))
+        .catch((err) => logger.warn({ err }, 'Could not prune the error log')),
+      sessionStore.prune().catch((err) => logger.warn({ err }, 'Could not prune expired console sessions')),
+    ]);
   void prune();
   const pruning = setInterval(() => void prune(), pruneEveryMs).unref(); // prune() catches its own errors
 
@@ -172,6 +196,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async close() {
       clearInterval(pruning);
       limiter?.close();
+      await unverified.close();
     },
   };
 }

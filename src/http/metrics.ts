@@ -35,13 +35,24 @@ export function createGatewayMetrics() {
     }),
     rateLimitHits: new Counter({
       name: 'reelay_rate_limit_hits_total',
-      help: 'Requests refused with 429 by the per-IP rate limit',
+      help: 'Requests refused with 429 by the per-address rate limit, by webhook endpoint or group of routes (docs/security.md)',
       labelNames: ['endpoint'] as const,
       registers: [registry],
     }),
     rateLimiterErrors: new Counter({
       name: 'reelay_rate_limiter_errors_total',
       help: 'Rate-limit store (Redis) failures; requests are let through while it is unavailable',
+      registers: [registry],
+    }),
+    authFailures: new Counter({
+      name: 'reelay_auth_failures_total',
+      help: 'Wrong admin tokens presented, by where: console sign-in or an Authorization: Bearer header',
+      labelNames: ['route'] as const,
+      registers: [registry],
+    }),
+    authFailureBursts: new Counter({
+      name: 'reelay_auth_failure_bursts_total',
+      help: 'Times one client address reached RATE_LIMIT_AUTH_FAILURES wrong admin tokens within a window (then refused with 429)',
       registers: [registry],
     }),
     signalFailures: new Counter({

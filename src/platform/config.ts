@@ -35,17 +35,26 @@ export interface Config {
     /** The Web UI's base URL, for links to a workflow; unset when there is none to link to. */
     uiUrl?: string;
   };
+  /** The active secrets per endpoint; empty for a worker, which verifies no webhook. */
   webhookSecrets: Record<WebhookEndpointName, string[]>;
-  /** Secrets made up at start-up because none was configured (development only): variable → value. */
+  /** Secrets the whole stack (npm start) made up because none was configured: variable → value. */
   generated: Record<string, string>;
-  /** Bearer token of the admin API. */
-  adminToken: string;
+  /** Bearer token of the admin API and the console; always set for a gateway, unset for a worker that was not given it. */
+  adminToken?: string;
   webhooks: {
     maxBodyBytes: number;
     timestampToleranceSeconds: number;
     bodyTimestamp: Env['WEBHOOK_BODY_TIMESTAMP'];
   };
-  rateLimit: { enabled: boolean; windowMs: number; perEndpoint: Record<WebhookEndpointName, number> };
+  rateLimit: {
+    enabled: boolean;
+    windowMs: number;
+    perEndpoint: Record<WebhookEndpointName, number>;
+    /** Requests per window and client address on every other group of routes (rate-limit.ts: routeGroupOf). */
+    perRoute: Record<RouteGroup, number>;
+    /** Wrong admin tokens per window and address before it is refused with 429. */
+    authFailures: number;
+  };
   trustProxy: boolean;
   corsOrigins: string[];
   errorRetentionDays: number;
@@ -69,6 +78,9 @@ export interface Config {
   /** Sentry (SENTRY_DSN): undefined when off. */
   errorMonitoring?: { dsn: string; environment: string };
 }
+
+/** The groups of routes that share a rate limit (besides each webhook endpoint's own). */
+export type RouteGroup = 'projects' | 'admin' | 'console' | 'sign_in' | 'health' | 'metrics' | 'other';
 
 /** PEM contents, read at start-up. */
 export interface TemporalTls {

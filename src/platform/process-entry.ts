@@ -15,10 +15,17 @@ export function configFromEnvironment(role: Role): Config {
   }
 }
 
-/** In development missing secrets are generated; say so, and how to keep them. */
+/**
+ * The whole stack (npm start) makes missing secrets up; say so, and how to keep them. Their values are
+ * printed in development only: a test or CI run's output is kept and shared, so there only the names.
+ */
 export function announceGeneratedSecrets(config: Config): void {
   const generated = Object.entries(config.generated);
   if (!generated.length) return;
+  if (config.nodeEnv !== 'development') {
+    console.log(`Generated secrets for this run, not shown outside development (set them in .env to know them): ${generated.map(([name]) => name).join(', ')}`);
+    return;
+  }
   console.log('Generated secrets for this run (set them in .env to keep them across restarts):');
   for (const [name, value] of generated) console.log(`  ${name}=${value}`);
 }

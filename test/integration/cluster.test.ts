@@ -46,7 +46,7 @@ describe('the production shape (npm run cluster)', function () {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-cluster-'));
     const environment = {
       ...process.env,
-      ...testEnv({ PORT: String(await freePort()), DATABASE_URL: stack.databaseUrl, SIMULATOR_PORT: '0', SIMULATOR_DELAY_MS: '20', LOG_LEVEL: 'info', TRUST_PROXY: 'true' }),
+      ...testEnv({ PORT: String(await freePort()), DATABASE_URL: stack.databaseUrl, SIMULATOR_PORT: '0', SIMULATOR_DELAY_MS: '20', LOG_LEVEL: 'info', TRUST_PROXY: 'true', RATE_LIMIT_PROJECTS: '100000' }),
     };
     const gatewayUrl = `http://localhost:${environment.PORT}`;
     const starting = startCluster({

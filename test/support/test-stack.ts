@@ -18,7 +18,7 @@ export const testSecrets = {
   'stitch-complete': 'test-stitch-secret-0123456789abcdef',
 } as const;
 
-export const testAdminToken = 'test-admin-token-0123456789';
+export const testAdminToken = 'test-admin-token-0123456789abcdef-0123';
 
 /** Short retries and deadlines, so failure paths finish in a second or two rather than minutes. */
 export const testWorkflowSettings: SettingsOverrides = {

@@ -21,6 +21,7 @@ import { webhookAccessLog } from './access-log';
 import { answerFor } from './answers';
 import { observeWebhook } from './observe';
 import { traceWebhook } from './trace-webhook';
+import type { UnverifiedFailureLog } from './unverified-failures';
 import type { DeliveryOutcome, WebhookState } from './webhook-state';
 
 type Stage = Middleware<WebhookState>;
@@ -34,6 +35,8 @@ export interface WebhookRouteDeps {
   metrics: GatewayMetrics;
   /** Absent when rate limiting is switched off. */
   limiter?: RateLimiter;
+  /** Where refusals of unverified requests are tallied rather than written one by one. */
+  unverified: UnverifiedFailureLog;
 }
 
 /**
@@ -42,7 +45,7 @@ export interface WebhookRouteDeps {
  * project's workflow, answer. The limit comes first so a flood costs neither a body read nor an HMAC;
  * the access log, observeWebhook and traceWebhook watch from outside. GET on the same paths is a health check.
  */
-export function webhookRoutes({ config, events, errors, apply, health, metrics, limiter }: WebhookRouteDeps): Router<WebhookState> {
+export function webhookRoutes({ config, events, errors, apply, health, metrics, limiter, unverified }: WebhookRouteDeps): Router<WebhookState> {
   const router = new Router<WebhookState>();
   const { webhooks } = config;
   const notifies = () => Boolean(config.services.notification);
@@ -51,7 +54,7 @@ export function webhookRoutes({ config, events, errors, apply, health, metrics, 
       webhookPath(endpoint),
       traceWebhook(endpoint),
       webhookAccessLog(endpoint, config.webhookLog),
-      observeWebhook(endpoint, metrics, errors),
+      observeWebhook(endpoint, metrics, errors, unverified),
       answer(endpoint, notifies),
       ...(limiter ? [rateLimit(endpoint, config.rateLimit.perEndpoint[endpoint], limiter, metrics)] : []),
       readRawBody(webhooks.maxBodyBytes),
