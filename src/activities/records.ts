@@ -8,6 +8,7 @@ import type {
   SceneVideoRecord,
 } from '../contracts/records';
 import type { Step } from '../contracts/steps';
+import { storableCopy } from '../contracts/text';
 import type { Database } from '../storage/database';
 import { captureErrorLogEntry } from '../platform/error-monitoring';
 import { errorLogRow, type GlobalError } from '../storage/error-log';
@@ -134,14 +135,14 @@ export function createProjectRecords({ prisma, pool }: Database, steps: StepMetr
     },
 
     /** Marks the project (and the scene that broke it, if any) failed, and records why in the error log. */
-    async failProject({ projectId, sceneId, reason, cause }: ProjectFailure): Promise<void> {
+    async failProject({ projectId, sceneId, reason, detail, cause }: ProjectFailure): Promise<void> {
       const failure: GlobalError = {
         // A step that gave up (task failures, lost callbacks) is the workflow's verdict; an activity
         // out of retries (a service down past the outage tolerance) is the activity's.
         ...(cause.kind === 'task' ? { type: 'workflow', code: 'step_failed' } : { type: 'activity', code: 'activity_failed' }),
         severity: 'error',
         message: reason,
-        context: { projectId, ...(sceneId ? { sceneId } : {}), ...cause },
+        context: { projectId, ...(sceneId ? { sceneId } : {}), ...cause, ...(detail !== undefined ? { detail: storableCopy(detail) } : {}) },
       };
       await prisma.$transaction([
         ...(sceneId

@@ -23,23 +23,43 @@ export interface PostJsonOptions {
   /** Same key on every retry of the same step, so the service can drop repeats. */
   idempotencyKey: string;
   timeoutMs?: number;
+  /** How the failure's message names the service ("the video service answered 502"). */
+  serviceLabel?: string;
+}
+
+/**
+ * What a failed call leaves for operators: the failure's `details[0]`, which the workflow copies into
+ * the error log. The failure's message stays free of it (no host, address or upstream text), because
+ * the message becomes the project's `failure_reason`, which clients and users read.
+ */
+export interface ServiceCallDetail {
+  url: string;
+  status?: number;
+  /** The start of the service's answer, or why no answer came (the network error). */
+  answer?: string;
+  location?: string;
 }
 
 /** Status codes that say "try again later" rather than "this request is wrong". */
 const retryableClientStatus = new Set([408, 429]);
 
+const isRedirect = (status: number) => status >= 300 && status < 400;
+
 /**
  * POSTs JSON to a service and returns its parsed JSON answer, translating failures into Temporal
  * ApplicationFailures so the activity's retry policy does the right thing: 4xx (but 408/429) is not
- * retried, everything else is, honouring Retry-After when the service sends one.
+ * retried, everything else is, honouring Retry-After when the service sends one. A redirect is never
+ * followed (a compromised service, or one reached over plain http, could point the worker at an
+ * address inside the network) and fails the call without a retry.
  */
 export async function postJson(
   service: ServiceEndpoint,
   path: string,
   body: unknown,
-  { idempotencyKey, timeoutMs = 15_000 }: PostJsonOptions,
+  { idempotencyKey, timeoutMs = 15_000, serviceLabel = 'service' }: PostJsonOptions,
 ): Promise<unknown> {
   const url = `${service.url}${path}`;
+  const name = serviceLabel === 'service' ? 'the service' : `the ${serviceLabel} service`;
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     accept: 'application/json',
@@ -53,36 +73,49 @@ export async function postJson(
       method: 'POST',
       headers,
       body: JSON.stringify(body),
+      redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
     const reason = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    const timedOut = err instanceof Error && err.name === 'TimeoutError';
     throw ApplicationFailure.create({
       type: serviceErrorTypes.unavailable,
-      message: `POST ${url} failed: ${reason}`,
+      message: timedOut ? `${name} did not answer within ${timeoutMs / 1000}s` : `${name} could not be reached`,
+      details: [{ url, answer: reason } satisfies ServiceCallDetail],
     });
   }
 
+  if (isRedirect(response.status)) {
+    await response.body?.cancel();
+    throw ApplicationFailure.create({
+      type: serviceErrorTypes.rejected,
+      message: `${name} answered ${response.status}, a redirect, which Reelay does not follow: configure the URL the service is at`,
+      nonRetryable: true,
+      details: [{ url, status: response.status, location: response.headers.get('location') ?? undefined } satisfies ServiceCallDetail],
+    });
+  }
   const text = await response.text();
   if (!response.ok) {
-    const summary = `POST ${url} answered ${response.status}: ${text.slice(0, 300)}`;
     const retryable = response.status >= 500 || retryableClientStatus.has(response.status);
     throw ApplicationFailure.create({
       type: retryable ? serviceErrorTypes.unavailable : serviceErrorTypes.rejected,
-      message: summary,
+      message: `${name} answered ${response.status}`,
       nonRetryable: !retryable,
       nextRetryDelay: retryable ? retryAfterMs(response.headers.get('retry-after')) : undefined,
-      details: [{ status: response.status }],
+      details: [{ url, status: response.status, answer: text.slice(0, 300) } satisfies ServiceCallDetail],
     });
   }
   if (!text) return {};
   try {
     return JSON.parse(text);
   } catch {
-    throw ApplicationFailure.nonRetryable(
-      `POST ${url} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`,
-      serviceErrorTypes.badResponse,
-    );
+    throw ApplicationFailure.create({
+      type: serviceErrorTypes.badResponse,
+      message: `${name} answered ${response.status} with a body that is not JSON`,
+      nonRetryable: true,
+      details: [{ url, status: response.status, answer: text.slice(0, 200) } satisfies ServiceCallDetail],
+    });
   }
 }
 
@@ -165,13 +198,16 @@ export function createServiceBreakers(options: CircuitOptions, meter: MetricMete
 
 export type ServiceBreakers = ReturnType<typeof createServiceBreakers>;
 
+/** How failure messages name each service. */
+const serviceLabels: Record<ServiceName, string> = { video: 'video', lastFrame: 'last-frame', stitch: 'stitch', notification: 'notification' };
+
 /** Posts a request to a configured service through its circuit. */
 export function createServiceClient(services: Config['services'], breakers: ServiceBreakers) {
   return {
     post(name: ServiceName, body: unknown, idempotencyKey: string): Promise<unknown> {
       const endpoint = services[name];
       if (!endpoint) throw ApplicationFailure.nonRetryable(`The ${name} service is not configured`, 'ServiceNotConfigured');
-      return breakers.call(name, () => postJson(endpoint, servicePaths[name], body, { idempotencyKey }));
+      return breakers.call(name, () => postJson(endpoint, servicePaths[name], body, { idempotencyKey, serviceLabel: serviceLabels[name] }));
     },
   };
 }

@@ -31,7 +31,10 @@ export interface FinalVideoRecord {
 export interface ProjectFailure {
   projectId: string;
   sceneId?: string;
+  /** What the project API and the user's notification say: no host, address or upstream text. */
   reason: string;
+  /** For the error log only: the service's reason as sent, or the failed call's URL, status and answer. */
+  detail?: unknown;
   /** A service reported the task failed, or one of our activities ran out of retries. */
   cause: { kind: 'task'; step: string } | { kind: 'activity'; activityType: string; failureType?: string };
 }

@@ -74,6 +74,12 @@ export const servicePaths = {
   notification: '/api/notifications',
 } as const satisfies Record<ServiceName, string>;
 
+/**
+ * A video Reelay hands a service: always a URL a callback named, so http(s) (webhooks.ts refuses any
+ * other). A service that reads it with ffmpeg or a URL library must never be handed `file:` or `concat:`.
+ */
+const mediaUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
 /** The request bodies, as the services' guide defines them. */
 export const serviceRequests = {
   video: z.object({
@@ -88,12 +94,12 @@ export const serviceRequests = {
   lastFrame: z.object({
     project_id: z.string(),
     scene_id: z.string(),
-    video_url: z.url(),
+    video_url: mediaUrl,
     webhook_url: z.url(),
   }),
   stitch: z.object({
     project_id: z.string(),
-    scenes: z.array(z.object({ scene_id: z.string(), video_url: z.url() })).min(1),
+    scenes: z.array(z.object({ scene_id: z.string(), video_url: mediaUrl })).min(1),
     webhook_url: z.url(),
   }),
   notification: z.object({

@@ -60,19 +60,33 @@ export type WebhookPayload = VideoCompletePayload | LastFrameCompletePayload | S
 
 export const unknownFailureReason = 'the service reported the task failed without a reason';
 
-/** The service's reason for a failed task, from whichever field it used; bounded for logs and history. */
+/** How deep failureReason looks into `{ error: { message: ... } }`: real services nest two or three levels. */
+const reasonDepth = 8;
+const reasonLength = 1000;
+
+/**
+ * The service's reason for a failed task, from whichever field it used; bounded for logs and history.
+ * An object's `message`, `error` or `code` is followed `reasonDepth` levels down; otherwise the object
+ * is the reason, as JSON cut at 64 levels (storableCopy). So a signed callback whose `error` nests
+ * 100,000 levels (1 MiB of braces) is accepted with a short reason, never a stack overflow and a 500
+ * the sender would retry forever.
+ */
 export function failureReason(payload: Record<string, unknown>): string {
-  const text = (value: unknown): string | undefined => {
+  const text = (value: unknown, depth: number): string | undefined => {
     if (typeof value === 'string') return value.trim() || undefined;
     if (typeof value === 'number') return String(value);
     if (value && typeof value === 'object') {
-      const { message, error, code } = value as Record<string, unknown>;
-      return text(message) ?? text(error) ?? text(code) ?? (Object.keys(value).length ? JSON.stringify(value) : undefined);
+      if (depth < reasonDepth) {
+        const { message, error, code } = value as Record<string, unknown>;
+        const named = text(message, depth + 1) ?? text(error, depth + 1) ?? text(code, depth + 1);
+        if (named) return named;
+      }
+      return Object.keys(value).length ? JSON.stringify(storableCopy(value)) : undefined;
     }
     return undefined;
   };
-  const reason = text(payload.error) ?? text(payload.error_message) ?? text(payload.message) ?? unknownFailureReason;
-  return reason.length > 1000 ? `${reason.slice(0, 1000)}…` : reason;
+  const reason = text(payload.error, 0) ?? text(payload.error_message, 0) ?? text(payload.message, 0) ?? unknownFailureReason;
+  return reason.length > reasonLength ? `${reason.slice(0, reasonLength)}…` : reason;
 }
 
 /** The field that carries each step's product. */

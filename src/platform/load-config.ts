@@ -58,12 +58,24 @@ function missingRequirements(source: NodeJS.ProcessEnv, role: Role): string[] {
   return problems;
 }
 
+/**
+ * In production a service is called over https only: over plain http its API key travels in clear and
+ * anyone on the way can answer for it (a redirect into the network, a failure text of their choosing).
+ */
+function plainHttpServices(source: NodeJS.ProcessEnv): string[] {
+  if (source.NODE_ENV !== 'production') return [];
+  return [...requiredServices, notificationService]
+    .filter(({ urlVar }) => /^\s*http:/i.test(source[urlVar] ?? ''))
+    .map(({ urlVar }) => `${urlVar}: must be an https:// URL in production (over plain http the API key travels in clear and an answer can be forged on the way)`);
+}
+
 /** Reads and checks the environment; throws one ConfigError listing every problem found. */
 export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
   const parsed = envSchema.safeParse(source);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`)),
     ...missingRequirements(source, role),
+    ...plainHttpServices(source),
   ];
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const env = parsed.data;

@@ -19,6 +19,7 @@ import type { Step, StepEvent } from '../contracts/steps';
 import { callbackSignals, currentSceneKey, progressQuery, projectStatusKey, type ProjectWorkflow, type ProjectWorkflowInput } from '../contracts/workflow-api';
 import { resolveSettings } from '../contracts/workflow-settings';
 import { activityProxies } from './activity-proxies';
+import { reportFailure } from './failure-report';
 import { handleOperatorUpdates, type OperatorInterrupts } from './operator-updates';
 import { initialProgress } from './progress';
 import { runStep, StepFailed, StepInbox, type StepRunnerContext } from './step-runner';
@@ -154,18 +155,13 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
   async function recordFailure(err: StepFailed | ActivityFailure) {
     const step = err instanceof StepFailed ? err.step : (progress.current?.step ?? 'video');
     const sceneId = err instanceof StepFailed ? err.sceneId : step === 'stitch' ? undefined : progress.scenes[progress.currentScene ?? -1]?.sceneId;
-    const reason =
-      err instanceof StepFailed ? err.message : `${err.activityType ?? 'activity'} failed: ${err.cause?.message ?? err.message}`;
-    const cause =
-      err instanceof StepFailed
-        ? { kind: 'task' as const, step }
-        : { kind: 'activity' as const, activityType: err.activityType ?? 'unknown', failureType: (err.cause as ApplicationFailure | undefined)?.type ?? undefined };
-    log.warn('Project failed', { projectId, sceneId, step, reason });
+    const { reason, detail, cause } = reportFailure(err, step);
+    log.warn('Project failed', { projectId, sceneId, step, reason, detail });
     progress.failure = { reason, step, sceneId, at: new Date().toISOString() };
     progress.current = null;
     const scene = sceneOf(sceneId);
     if (scene) scene.status = 'failed';
-    await records.failProject({ projectId, sceneId, reason, cause });
+    await records.failProject({ projectId, sceneId, reason, detail, cause });
     publishStatus('failed');
     progress.failuresNotified += 1;
     await services

@@ -3,6 +3,7 @@ import type { CurrentStep, InboxSnapshot, StepCounters } from '../contracts/prog
 import type { TaskAnswer } from '../contracts/services';
 import type { Step, StepEvent } from '../contracts/steps';
 import type { WorkflowSettings } from '../contracts/workflow-settings';
+import { publicReason } from '../contracts/public-text';
 
 export type { InboxSnapshot };
 
@@ -91,12 +92,16 @@ export class StepInbox {
 
 const keyOf = (step: Step, { sceneId, taskId }: Pick<StepEvent, 'sceneId' | 'taskId'>) => JSON.stringify([step, sceneId ?? null, taskId]);
 
-/** A service reported the task failed on every attempt, or never called back. */
+/**
+ * A service reported the task failed on every attempt, or never called back. The message is the reason
+ * clients read (see publicReason); `detail` is the service's last reason as it sent it, for operators.
+ */
 export class StepFailed extends Error {
   constructor(
     readonly step: Step,
     readonly sceneId: string | undefined,
     reason: string,
+    readonly detail?: string,
   ) {
     super(reason);
     this.name = 'StepFailed';
@@ -142,12 +147,13 @@ export async function runStep(
   const taskIds: string[] = [];
   let newTask = true;
   let lastProblem = 'never requested';
+  let lastServiceReason: string | undefined;
   const publish = (attempt: number, phase: CurrentStep['phase'], until: number | null) =>
     ctx.setCurrent({ step, sceneIndex: where.sceneIndex, attempt, taskIds: [...taskIds], phase, until: until ? new Date(until).toISOString() : null });
 
   for (;;) {
     if (counters.attempts >= settings.stepMaxAttempts) {
-      throw new StepFailed(step, where.sceneId, `${step} failed after ${counters.attempts} attempts: ${lastProblem}`);
+      throw new StepFailed(step, where.sceneId, `${step} failed after ${counters.attempts} attempts: ${lastProblem}`, lastServiceReason);
     }
     const attempt = (counters.attempts += 1);
     publish(attempt, 'requesting', null);
@@ -170,14 +176,16 @@ export async function runStep(
     if (outcome.kind === 'event') {
       const { event } = outcome;
       if (event.outcome === 'completed' && event.url) return { ...event, url: event.url };
-      lastProblem = event.error ?? 'the callback carried no result';
-      log.warn('Task failed', { step, ...where, taskId: event.taskId, attempt, error: lastProblem });
+      lastServiceReason = event.error;
+      lastProblem = event.error ? publicReason(event.error) : 'the callback carried no result';
+      log.warn('Task failed', { step, ...where, taskId: event.taskId, attempt, error: event.error ?? lastProblem });
       if (counters.attempts >= settings.stepMaxAttempts) continue;
       const backoff = settings.stepRetryBackoffMs * 2 ** (attempt - 1);
       publish(attempt, 'backing_off', Date.now() + backoff);
       if (await condition(() => interrupts.requestNow, backoff)) interrupts.requestNow = false;
       newTask = true;
     } else {
+      lastServiceReason = undefined;
       lastProblem = outcome.kind === 'timeout' ? `no callback within ${settings.stepTimeoutMs[step] / 1000}s` : 'asked again by an operator';
       log.warn('No callback yet: asking the service again', { step, ...where, attempt, reason: lastProblem });
     }

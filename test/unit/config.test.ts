@@ -84,6 +84,23 @@ describe('configuration', () => {
     assert.equal(loadConfig({ ADMIN_API_TOKEN: 'a'.repeat(32) }, 'stack').adminToken, 'a'.repeat(32));
   });
 
+  it('refuses plain http service URLs in production, naming each variable; development may use them', () => {
+    const worker = {
+      DATABASE_URL: 'postgresql://h/db',
+      TEMPORAL_ADDRESS: 't:7233',
+      NEXT_PUBLIC_APP_URL: 'https://reelay.example.com',
+      VIDEO_GENERATION_SERVICE: 'http://video.internal:8080',
+      LAST_FRAME_SERVICE_URL: 'https://frames.example.com',
+      STITCH_SERVICE_URL: 'https://stitch.example.com',
+      NOTIFICATION_SERVICE_URL: 'HTTP://notify.internal',
+    };
+    assert.deepEqual(problemsOf(() => loadConfig({ ...worker, NODE_ENV: 'production' }, 'worker')), [
+      'VIDEO_GENERATION_SERVICE: must be an https:// URL in production (over plain http the API key travels in clear and an answer can be forged on the way)',
+      'NOTIFICATION_SERVICE_URL: must be an https:// URL in production (over plain http the API key travels in clear and an answer can be forged on the way)',
+    ]);
+    assert.equal(loadConfig(worker, 'worker').services.video?.url, 'http://video.internal:8080');
+  });
+
   it('reports every problem at once: bad formats and missing requirements together', () => {
     const problems = problemsOf(() =>
       loadConfig({ PORT: 'eighty', VIDEO_GENERATION_SERVICE: 'not a url', VIDEO_WEBHOOK_SECRET: 'short' }, 'worker'),

@@ -81,6 +81,26 @@ describe('outbound service calls', () => {
     assert.equal(failure.type, 'ServiceBadResponse');
   });
 
+  it('does not follow a redirect: one request, refused without a retry, where it pointed kept in the details', async () => {
+    respond = (res) => res.writeHead(303, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+    const failure = await failureOf(postJson({ url }, '/x', {}, { idempotencyKey: 'k', serviceLabel: 'video' }));
+    assert.equal(seen.length, 1, 'the redirect was followed');
+    assert.equal(failure.type, 'ServiceRejected');
+    assert.equal(failure.nonRetryable, true);
+    assert.equal(failure.message, 'the video service answered 303, a redirect, which Reelay does not follow: configure the URL the service is at');
+    assert.deepEqual(failure.details, [{ url: `${url}/x`, status: 303, location: 'http://169.254.169.254/latest/meta-data/' }]);
+  });
+
+  it("words a failure without the service's URL or answer, which stay in the details for the error log", async () => {
+    respond = (res) => res.writeHead(502).end('bad gateway: upstream gpu-07.internal (10.1.2.3) down');
+    const failure = await failureOf(postJson({ url }, '/api/tasks', {}, { idempotencyKey: 'k', serviceLabel: 'video' }));
+    assert.equal(failure.message, 'the video service answered 502');
+    assert.deepEqual(failure.details, [{ url: `${url}/api/tasks`, status: 502, answer: 'bad gateway: upstream gpu-07.internal (10.1.2.3) down' }]);
+    const unreachable = await failureOf(postJson({ url: 'http://127.0.0.1:9' }, '/x', {}, { idempotencyKey: 'k', serviceLabel: 'stitch' }));
+    assert.equal(unreachable.message, 'the stitch service could not be reached');
+    assert.deepEqual(unreachable.details, [{ url: 'http://127.0.0.1:9/x', answer: 'bad port' }], "fetch's own reason, for operators");
+  });
+
   it('reads Retry-After as seconds or as a date, capped at ten minutes', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
     assert.equal(retryAfterMs('3', now), 3000);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { answerFor } from '../../src/http/webhooks/answers';
 import type { CallbackTarget } from '../../src/storage/event-store';
-import { lastFrameCompletePayload, stitchCompletePayload, unknownFailureReason, videoCompletePayload } from '../../src/contracts/webhooks';
+import { failureReason, lastFrameCompletePayload, stitchCompletePayload, unknownFailureReason, videoCompletePayload } from '../../src/contracts/webhooks';
 import { toStepEvent } from '../../src/contracts/webhooks';
 
 const seedVideo = {
@@ -61,6 +61,19 @@ describe('webhook payloads', () => {
     assert.deepEqual(toStepEvent('stitch-complete', plain).detail, {});
     const ok = videoCompletePayload.parse({ ...seedVideo, message: 'done' });
     assert.equal(toStepEvent('video-complete', ok).detail.message, 'done');
+  });
+
+  it('reads a reason nested 100,000 levels deep (1 MiB) without overflowing the stack: a short reason, cut where it gets deep', () => {
+    const levels = 100_000;
+    const deepObject = JSON.parse(`${'{"error":'.repeat(levels)}"deep"${'}'.repeat(levels)}`);
+    const deepArray = JSON.parse(`${'['.repeat(levels)}${']'.repeat(levels)}`);
+    for (const error of [deepObject, deepArray, { message: deepObject }]) {
+      const event = toStepEvent('video-complete', videoCompletePayload.parse({ task_id: 't', status: 'failed', project_id: 'p', scene_id: 's', error }));
+      assert.ok(event.error!.length <= 1001, `${event.error!.length} characters`);
+      assert.match(event.error!, /nested too deeply/);
+    }
+    // Real services nest two or three levels: those reasons are still found.
+    assert.equal(failureReason({ error: { error: { error: { message: 'quota exceeded' } } } }), 'quota exceeded');
   });
 
   it('refuses URLs that are not http(s) and unknown statuses', () => {

@@ -20,7 +20,9 @@ export interface SentWebhook {
 
 /**
  * How the simulated service treats one request. Undefined (or `{}`) means "succeed after the delay".
- * - `reject`: answer with this HTTP status instead of a task (an outage when 5xx);
+ * - `reject`: answer with this HTTP status instead of a task (an outage when 5xx), and `rejectBody`
+ *   as its body when given (what an upstream proxy might say, internal names and all);
+ * - `redirect`: answer `303 See Other` to this URL instead of a task (a compromised service);
  * - `fail`: create the task, then report it failed with this reason (no `error` field when empty);
  * - `loseTask`: create the task and forget it: no callback, and asked again it is `unknown`;
  * - `loseCallback`: complete the task but never send its callback, until asked again;
@@ -33,6 +35,8 @@ export interface SentWebhook {
  */
 export interface TaskBehaviour {
   reject?: number;
+  rejectBody?: string;
+  redirect?: string;
   fail?: string;
   loseTask?: boolean;
   loseCallback?: boolean;

@@ -55,6 +55,7 @@ export class ServiceSimulator {
   private server?: Server;
   private readonly logger: SimulatorOptions['logger'];
   private baseUrl = '';
+  private allowedHosts = new Set<string>();
   /** Tests and demos steer failures through this; by default every task succeeds. */
   behaviour: (query: BehaviourQuery) => TaskBehaviour | undefined = () => undefined;
 
@@ -83,6 +84,7 @@ export class ServiceSimulator {
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
     const app = new Koa();
     app.silent = true;
+    app.use(this.ownHostOnly());
     const router = new Router();
     for (const service of serviceNames) {
       router.post(servicePaths[service], koaBody({ jsonLimit: '1mb' }), async (ctx) => {
@@ -105,7 +107,12 @@ export class ServiceSimulator {
         const behaviour = this.behaviour({ service, body, idempotencyKey: key, known: Boolean(known) }) ?? {};
         if (behaviour.reject) {
           ctx.status = behaviour.reject;
-          ctx.body = { error: `simulated ${behaviour.reject}` };
+          ctx.body = behaviour.rejectBody ?? { error: `simulated ${behaviour.reject}` };
+          return;
+        }
+        if (behaviour.redirect) {
+          ctx.status = 303;
+          ctx.redirect(behaviour.redirect);
           return;
         }
         if (service === 'notification') {
@@ -152,6 +159,7 @@ export class ServiceSimulator {
     });
     const address = this.server.address() as AddressInfo;
     this.baseUrl = `http://${host}:${address.port}`;
+    this.allowedHosts = new Set([host, '127.0.0.1', 'localhost', '[::1]'].map((name) => `${name}:${address.port}`));
     return this.baseUrl;
   }
 
@@ -163,6 +171,21 @@ export class ServiceSimulator {
       this.server = undefined;
     }
     await this.media.stop();
+  }
+
+  /**
+   * Answers only requests addressed to this simulator by a local name: a web page whose own host name
+   * resolves to 127.0.0.1 (DNS rebinding) reaches the port, but with its name in Host, and gets a 403.
+   */
+  private ownHostOnly(): Koa.Middleware {
+    return async (ctx, next) => {
+      if (!this.allowedHosts.has(ctx.get('host').toLowerCase())) {
+        ctx.status = 403;
+        ctx.body = { error: 'host_not_allowed', message: `The simulator answers requests to ${[...this.allowedHosts].join(', ')} only` };
+        return;
+      }
+      await next();
+    };
   }
 
   /** Requests received by one service, oldest first. */

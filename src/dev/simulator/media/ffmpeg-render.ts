@@ -103,9 +103,14 @@ export class FfmpegRenderer {
     await this.run([...inputs, '-filter_complex', graph, '-map', '[v]', '-frames:v', String(frames), ...h264, out]);
   }
 
-  /** The video's last frame, really decoded: every frame of its last half second written over the one before. */
-  async lastFrame(video: string, out: string): Promise<void> {
-    await this.run(['-sseof', '-0.5', '-i', video, '-update', '1', out]);
+  /**
+   * The video's last frame, really decoded: every frame of its last half second written over the one
+   * before. A `remote` video is read over http(s) alone: neither its URL nor a playlist behind it can
+   * make ffmpeg open a local file.
+   */
+  async lastFrame(video: string, out: string, { remote = false } = {}): Promise<void> {
+    const protocols = remote ? ['-protocol_whitelist', 'http,https,tcp,tls'] : [];
+    await this.run([...protocols, '-sseof', '-0.5', '-i', video, '-update', '1', out]);
   }
 
   /** The scenes one after another (all encoded alike by sceneVideo, so the streams are copied as they are). */

@@ -120,8 +120,13 @@ export class SimulatorMedia {
       // No video to decode: the scene's picture is what its last frame would show.
       return videoId ? this.file('thumbnails', videoId) : this.picture(`frame-${taskId}.png`, request.video_url, 1, 'Last frame');
     }
-    const video = videoId ? await this.file('videos', videoId) : request.video_url;
-    return this.once(`frame-${taskId}.png`, (out) => renderer.lastFrame(video, out));
+    if (videoId) {
+      const video = await this.file('videos', videoId);
+      return this.once(`frame-${taskId}.png`, (out) => renderer.lastFrame(video, out));
+    }
+    // A stranger's video: fetched over http(s) only, never a local file (`file:`, `concat:`).
+    if (!/^https?:\/\//i.test(request.video_url)) throw new MediaUnavailable('no_video', 'the simulator reads videos over http(s) only');
+    return this.once(`frame-${taskId}.png`, (out) => renderer.lastFrame(request.video_url, out, { remote: true }));
   }
 
   private async film(taskId: string, request: ServiceRequest['stitch']): Promise<string> {
