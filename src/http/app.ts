@@ -11,6 +11,7 @@ import { activeTracing } from '../platform/tracing';
 import type { Database } from '../storage/database';
 import { createErrorLog } from '../storage/error-log';
 import { createEventStore } from '../storage/event-store';
+import { createApiKeys } from '../storage/api-keys';
 import { createLiveCounts } from '../storage/live-counts';
 import { addFilmRoutes } from './admin/film-routes';
 import { adminRoutes } from './admin/routes';
@@ -21,6 +22,7 @@ import { createHealthProbe, type HealthProbe } from './health';
 import { registerLiveGauges } from './live-gauges';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
+import { clientRequestQuota, identifyCaller } from './projects/client-auth';
 import { createProjectCreator } from './projects/create-project';
 import { projectRoutes } from './projects/routes';
 import { createRateLimiter } from './rate-limit';
@@ -116,12 +118,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ? createRateLimiter({ windowMs: config.rateLimit.windowMs, redisUrl: config.redisUrl, keyPrefix: deps.rateLimitKeyPrefix, logger, metrics })
     : undefined;
 
+  // Client quotas have their own limiter: they hold whether or not the per-IP webhook limits are on.
+  const clientLimiter = createRateLimiter({ windowMs: 60_000, redisUrl: config.redisUrl, keyPrefix: `${deps.rateLimitKeyPrefix ?? 'reelay:rl'}:quota`, logger, metrics });
+  const projectAccess = [identifyCaller(config.adminToken, createApiKeys(prisma), config.clientQuotas), clientRequestQuota(clientLimiter, metrics)];
+
   const webhookLogLevel = logger.level !== 'silent' && debugEnabled(config.debug, 'webhooks:pipeline') ? 'debug' : undefined;
 
   const webhooks = webhookRoutes({ config, events, errors, apply, health, metrics, limiter });
   const admin = adminRoutes({ token: config.adminToken, events, errors, apply });
   const filmView = { prisma, temporal, temporalUiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace };
-  const projects = addFilmRoutes(projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes }), { token: config.adminToken, ...filmView });
+  const projects = addFilmRoutes(projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes, access: projectAccess, metrics }), { token: config.adminToken, ...filmView });
   const operatorConsole = consoleRoutes({ token: config.adminToken, ...filmView });
   app.keys = sessionKeys(config.adminToken); // signs the console's session cookie
   const openApiDocument = buildOpenApiDocument(packageVersion);
@@ -157,6 +163,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async close() {
       clearInterval(pruning);
       limiter?.close();
+      clientLimiter.close();
     },
   };
 }

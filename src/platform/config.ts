@@ -46,6 +46,8 @@ export interface Config {
     bodyTimestamp: Env['WEBHOOK_BODY_TIMESTAMP'];
   };
   rateLimit: { enabled: boolean; windowMs: number; perEndpoint: Record<WebhookEndpointName, number> };
+  /** Each client's quotas unless its own row says otherwise (`npm run clients -- limits`). */
+  clientQuotas: { requestsPerMinute: number; maxRunningFilms: number };
   trustProxy: boolean;
   corsOrigins: string[];
   errorRetentionDays: number;

@@ -118,6 +118,10 @@ export const envSchema = z.object({
   RATE_LIMIT_VIDEO_COMPLETE: positiveInt(100),
   RATE_LIMIT_LAST_FRAME_COMPLETE: positiveInt(100),
   RATE_LIMIT_STITCH_COMPLETE: positiveInt(50),
+  /** Project API requests a client may make a minute, unless the client has its own limit. */
+  CLIENT_REQUESTS_PER_MINUTE: positiveInt(120),
+  /** Films (pending, generating or stitching) a client may have at once, unless the client has its own limit. */
+  CLIENT_MAX_RUNNING_FILMS: positiveInt(10),
   /** Trust X-Forwarded-For for the client IP: only behind a proxy that sets it. */
   TRUST_PROXY: flag(false),
   /** Origins allowed to call the /api/v1 paths from a browser; CORS is off when empty. */

@@ -120,6 +120,7 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
         'stitch-complete': env.RATE_LIMIT_STITCH_COMPLETE,
       },
     },
+    clientQuotas: { requestsPerMinute: env.CLIENT_REQUESTS_PER_MINUTE, maxRunningFilms: env.CLIENT_MAX_RUNNING_FILMS },
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS ?? [],
     errorRetentionDays: env.ERROR_RETENTION_DAYS,
