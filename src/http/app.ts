@@ -12,7 +12,9 @@ import type { Database } from '../storage/database';
 import { createErrorLog } from '../storage/error-log';
 import { createEventStore } from '../storage/event-store';
 import { createApiKeys } from '../storage/api-keys';
+import { createClients } from '../storage/clients';
 import { createLiveCounts } from '../storage/live-counts';
+import { clientRoutes } from './admin/client-routes';
 import { addFilmRoutes } from './admin/film-routes';
 import { adminRoutes } from './admin/routes';
 import { sessionKeys } from './admin/session';
@@ -120,7 +122,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   // Client quotas have their own limiter: they hold whether or not the per-IP webhook limits are on.
   const clientLimiter = createRateLimiter({ windowMs: 60_000, redisUrl: config.redisUrl, keyPrefix: `${deps.rateLimitKeyPrefix ?? 'reelay:rl'}:quota`, logger, metrics });
-  const projectAccess = [identifyCaller(config.adminToken, createApiKeys(prisma), config.clientQuotas), clientRequestQuota(clientLimiter, metrics)];
+  const apiKeys = createApiKeys(prisma);
+  const projectAccess = [identifyCaller(config.adminToken, apiKeys, config.clientQuotas), clientRequestQuota(clientLimiter, metrics)];
+  const clientAdmin = clientRoutes({ token: config.adminToken, clients: createClients(prisma), apiKeys, defaults: config.clientQuotas });
 
   const webhookLogLevel = logger.level !== 'silent' && debugEnabled(config.debug, 'webhooks:pipeline') ? 'debug' : undefined;
 
@@ -146,6 +150,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(webhooks.routes()).use(webhooks.allowedMethods(methodErrors));
   app.use(projects.routes()).use(projects.allowedMethods(methodErrors));
   app.use(admin.routes()).use(admin.allowedMethods(methodErrors));
+  app.use(clientAdmin.routes()).use(clientAdmin.allowedMethods(methodErrors));
   app.use(operatorConsole.routes()).use(operatorConsole.allowedMethods(methodErrors));
   app.use(gatewayInfo.routes()).use(gatewayInfo.allowedMethods(methodErrors));
 
