@@ -1,6 +1,6 @@
 -- Clients of the project API and their keys (issue 21). A film made by a client belongs to it
--- (projects.client_id); films made before clients existed, and the operator's, have none and keep
--- their ids, so their workflows (`project-<id>`) and the services' callbacks are untouched.
+-- (projects.client_id). Films made before clients existed, and those the operator makes, have none
+-- and keep their ids, so their workflows (project-<id>) and the callbacks of the services are untouched.
 
 -- CreateTable
 CREATE TABLE "clients" (
