@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { Stack } from '../../src/dev/start-stack';
 import { asOperator, newTestClient, type TestClient } from '../support/clients';
 import { getJson, postJson, uniqueId, type JsonResponse } from '../support/http';
 import { requestsFor, waitFor } from '../support/projects';
 import { testStack } from '../support/test-stack';
+
+const run = promisify(execFile);
 
 type Body = { code?: string; details?: { quota?: string; limit?: number }; [key: string]: unknown };
 
@@ -154,5 +158,21 @@ describe('clients of the project API: keys, films of their own, quotas', functio
     assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
     await waitFor(async () => (await stack.prisma.project.findUnique({ where: { id: client.film(first) } }))?.status === 'cancelled', 20_000, 'the cancel');
     assert.equal((await create(uniqueId('third'), client.headers)).status, 201, 'a place was freed');
+  });
+
+  it('makes, rotates and revokes keys with npm run clients, against the database', async () => {
+    const clients = (...args: string[]) =>
+      run(process.execPath, ['--import', 'tsx', 'src/cli/clients.ts', ...args], { env: { ...process.env, DATABASE_URL: stack.databaseUrl } }).then((r) => r.stdout);
+    const keyIn = (text: string) => /\b(rk_k_[0-9a-f]{12}_[A-Za-z0-9_-]{43})\b/.exec(text)![1];
+    const name = uniqueId('cli');
+    const first = keyIn(await clients('create', name, '--max-running-films', '5'));
+    assert.equal((await create(uniqueId('cli'), { authorization: `Bearer ${first}` })).status, 201);
+    const second = keyIn(await clients('keys', 'rotate', name, '--overlap', '0'));
+    assertRefused(await create(uniqueId('cli'), { authorization: `Bearer ${first}` }), 'api_key_expired');
+    assert.equal((await create(uniqueId('cli'), { authorization: `Bearer ${second}` })).status, 201);
+    const secondId = /^rk_(k_[0-9a-f]{12})_/.exec(second)![1];
+    await clients('keys', 'revoke', name, secondId);
+    assertRefused(await create(uniqueId('cli'), { authorization: `Bearer ${second}` }), 'api_key_revoked');
+    assert.match(await clients('list'), new RegExp(`^${name}  films running \\d+ \\(max 5\\)  requests/min default  working keys 0$`, 'm'));
   });
 });
