@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
+import { ensureDevelopmentKey } from '../../src/dev/dev-client';
 import type { Stack } from '../../src/dev/start-stack';
 import { asOperator, newTestClient, type TestClient } from '../support/clients';
 import { getJson, postJson, uniqueId, type JsonResponse } from '../support/http';
@@ -174,5 +178,18 @@ describe('clients of the project API: keys, films of their own, quotas', functio
     await clients('keys', 'revoke', name, secondId);
     assertRefused(await create(uniqueId('cli'), { authorization: `Bearer ${second}` }), 'api_key_revoked');
     assert.match(await clients('list'), new RegExp(`^${name}  films running \\d+ \\(max 5\\)  requests/min default  working keys 0$`, 'm'));
+  });
+
+  it('gives npm start a development key: made once, kept in a private file, the same on the next start', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-dev-key-'));
+    try {
+      const first = await ensureDevelopmentKey(stack.prisma, dataDir);
+      const again = await ensureDevelopmentKey(stack.prisma, dataDir);
+      assert.deepEqual([first.created, again.created, again.key], [true, false, first.key]);
+      assert.equal((await stat(path.join(dataDir, 'dev-api-key'))).mode & 0o777, 0o600);
+      assert.equal((await create(uniqueId('dev'), { authorization: `Bearer ${first.key}` })).status, 201);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
