@@ -1,5 +1,5 @@
 // Import boundaries of src/, checked by `npm run lint` (and so by CI). Each folder is one idea and
-// imports point one way; README.md ("The code's shape") has the same table in words.
+// imports point one way; README.md ("The code's shape") has the same table in words, and test/unit/docs.test.ts holds the two together.
 const mayImport = {
   contracts: [],
   platform: ['contracts'],

@@ -18,15 +18,22 @@ import { freePort } from './support';
  * the webhook paths. The bar is zero 5xx and zero failed checks, with the admin operations really reached
  * (not 401 only) and nothing rate limited. `--examples=N` sets schemathesis' examples per operation,
  * `--runs=N` the signed fuzzer's cases, `--seed=N` schemathesis' seed.
+ * `--public`: as someone on the internet without the admin token: schemathesis on the public operations
+ * only (no Authorization header), and every admin operation must answer 401, never 2xx.
  */
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const publicOnly = process.argv.includes('--public');
 
 /**
  * The fuzz gateway runs the rate limiter (its headers are part of what is checked) with limits no run
- * reaches: at the real 100 and 50 a minute per client, almost every generated webhook would be a 429 and
- * the webhook operations would go untested.
+ * reaches: at the real limits a minute per client, almost every generated request would be a 429 and
+ * the operations would go untested.
  */
 const fuzzRateLimitPerMinute = 1_000_000;
+const limitVariables = ['VIDEO_COMPLETE', 'LAST_FRAME_COMPLETE', 'STITCH_COMPLETE', 'PROJECTS', 'ADMIN', 'CONSOLE', 'SIGN_IN', 'HEALTH', 'METRICS', 'OTHER', 'AUTH_FAILURES'];
+
+/** A concrete path for an OpenAPI path template: `{id}` and the like become `fuzz-x`. */
+const concretePath = (template: string) => template.replace(/\{[^}]+\}/g, 'fuzz-x');
 
 interface SchemathesisReport {
   test_cases?: { generated?: number; with_failures?: number; errored?: number };
@@ -61,9 +68,7 @@ async function main() {
     SIMULATOR_DELAY_MS: '50',
     LOG_LEVEL: 'silent',
     RATE_LIMIT_ENABLED: 'true',
-    RATE_LIMIT_VIDEO_COMPLETE: String(fuzzRateLimitPerMinute),
-    RATE_LIMIT_LAST_FRAME_COMPLETE: String(fuzzRateLimitPerMinute),
-    RATE_LIMIT_STITCH_COMPLETE: String(fuzzRateLimitPerMinute),
+    ...Object.fromEntries(limitVariables.map((name) => [`RATE_LIMIT_${name}`, String(fuzzRateLimitPerMinute)])),
     VIDEO_WEBHOOK_SECRET: secret(),
     LAST_FRAME_WEBHOOK_SECRET: secret(),
     STITCH_WEBHOOK_SECRET: secret(),
@@ -83,7 +88,11 @@ async function main() {
   let failures = 0;
   try {
     const url = stack.gatewayUrl;
-    console.log(`gateway at ${url}; rate limits ${fuzzRateLimitPerMinute.toLocaleString('en')} a minute per endpoint (the limiter runs, never refuses)\n\n== schemathesis`);
+    console.log(`gateway at ${url}; rate limits ${fuzzRateLimitPerMinute.toLocaleString('en')} a minute per route (the limiter runs, never refuses)`);
+    const document = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { security?: unknown[] }>> };
+    const operations = Object.entries(document.paths).flatMap(([p, ops]) => Object.entries(ops).map(([method, op]) => ({ name: `${method.toUpperCase()} ${p}`, method, path: p, admin: Boolean(op.security?.length) })));
+    const adminOperations = operations.filter((op) => op.admin).map((op) => op.name);
+    console.log(publicOnly ? `\n== schemathesis, without the admin token, on the ${operations.length - adminOperations.length} public operations` : '\n== schemathesis');
     const reportPath = path.join(dataDir, 'schemathesis-report.json');
     const tallyPath = path.join(dataDir, 'schemathesis-responses.jsonl');
     const seed = process.argv.find((a) => a.startsWith('--seed='))?.split('=')[1];
@@ -100,8 +109,9 @@ async function main() {
           '--max-examples',
           String(arg('examples', 100)),
           // The admin operations need it; schemathesis' own auth checks (ignored_auth) still send requests without it.
-          '--header',
-          `Authorization: Bearer ${config.adminToken}`,
+          ...(publicOnly
+            ? operations.filter((op) => !op.admin).flatMap((op) => ['--include-name', op.name])
+            : ['--header', `Authorization: Bearer ${config.adminToken}`]),
           '--request-timeout',
           '20',
           '--report',
@@ -130,10 +140,6 @@ async function main() {
     // What schemathesis really exercised: its own report, and every response the hook saw.
     const report = JSON.parse(await readFile(reportPath, 'utf8').catch(() => '{}')) as SchemathesisReport;
     const tally = await readTally(tallyPath);
-    const document = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { security?: unknown[] }>> };
-    const adminOperations = Object.entries(document.paths).flatMap(([p, operations]) =>
-      Object.entries(operations).filter(([, op]) => op.security?.length).map(([method]) => `${method.toUpperCase()} ${p}`),
-    );
     let responses = 0;
     let stServerErrors = 0;
     let rateLimited = 0;
@@ -154,7 +160,15 @@ async function main() {
         `${report.errors?.length ? `, errors: ${report.errors.length}` : ''}`,
     );
     if (stServerErrors || rateLimited || failedChecks.length) failures += 1;
-    if (unauthorisedOnly.length) {
+    if (publicOnly) {
+      // Without the token, each admin operation is a 401 (with or without a body, whatever its parameters).
+      for (const op of operations.filter((o) => o.admin)) {
+        const response = await fetch(`${url}${concretePath(op.path)}`, { method: op.method.toUpperCase(), headers: { 'content-type': 'application/json' }, ...(op.method === 'get' ? {} : { body: '{}' }) });
+        await response.arrayBuffer();
+        console.log(`  without the token: ${op.name.padEnd(45)} ${response.status}`);
+        if (response.status !== 401) failures += 1;
+      }
+    } else if (unauthorisedOnly.length) {
       failures += 1;
       console.error(`admin operations never answered 2xx (the token was not used?): ${unauthorisedOnly.join(', ')}`);
     }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { startCluster } from '../dev/cluster/start-cluster';
 import { goBuildProgressBar } from '../dev/go-install';
 import { createLogger } from '../platform/logger';
-import { announceGeneratedSecrets, configFromEnvironment, stopOnSignals } from '../platform/process-entry';
+import { announceGeneratedSecrets, configFromEnvironment, exitOnFailure, failStartUpOnStrayErrors, stopOnSignals } from '../platform/process-entry';
 import { projectRoot } from '../platform/project-root';
 
 const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
@@ -16,6 +16,7 @@ const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('
  */
 async function main() {
   const startedAt = Date.now();
+  const endStartUpGuard = failStartUpOnStrayErrors();
   const { values } = parseArgs({ options: { workers: { type: 'string', default: '2' }, gateways: { type: 'string', default: '2' } } });
   const count = (name: string, value: string) => {
     const n = Number(value);
@@ -39,6 +40,7 @@ async function main() {
     onBuildProgress: goBuildProgressBar(),
   });
   stopOnSignals(() => stack.stop());
+  endStartUpGuard();
 
   announceGeneratedSecrets(config);
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
@@ -59,7 +61,4 @@ Try it: npm run demo        Stop: Ctrl-C
 `);
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+main().catch(exitOnFailure);

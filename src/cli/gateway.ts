@@ -4,7 +4,7 @@ import { closeAccessLogFile } from '../platform/access-log-file';
 import { closeServer, listen } from '../platform/http-server';
 import { initErrorMonitoring } from '../platform/error-monitoring';
 import { createLogger } from '../platform/logger';
-import { announceGeneratedSecrets, configFromEnvironment, exitOnFailure, stopOnSignals } from '../platform/process-entry';
+import { configFromEnvironment, exitOnFailure, stopOnSignals } from '../platform/process-entry';
 import { openDatabase } from '../storage/database';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
 import { clientTracingInterceptors } from '../platform/temporal-tracing';
@@ -16,7 +16,6 @@ async function main() {
   const tracing = await startTracingFromEnvironment('reelay-gateway'); // before the first span: OTEL_EXPORTER_OTLP_ENDPOINT etc.
   const logger = createLogger({ level: config.logLevel, name: 'reelay-gateway', file: config.logFile });
   initErrorMonitoring(config, { service: 'reelay-gateway' });
-  announceGeneratedSecrets(config);
 
   const database = openDatabase(config.databaseUrl!, { onIdleError: (err) => logger.warn({ err }, 'Database connection lost') });
   const connection = await Connection.connect(temporalConnectionOptions(config.temporal));

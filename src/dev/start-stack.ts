@@ -18,6 +18,7 @@ import { simulateUnconfiguredServices } from './simulator/simulate-unconfigured'
 import type { ServiceSimulator } from './simulator/simulator';
 import type { CliSource } from './temporal/cli';
 import { startLocalTemporal } from './temporal/local-temporal';
+import { ensureSearchAttributes } from '../platform/search-attributes';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
 import { clientTracingInterceptors } from '../platform/temporal-tracing';
 
@@ -101,6 +102,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         port: options.postgresPort ?? defaultEmbeddedPostgresPort,
         ephemeral: options.ephemeral,
         onLog: (line) => logger.trace({ component: 'postgres' }, line.trim()),
+        onNote: (note) => onStep(`  ${note}`),
       });
       stops.push({ name: 'PostgreSQL', stop: () => database.stop() });
       config.databaseUrl = database.url;
@@ -115,6 +117,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
     stops.push({ name: 'Temporal client', stop: () => connection.close() });
     const client = new Client({ connection, namespace: config.temporal.namespace, interceptors: clientTracingInterceptors() });
+    // Namespace setup before anything serves: the gateway starts workflows that set these attributes.
+    const registered = await ensureSearchAttributes(connection, config.temporal.namespace);
+    if (registered.length) onStep(`Registered search attributes ${registered.join(', ')} in namespace ${config.temporal.namespace}`);
 
     // Its webhook access log is flushed and closed once the gateway has stopped answering.
     const accessLog = config.webhookLog.file;

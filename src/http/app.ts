@@ -9,6 +9,7 @@ import type { Logger } from '../platform/logger';
 import { packageVersion } from '../platform/project-root';
 import { activeTracing } from '../platform/tracing';
 import type { Database } from '../storage/database';
+import { createConsoleSessionStore } from '../storage/console-sessions';
 import { createErrorLog } from '../storage/error-log';
 import { createEventStore } from '../storage/event-store';
 import { createApiKeys } from '../storage/api-keys';
@@ -16,8 +17,10 @@ import { createClients } from '../storage/clients';
 import { createLiveCounts } from '../storage/live-counts';
 import { clientRoutes } from './admin/client-routes';
 import { addFilmRoutes } from './admin/film-routes';
+import { adminAccess } from './admin/auth';
+import { createAuthThrottle } from './admin/auth-throttle';
 import { adminRoutes } from './admin/routes';
-import { sessionKeys } from './admin/session';
+import { consoleSessions, sessionKeys } from './admin/session';
 import { consoleRoutes } from './console/routes';
 import { jsonErrors } from './errors';
 import { createHealthProbe, type HealthProbe } from './health';
@@ -27,11 +30,14 @@ import { buildOpenApiDocument } from './openapi';
 import { clientRequestQuota, identifyCaller } from './projects/client-auth';
 import { createProjectCreator } from './projects/create-project';
 import { projectRoutes } from './projects/routes';
+import { createReadinessCheck, namespaceNotReadyHandler, notReadyRetryAfterSeconds, type ReadinessCheck } from './readiness';
 import { createRateLimiter } from './rate-limit';
 import { requestContext } from './request-context';
+import { limitEveryRoute } from './route-limits';
 import { traceRequests } from './request-tracing';
 import { strictQueryEncoding } from './validation';
 import { createWebhookApplier, webhookRoutes } from './webhooks/receive';
+import { unverifiedFailureLog } from './webhooks/unverified-failures';
 
 export interface GatewayDeps {
   config: Config;
@@ -76,11 +82,23 @@ const onApiPaths =
   };
 
 /**
- * GET /health, /metrics and /openapi.json, on a router like every other path, so another method on them
+ * GET /health, /live, /ready, /metrics and /openapi.json, on a router like every other path, so another method on them
  * is a 405 with Allow (from allowedMethods), not a 404.
  */
-function infoRoutes({ health, metrics, openApiDocument }: { health: HealthProbe; metrics: GatewayMetrics; openApiDocument: unknown }): Router {
+function infoRoutes({ health, readiness, metrics, openApiDocument }: { health: HealthProbe; readiness: ReadinessCheck; metrics: GatewayMetrics; openApiDocument: unknown }): Router {
   const router = new Router();
+  // Liveness: the process answers. Nothing outside it is asked, so a dependency's outage never gets a
+  // healthy gateway restarted.
+  router.get('/live', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  // Readiness: this replica can make a film now; a load balancer routes to it only then.
+  router.get('/ready', async (ctx) => {
+    const status = await readiness.check();
+    ctx.status = status.ready ? 200 : 503;
+    if (!status.ready) ctx.set('Retry-After', String(notReadyRetryAfterSeconds));
+    ctx.body = status;
+  });
   router.get('/health', async (ctx) => {
     const status = await health();
     ctx.status = status.ok ? 200 : 503;
@@ -96,16 +114,26 @@ function infoRoutes({ health, metrics, openApiDocument }: { health: HealthProbe;
   return router;
 }
 
+/** HSTS on every answer served over https (directly, or behind a trusted proxy that says so). */
+const strictTransportSecurity: Koa.Middleware = async function strictTransportSecurity(ctx, next) {
+  if (ctx.secure) ctx.set('strict-transport-security', 'max-age=31536000');
+  await next();
+};
+
 /** The HTTP edge: the project API, the three webhook receivers, the admin API and the console, as one Koa app. */
 export function createGateway(deps: GatewayDeps): Gateway {
   const { config, database, temporal, connection, logger, workflowSettings } = deps;
   const { prisma } = database;
+  // loadConfig refuses a gateway without one; this keeps a hand-made Config from opening the admin API.
+  const { adminToken } = config;
+  if (!adminToken) throw new Error('The gateway needs ADMIN_API_TOKEN');
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxy ? 1 : 0 });
   app.silent = true; // errors are logged once, by jsonErrors
 
   const metrics = createGatewayMetrics();
   registerLiveGauges(metrics.registry, createLiveCounts(database.pool), mergeSettings(config.workflow, workflowSettings).stepTimeoutMs, logger);
   const health = createHealthProbe(connection, prisma);
+  const readiness = createReadinessCheck(health, connection, config.temporal.namespace);
   const errors = createErrorLog(prisma);
   const events = createEventStore(database);
   const apply = createWebhookApplier(temporal, prisma, events, logger);
@@ -115,6 +143,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     taskQueue: config.temporal.taskQueue,
     workflowSettings: mergeSettings(config.workflow, workflowSettings),
     applyEarlyEvents: apply.applyPending,
+    namespaceNotReady: namespaceNotReadyHandler({ readiness, namespace: config.temporal.namespace, addGlobalError: (error) => errors.addGlobalError(error), logger }),
   });
   const limiter = config.rateLimit.enabled
     ? createRateLimiter({ windowMs: config.rateLimit.windowMs, redisUrl: config.redisUrl, keyPrefix: deps.rateLimitKeyPrefix, logger, metrics })
@@ -122,20 +151,27 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   // Client quotas have their own limiter: they hold whether or not the per-IP webhook limits are on.
   const clientLimiter = createRateLimiter({ windowMs: 60_000, redisUrl: config.redisUrl, keyPrefix: `${deps.rateLimitKeyPrefix ?? 'reelay:rl'}:quota`, logger, metrics });
-  const apiKeys = createApiKeys(prisma);
-  const projectAccess = [identifyCaller(config.adminToken, apiKeys, config.clientQuotas), clientRequestQuota(clientLimiter, metrics)];
-  const clientAdmin = clientRoutes({ token: config.adminToken, clients: createClients(prisma), apiKeys, defaults: config.clientQuotas });
-
   const webhookLogLevel = logger.level !== 'silent' && debugEnabled(config.debug, 'webhooks:pipeline') ? 'debug' : undefined;
 
-  const webhooks = webhookRoutes({ config, events, errors, apply, health, metrics, limiter });
-  const admin = adminRoutes({ token: config.adminToken, events, errors, apply });
+  const sessionStore = createConsoleSessionStore(prisma);
+  const throttle = createAuthThrottle({ limiter, limit: config.rateLimit.authFailures, metrics, logger });
+  const access = adminAccess(adminToken, consoleSessions(sessionStore), throttle);
+  const apiKeys = createApiKeys(prisma);
+  const projectAccess = [identifyCaller(access, apiKeys, config.clientQuotas), clientRequestQuota(clientLimiter, metrics)];
+  const clientAdmin = clientRoutes({ access, clients: createClients(prisma), apiKeys, defaults: config.clientQuotas });
+
+  const unverified = unverifiedFailureLog(errors, logger);
+  const webhooks = webhookRoutes({ config, events, errors, apply, health, metrics, limiter, unverified });
+  const admin = adminRoutes({ access, events, errors, apply });
   const filmView = { prisma, temporal, temporalUiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace };
-  const projects = addFilmRoutes(projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes, access: projectAccess, metrics }), { token: config.adminToken, ...filmView });
-  const operatorConsole = consoleRoutes({ token: config.adminToken, ...filmView });
-  app.keys = sessionKeys(config.adminToken); // signs the console's session cookie
+  const projects = addFilmRoutes(
+    projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes, access: projectAccess, metrics }),
+    { access, ...filmView },
+  );
+  const operatorConsole = consoleRoutes({ access, ...filmView });
+  app.keys = sessionKeys(adminToken); // signs the console's session cookie
   const openApiDocument = buildOpenApiDocument(packageVersion);
-  const gatewayInfo = infoRoutes({ health, metrics, openApiDocument });
+  const gatewayInfo = infoRoutes({ health, readiness, metrics, openApiDocument });
   // Browsers may call the project and admin API from the configured origins; never the webhooks.
   const apiCors = config.corsOrigins.length
     ? cors({ origin: (ctx) => (config.corsOrigins.includes(ctx.get('origin')) ? ctx.get('origin') : ''), allowHeaders: ['content-type', 'authorization'] })
@@ -144,6 +180,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   if (activeTracing()) app.use(traceRequests());
   app.use(requestContext(logger, (path) => (path.startsWith('/api/webhooks/') ? webhookLogLevel : undefined)));
   app.use(jsonErrors(logger));
+  app.use(strictTransportSecurity);
+  if (limiter) app.use(limitEveryRoute(config.rateLimit.perRoute, limiter, metrics));
   if (apiCors) app.use(onApiPaths(apiCors));
   // The API's query parameters must be UTF-8 (never on the webhooks: a callback is not refused for a query it does not use).
   app.use(onApiPaths(strictQueryEncoding()));
@@ -155,10 +193,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(gatewayInfo.routes()).use(gatewayInfo.allowedMethods(methodErrors));
 
   const prune = () =>
-    errors
-      .prune(config.errorRetentionDays)
-      .then((count) => count && logger.info({ count, retentionDays: config.errorRetentionDays }, 'Pruned old error log rows'))
-      .catch((err) => logger.warn({ err }, 'Could not prune the error log'));
+    Promise.all([
+      errors
+        .prune(config.errorRetentionDays)
+        .then((count) => count && logger.info({ count, retentionDays: config.errorRetentionDays }, 'Pruned old error log rows'))
+        .catch((err) => logger.warn({ err }, 'Could not prune the error log')),
+      sessionStore.prune().catch((err) => logger.warn({ err }, 'Could not prune expired console sessions')),
+    ]);
   void prune();
   const pruning = setInterval(() => void prune(), pruneEveryMs).unref(); // prune() catches its own errors
 
@@ -168,6 +209,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async close() {
       clearInterval(pruning);
       limiter?.close();
+      await unverified.close();
       clientLimiter.close();
     },
   };

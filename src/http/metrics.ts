@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
-/** How a webhook request ended, as counted in metrics (and named in the README). */
+/** How a webhook request ended, as counted in metrics (and named in docs/observability.md). */
 export type WebhookOutcomeLabel =
   | 'success'
   | 'duplicate'
@@ -35,7 +35,7 @@ export function createGatewayMetrics() {
     }),
     rateLimitHits: new Counter({
       name: 'reelay_rate_limit_hits_total',
-      help: 'Requests refused with 429 by the per-IP rate limit',
+      help: 'Requests refused with 429 by the per-address rate limit, by webhook endpoint or group of routes (docs/security.md)',
       labelNames: ['endpoint'] as const,
       registers: [registry],
     }),
@@ -54,6 +54,17 @@ export function createGatewayMetrics() {
       name: 'reelay_client_quota_refusals_total',
       help: 'Project API requests refused with 429 by a client quota, by client and quota (requests_per_minute, running_films)',
       labelNames: ['client', 'quota'] as const,
+      registers: [registry],
+    }),
+    authFailures: new Counter({
+      name: 'reelay_auth_failures_total',
+      help: 'Wrong admin tokens presented, by where: console sign-in or an Authorization: Bearer header',
+      labelNames: ['route'] as const,
+      registers: [registry],
+    }),
+    authFailureBursts: new Counter({
+      name: 'reelay_auth_failure_bursts_total',
+      help: 'Times one client address reached RATE_LIMIT_AUTH_FAILURES wrong admin tokens within a window (then refused with 429)',
       registers: [registry],
     }),
     signalFailures: new Counter({

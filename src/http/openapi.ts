@@ -64,6 +64,15 @@ const health = z.object({
   temporal: z.object({ reachable: z.boolean() }),
   database: z.object({ reachable: z.boolean() }),
 });
+const readiness = z.object({
+  ready: z.boolean(),
+  temporal: z.object({ reachable: z.boolean() }),
+  database: z.object({ reachable: z.boolean() }),
+  search_attributes: z.object({
+    missing: z.array(z.string()).nullable().openapi({ description: 'Search attributes the namespace lacks; null when Temporal did not say' }),
+  }),
+  reasons: z.array(z.string()).openapi({ description: 'Why not ready, in words an operator can act on' }),
+});
 const webhookAnswer = z.looseObject({
   received: z.literal(true),
   status: z.string(),
@@ -210,6 +219,18 @@ export function buildOpenApiDocument(version: string) {
     summary: 'Gateway health',
     security: open,
     responses: { 200: json(health, 'Healthy'), 503: json(health, 'Degraded') },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/live',
+    summary: 'Liveness: the gateway process answers (asks no dependency)',
+    responses: { 200: json(z.object({ status: z.literal('ok') }), 'Alive') },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/ready',
+    summary: 'Readiness: this replica can make a film (Temporal, PostgreSQL, the namespace search attributes)',
+    responses: { 200: json(readiness, 'Ready'), 503: json(readiness, 'Not ready; Retry-After says when to ask again') },
   });
   registry.registerPath({
     method: 'get',

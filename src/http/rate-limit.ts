@@ -1,11 +1,12 @@
 import Redis from 'ioredis';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import {
   MemorySlidingWindowRateLimiter,
   SafeRedisSlidingWindowRateLimiter,
   type SlidingWindowRateLimiterBackend,
 } from 'sliding-window-rate-limiter';
 import type { Logger } from '../platform/logger';
+import { clientAddressKey } from './client-address';
 import { HttpError } from './errors';
 import type { GatewayMetrics } from './metrics';
 
@@ -27,10 +28,11 @@ export interface RateLimiter {
 }
 
 /**
- * A sliding one-minute window per client IP: every request within the last window counts, so there
- * is no burst at a window boundary. In Redis (a sorted set per key, updated by one Lua script) the
- * limit holds across replicas; if Redis fails, requests are let through rather than lost, and the
- * failure is logged and counted.
+ * A sliding one-minute window per client address: every request within the last window counts, so
+ * there is no burst at a window boundary. In Redis (a sorted set per key, updated by one Lua script) the
+ * limit holds across replicas; if Redis fails, requests are let through rather than lost (a webhook
+ * refused would be retried, but an outage of Redis would refuse every one), and the failure is logged
+ * and counted (reelay_rate_limiter_errors_total). Redis is tried again two seconds later.
  */
 export function createRateLimiter({ windowMs, redisUrl, keyPrefix = 'reelay:rl', logger, metrics }: RateLimiterOptions): RateLimiter {
   if (!redisUrl) {
@@ -62,26 +64,32 @@ export function createRateLimiter({ windowMs, redisUrl, keyPrefix = 'reelay:rl',
 }
 
 /**
- * Refuses the request with 429 once `limit` requests from the same client IP reached this endpoint
- * within the window. Sets the IETF RateLimit-* headers on every answer and Retry-After on a 429.
+ * Counts this request against `name`'s limit for the client's address (an IPv6 address by its /64) and
+ * throws 429 with Retry-After once `limit` requests were made within the window. Sets the IETF
+ * RateLimit-* headers on every answer.
  */
-export function rateLimit(name: string, limit: number, limiter: RateLimiter, metrics: GatewayMetrics): Middleware {
+export async function enforceLimit(ctx: Context, name: string, limit: number, limiter: RateLimiter, metrics: GatewayMetrics): Promise<void> {
   const windowSeconds = Math.ceil(limiter.windowMs / 1000);
-  return async function rateLimit(ctx, next) {
-    const result = await limiter.backend.reserve(`${limiter.keyPrefix}:${name}:${ctx.ip}`, limit);
-    const resetSeconds = Math.max(1, Math.ceil((result.reset ?? limiter.windowMs) / 1000));
-    ctx.set({
-      'ratelimit-policy': `${limit};w=${windowSeconds}`,
-      'ratelimit-limit': String(limit),
-      'ratelimit-remaining': String(Math.max(0, limit - result.usage)),
-      'ratelimit-reset': String(resetSeconds),
+  const result = await limiter.backend.reserve(`${limiter.keyPrefix}:${name}:${clientAddressKey(ctx.ip)}`, limit);
+  const resetSeconds = Math.max(1, Math.ceil((result.reset ?? limiter.windowMs) / 1000));
+  ctx.set({
+    'ratelimit-policy': `${limit};w=${windowSeconds}`,
+    'ratelimit-limit': String(limit),
+    'ratelimit-remaining': String(Math.max(0, limit - result.usage)),
+    'ratelimit-reset': String(resetSeconds),
+  });
+  if (result.token === undefined && result.usage >= limit) {
+    metrics.rateLimitHits.inc({ endpoint: name });
+    throw new HttpError(429, 'rate_limited', `Too many requests: at most ${limit} per ${windowSeconds}s from one client`, undefined, {
+      'retry-after': String(resetSeconds),
     });
-    if (result.token === undefined && result.usage >= limit) {
-      metrics.rateLimitHits.inc({ endpoint: name });
-      throw new HttpError(429, 'rate_limited', `Too many requests: at most ${limit} per ${windowSeconds}s from one client`, undefined, {
-        'retry-after': String(resetSeconds),
-      });
-    }
-    await next();
   }
+}
+
+/** enforceLimit as a middleware, for one route's pipeline (the webhooks'). */
+export function rateLimit(name: string, limit: number, limiter: RateLimiter, metrics: GatewayMetrics): Middleware {
+  return async function rateLimit(ctx, next) {
+    await enforceLimit(ctx, name, limit, limiter, metrics);
+    await next();
+  };
 }

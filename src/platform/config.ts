@@ -35,17 +35,26 @@ export interface Config {
     /** The Web UI's base URL, for links to a workflow; unset when there is none to link to. */
     uiUrl?: string;
   };
+  /** The active secrets per endpoint; empty for a worker, which verifies no webhook. */
   webhookSecrets: Record<WebhookEndpointName, string[]>;
-  /** Secrets made up at start-up because none was configured (development only): variable → value. */
+  /** Secrets the whole stack (npm start) made up because none was configured: variable → value. */
   generated: Record<string, string>;
-  /** Bearer token of the admin API. */
-  adminToken: string;
+  /** Bearer token of the admin API and the console; always set for a gateway, unset for a worker that was not given it. */
+  adminToken?: string;
   webhooks: {
     maxBodyBytes: number;
     timestampToleranceSeconds: number;
     bodyTimestamp: Env['WEBHOOK_BODY_TIMESTAMP'];
   };
-  rateLimit: { enabled: boolean; windowMs: number; perEndpoint: Record<WebhookEndpointName, number> };
+  rateLimit: {
+    enabled: boolean;
+    windowMs: number;
+    perEndpoint: Record<WebhookEndpointName, number>;
+    /** Requests per window and client address on every other group of routes (rate-limit.ts: routeGroupOf). */
+    perRoute: Record<RouteGroup, number>;
+    /** Wrong admin tokens per window and address before it is refused with 429. */
+    authFailures: number;
+  };
   /** Each client's quotas unless its own row says otherwise (`npm run clients -- limits`). */
   clientQuotas: { requestsPerMinute: number; maxRunningFilms: number };
   trustProxy: boolean;
@@ -72,6 +81,9 @@ export interface Config {
   errorMonitoring?: { dsn: string; environment: string };
 }
 
+/** The groups of routes that share a rate limit (besides each webhook endpoint's own). */
+export type RouteGroup = 'projects' | 'admin' | 'console' | 'sign_in' | 'health' | 'metrics' | 'other';
+
 /** PEM contents, read at start-up. */
 export interface TemporalTls {
   clientCert?: string;
@@ -95,9 +107,10 @@ export const defaultWebhookLogFile = path.join(projectRoot, 'logs', 'webhooks.lo
 /**
  * What the process about to start needs configured rather than embedded or simulated:
  * - `stack` (npm start) embeds Temporal and PostgreSQL and simulates services that are not set;
- * - `worker` and `gateway` run alone against real infrastructure.
+ * - `worker` and `gateway` run alone against real infrastructure;
+ * - `setup` (npm run temporal:setup) only talks to a Temporal cluster, to set its namespace up.
  */
-export type Role = 'stack' | 'worker' | 'gateway';
+export type Role = 'stack' | 'worker' | 'gateway' | 'setup';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -98,8 +98,11 @@ export const envSchema = z.object({
   STITCH_API_KEY: optionalString,
   NOTIFICATION_API_KEY: optionalString,
 
-  /** Bearer token for the admin API (event store, replay, error log). */
-  ADMIN_API_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'must be at least 16 characters').optional()),
+  /** Bearer token for the admin API and the console; 32 characters at least (e.g. `openssl rand -hex 32`). */
+  ADMIN_API_TOKEN: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+  ),
 
   WEBHOOK_MAX_BODY_BYTES: positiveInt(1024 * 1024, 64 * 1024 * 1024),
   /** How far a signed timestamp may be from now, either way. */
@@ -118,6 +121,17 @@ export const envSchema = z.object({
   RATE_LIMIT_VIDEO_COMPLETE: positiveInt(100),
   RATE_LIMIT_LAST_FRAME_COMPLETE: positiveInt(100),
   RATE_LIMIT_STITCH_COMPLETE: positiveInt(50),
+  // Every other route, per client address (IPv6 by its /64) and window: see docs/security.md.
+  RATE_LIMIT_PROJECTS: positiveInt(120),
+  RATE_LIMIT_ADMIN: positiveInt(600),
+  RATE_LIMIT_CONSOLE: positiveInt(300),
+  RATE_LIMIT_SIGN_IN: positiveInt(10),
+  RATE_LIMIT_HEALTH: positiveInt(120),
+  RATE_LIMIT_METRICS: positiveInt(60),
+  /** Anything else: /openapi.json, unknown paths. */
+  RATE_LIMIT_OTHER: positiveInt(120),
+  /** Failed admin-token attempts (sign-in or bearer) an address may make per window before 429. */
+  RATE_LIMIT_AUTH_FAILURES: positiveInt(10),
   /** Project API requests a client may make a minute, unless the client has its own limit. */
   CLIENT_REQUESTS_PER_MINUTE: positiveInt(120),
   /** Films (pending, generating or stitching) a client may have at once, unless the client has its own limit. */

@@ -33,17 +33,21 @@ function webhookLogFile(setting: string | undefined, role: Role): string | undef
 /** Variables a role cannot do without, judged on what is set at all (format is checked separately). */
 function missingRequirements(source: NodeJS.ProcessEnv, role: Role): string[] {
   const set = (name: string) => Boolean(source[name]?.trim());
+  if (role === 'setup') return set('TEMPORAL_ADDRESS') ? [] : ['TEMPORAL_ADDRESS: required to set up the namespace (the cluster to register the search attributes in)'];
   const production = source.NODE_ENV === 'production';
   const problems: string[] = [];
   if (role !== 'stack') {
     for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS']) if (!set(name)) problems.push(`${name}: required by the ${role}`);
   }
-  if (production && role !== 'worker') {
+  // A gateway replica that made its own secrets up would refuse what its siblings accept: only the whole
+  // stack on one machine (npm start, npm run dev) may, and only outside production.
+  const secretsRequired = role === 'gateway' ? `required by the gateway` : production && role === 'stack' ? 'required in production' : undefined;
+  if (secretsRequired) {
     for (const endpoint of webhookEndpoints) {
       const name = webhookSecretEnv[endpoint];
-      if (!set(name)) problems.push(`${name}: required in production (the ${endpoint} webhook cannot be verified)`);
+      if (!set(name)) problems.push(`${name}: ${secretsRequired} (the ${endpoint} webhook cannot be verified)`);
     }
-    if (!set('ADMIN_API_TOKEN')) problems.push('ADMIN_API_TOKEN: required in production (it guards the event store, replay and error log)');
+    if (!set('ADMIN_API_TOKEN')) problems.push(`ADMIN_API_TOKEN: ${secretsRequired} (it guards the admin API, the console, the event store and error log)`);
   }
   if (role === 'worker') {
     for (const { urlVar } of requiredServices) if (!set(urlVar)) problems.push(`${urlVar}: required by the worker`);
@@ -69,17 +73,19 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
     throw new ConfigError([`LOG_FILE: ${logFile} is the webhook access log (WEBHOOK_LOG), which holds one line per webhook only; choose another file`]);
   }
 
-  // Development runs without configured secrets: make strong ones up (announced at start-up).
+  // Only the whole stack runs without configured secrets: it makes strong ones up (announced at start-up).
+  // The gateway refused to start without them above; the worker reads none of them, so it has none.
   const generated: Record<string, string> = {};
   const orGenerated = (name: string, configured: string | undefined) => {
-    if (configured) return configured;
+    if (configured || role !== 'stack') return configured;
     generated[name] = randomBytes(32).toString('hex');
     return generated[name];
   };
   const webhookSecrets = {} as Record<WebhookEndpointName, string[]>;
   for (const endpoint of webhookEndpoints) {
     const name = webhookSecretEnv[endpoint];
-    webhookSecrets[endpoint] = env[name] ?? [orGenerated(name, undefined)];
+    const secret = env[name] ?? orGenerated(name, undefined);
+    webhookSecrets[endpoint] = Array.isArray(secret) ? secret : secret ? [secret] : [];
   }
 
   const services: Config['services'] = {};
@@ -119,6 +125,16 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
         'last-frame-complete': env.RATE_LIMIT_LAST_FRAME_COMPLETE,
         'stitch-complete': env.RATE_LIMIT_STITCH_COMPLETE,
       },
+      perRoute: {
+        projects: env.RATE_LIMIT_PROJECTS,
+        admin: env.RATE_LIMIT_ADMIN,
+        console: env.RATE_LIMIT_CONSOLE,
+        sign_in: env.RATE_LIMIT_SIGN_IN,
+        health: env.RATE_LIMIT_HEALTH,
+        metrics: env.RATE_LIMIT_METRICS,
+        other: env.RATE_LIMIT_OTHER,
+      },
+      authFailures: env.RATE_LIMIT_AUTH_FAILURES,
     },
     clientQuotas: { requestsPerMinute: env.CLIENT_REQUESTS_PER_MINUTE, maxRunningFilms: env.CLIENT_MAX_RUNNING_FILMS },
     trustProxy: env.TRUST_PROXY,

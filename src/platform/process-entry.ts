@@ -15,10 +15,17 @@ export function configFromEnvironment(role: Role): Config {
   }
 }
 
-/** In development missing secrets are generated; say so, and how to keep them. */
+/**
+ * The whole stack (npm start) makes missing secrets up; say so, and how to keep them. Their values are
+ * printed in development only: a test or CI run's output is kept and shared, so there only the names.
+ */
 export function announceGeneratedSecrets(config: Config): void {
   const generated = Object.entries(config.generated);
   if (!generated.length) return;
+  if (config.nodeEnv !== 'development') {
+    console.log(`Generated secrets for this run, not shown outside development (set them in .env to know them): ${generated.map(([name]) => name).join(', ')}`);
+    return;
+  }
   console.log('Generated secrets for this run (set them in .env to keep them across restarts):');
   for (const [name, value] of generated) console.log(`  ${name}=${value}`);
 }
@@ -50,9 +57,31 @@ export function stopOnSignals(stop: () => Promise<void>): void {
   process.on('SIGTERM', onSignal);
 }
 
-/** An entry point that failed: its message (no stack) on stderr, the error reported as fatal and sent, exit 1. */
+/** What went wrong, on one line: the message without its stack, line breaks folded into ` | `. */
+export function oneLineCause(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n').map((line) => line.trim()).filter(Boolean).join(' | ');
+}
+
+/**
+ * While an entry point starts its parts, an error no code awaits (an 'error' event nobody listens to, a
+ * rejection nobody handles) still ends the process with its cause on one line and exit code 1, as a
+ * failed start-up does; the servers it had started die with it (spawnLogged, embedded PostgreSQL and
+ * Redis stop their children when the process exits). Returns the function that ends this guard.
+ */
+export function failStartUpOnStrayErrors(): () => void {
+  const fail = (err: unknown) => void exitOnFailure(err);
+  process.on('uncaughtException', fail);
+  process.on('unhandledRejection', fail);
+  return () => {
+    process.removeListener('uncaughtException', fail);
+    process.removeListener('unhandledRejection', fail);
+  };
+}
+
+/** An entry point that failed: its cause on one line on stderr, the error reported as fatal and sent, exit 1. */
 export async function exitOnFailure(err: unknown): Promise<never> {
-  console.error(err instanceof Error ? err.message : err);
+  console.error(oneLineCause(err));
   captureError(err, {}, 'fatal');
   await closeErrorMonitoring();
   process.exit(1);

@@ -1,6 +1,6 @@
 import type { ErrorType, Severity } from '../contracts/statuses';
 import { captureErrorLogEntry } from '../platform/error-monitoring';
-import { scrubSecrets } from '../platform/redaction';
+import { scrubSecrets, scrubText } from '../platform/redaction';
 import type { PrismaClient, Prisma } from './prisma';
 
 export type { ErrorType, Severity } from '../contracts/statuses';
@@ -20,11 +20,12 @@ const maxMessageLength = 2000;
 
 /** The row for one error, secrets scrubbed and the message bounded: the one way errors are written. */
 export function errorLogRow({ type, code, severity, message, context }: GlobalError) {
+  const scrubbed = scrubText(message); // before bounding: a cut could leave half a credential unrecognised
   return {
     type,
     code,
     severity,
-    message: message.length > maxMessageLength ? `${message.slice(0, maxMessageLength)}…` : message,
+    message: scrubbed.length > maxMessageLength ? `${scrubbed.slice(0, maxMessageLength)}…` : scrubbed,
     context: (scrubSecrets(context ?? {}) as Prisma.InputJsonObject) ?? {},
   };
 }
@@ -67,9 +68,17 @@ export function createErrorLog(prisma: PrismaClient) {
   }
 
   return {
-    async addGlobalError(error: GlobalError): Promise<void> {
+    /** Writes one row; returns its id. */
+    async addGlobalError(error: GlobalError): Promise<string> {
       captureErrorLogEntry(error); // first, so error monitoring hears of it even when the database is what failed
-      await prisma.errorLog.create({ data: errorLogRow(error) });
+      const { id } = await prisma.errorLog.create({ data: errorLogRow(error), select: { id: true } });
+      return id;
+    },
+
+    /** Rewrites a row's message and context, e.g. to say how many times a repeated failure happened. */
+    async rewrite(id: string, error: Pick<GlobalError, 'message' | 'context'>): Promise<void> {
+      const { message, context } = errorLogRow({ type: 'system', code: '', severity: 'info', ...error });
+      await prisma.errorLog.update({ where: { id }, data: { message, context } });
     },
 
     /** Newest first, keyset-paginated by id within equal timestamps. */

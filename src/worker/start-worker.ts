@@ -8,7 +8,7 @@ import type { Logger } from '../platform/logger';
 import type { Database } from '../storage/database';
 import { createProjectWorker, installWorkerRuntime } from './create-worker';
 import { startWorkerHealthServer } from './health-server';
-import { ensureSearchAttributes } from './search-attributes';
+import { ensureSearchAttributes } from '../platform/search-attributes';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
 
 export interface RunningWorker {

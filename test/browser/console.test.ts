@@ -13,7 +13,7 @@ import { testAdminToken, testStack } from '../support/test-stack';
 
 /**
  * The console in a real browser (Chromium driven by Playwright) against the real stack: what an operator
- * does, click by click. UPDATE_SCREENSHOTS=1 writes the README's screenshots (docs/screenshots/).
+ * does, click by click. UPDATE_SCREENSHOTS=1 writes the screenshots of README.md and docs/console.md (docs/screenshots/).
  */
 const screenshotDir = process.env.UPDATE_SCREENSHOTS ? path.resolve('docs', 'screenshots') : undefined;
 // Evaluated through the DevTools protocol, which the page's Content-Security-Policy (no inline scripts) does not govern.

@@ -5,7 +5,7 @@ import { signInToConsole, type ConsoleCookies } from '../support/console-session
 import { newTestClient } from '../support/clients';
 import { postJson, uniqueId } from '../support/http';
 import { startProject, waitFor } from '../support/projects';
-import { testStack } from '../support/test-stack';
+import { testAdminToken, testStack } from '../support/test-stack';
 
 /** Reads server-sent `update` events until `done` says stop or the server sends `end`; returns every state received. */
 async function readUpdates<T>(url: string, cookie: string, done: (state: T) => boolean, timeoutMs = 30_000): Promise<T[] & { ended?: boolean }> {
@@ -76,6 +76,10 @@ describe('console: sign-in, session, CSRF and the films API behind it', function
     assert.equal(wrong.headers.getSetCookie().length, 0);
     const malformed = await fetch(url('/console/session'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"token":' });
     assert.equal(malformed.status, 400);
+    // Only as JSON: a plain form or text/plain post (what another site can send without asking) is refused.
+    const asText = await fetch(url('/console/session'), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ token: testAdminToken }) });
+    assert.equal(asText.status, 415);
+    assert.equal(asText.headers.getSetCookie().length, 0);
 
     assert.ok(session.setCookie.every((c) => /httponly/i.test(c) && /samesite=strict/i.test(c)), session.setCookie.join(' | '));
     const current = await fetch(url('/console/session'), { headers: { cookie: session.cookie } });

@@ -145,6 +145,12 @@ describe('HTTP input PostgreSQL cannot store, and methods a path does not allow'
       const post = (data: Buffer | string, headers: Record<string, string> = {}) =>
         fetch(`${url}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json', ...asOperator, ...headers }, body: data });
       assert.equal((await post(gzipSync(body), { 'content-encoding': 'gzip' })).status, 201);
+      const { brotliCompressSync, deflateSync } = await import('node:zlib');
+      const compressed: [string, (text: string) => Buffer][] = [['x-gzip', gzipSync], [' GZip ', gzipSync], ['deflate', deflateSync], ['br', brotliCompressSync]];
+      for (const [encoding, compress] of compressed) {
+        const sent = await post(compress(JSON.stringify({ project_id: uniqueId('compressed'), scenes: [{ prompt: encoding }] })), { 'content-encoding': encoding });
+        assert.equal(sent.status, 201, `Content-Encoding ${encoding}`);
+      }
       const notGzip = await post('{"scenes": []}', { 'content-encoding': 'gzip' });
       assert.equal(notGzip.status, 400);
       assert.equal(((await notGzip.json()) as FieldsBody).error, 'malformed_json');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Stack } from '../../src/dev/start-stack';
 import { extraGateways } from '../support/extra-gateway';
 import { postJson } from '../support/http';
-import { freePort, testStack } from '../support/test-stack';
+import { freePort, testAdminToken, testStack } from '../support/test-stack';
 
 /** Unsigned requests: the limit comes before the signature check, so each one counts and gets a 401. */
 async function burst(url: string, endpoint: string, count: number, headers: Record<string, string> = {}) {
@@ -12,7 +12,7 @@ async function burst(url: string, endpoint: string, count: number, headers: Reco
 const statuses = (responses: { status: number }[]) =>
   responses.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
 
-describe('rate limits per client IP on the webhook endpoints', function () {
+describe('rate limits per client address on every route', function () {
   this.timeout(60_000);
   let stack: Stack;
   const start = extraGateways(() => stack);
@@ -87,11 +87,94 @@ describe('rate limits per client IP on the webhook endpoints', function () {
     assert.equal(other.status, 401);
   });
 
-  it('lets webhooks through when Redis is down, and counts the failure, rather than losing them', async () => {
-    const g = await start({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, RATE_LIMIT_STITCH_COMPLETE: '1' });
+  it('lets requests through when Redis is down, and counts the failure, rather than losing them', async () => {
+    const g = await start({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, RATE_LIMIT_STITCH_COMPLETE: '1', RATE_LIMIT_HEALTH: '1' });
     assert.deepEqual(statuses(await burst(g.url, 'stitch-complete', 3)), { 401: 3 });
+    const health = await Promise.all([1, 2, 3].map(() => fetch(`${g.url}/health`)));
+    assert.deepEqual(statuses(health), { 200: 3 });
     const metrics = await (await fetch(`${g.url}/metrics`)).text();
     assert.match(metrics, /reelay_rate_limiter_errors_total [1-9]/);
+  });
+
+  it('limits /metrics, the health GETs, the project API, the admin API, the console and sign-in, each per address', async () => {
+    const limits = ['METRICS', 'HEALTH', 'PROJECTS', 'ADMIN', 'CONSOLE', 'SIGN_IN', 'OTHER'];
+    const url = await gateway({ REDIS_URL: '', ...Object.fromEntries(limits.map((name) => [`RATE_LIMIT_${name}`, '2'])) });
+    const bearer = { authorization: `Bearer ${testAdminToken}` };
+    const signIn = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: testAdminToken }) };
+    const groups: [string, [string, RequestInit?][]][] = [
+      ['metrics', [['/metrics']]],
+      ['health', [['/health'], ['/api/webhooks/video-complete']]],
+      ['projects', [['/api/v1/projects/nope'], ['/api/v1/projects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }]]],
+      ['admin', [['/api/v1/errors', { headers: bearer }], ['/api/v1/webhooks/events', { headers: bearer }]]],
+      ['console', [['/console'], ['/console/assets/app.css']]],
+      ['sign-in', [['/console/session', signIn]]],
+      ['other', [['/openapi.json'], ['/no-such-path']]],
+    ];
+    for (const [group, requests] of groups) {
+      const answers = [];
+      for (let i = 0; i < 2; i++) {
+        const [path, init] = requests[i % requests.length];
+        answers.push(await fetch(`${url}${path}`, init));
+      }
+      assert.ok(answers.every((a) => a.status !== 429), `${group}: ${answers.map((a) => a.status).join(',')}`);
+      const [path, init] = requests[requests.length - 1];
+      const limited = await fetch(`${url}${path}`, init);
+      assert.equal(limited.status, 429, `${group}: the third request from one address`);
+      assert.ok(Number(limited.headers.get('retry-after')) >= 1, group);
+      assert.equal(((await limited.json()) as { code: string }).code, 'rate_limited');
+    }
+    // Each group has its own budget: the webhooks' own limit is untouched by all of the above.
+    assert.equal((await postJson(`${url}/api/webhooks/video-complete`, '{}')).status, 401);
+  });
+
+  it('counts IPv6 clients by their /64: two addresses of one network share a bucket, the next network has its own', async () => {
+    const url = await gateway({ REDIS_URL: '', TRUST_PROXY: 'true', RATE_LIMIT_METRICS: '2' });
+    const from = (address: string) => fetch(`${url}/metrics`, { headers: { 'x-forwarded-for': address } });
+    assert.equal((await from('2001:db8:1:2::1')).status, 200);
+    assert.equal((await from('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).status, 200);
+    assert.equal((await from('2001:db8:1:2::ffff')).status, 429, 'same /64');
+    assert.equal((await from('2001:db8:1:3::1')).status, 200, 'another /64');
+    assert.equal((await from('198.51.100.1')).status, 200);
+  });
+
+  it('throttles wrong admin tokens per address, bearer and sign-in alike, and counts the burst', async () => {
+    const g = await start({ REDIS_URL: '', TRUST_PROXY: 'true', RATE_LIMIT_AUTH_FAILURES: '3' });
+    const bearer = (token: string, address: string) =>
+      fetch(`${g.url}/api/v1/errors`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': address } });
+    const signIn = (token: string, address: string) =>
+      fetch(`${g.url}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': address }, body: JSON.stringify({ token }) });
+    const wrong = 'x'.repeat(40);
+
+    assert.deepEqual(statuses([await bearer(wrong, '203.0.113.5'), await bearer(wrong, '203.0.113.5'), await signIn(wrong, '203.0.113.5')]), { 401: 3 });
+    const refused = await bearer(testAdminToken, '203.0.113.5');
+    assert.equal(refused.status, 429, 'past the limit even the right token waits');
+    assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+    assert.equal((await signIn(testAdminToken, '203.0.113.5')).status, 429);
+    // Another address is not held back by the first one's guessing.
+    assert.equal((await bearer(testAdminToken, '203.0.113.6')).status, 200);
+    assert.equal((await signIn(testAdminToken, '203.0.113.6')).status, 200);
+
+    const metrics = await (await fetch(`${g.url}/metrics`)).text();
+    assert.match(metrics, /reelay_auth_failures_total\{route="bearer"\} 2/);
+    assert.match(metrics, /reelay_auth_failures_total\{route="sign_in"\} 1/);
+    assert.match(metrics, /reelay_auth_failure_bursts_total 1/);
+  });
+
+  it('writes one error-log row, with a count, for 100 unsigned webhooks from one address', async () => {
+    const g = await start({ TRUST_PROXY: 'true' });
+    const address = `198.18.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+    const answers = await burst(g.url, 'video-complete', 100, { 'x-forwarded-for': address });
+    assert.deepEqual(statuses(answers), { 401: 100 });
+    const rows = async () =>
+      stack.prisma.errorLog.findMany({ where: { code: 'invalid_signature', context: { path: ['ip'], equals: address } } });
+    // At once: the first refusal is in the error log, as the guide says.
+    assert.equal((await rows()).length, 1);
+    await g.gateway.close(); // writes the last count (a running gateway does within seconds)
+    const [row] = await rows();
+    assert.equal((row.context as { count: number }).count, 100);
+    assert.match(row.message, /^video-complete: Missing signature.*\(100 times from this address within 60s\)$/);
+    const metrics = await g.gateway.metrics.registry.getSingleMetricAsString('reelay_webhook_requests_total');
+    assert.match(metrics, /endpoint="video-complete",outcome="invalid_signature"\} 100/);
   });
 
   it('can be switched off', async () => {

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import type { Stack } from '../../src/dev/start-stack';
 import { signBody } from '../../src/contracts/webhooks';
 import { getJson, postJson, postWebhook, uniqueId } from '../support/http';
 import { asOperator } from '../support/clients';
 import { videoDone } from '../support/payloads';
+import { waitFor } from '../support/projects';
 import { testSecrets, testStack } from '../support/test-stack';
 
 
@@ -49,6 +52,21 @@ describe('the webhook gateway', function () {
       const res = await postJson(`${url}/api/webhooks/video-complete`, raw, { 'x-webhook-signature': signature });
       assert.equal(res.status, 401);
     });
+    it('checks the signature over the exact bytes sent, bytes that are not UTF-8 included', async () => {
+      const projectId = uniqueId('bytes');
+      const text = Buffer.from(JSON.stringify(videoDone(projectId, { note: '@' })));
+      const raw = Buffer.concat([text.subarray(0, text.indexOf('"@"') + 1), Buffer.from([0xff]), text.subarray(text.indexOf('"@"') + 2)]);
+      const headers = { 'content-type': 'application/json', 'x-webhook-signature': signBody(testSecrets['video-complete'], raw) };
+      const res = await fetch(`${url}/api/webhooks/video-complete`, { method: 'POST', headers, body: raw });
+      assert.equal(res.status, 404, 'verified and valid, about a project that does not exist yet');
+    });
+
+    it('verifies a gzip-compressed webhook over the JSON it decompresses to', async () => {
+      const raw = JSON.stringify(videoDone(uniqueId('gzip')));
+      const headers = { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-webhook-signature': signBody(testSecrets['video-complete'], raw) };
+      const res = await fetch(`${url}/api/webhooks/video-complete`, { method: 'POST', headers, body: gzipSync(raw) });
+      assert.equal(res.status, 404, 'verified and valid, about a project that does not exist yet');
+    });
   });
 
   describe('bad input', () => {
@@ -76,6 +94,24 @@ describe('the webhook gateway', function () {
       const text = await fetch(`${url}/api/webhooks/stitch-complete`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' });
       assert.equal(text.status, 415);
       assert.equal(((await text.json()) as any).error, 'unsupported_media_type');
+    });
+
+    it('counts a webhook whose sender goes away in the middle of a compressed body, instead of waiting for it forever', async () => {
+      const badRequests = async () => {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        const line = text.split('\n').find((l) => l.startsWith('reelay_webhook_requests_total{endpoint="stitch-complete",outcome="bad_request"}'));
+        return Number(line?.split(' ').pop() ?? 0);
+      };
+      const before = await badRequests();
+      const { port, hostname } = new URL(url);
+      const half = gzipSync(JSON.stringify({ padding: 'x'.repeat(100_000) })).subarray(0, 64);
+      const headers = { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': '100000' };
+      const sending = request({ hostname, port, method: 'POST', path: '/api/webhooks/stitch-complete', headers });
+      sending.on('error', () => undefined); // the request is abandoned on purpose
+      sending.write(half);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      sending.destroy();
+      await waitFor(async () => (await badRequests()) > before, 5000, 'the abandoned webhook to be counted');
     });
 
     it('answers 404 for an unknown project id and an unknown route, 405 with Allow for a wrong or unknown method, all as JSON', async () => {

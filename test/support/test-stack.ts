@@ -18,7 +18,7 @@ export const testSecrets = {
   'stitch-complete': 'test-stitch-secret-0123456789abcdef',
 } as const;
 
-export const testAdminToken = 'test-admin-token-0123456789';
+export const testAdminToken = 'test-admin-token-0123456789abcdef-0123';
 
 /** Short retries and deadlines, so failure paths finish in a second or two rather than minutes. */
 export const testWorkflowSettings: SettingsOverrides = {
@@ -45,7 +45,20 @@ export const testWebhookLog = path.join(testLogDir, 'webhooks.log');
  */
 export const testSpans = new InMemorySpanExporter();
 
-let booting: Promise<{ stack: Stack; dataDir: string; redis: { url: string; stop(): Promise<void> } }> | undefined;
+interface BootedStack {
+  stack: Stack;
+  dataDir: string;
+  redis: { url: string; stop(): Promise<void> };
+}
+
+let booting: Promise<BootedStack> | undefined;
+
+/**
+ * How long the shared stack may take to start before every test that needs it fails (TEST_STACK_DEADLINE_MS):
+ * under mocha's 60 s, so the first hook reports which step hung, and every later suite fails at once
+ * instead of waiting a minute of its own.
+ */
+export const testStackDeadlineMs = Number(process.env.TEST_STACK_DEADLINE_MS ?? 55_000);
 
 /** The environment every test gateway starts from: known secrets and admin token. */
 export function testEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -67,7 +80,8 @@ export async function freePort(): Promise<number> {
   return getPort({ host: '127.0.0.1' });
 }
 
-async function boot() {
+async function boot(onStep: (step: string) => void): Promise<BootedStack> {
+  onStep('starting Redis');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-test-'));
   await startTracing('reelay-test', [new SimpleSpanProcessor(testSpans)]);
   const redis = await startTestRedis(await freePort());
@@ -96,8 +110,10 @@ async function boot() {
     consoleLevel: process.env.TEST_LOG_CONSOLE ? 'warn' : 'silent',
   });
   try {
+    onStep('bundling the workflows');
     const workflowBundle = { code: await bundleProjectWorkflows({ traced: true }) }; // the suite traces (into memory)
     const stack = await startStack({
+      onStep,
       config,
       logger,
       dataDir,
@@ -117,9 +133,38 @@ async function boot() {
   }
 }
 
-/** One real stack (Temporal dev server, PostgreSQL, gateway, simulator, worker) shared by the suite. */
+/**
+ * Boots within `deadlineMs` or fails naming the step it was at. A boot that finishes after its
+ * deadline is stopped then, not left running; one that never finishes dies with mocha (--exit), its
+ * servers with it.
+ */
+function bootWithin(deadlineMs: number): Promise<BootedStack> {
+  let step = 'preparing';
+  let late = false;
+  const started = boot((message) => (step = message.trim()));
+  void started.then((booted) => (late ? stopBooted(booted) : undefined), () => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      late = true;
+      reject(new Error(`The test stack did not start within ${deadlineMs / 1000} s (its last step: ${step}); TEST_LOG_LEVEL=debug writes its log`));
+    }, deadlineMs);
+  });
+  return Promise.race([started, deadline]).finally(() => clearTimeout(timer));
+}
+
+async function stopBooted({ stack, dataDir, redis }: BootedStack): Promise<void> {
+  await stack.stop();
+  await redis.stop();
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * One real stack (Temporal dev server, PostgreSQL, gateway, simulator, worker) shared by the suite. A
+ * stack that could not start fails every later call at once, with the same cause.
+ */
 export async function testStack(): Promise<Stack> {
-  booting ??= boot();
+  booting ??= bootWithin(testStackDeadlineMs);
   return (await booting).stack;
 }
 
@@ -135,12 +180,7 @@ export const mochaHooks = {
 /** mocha calls this once, after every test file has run. */
 export async function mochaGlobalTeardown(): Promise<void> {
   const booted = await booting?.catch(() => undefined);
-  if (booted) {
-    const { stack, dataDir, redis } = booted;
-    await stack.stop();
-    await redis.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  }
+  if (booted) await stopBooted(booted);
   // Extra gateways' access logs too, once nothing can write to them any more.
   await closeAccessLogFile();
   await rm(testLogDir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ConfigError } from '../../src/platform/config';
 import { loadConfig } from '../../src/platform/load-config';
 import { envNames } from '../../src/platform/env-schema';
+import { replicaVariables } from '../../src/dev/cluster/start-cluster';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -38,14 +39,49 @@ describe('configuration', () => {
     assert.deepEqual(config.webhookSecrets['stitch-complete'], ['old-secret-0123456789', 'new-secret-0123456789']);
   });
 
-  it('stops a production gateway that has no secrets, naming each missing variable', () => {
-    const problems = problemsOf(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgresql://h/db', TEMPORAL_ADDRESS: 't:7233' }, 'gateway'));
-    assert.deepEqual(problems, [
-      'VIDEO_WEBHOOK_SECRET: required in production (the video-complete webhook cannot be verified)',
-      'LAST_FRAME_WEBHOOK_SECRET: required in production (the last-frame-complete webhook cannot be verified)',
-      'STITCH_WEBHOOK_SECRET: required in production (the stitch-complete webhook cannot be verified)',
-      'ADMIN_API_TOKEN: required in production (it guards the event store, replay and error log)',
-    ]);
+  it('stops a gateway that has no secrets, whatever NODE_ENV, naming each missing variable', () => {
+    for (const NODE_ENV of [undefined, 'development', 'test', 'production']) {
+      const problems = problemsOf(() => loadConfig({ NODE_ENV, DATABASE_URL: 'postgresql://h/db', TEMPORAL_ADDRESS: 't:7233' }, 'gateway'));
+      assert.deepEqual(problems, [
+        'VIDEO_WEBHOOK_SECRET: required by the gateway (the video-complete webhook cannot be verified)',
+        'LAST_FRAME_WEBHOOK_SECRET: required by the gateway (the last-frame-complete webhook cannot be verified)',
+        'STITCH_WEBHOOK_SECRET: required by the gateway (the stitch-complete webhook cannot be verified)',
+        'ADMIN_API_TOKEN: required by the gateway (it guards the admin API, the console, the event store and error log)',
+      ], String(NODE_ENV));
+    }
+  });
+
+  it('never makes secrets up for a worker, which verifies no webhook and serves no admin API', () => {
+    const config = loadConfig(
+      { DATABASE_URL: 'postgresql://h/db', TEMPORAL_ADDRESS: 't:7233', VIDEO_GENERATION_SERVICE: 'https://v', LAST_FRAME_SERVICE_URL: 'https://l', STITCH_SERVICE_URL: 'https://s' },
+      'worker',
+    );
+    assert.deepEqual(config.generated, {});
+    assert.equal(config.adminToken, undefined);
+    assert.deepEqual(config.webhookSecrets['video-complete'], []);
+  });
+
+  it('npm run cluster makes secrets up once, in its parent, and gives every replica the same ones', () => {
+    const parent = loadConfig({}, 'stack');
+    const replica = () => loadConfig({ ...replicaVariables(parent), DATABASE_URL: 'postgresql://h/db', TEMPORAL_ADDRESS: 't:7233' }, 'gateway');
+    const [first, second] = [replica(), replica()];
+    for (const gateway of [first, second]) {
+      assert.deepEqual(gateway.generated, {}, 'a replica makes nothing up');
+      assert.deepEqual(gateway.webhookSecrets, parent.webhookSecrets);
+      assert.equal(gateway.adminToken, parent.adminToken);
+    }
+  });
+
+  it('stops the whole stack in production without its secrets', () => {
+    const problems = problemsOf(() => loadConfig({ NODE_ENV: 'production', NEXT_PUBLIC_APP_URL: 'https://reelay.example.com' }, 'stack'));
+    assert.equal(problems.length, 4);
+    assert.ok(problems.every((p) => p.includes('required in production')), problems.join('\n'));
+  });
+
+  it('refuses an admin token shorter than 32 characters', () => {
+    const [problem] = problemsOf(() => loadConfig({ ADMIN_API_TOKEN: 'a'.repeat(31) }, 'stack'));
+    assert.match(problem, /^ADMIN_API_TOKEN: must be at least 32 characters/);
+    assert.equal(loadConfig({ ADMIN_API_TOKEN: 'a'.repeat(32) }, 'stack').adminToken, 'a'.repeat(32));
   });
 
   it('reports every problem at once: bad formats and missing requirements together', () => {

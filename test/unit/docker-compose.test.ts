@@ -10,6 +10,7 @@ import { renderServerConfig } from '../../src/dev/temporal/server-config';
 import { temporalDatabases, temporalSchemas } from '../../src/dev/temporal/temporal-server';
 import { loadConfig } from '../../src/platform/load-config';
 import { envNames } from '../../src/platform/env-schema';
+import { searchAttributeRegistrations } from '../../src/contracts/workflow-api';
 
 const root = path.resolve(__dirname, '..', '..');
 const versionOf = (pkg: string) => (JSON.parse(readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
@@ -98,9 +99,22 @@ describe('docker-compose.yml and npm run cluster', () => {
     assert.equal(env.TRUST_PROXY, 'true', 'behind the load balancer, client addresses come from X-Forwarded-For');
   });
 
-  it('checks health where the cluster waits: /health of the gateway and of the worker, pg_isready, PING', () => {
+  it('registers the namespace and every search attribute the workflows set before a gateway or worker starts', () => {
+    const setup = services['temporal-namespace'].command.join(' ');
+    assert.match(setup, /temporal operator namespace create --namespace default/);
+    for (const [name, type] of searchAttributeRegistrations) {
+      assert.ok(setup.includes(`${name}=${type}`), `${name}=${type} registered by the one-shot`);
+    }
+    assert.match(setup, /temporal operator search-attribute create --namespace default --name "\$\$name" --type "\$\$type"/);
+    for (const app of ['gateway', 'worker']) {
+      assert.equal(services[app].depends_on['temporal-namespace'].condition, 'service_completed_successfully', `${app} waits for the namespace setup`);
+    }
+  });
+
+  it('checks health where the cluster waits: /ready of the gateway (behind the load balancer), /health of the worker, pg_isready, PING', () => {
     const check = (name: string) => [services[name].healthcheck?.test].flat().join(' ');
-    assert.match(check('gateway'), new RegExp(`127\\.0\\.0\\.1:${services.gateway.environment.PORT}/health`));
+    assert.match(check('gateway'), new RegExp(`127\\.0\\.0\\.1:${services.gateway.environment.PORT}/ready`));
+    assert.equal(services['load-balancer'].depends_on.gateway.condition, 'service_healthy', 'the load balancer waits for a ready gateway');
     assert.match(check('worker'), new RegExp(`127\\.0\\.0\\.1:${services.worker.environment.WORKER_HEALTH_PORT}/health`));
     assert.match(check('postgres'), /pg_isready/);
     assert.match(check('redis'), /ping/);

@@ -6,7 +6,7 @@ describe('webhook signatures (HMAC-SHA256 of the raw body)', () => {
   const body = Buffer.from('{"task_id":"t1","status":"completed"}');
   const good = signBody(secret, body);
 
-  it('matches the openssl recipe in the README: hex HMAC-SHA256 of the exact bytes', () => {
+  it('matches the openssl recipe in docs/webhooks.md: hex HMAC-SHA256 of the exact bytes', () => {
     // printf '%s' '{"task_id":"t1","status":"completed"}' | openssl dgst -sha256 -hmac 'a-secret-of-sufficient-length'
     assert.match(good, /^[0-9a-f]{64}$/);
     assert.equal(good, signBody(secret, body.toString('utf8')));

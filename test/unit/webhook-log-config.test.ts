@@ -14,7 +14,15 @@ describe('the webhook access log and debug settings', () => {
   });
 
   it('is off for a lone gateway unless WEBHOOK_LOG says where', () => {
-    const gateway = { DATABASE_URL: 'postgresql://localhost/x', TEMPORAL_ADDRESS: 'localhost:7233' };
+    const secret = 's'.repeat(32);
+    const gateway = {
+      DATABASE_URL: 'postgresql://localhost/x',
+      TEMPORAL_ADDRESS: 'localhost:7233',
+      VIDEO_WEBHOOK_SECRET: secret,
+      LAST_FRAME_WEBHOOK_SECRET: secret,
+      STITCH_WEBHOOK_SECRET: secret,
+      ADMIN_API_TOKEN: secret,
+    };
     assert.equal(loadConfig(gateway, 'gateway').webhookLog.file, undefined);
     assert.equal(loadConfig({ ...gateway, WEBHOOK_LOG: 'on' }, 'gateway').webhookLog.file, defaultWebhookLogFile);
     assert.equal(loadConfig({ ...gateway, WEBHOOK_LOG: 'var/hooks.log' }, 'gateway').webhookLog.file, path.resolve('var/hooks.log'));

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { webhookEndpoints, webhookSecretEnv } from '../../contracts/steps';
 import { serviceUrlVariable, type Config, type ServiceName } from '../../platform/config';
 import type { Logger } from '../../platform/logger';
+import { setUpNamespace } from '../../platform/search-attributes';
 import { migrateDatabase } from '../../storage/migrate';
 import { startEmbeddedPostgres } from '../embedded-postgres';
 import { startEmbeddedRedis } from '../embedded-redis';
@@ -85,7 +86,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   try {
     if (!config.databaseUrl) {
       onStep('Starting embedded PostgreSQL');
-      const database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: options.postgresPort ?? 54330 });
+      const database = await startEmbeddedPostgres({
+        dataDir: path.join(dataDir, 'postgres'),
+        port: options.postgresPort ?? 54330,
+        onNote: (note) => onStep(`  ${note}`),
+      });
       stops.push({ name: 'PostgreSQL', stop: () => database.stop() });
       config.databaseUrl = database.url;
     }
@@ -134,6 +139,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
     onStep('Applying database migrations');
     await migrateDatabase(config.databaseUrl);
+    // Namespace setup, like the migrations, before any replica serves: a gateway starts workflows that
+    // set these search attributes, and Temporal refuses them until they are registered.
+    onStep(`Setting up namespace ${config.temporal.namespace}: search attributes`);
+    await setUpNamespace(config.temporal);
 
     config.publicUrl ??= `http://localhost:${config.port}`;
     const simulator = await simulateUnconfiguredServices(config, logger, onStep);

@@ -54,7 +54,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   try {
     await waitUntilServing(address, child);
   } catch (err) {
-    child.kill('SIGKILL');
+    await server.kill();
     throw new Error(`${(err as Error).message} (server log: ${logFile})`);
   }
   return {

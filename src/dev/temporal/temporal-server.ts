@@ -65,7 +65,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     await waitUntilServing(address, child, 90_000, options.clientTls);
     await registerNamespace(address, namespace, options.clientTls);
   } catch (err) {
-    child.kill('SIGKILL');
+    await server.kill();
     throw new Error(`${(err as Error).message} (server log: ${logFile})`);
   }
   return {

@@ -6,11 +6,11 @@ import { readJsonBody } from '../json-body';
 import type { ClientQuotaDefaults } from '../projects/client-auth';
 import type { AppState } from '../request-context';
 import { parseOrThrow } from '../validation';
-import { requireAdmin } from './auth';
+import { requireAdmin, type AdminAccess } from './auth';
 import { clientLimitsBody, clientParam, createClientBody, keyParam, newKeyBody } from './client-schemas';
 
 export interface ClientRouteDeps {
-  token: string;
+  access: AdminAccess;
   clients: Clients;
   apiKeys: ApiKeys;
   defaults: ClientQuotaDefaults;
@@ -44,9 +44,9 @@ const clientView = (c: { id: string; requestsPerMinute: number | null; maxRunnin
  * The clients of the project API and their keys, behind ADMIN_API_TOKEN (the same operations as
  * `npm run clients`). A key is in an answer only when it is made: it is never stored, only its hash.
  */
-export function clientRoutes({ token, clients, apiKeys, defaults }: ClientRouteDeps): Router<AppState> {
+export function clientRoutes({ access, clients, apiKeys, defaults }: ClientRouteDeps): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/api/v1/clients' });
-  const admin = requireAdmin(token);
+  const admin = requireAdmin(access);
   const summaryView = (c: ClientSummary) => ({
     ...clientView(c),
     running_films: c.runningFilms,

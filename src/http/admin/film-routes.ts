@@ -7,12 +7,12 @@ import { HttpError } from '../errors';
 import { readJsonBody } from '../json-body';
 import type { AppState } from '../request-context';
 import { parseOrThrow } from '../validation';
-import { requireAdmin } from './auth';
+import { requireAdmin, type AdminAccess } from './auth';
 import { findStoryboard, listFilms, type StoryboardDeps } from './films';
 import { cancelBody, filmListQuery, projectParam } from './schemas';
 
 export interface FilmRouteDeps extends StoryboardDeps {
-  token: string;
+  access: AdminAccess;
   prisma: PrismaClient;
   temporal: Client;
 }
@@ -33,8 +33,8 @@ async function optionalJson(ctx: Context): Promise<unknown> {
  * the workflow's validator refuses (retrying a film that has not failed) is a 409 with its reason.
  */
 export function addFilmRoutes(router: Router<AppState>, deps: FilmRouteDeps): Router<AppState> {
-  const { token, prisma, temporal } = deps;
-  const admin = requireAdmin(token);
+  const { access, prisma, temporal } = deps;
+  const admin = requireAdmin(access);
 
   router.get('/', admin, async (ctx) => {
     const q = parseOrThrow(filmListQuery, ctx.query, 'Query');

@@ -7,11 +7,11 @@ import { HttpError } from '../errors';
 import type { AppState } from '../request-context';
 import { parseOrThrow } from '../validation';
 import type { WebhookApplier } from '../webhooks/receive';
-import { requireAdmin } from './auth';
+import { requireAdmin, type AdminAccess } from './auth';
 import { errorListQuery, eventListQuery, idParam } from './schemas';
 
 export interface AdminRouteDeps {
-  token: string;
+  access: AdminAccess;
   events: EventStore;
   errors: ErrorLog;
   apply: WebhookApplier;
@@ -38,9 +38,9 @@ function eventView(e: Omit<WebhookEvent, 'rawBody'> & { rawBody?: string }) {
  * The operator's API, behind ADMIN_API_TOKEN: the webhook event store (list, inspect, replay) and
  * the error log (list, stats).
  */
-export function adminRoutes({ token, events, errors, apply }: AdminRouteDeps): Router<AppState> {
+export function adminRoutes({ access, events, errors, apply }: AdminRouteDeps): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/api/v1' });
-  const admin = requireAdmin(token);
+  const admin = requireAdmin(access);
 
   router.get('/webhooks/events', admin, async (ctx) => {
     const q = parseOrThrow(eventListQuery, ctx.query, 'Query');

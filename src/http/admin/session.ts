@@ -1,25 +1,25 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import Tokens from 'csrf';
 import type { Context } from 'koa';
+import type { ConsoleSessionStore } from '../../storage/console-sessions';
 import { HttpError } from '../errors';
 
 /**
  * The console's sign-in: the admin token, typed once, traded for an HTTP-only session cookie.
  *
- * The cookie is stateless: `{expires, csrf secret}`, signed by Koa's cookies (keygrip) with a key derived
- * from ADMIN_API_TOKEN, so every gateway replica accepts it and rotating the token signs everyone out.
- * SameSite=Strict keeps it off cross-site requests; unsafe methods also need the CSRF token (made from the
- * session's secret by `csrf`) in `X-CSRF-Token`, which only a page of this origin can have read.
+ * The cookie holds a random key, signed by Koa's cookies (keygrip) with a key derived from
+ * ADMIN_API_TOKEN (so rotating the token signs everyone out); the session itself (its expiry and CSRF
+ * secret) is a row in PostgreSQL found by the key's hash, so signing out deletes it and a copied cookie
+ * stops working on every replica. SameSite=Strict keeps the cookie off cross-site requests; unsafe methods
+ * also need the CSRF token (made from the session's secret by `csrf`) in `X-CSRF-Token`, which only a page
+ * of this origin can have read. Over https the cookie is Secure and named `__Host-…`: no subdomain or
+ * plain-http page can set or shadow it.
  */
 export const sessionCookie = 'reelay_console';
+export const secureSessionCookie = `__Host-${sessionCookie}`;
 export const csrfHeader = 'x-csrf-token';
 const sessionMs = 8 * 60 * 60_000;
 const tokens = new Tokens();
-
-interface SessionData {
-  expires: number;
-  csrfSecret: string;
-}
 
 export interface ConsoleSession {
   csrfToken: string;
@@ -31,6 +31,8 @@ export const sessionKeys = (adminToken: string): string[] => [
   createHmac('sha256', adminToken).update('reelay console session v1').digest('base64url'),
 ];
 
+const cookieName = (ctx: Context) => (ctx.secure ? secureSessionCookie : sessionCookie);
+
 const cookieOptions = (ctx: Context) => ({
   httpOnly: true,
   sameSite: 'strict' as const,
@@ -40,60 +42,70 @@ const cookieOptions = (ctx: Context) => ({
   overwrite: true,
 });
 
-function read(ctx: Context, now = Date.now()): SessionData | undefined {
-  const value = ctx.cookies.get(sessionCookie, { signed: true });
-  if (!value) return undefined;
-  try {
-    const data = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Partial<SessionData>;
-    if (typeof data.expires !== 'number' || typeof data.csrfSecret !== 'string' || data.expires <= now) return undefined;
-    return { expires: data.expires, csrfSecret: data.csrfSecret };
-  } catch {
-    return undefined;
-  }
-}
+const sessionId = (key: string) => createHash('sha256').update(key).digest('hex');
 
-const describe = (data: SessionData): ConsoleSession => ({
-  csrfToken: tokens.create(data.csrfSecret),
-  expiresAt: new Date(data.expires).toISOString(),
+const describe = (csrfSecret: string, expiresAt: Date): ConsoleSession => ({
+  csrfToken: tokens.create(csrfSecret),
+  expiresAt: expiresAt.toISOString(),
 });
-
-/** Starts a session (the caller has checked the token) and sets its cookie. */
-export function startSession(ctx: Context, now = Date.now()): ConsoleSession {
-  const data: SessionData = { expires: now + sessionMs, csrfSecret: tokens.secretSync() };
-  ctx.cookies.set(sessionCookie, Buffer.from(JSON.stringify(data)).toString('base64url'), {
-    ...cookieOptions(ctx),
-    expires: new Date(data.expires),
-  });
-  return describe(data);
-}
-
-export function endSession(ctx: Context): void {
-  ctx.cookies.set(sessionCookie, null, cookieOptions(ctx));
-}
-
-/** The current session with a fresh CSRF token, or undefined when the cookie is missing, forged or expired. */
-export function currentSession(ctx: Context): ConsoleSession | undefined {
-  const data = read(ctx);
-  return data && describe(data);
-}
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/**
- * True when the request carries a valid session cookie; for an unsafe method, also a valid CSRF token
- * and, when the browser names one, this origin. A cookie without them is a 403, not a 401: the caller is
- * signed in, the request is what is refused.
- */
-export function hasSession(ctx: Context): boolean {
-  const data = read(ctx);
-  if (!data) return false;
-  if (safeMethods.has(ctx.method)) return true;
-  const origin = ctx.get('origin');
-  if (origin && origin !== `${ctx.protocol}://${ctx.host}`) {
-    throw new HttpError(403, 'cross_origin', `Requests from ${origin} may not change anything here`);
-  }
-  if (!tokens.verify(data.csrfSecret, ctx.get(csrfHeader))) {
-    throw new HttpError(403, 'csrf_token_invalid', `A console request that changes something needs the session's ${csrfHeader} header`);
-  }
-  return true;
+/** Sessions kept in `store`, read from and written to each request's cookie. */
+export function consoleSessions(store: ConsoleSessionStore) {
+  /** The cookie's session id, when the cookie is there and its signature holds. */
+  const idOf = (ctx: Context) => {
+    const key = ctx.cookies.get(cookieName(ctx), { signed: true });
+    return key ? sessionId(key) : undefined;
+  };
+  const read = async (ctx: Context) => {
+    const id = idOf(ctx);
+    return id ? store.find(id) : undefined;
+  };
+
+  return {
+    /** Starts a session (the caller has checked the token) and sets its cookie. */
+    async start(ctx: Context, now = Date.now()): Promise<ConsoleSession> {
+      const key = randomBytes(32).toString('base64url');
+      const session = { csrfSecret: tokens.secretSync(), expiresAt: new Date(now + sessionMs) };
+      await store.create(sessionId(key), session);
+      ctx.cookies.set(cookieName(ctx), key, { ...cookieOptions(ctx), expires: session.expiresAt });
+      return describe(session.csrfSecret, session.expiresAt);
+    },
+
+    /** Ends the session on the server (a copy of the cookie stops working too) and clears the cookie. */
+    async end(ctx: Context): Promise<void> {
+      const id = idOf(ctx);
+      if (id) await store.revoke(id);
+      ctx.cookies.set(cookieName(ctx), null, cookieOptions(ctx));
+    },
+
+    /** The current session with a fresh CSRF token, or undefined when the cookie is missing, forged, expired or signed out. */
+    async current(ctx: Context): Promise<ConsoleSession | undefined> {
+      const session = await read(ctx);
+      return session && describe(session.csrfSecret, session.expiresAt);
+    },
+
+    /**
+     * True when the request carries a live session; for an unsafe method, also a valid CSRF token and,
+     * when the browser names one, this origin (`https://…` behind a proxy that says so, with TRUST_PROXY).
+     * A session without them is a 403, not a 401: the caller is signed in, the request is what is refused.
+     */
+    async has(ctx: Context): Promise<boolean> {
+      const session = await read(ctx);
+      if (!session) return false;
+      if (safeMethods.has(ctx.method)) return true;
+      const origin = ctx.get('origin');
+      // Not ctx.origin: Koa 3 gives the Origin header there, not this server's origin.
+      if (origin && origin !== `${ctx.protocol}://${ctx.host}`) {
+        throw new HttpError(403, 'cross_origin', `Requests from ${origin} may not change anything here`);
+      }
+      if (!tokens.verify(session.csrfSecret, ctx.get(csrfHeader))) {
+        throw new HttpError(403, 'csrf_token_invalid', `A console request that changes something needs the session's ${csrfHeader} header`);
+      }
+      return true;
+    },
+  };
 }
+
+export type ConsoleSessions = ReturnType<typeof consoleSessions>;

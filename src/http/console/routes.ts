@@ -2,10 +2,10 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { ConsoleSessionInfo } from '../../contracts/console';
-import { requireAdmin, tokenMatcher } from '../admin/auth';
+import { requireAdmin, type AdminAccess } from '../admin/auth';
 import { findStoryboard, listFilms, type StoryboardDeps } from '../admin/films';
 import { filmListQuery, projectParam } from '../admin/schemas';
-import { currentSession, endSession, hasSession, startSession, type ConsoleSession } from '../admin/session';
+import type { ConsoleSession } from '../admin/session';
 import { HttpError } from '../errors';
 import { readJsonBody } from '../json-body';
 import type { AppState } from '../request-context';
@@ -15,7 +15,7 @@ import { consolePage, consolePaths, securityHeaders } from './page';
 import { streamChanges } from './live';
 
 export interface ConsoleRouteDeps extends StoryboardDeps {
-  token: string;
+  access: AdminAccess;
 }
 
 const signIn = z.object({ token: z.string().min(1).max(1024) }).strict();
@@ -26,10 +26,10 @@ const signIn = z.object({ token: z.string().min(1).max(1024) }).strict();
  * else it shows comes from the admin API, which takes the same session.
  */
 export function consoleRoutes(deps: ConsoleRouteDeps): Router<AppState> {
-  const { token, prisma } = deps;
+  const { access, prisma } = deps;
+  const { sessions, throttle } = access;
   const router = new Router<AppState>({ prefix: '/console' });
-  const isToken = tokenMatcher(token);
-  const admin = requireAdmin(token);
+  const admin = requireAdmin(access);
   const info = (session: ConsoleSession): ConsoleSessionInfo => ({
     csrf_token: session.csrfToken,
     expires_at: session.expiresAt,
@@ -59,22 +59,26 @@ export function consoleRoutes(deps: ConsoleRouteDeps): Router<AppState> {
   });
 
   router.post('/session', async (ctx) => {
+    await throttle.refuseIfThrottled(ctx);
     const body = parseOrThrow(signIn, await readJsonBody(ctx, 4096), 'Sign-in');
-    if (!isToken(body.token)) throw new HttpError(401, 'unauthorized', 'That is not the admin token (ADMIN_API_TOKEN)');
+    if (!access.isToken(body.token)) {
+      await throttle.failed(ctx, 'sign_in');
+      throw new HttpError(401, 'unauthorized', 'That is not the admin token (ADMIN_API_TOKEN)');
+    }
     ctx.state.log.info('Console sign-in');
-    ctx.body = info(startSession(ctx));
+    ctx.body = info(await sessions.start(ctx));
   });
 
-  router.get('/session', (ctx) => {
-    const session = currentSession(ctx);
+  router.get('/session', async (ctx) => {
+    const session = await sessions.current(ctx);
     if (!session) throw new HttpError(401, 'unauthorized', 'Not signed in, or the session has expired');
     ctx.set('cache-control', 'no-store');
     ctx.body = info(session);
   });
 
-  router.delete('/session', (ctx) => {
-    hasSession(ctx); // signing out is a change: a session's CSRF token is checked (no session, nothing to check)
-    endSession(ctx);
+  router.delete('/session', async (ctx) => {
+    await sessions.has(ctx); // signing out is a change: a session's CSRF token is checked (no session, nothing to check)
+    await sessions.end(ctx); // on the server too: a copy of the cookie stops working
     ctx.status = 204;
   });
 

@@ -1,7 +1,6 @@
 import type { Middleware } from 'koa';
 import type { ApiKeys } from '../../storage/api-keys';
-import { tokenMatcher } from '../admin/auth';
-import { hasSession } from '../admin/session';
+import type { AdminAccess } from '../admin/auth';
 import { HttpError } from '../errors';
 import type { GatewayMetrics } from '../metrics';
 import type { RateLimiter } from '../rate-limit';
@@ -34,27 +33,31 @@ const refuse = (code: keyof typeof problems) =>
 /**
  * Identifies the caller of the project API from `Authorization: Bearer <credential>`: a client's API key
  * (`rk_…`), or the admin token; without the header, the console's session cookie. Anything else is a 401
- * whose code names the problem (missing, invalid, revoked, expired key).
+ * whose code names the problem (missing, invalid, revoked, expired key). A refused credential counts
+ * against the caller's address like a wrong admin token (auth-throttle.ts).
  */
-export function identifyCaller(adminToken: string, apiKeys: ApiKeys, defaults: ClientQuotaDefaults): Middleware<ProjectApiState> {
-  const isAdminToken = tokenMatcher(adminToken);
+export function identifyCaller(access: AdminAccess, apiKeys: ApiKeys, defaults: ClientQuotaDefaults): Middleware<ProjectApiState> {
   return async function identifyCaller(ctx, next) {
     const authorization = ctx.get('authorization');
     if (!authorization) {
-      if (!hasSession(ctx)) throw refuse('api_key_missing');
+      if (!(await access.sessions.has(ctx))) throw refuse('api_key_missing');
       ctx.state.caller = { kind: 'operator' };
       await next();
       return;
     }
     const credential = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
     if (!credential) throw refuse('api_key_missing');
-    if (isAdminToken(credential)) {
+    await access.throttle.refuseIfThrottled(ctx);
+    if (access.isToken(credential)) {
       ctx.state.caller = { kind: 'operator' };
       await next();
       return;
     }
     const check = await apiKeys.check(credential);
-    if (!check.ok) throw refuse(check.problem);
+    if (!check.ok) {
+      await access.throttle.failed(ctx, 'bearer');
+      throw refuse(check.problem);
+    }
     ctx.state.caller = {
       kind: 'client',
       clientId: check.clientId,

@@ -6,6 +6,7 @@ import { projectIdKey, projectStatusKey, projectWorkflowType, type ProjectWorkfl
 import type { WorkflowSettings } from '../../contracts/workflow-settings';
 import { withinRunningFilmsQuota } from '../../storage/clients';
 import type { Prisma, PrismaClient, Project } from '../../storage/prisma';
+import { isMissingSearchAttribute } from '../readiness';
 
 export type CreateProjectResult =
   | { kind: 'created' | 'existing'; project: Project }
@@ -23,6 +24,8 @@ export interface ProjectCreatorDeps {
   workflowSettings: WorkflowSettings;
   /** Applies webhooks that arrived before the project existed, once its workflow runs. */
   applyEarlyEvents?: (projectId: string) => Promise<unknown>;
+  /** Answers a start Temporal refused for a search attribute the namespace lacks (a 503, not a 500). */
+  namespaceNotReady?: (err: unknown) => Promise<never>;
 }
 
 /** Fingerprint of what was asked for, so a retried create can be told from a different one. */
@@ -36,7 +39,7 @@ export function requestHash(request: CreateProjectRequest): string {
  * project id: the rows are written once and Temporal starts at most one workflow for the id, so a
  * client retrying after a timeout gets the same project rather than a second film.
  */
-export function createProjectCreator({ prisma, temporal, taskQueue, workflowSettings, applyEarlyEvents }: ProjectCreatorDeps) {
+export function createProjectCreator({ prisma, temporal, taskQueue, workflowSettings, applyEarlyEvents, namespaceNotReady }: ProjectCreatorDeps) {
   const insert = (db: Prisma.TransactionClient | PrismaClient, filmId: string, clientId: string | null, request: CreateProjectRequest, hash: string) =>
     db.project.create({
       data: {
@@ -88,7 +91,9 @@ export function createProjectCreator({ prisma, temporal, taskQueue, workflowSett
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      if (namespaceNotReady && isMissingSearchAttribute(err)) await namespaceNotReady(err);
+      throw err;
     }
   }
 

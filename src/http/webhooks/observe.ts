@@ -1,8 +1,10 @@
 import type { Middleware } from 'koa';
 import type { WebhookEndpointName } from '../../contracts/steps';
-import type { ErrorLog, Severity } from '../../storage/error-log';
+import type { ErrorLog, GlobalError, Severity } from '../../storage/error-log';
+import { clientAddressKey } from '../client-address';
 import { failureOf, HttpError } from '../errors';
 import type { GatewayMetrics, WebhookOutcomeLabel } from '../metrics';
+import type { UnverifiedFailureLog } from './unverified-failures';
 import { answeredOutcome, type WebhookContext, type WebhookState } from './webhook-state';
 
 /** Error codes the pipeline answers with, as the metric and the error log name them. */
@@ -20,10 +22,17 @@ const failureKinds: Record<string, { label: WebhookOutcomeLabel; severity: Sever
 
 /**
  * Watches every webhook request without changing it: times it, counts it by outcome, and records in the
- * error log every refusal (but rate-limited ones, which would let a flood write to the database) and
- * every failed task a service reports.
+ * error log every refusal and every failed task a service reports. Refusals of requests that never
+ * proved their sender (no signature verified yet) are aggregated, one row per address and minute
+ * (unverified-failures.ts), and rate-limited ones are only counted: neither lets a flood write a row
+ * per request.
  */
-export function observeWebhook(endpoint: WebhookEndpointName, metrics: GatewayMetrics, errors: ErrorLog): Middleware<WebhookState> {
+export function observeWebhook(
+  endpoint: WebhookEndpointName,
+  metrics: GatewayMetrics,
+  errors: ErrorLog,
+  unverified: UnverifiedFailureLog,
+): Middleware<WebhookState> {
   return async function observeWebhook(ctx, next) {
     const stop = metrics.webhookDuration.startTimer({ endpoint });
     let outcome: WebhookOutcomeLabel = 'error';
@@ -34,21 +43,24 @@ export function observeWebhook(endpoint: WebhookEndpointName, metrics: GatewayMe
       const { code } = failureOf(err);
       const kind = failureKinds[code];
       outcome = kind?.label ?? (err instanceof HttpError && err.status < 500 ? 'bad_request' : 'error');
-      if (outcome !== 'rate_limited') {
-        await errors
-          .addGlobalError({
-            type: 'webhook',
-            code,
-            severity: kind?.severity ?? 'error',
-            message: `${endpoint}: ${(err as Error).message}`,
-            context: {
-              endpoint,
-              requestId: ctx.state.requestId,
-              ip: ctx.ip,
-              ...(ctx.state.event ? { projectId: ctx.state.event.projectId, taskId: ctx.state.event.taskId } : {}),
-            },
-          })
-          .catch((logErr) => ctx.state.log.error({ err: logErr }, 'Could not record a webhook failure'));
+      const failure: GlobalError = {
+        type: 'webhook',
+        code,
+        severity: kind?.severity ?? 'error',
+        message: `${endpoint}: ${(err as Error).message}`,
+        context: {
+          endpoint,
+          requestId: ctx.state.requestId,
+          ip: ctx.ip,
+          ...(ctx.state.event ? { projectId: ctx.state.event.projectId, taskId: ctx.state.event.taskId } : {}),
+        },
+      };
+      if (outcome === 'rate_limited') {
+        // counted in metrics only
+      } else if (!ctx.state.scheme) {
+        await unverified.record(failure, clientAddressKey(ctx.ip));
+      } else {
+        await errors.addGlobalError(failure).catch((logErr) => ctx.state.log.error({ err: logErr }, 'Could not record a webhook failure'));
       }
       throw err;
     } finally {

@@ -1,7 +1,6 @@
 import Router, { type RouterMiddleware } from '@koa/router';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Middleware } from 'koa';
-import getRawBody from 'raw-body';
 import { workflowIdFor } from '../../contracts/ids';
 import type { StepEvent } from '../../contracts/steps';
 import { stepOfEndpoint, webhookEndpointDbValue, webhookEndpointOfStored, webhookEndpoints, webhookPath, type WebhookEndpointName } from '../../contracts/steps';
@@ -14,6 +13,7 @@ import { isSettled, type EventStore, type StoredWebhookEvent } from '../../stora
 import type { PrismaClient } from '../../storage/prisma';
 import { HttpError } from '../errors';
 import type { HealthProbe } from '../health';
+import { readSignedBody } from '../json-body';
 import type { GatewayMetrics } from '../metrics';
 import { rateLimit, type RateLimiter } from '../rate-limit';
 import { parseOrThrow } from '../validation';
@@ -21,6 +21,7 @@ import { webhookAccessLog } from './access-log';
 import { answerFor } from './answers';
 import { observeWebhook } from './observe';
 import { traceWebhook } from './trace-webhook';
+import type { UnverifiedFailureLog } from './unverified-failures';
 import type { DeliveryOutcome, WebhookState } from './webhook-state';
 
 type Stage = Middleware<WebhookState>;
@@ -34,6 +35,8 @@ export interface WebhookRouteDeps {
   metrics: GatewayMetrics;
   /** Absent when rate limiting is switched off. */
   limiter?: RateLimiter;
+  /** Where refusals of unverified requests are tallied rather than written one by one. */
+  unverified: UnverifiedFailureLog;
 }
 
 /**
@@ -42,7 +45,7 @@ export interface WebhookRouteDeps {
  * project's workflow, answer. The limit comes first so a flood costs neither a body read nor an HMAC;
  * the access log, observeWebhook and traceWebhook watch from outside. GET on the same paths is a health check.
  */
-export function webhookRoutes({ config, events, errors, apply, health, metrics, limiter }: WebhookRouteDeps): Router<WebhookState> {
+export function webhookRoutes({ config, events, errors, apply, health, metrics, limiter, unverified }: WebhookRouteDeps): Router<WebhookState> {
   const router = new Router<WebhookState>();
   const { webhooks } = config;
   const notifies = () => Boolean(config.services.notification);
@@ -51,7 +54,7 @@ export function webhookRoutes({ config, events, errors, apply, health, metrics, 
       webhookPath(endpoint),
       traceWebhook(endpoint),
       webhookAccessLog(endpoint, config.webhookLog),
-      observeWebhook(endpoint, metrics, errors),
+      observeWebhook(endpoint, metrics, errors, unverified),
       answer(endpoint, notifies),
       ...(limiter ? [rateLimit(endpoint, config.rateLimit.perEndpoint[endpoint], limiter, metrics)] : []),
       readRawBody(webhooks.maxBodyBytes),
@@ -78,20 +81,12 @@ function answer(endpoint: WebhookEndpointName, notifies: () => boolean): RouterM
   }
 }
 
-/** Reads the exact bytes that were signed: 415 unless JSON, 413 past the size limit. */
+/** Reads the exact bytes that were signed (after any Content-Encoding): 415 unless JSON, 413 past the size limit. */
 export function readRawBody(limitBytes: number): Stage {
   return async function readRawBody(ctx, next) {
-    if (!ctx.is('application/json')) {
-      throw new HttpError(415, 'unsupported_media_type', 'Webhooks must be sent as Content-Type: application/json');
-    }
-    try {
-      ctx.state.rawBody = await getRawBody(ctx.req, { limit: limitBytes, length: ctx.get('content-length') || undefined });
-    } catch (err) {
-      if ((err as { type?: string }).type === 'entity.too.large') {
-        throw new HttpError(413, 'payload_too_large', `Webhook bodies are limited to ${limitBytes} bytes`);
-      }
-      throw new HttpError(400, 'bad_request', 'Could not read the request body');
-    }
+    const rawBody = await readSignedBody(ctx, limitBytes);
+    if (!rawBody) throw new HttpError(415, 'unsupported_media_type', 'Webhooks must be sent as Content-Type: application/json');
+    ctx.state.rawBody = rawBody;
     await next();
   }
 }
