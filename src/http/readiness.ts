@@ -95,7 +95,7 @@ export function isMissingSearchAttribute(err: unknown): boolean {
 export function namespaceNotReadyHandler(deps: {
   readiness: ReadinessCheck;
   namespace: string;
-  addGlobalError: (error: GlobalError) => Promise<void>;
+  addGlobalError: (error: GlobalError) => Promise<unknown>;
   logger: Logger;
 }) {
   let reportedAfter: number | undefined; // the readiness confirmations seen when this episode was reported

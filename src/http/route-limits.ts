@@ -16,7 +16,7 @@ const projectPath = /^\/api\/v1\/projects\/[^/]+\/?$/;
  */
 export function routeGroupOf(method: string, path: string): RouteGroup | undefined {
   if (webhookPaths.has(path.replace(/\/$/, ''))) return method === 'POST' ? undefined : 'health';
-  if (path === '/health') return 'health';
+  if (path === '/health' || path === '/ready' || path === '/live') return 'health';
   if (path === '/metrics') return 'metrics';
   if (path === '/console/session' && method === 'POST') return 'sign_in';
   if (path === '/console' || path.startsWith('/console/')) return 'console';

@@ -25,6 +25,8 @@ describe('which limit a route counts against', () => {
       ['GET', '/api/webhooks/video-complete', 'health'],
       ['POST', '/api/webhooks/unknown', 'other'],
       ['GET', '/health', 'health'],
+      ['GET', '/ready', 'health'],
+      ['GET', '/live', 'health'],
       ['GET', '/metrics', 'metrics'],
       ['POST', '/console/session', 'sign_in'],
       ['GET', '/console/session', 'console'],
