@@ -9,6 +9,13 @@ export type WebhookSecrets = Record<WebhookEndpointName, string>;
 
 export const randomSecret = (): string => randomBytes(24).toString('hex');
 
+/**
+ * The admin token of every gateway this bench run starts. The bench creates its films as the operator
+ * (films without a client keep their ids, so `project-<id>` names their workflows) and is not held to
+ * a client's quotas, which would measure the quota rather than the orchestrator.
+ */
+export const benchAdminToken = randomSecret();
+
 export const randomWebhookSecrets = (): WebhookSecrets =>
   Object.fromEntries(webhookEndpoints.map((endpoint) => [endpoint, randomSecret()])) as WebhookSecrets;
 
@@ -43,7 +50,7 @@ export async function appProcesses(options: {
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     ...Object.fromEntries(webhookEndpoints.map((endpoint) => [webhookSecretEnv[endpoint], secrets[endpoint]])),
-    ADMIN_API_TOKEN: randomSecret(),
+    ADMIN_API_TOKEN: benchAdminToken,
     NEXT_PUBLIC_APP_URL: gatewayUrl,
     VIDEO_GENERATION_SERVICE: simulatorUrl,
     LAST_FRAME_SERVICE_URL: simulatorUrl,
@@ -75,7 +82,7 @@ export function productionImageEnv(): Record<string, string> {
 export async function createProject(gatewayUrl: string, projectId: string, scenes: number): Promise<void> {
   const response = await fetch(`${gatewayUrl}/api/v1/projects`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${benchAdminToken}` },
     body: JSON.stringify({ project_id: projectId, scenes: Array.from({ length: scenes }, (_, i) => ({ prompt: `scene ${i + 1}` })) }),
   });
   if (response.status !== 201) throw new Error(`creating ${projectId}: ${response.status} ${await response.text()}`);

@@ -7,7 +7,7 @@ import { loadConfig } from '../src/platform/load-config';
 import { createLogger } from '../src/platform/logger';
 import { bundleProjectWorkflows } from '../src/worker/workflow-bundle';
 import { writeFile } from 'node:fs/promises';
-import { appProcesses, randomSecret, type WebhookSecrets } from './app-processes';
+import { appProcesses, benchAdminToken, type WebhookSecrets } from './app-processes';
 import { freePort } from './support';
 
 export type Target = 'worker' | 'gateway' | 'temporal';
@@ -86,7 +86,7 @@ export async function clusterDeployment(
     PORT: String(port),
     DATABASE_URL: databaseUrl,
     ...Object.fromEntries(webhookEndpoints.map((e) => [webhookSecretEnv[e], secrets[e]])),
-    ADMIN_API_TOKEN: randomSecret(),
+    ADMIN_API_TOKEN: benchAdminToken,
     VIDEO_GENERATION_SERVICE: simulatorUrl,
     LAST_FRAME_SERVICE_URL: simulatorUrl,
     STITCH_SERVICE_URL: simulatorUrl,

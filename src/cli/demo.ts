@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import dotenv from 'dotenv';
+import { devKeyFile } from '../dev/dev-client';
 import { checkPlayableVideo } from '../dev/playable-video';
+import { projectRoot } from '../platform/project-root';
 import type { ProjectView } from '../http/projects/project-view';
 
 /**
@@ -13,6 +17,16 @@ const gatewayUrl = (process.env.REELAY_URL ?? `http://localhost:${process.env.PO
 const temporalUiUrl = (process.env.TEMPORAL_UI_URL ?? 'http://localhost:8233').replace(/\/+$/, '');
 const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
 const timeoutMs = Number(process.env.DEMO_TIMEOUT_MS ?? 5 * 60_000);
+/** A client's key: REELAY_API_KEY, else the development key `npm start` made. */
+const apiKey = process.env.REELAY_API_KEY || readDevKey();
+
+function readDevKey(): string | undefined {
+  try {
+    return readFileSync(devKeyFile(join(projectRoot, '.data')), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const story = [
   'A lighthouse keeper lights the lamp as a storm rolls in over the sea',
@@ -23,7 +37,7 @@ const story = [
 ];
 
 async function api<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${gatewayUrl}${path}`, init);
+  const response = await fetch(`${gatewayUrl}${path}`, { ...init, headers: { ...init?.headers, authorization: `Bearer ${apiKey}` } });
   return { status: response.status, body: (await response.json()) as T };
 }
 
@@ -38,6 +52,11 @@ async function main() {
     await fetch(`${gatewayUrl}/health`);
   } catch {
     console.error(`Reelay is not answering at ${gatewayUrl}. Start it first with: npm start`);
+    process.exit(1);
+  }
+
+  if (!apiKey) {
+    console.error('No API key: set REELAY_API_KEY to a client\'s key (npm run clients -- create <name>), or start Reelay with npm start, which makes one');
     process.exit(1);
   }
 

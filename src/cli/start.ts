@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { devClientName, devKeyFile, ensureDevelopmentKey } from '../dev/dev-client';
 import { goBuildProgressBar } from '../dev/go-install';
 import { runMode } from '../dev/run-mode';
 import { startStack } from '../dev/start-stack';
@@ -40,10 +41,13 @@ async function main() {
   endStartUpGuard();
 
   announceGeneratedSecrets(config);
+  // A client key to try the project API with; production makes its keys with `npm run clients`.
+  const devKey = config.nodeEnv === 'production' ? undefined : await ensureDevelopmentKey(stack.prisma, dataDir);
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
   console.log(`
 Reelay is running (started in ${seconds}s)
   Gateway         ${stack.gatewayUrl}   (POST /api/v1/projects, webhooks under /api/webhooks/*)
+  API key         ${devKey ? `${devKey.key}   (client "${devClientName}"${devKey.created ? ', new' : ''}; kept in ${shown(devKeyFile(dataDir))})` : 'none made in production: npm run clients -- create <name>'}
   Console         ${stack.gatewayUrl}/console   (sign in with ADMIN_API_TOKEN)
   API document    ${stack.gatewayUrl}/openapi.json      Metrics ${stack.gatewayUrl}/metrics
   Temporal UI     ${stack.temporalUiUrl ?? '(external Temporal: use its own UI)'}

@@ -2,6 +2,7 @@ import { LocationProvider, Route, Router } from 'preact-iso';
 import { useEffect, useState } from 'preact/hooks';
 import type { ConsoleSessionInfo } from '../contracts/console';
 import { loadSession, onSignedOut, signOut } from './api';
+import { Clients } from './pages/clients';
 import { Errors } from './pages/errors';
 import { Film } from './pages/film';
 import { Films } from './pages/films';
@@ -23,6 +24,7 @@ function Layout({ session, children, onSignOut }: { session: ConsoleSessionInfo;
           <a href="/console/films">Films</a>
           <a href="/console/webhooks">Webhooks</a>
           <a href="/console/errors">Errors</a>
+          <a href="/console/clients">Clients</a>
           {session.temporal_ui_url && <a href={session.temporal_ui_url}>Temporal Web UI</a>}
         </nav>
         <button type="button" class="link" onClick={onSignOut}>
@@ -55,6 +57,7 @@ export function App() {
           <Route path="/console/webhooks/:id" component={WebhookEvent} />
           <Route path="/console/webhooks" component={Webhooks} />
           <Route path="/console/errors" component={Errors} />
+          <Route path="/console/clients" component={Clients} />
           <Route default component={Films} />
         </Router>
       </Layout>

@@ -9,6 +9,8 @@ import type { Step } from './steps';
 
 export interface FilmSummary {
   project_id: string;
+  /** The client that made the film; null for the operator's films. */
+  client: string | null;
   status: ProjectStatus;
   scenes_total: number;
   scenes_completed: number;
@@ -16,6 +18,17 @@ export interface FilmSummary {
   created_at: string;
   updated_at: string;
   completed_at: string | null;
+}
+
+/** A client of the project API with its quotas and usage, as GET /api/v1/clients answers it. */
+export interface ClientSummary {
+  name: string;
+  requests_per_minute: number | null;
+  max_running_films: number | null;
+  created_at: string;
+  running_films: number;
+  working_keys: number;
+  effective: { requests_per_minute: number; max_running_films: number };
 }
 
 export interface FilmList {

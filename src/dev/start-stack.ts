@@ -13,7 +13,7 @@ import { openDatabase, type Database } from '../storage/database';
 import { migrateDatabase } from '../storage/migrate';
 import type { PrismaClient } from '../storage/prisma';
 import { startWorker, type RunningWorker } from '../worker/start-worker';
-import { startEmbeddedPostgres } from './embedded-postgres';
+import { defaultEmbeddedPostgresPort, startEmbeddedPostgres } from './embedded-postgres';
 import { simulateUnconfiguredServices } from './simulator/simulate-unconfigured';
 import type { ServiceSimulator } from './simulator/simulator';
 import type { CliSource } from './temporal/cli';
@@ -99,7 +99,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       onStep('Starting embedded PostgreSQL');
       const database = await startEmbeddedPostgres({
         dataDir: path.join(dataDir, 'postgres'),
-        port: options.postgresPort ?? 54329,
+        port: options.postgresPort ?? defaultEmbeddedPostgresPort,
         ephemeral: options.ephemeral,
         onLog: (line) => logger.trace({ component: 'postgres' }, line.trim()),
         onNote: (note) => onStep(`  ${note}`),

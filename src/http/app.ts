@@ -12,7 +12,10 @@ import type { Database } from '../storage/database';
 import { createConsoleSessionStore } from '../storage/console-sessions';
 import { createErrorLog } from '../storage/error-log';
 import { createEventStore } from '../storage/event-store';
+import { createApiKeys } from '../storage/api-keys';
+import { createClients } from '../storage/clients';
 import { createLiveCounts } from '../storage/live-counts';
+import { clientRoutes } from './admin/client-routes';
 import { addFilmRoutes } from './admin/film-routes';
 import { adminAccess } from './admin/auth';
 import { createAuthThrottle } from './admin/auth-throttle';
@@ -24,6 +27,7 @@ import { createHealthProbe, type HealthProbe } from './health';
 import { registerLiveGauges } from './live-gauges';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
+import { clientRequestQuota, identifyCaller } from './projects/client-auth';
 import { createProjectCreator } from './projects/create-project';
 import { projectRoutes } from './projects/routes';
 import { createReadinessCheck, namespaceNotReadyHandler, notReadyRetryAfterSeconds, type ReadinessCheck } from './readiness';
@@ -145,17 +149,25 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ? createRateLimiter({ windowMs: config.rateLimit.windowMs, redisUrl: config.redisUrl, keyPrefix: deps.rateLimitKeyPrefix, logger, metrics })
     : undefined;
 
+  // Client quotas have their own limiter: they hold whether or not the per-IP webhook limits are on.
+  const clientLimiter = createRateLimiter({ windowMs: 60_000, redisUrl: config.redisUrl, keyPrefix: `${deps.rateLimitKeyPrefix ?? 'reelay:rl'}:quota`, logger, metrics });
   const webhookLogLevel = logger.level !== 'silent' && debugEnabled(config.debug, 'webhooks:pipeline') ? 'debug' : undefined;
 
   const sessionStore = createConsoleSessionStore(prisma);
   const throttle = createAuthThrottle({ limiter, limit: config.rateLimit.authFailures, metrics, logger });
   const access = adminAccess(adminToken, consoleSessions(sessionStore), throttle);
+  const apiKeys = createApiKeys(prisma);
+  const projectAccess = [identifyCaller(access, apiKeys, config.clientQuotas), clientRequestQuota(clientLimiter, metrics)];
+  const clientAdmin = clientRoutes({ access, clients: createClients(prisma), apiKeys, defaults: config.clientQuotas });
 
   const unverified = unverifiedFailureLog(errors, logger);
   const webhooks = webhookRoutes({ config, events, errors, apply, health, metrics, limiter, unverified });
   const admin = adminRoutes({ access, events, errors, apply });
   const filmView = { prisma, temporal, temporalUiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace };
-  const projects = addFilmRoutes(projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes }), { access, ...filmView });
+  const projects = addFilmRoutes(
+    projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes, access: projectAccess, metrics }),
+    { access, ...filmView },
+  );
   const operatorConsole = consoleRoutes({ access, ...filmView });
   app.keys = sessionKeys(adminToken); // signs the console's session cookie
   const openApiDocument = buildOpenApiDocument(packageVersion);
@@ -176,6 +188,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(webhooks.routes()).use(webhooks.allowedMethods(methodErrors));
   app.use(projects.routes()).use(projects.allowedMethods(methodErrors));
   app.use(admin.routes()).use(admin.allowedMethods(methodErrors));
+  app.use(clientAdmin.routes()).use(clientAdmin.allowedMethods(methodErrors));
   app.use(operatorConsole.routes()).use(operatorConsole.allowedMethods(methodErrors));
   app.use(gatewayInfo.routes()).use(gatewayInfo.allowedMethods(methodErrors));
 
@@ -197,6 +210,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       clearInterval(pruning);
       limiter?.close();
       await unverified.close();
+      clientLimiter.close();
     },
   };
 }

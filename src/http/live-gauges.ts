@@ -35,6 +35,9 @@ export function registerLiveGauges(registry: Registry, counts: LiveCounts, stepD
     for (const status of inProgress) g.set({ status }, 0);
     for (const { status, n } of await counts.filmsInProgress()) g.set({ status }, n);
   });
+  gauge('reelay_client_films_running', "Each client's films not finished yet, as its films-at-once quota counts them (database-wide)", ['client'], async (g) => {
+    for (const { client, n } of await counts.clientFilmsRunning()) g.set({ client }, n);
+  });
   gauge('reelay_films_finished_last_day', 'Films that ended in the last 24 hours, by status (database-wide)', ['status'], async (g) => {
     for (const status of finished) g.set({ status }, 0);
     for (const { status, n } of await counts.filmsFinishedLastDay()) g.set({ status }, n);

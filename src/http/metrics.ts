@@ -44,6 +44,18 @@ export function createGatewayMetrics() {
       help: 'Rate-limit store (Redis) failures; requests are let through while it is unavailable',
       registers: [registry],
     }),
+    clientRequests: new Counter({
+      name: 'reelay_client_requests_total',
+      help: "Project API requests let through, by client (the operator's are not counted)",
+      labelNames: ['client'] as const,
+      registers: [registry],
+    }),
+    clientQuotaRefusals: new Counter({
+      name: 'reelay_client_quota_refusals_total',
+      help: 'Project API requests refused with 429 by a client quota, by client and quota (requests_per_minute, running_films)',
+      labelNames: ['client', 'quota'] as const,
+      registers: [registry],
+    }),
     authFailures: new Counter({
       name: 'reelay_auth_failures_total',
       help: 'Wrong admin tokens presented, by where: console sign-in or an Authorization: Bearer header',

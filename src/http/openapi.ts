@@ -6,6 +6,7 @@ import { errorSeverities, errorTypes, projectStatuses, sceneStatuses, webhookOut
 import { webhookEndpoints, webhookPath } from '../contracts/steps';
 import { webhookPayloadSchemas } from '../contracts/webhooks';
 import { cancelBody, errorListQuery, eventListQuery, filmListQuery, idParam, projectParam } from './admin/schemas';
+import { registerClientKeyScheme, registerClientPaths } from './openapi-clients';
 
 extendZodWithOpenApi(z);
 
@@ -17,7 +18,13 @@ const errorBody = z.object({
   error: z.string().openapi({ description: "The code, or the services' guide's wording where it prints one (429: 'Rate limit exceeded')" }),
   code: z.string().openapi({ description: 'Machine-readable reason, e.g. invalid_signature, rate_limited' }),
   message: z.string(),
-  details: z.object({ fields: z.array(z.object({ field: z.string(), message: z.string() })) }).optional(),
+  details: z
+    .looseObject({
+      fields: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+      quota: z.enum(['requests_per_minute', 'running_films']).optional().openapi({ description: 'On a 429 quota_exceeded: the quota reached' }),
+      limit: z.number().int().optional().openapi({ description: "On a 429 quota_exceeded: the client's limit" }),
+    })
+    .optional(),
   request_id: z.string().optional(),
 });
 
@@ -85,24 +92,30 @@ export function buildOpenApiDocument(version: string) {
   const registry = new OpenAPIRegistry();
   const bearer = registry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer' });
   const admin = [{ [bearer.name]: [] }];
+  // Either scheme: a client's key, or the operator's token (the console's session cookie works too).
+  const projectApi = [{ [registerClientKeyScheme(registry).name]: [] }, ...admin];
+  /** Paths anyone may call: the webhooks prove themselves by their signature headers, not a credential. */
+  const open: { [name: string]: string[] }[] = [];
 
   registry.registerPath({
     method: 'post',
     path: '/api/v1/projects',
-    summary: 'Create a project (idempotent per project_id) and start its workflow',
+    summary: "Create a project (idempotent per project_id within the caller's films) and start its workflow",
+    security: projectApi,
     request: { body: { required: true, content: { 'application/json': { schema: createProjectRequest } } } },
     responses: {
       201: json(projectCreated, 'Created'),
       200: json(projectCreated, 'Already existed with the same scenes'),
-      ...errors(400, 409, 413, 415, 503),
+      ...errors(400, 401, 409, 413, 415, 429, 503),
     },
   });
   registry.registerPath({
     method: 'get',
     path: '/api/v1/projects/{id}',
-    summary: 'A project with its scenes',
+    summary: "A project with its scenes: a client sees only its own (another client's is a 404)",
+    security: projectApi,
     request: { params: z.object({ id: projectIdSchema }) },
-    responses: { 200: json(projectView, 'The project'), ...errors(404) },
+    responses: { 200: json(projectView, 'The project'), ...errors(401, 404, 429) },
   });
 
   registry.registerPath({
@@ -142,6 +155,7 @@ export function buildOpenApiDocument(version: string) {
       method: 'post',
       path: webhookPath(endpoint),
       summary: `Callback: ${endpoint}`,
+      security: open,
       request: {
         headers: signatureHeaders,
         body: { required: true, content: { 'application/json': { schema: webhookPayloadSchemas[endpoint] } } },
@@ -152,6 +166,7 @@ export function buildOpenApiDocument(version: string) {
       method: 'get',
       path: webhookPath(endpoint),
       summary: `Health of the ${endpoint} receiver`,
+      security: open,
       responses: { 200: json(health, 'Healthy'), 503: json(health, 'Temporal or the database unreachable') },
     });
   }
@@ -202,6 +217,7 @@ export function buildOpenApiDocument(version: string) {
     method: 'get',
     path: '/health',
     summary: 'Gateway health',
+    security: open,
     responses: { 200: json(health, 'Healthy'), 503: json(health, 'Degraded') },
   });
   registry.registerPath({
@@ -220,8 +236,11 @@ export function buildOpenApiDocument(version: string) {
     method: 'get',
     path: '/metrics',
     summary: 'Prometheus metrics',
+    security: open,
     responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } },
   });
+
+  registerClientPaths(registry, { json, errors, admin });
 
   return new OpenApiGeneratorV3(registry.definitions).generateDocument({
     openapi: '3.0.3',

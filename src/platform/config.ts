@@ -55,6 +55,8 @@ export interface Config {
     /** Wrong admin tokens per window and address before it is refused with 429. */
     authFailures: number;
   };
+  /** Each client's quotas unless its own row says otherwise (`npm run clients -- limits`). */
+  clientQuotas: { requestsPerMinute: number; maxRunningFilms: number };
   trustProxy: boolean;
   corsOrigins: string[];
   errorRetentionDays: number;

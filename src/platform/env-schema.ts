@@ -132,6 +132,10 @@ export const envSchema = z.object({
   RATE_LIMIT_OTHER: positiveInt(120),
   /** Failed admin-token attempts (sign-in or bearer) an address may make per window before 429. */
   RATE_LIMIT_AUTH_FAILURES: positiveInt(10),
+  /** Project API requests a client may make a minute, unless the client has its own limit. */
+  CLIENT_REQUESTS_PER_MINUTE: positiveInt(120),
+  /** Films (pending, generating or stitching) a client may have at once, unless the client has its own limit. */
+  CLIENT_MAX_RUNNING_FILMS: positiveInt(10),
   /** Trust X-Forwarded-For for the client IP: only behind a proxy that sets it. */
   TRUST_PROXY: flag(false),
   /** Origins allowed to call the /api/v1 paths from a browser; CORS is off when empty. */

@@ -148,6 +148,7 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
       },
       authFailures: env.RATE_LIMIT_AUTH_FAILURES,
     },
+    clientQuotas: { requestsPerMinute: env.CLIENT_REQUESTS_PER_MINUTE, maxRunningFilms: env.CLIENT_MAX_RUNNING_FILMS },
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS ?? [],
     errorRetentionDays: env.ERROR_RETENTION_DAYS,

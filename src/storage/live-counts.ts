@@ -10,6 +10,9 @@ export const liveCountsSql = {
   /** Films not finished yet, by status (the status index: only films in flight are read). */
   filmsInProgress: `SELECT status::text AS status, count(*)::int AS n FROM projects
     WHERE status IN ('pending', 'generating', 'stitching') GROUP BY status`,
+  /** Each client's films not finished yet: what its "films at once" quota counts (the client_id, status index). */
+  clientFilmsRunning: `SELECT client_id AS client, count(*)::int AS n FROM projects
+    WHERE client_id IS NOT NULL AND status IN ('pending', 'generating', 'stitching') GROUP BY client_id`,
   /** Films that ended in the last day, by how (the completed_at index). */
   filmsFinishedLastDay: `SELECT status::text AS status, count(*)::int AS n FROM projects
     WHERE completed_at >= now() - interval '1 day' AND status IN ('completed', 'failed', 'cancelled') GROUP BY status`,
@@ -35,6 +38,7 @@ export function createLiveCounts(pool: pg.Pool) {
   const rows = async <Row extends pg.QueryResultRow>(sql: string, values: unknown[] = []) => (await pool.query<Row>(sql, values)).rows;
   return {
     filmsInProgress: () => rows<{ status: ProjectStatus; n: number }>(liveCountsSql.filmsInProgress),
+    clientFilmsRunning: () => rows<{ client: string; n: number }>(liveCountsSql.clientFilmsRunning),
     filmsFinishedLastDay: () => rows<{ status: ProjectStatus; n: number }>(liveCountsSql.filmsFinishedLastDay),
     filmsPastStepDeadline: (deadlineMs: Record<Step, number>) =>
       rows<{ step: Step; n: number }>(liveCountsSql.filmsPastStepDeadline, [deadlineMs.video / 1000, deadlineMs.lastFrame / 1000, deadlineMs.stitch / 1000]),

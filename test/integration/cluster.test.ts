@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/platform/load-config';
 import { createLogger } from '../../src/platform/logger';
 import { assertNothingLost } from '../support/chaos-books';
 import { getJson, postJson } from '../support/http';
+import { asOperator } from '../support/clients';
 import { waitFor } from '../support/projects';
 import { freePort, testAdminToken, testEnv, testStack } from '../support/test-stack';
 
@@ -104,11 +105,11 @@ describe('the production shape (npm run cluster)', function () {
     const created = await postJson(`${cluster.gatewayUrl}/api/v1/projects`, {
       project_id: projectId,
       scenes: [{ prompt: 'a lighthouse at dusk' }, { prompt: 'the lamp turns on' }, { prompt: 'a ship answers' }],
-    });
+    }, asOperator);
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const project = await waitFor(
       async () => {
-        const response = await fetch(`${cluster.gatewayUrl}/api/v1/projects/${projectId}`, { headers: freshConnection });
+        const response = await fetch(`${cluster.gatewayUrl}/api/v1/projects/${projectId}`, { headers: { ...asOperator, ...freshConnection } });
         const body = (await response.json()) as { status: string; final_video_url?: string; scenes: { status: string }[] };
         return body.status === 'completed' ? body : undefined;
       },

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type { Storyboard } from '../../src/contracts/console';
 import type { Stack } from '../../src/dev/start-stack';
 import { signInToConsole, type ConsoleCookies } from '../support/console-session';
-import { uniqueId } from '../support/http';
+import { newTestClient } from '../support/clients';
+import { postJson, uniqueId } from '../support/http';
 import { startProject, waitFor } from '../support/projects';
 import { testAdminToken, testStack } from '../support/test-stack';
 
@@ -51,7 +52,7 @@ describe('console: sign-in, session, CSRF and the films API behind it', function
   });
 
   it('serves the page and its bundled assets from the gateway, with a strict content security policy', async () => {
-    for (const path of ['/console', '/console/films', '/console/films/x', '/console/webhooks', '/console/errors']) {
+    for (const path of ['/console', '/console/films', '/console/films/x', '/console/webhooks', '/console/errors', '/console/clients']) {
       const page = await fetch(url(path));
       assert.equal(page.status, 200, path);
       assert.match(page.headers.get('content-type')!, /text\/html/);
@@ -162,5 +163,27 @@ describe('console: sign-in, session, CSRF and the films API behind it', function
     assert.deepEqual(((await none.json()) as { data: unknown[] }).data, []);
     const bad = await fetch(url('/api/v1/webhooks/events?until=yesterday'), withSession({}, false));
     assert.equal(bad.status, 400);
+  });
+
+  it("starts the operator's films from the New film form and shows every client's films with their client, and the clients", async () => {
+    const projectId = uniqueId('console-new');
+    const created = await fetch(url('/api/v1/projects'), withSession({ method: 'POST', body: JSON.stringify({ project_id: projectId, scenes: [{ prompt: 'a kite' }] }) }));
+    assert.equal(created.status, 201, 'the session creates films, as the operator');
+    assert.equal(((await created.json()) as { project_id: string }).project_id, projectId, "an operator's film keeps its id");
+    const withoutCsrf = await fetch(url('/api/v1/projects'), withSession({ method: 'POST', body: JSON.stringify({ scenes: [{ prompt: 'x' }] }) }, false));
+    assert.equal(withoutCsrf.status, 403);
+
+    const client = await newTestClient(stack);
+    assert.equal((await postJson(url('/api/v1/projects'), { project_id: projectId, scenes: [{ prompt: 'a kite' }] }, client.headers)).status, 201);
+    const list = await fetch(url(`/api/v1/projects?q=${projectId}`), withSession({}, false));
+    const films = (await list.json()) as { data: { project_id: string; client: string | null }[] };
+    assert.deepEqual(
+      films.data.map((f) => [f.project_id, f.client]).sort(),
+      [[projectId, null], [client.film(projectId), client.name]].sort(),
+    );
+    const clients = await fetch(url('/api/v1/clients'), withSession({}, false));
+    assert.equal(clients.status, 200);
+    const row = ((await clients.json()) as { data: { name: string; running_films: number }[] }).data.find((c) => c.name === client.name);
+    assert.ok(row && row.running_films <= 1);
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Stack } from '../../src/dev/start-stack';
 import { createErrorLog } from '../../src/storage/error-log';
 import { getJson, postJson, postWebhook, uniqueId } from '../support/http';
+import { asOperator } from '../support/clients';
 import { videoDone } from '../support/payloads';
 import { waitFor } from '../support/projects';
 import { testAdminToken, testStack } from '../support/test-stack';
@@ -37,8 +38,8 @@ describe('the event store, replay and the error log', function () {
       assert.equal(replay.status, 401);
     });
 
-    it('leaves the project API open', async () => {
-      assert.equal((await getJson(`${url}/api/v1/projects/${uniqueId('none')}`)).status, 404);
+    it('lets the admin token into the project API too (the operator sees every film)', async () => {
+      assert.equal((await getJson(`${url}/api/v1/projects/${uniqueId('none')}`, asOperator)).status, 404);
     });
   });
 
@@ -50,7 +51,7 @@ describe('the event store, replay and the error log', function () {
       const stored = await stack.prisma.webhookEvent.findFirstOrThrow({ where: { taskId: early.task_id } });
       assert.equal(stored.outcome, 'pending_project');
 
-      await postJson(`${url}/api/v1/projects`, { project_id: projectId, scenes: [{ prompt: 'late project' }] });
+      await postJson(`${url}/api/v1/projects`, { project_id: projectId, scenes: [{ prompt: 'late project' }] }, asOperator);
       const applied = await stack.prisma.webhookEvent.findUniqueOrThrow({ where: { id: stored.id } });
       assert.equal(applied.outcome, 'signaled');
       // Accepted signals reach the history once the workflow task in flight completes: read it at the end.
@@ -67,7 +68,7 @@ describe('the event store, replay and the error log', function () {
     let projectId: string;
     before(async () => {
       projectId = uniqueId('events');
-      await postJson(`${url}/api/v1/projects`, { project_id: projectId, scenes: [{ prompt: 'a' }, { prompt: 'b' }] });
+      await postJson(`${url}/api/v1/projects`, { project_id: projectId, scenes: [{ prompt: 'a' }, { prompt: 'b' }] }, asOperator);
       await stack.client.workflow.getHandle(`project-${projectId}`).result();
     });
 

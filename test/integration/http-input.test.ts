@@ -3,6 +3,7 @@ import type { Stack } from '../../src/dev/start-stack';
 import { nonBlankNoNulPattern, nonBlankTextDescription } from '../../src/contracts/text';
 import { webhookEndpoints, webhookPath } from '../../src/contracts/steps';
 import { getJson, postJson, uniqueId } from '../support/http';
+import { asOperator } from '../support/clients';
 import { testAdminToken, testStack } from '../support/test-stack';
 
 /** Text PostgreSQL refuses, as it arrives in a URL: NUL, and U+D800 written as (invalid) UTF-8. */
@@ -106,25 +107,25 @@ describe('HTTP input PostgreSQL cannot store, and methods a path does not allow'
         for (const accepted of ['a harbour at dawn 🎬, ünïcödé', ' x ', '\u001c', '\u0085']) assert.equal(documented.test(accepted), true, JSON.stringify(accepted));
       }
       for (const blank of ['', ' ', ' \t\n\u3000\ufeff']) {
-        assertNamesField(await postJson<FieldsBody>(`${url}/api/v1/projects`, { scenes: [{ prompt: blank }] }), 'scenes.0.prompt', `prompt ${JSON.stringify(blank)}`);
+        assertNamesField(await postJson<FieldsBody>(`${url}/api/v1/projects`, { scenes: [{ prompt: blank }] }, asOperator), 'scenes.0.prompt', `prompt ${JSON.stringify(blank)}`);
       }
       // maxLength is that of the text sent, before trimming, as the document says.
       const long = ` ${'x'.repeat(4000)}`;
       assert.equal(long.length > prompt.maxLength, true);
-      assertNamesField(await postJson<FieldsBody>(`${url}/api/v1/projects`, { scenes: [{ prompt: long }] }), 'scenes.0.prompt', 'a prompt over maxLength');
+      assertNamesField(await postJson<FieldsBody>(`${url}/api/v1/projects`, { scenes: [{ prompt: long }] }, asOperator), 'scenes.0.prompt', 'a prompt over maxLength');
       for (const [kind, text] of Object.entries(unstorableInJson)) {
-        const sent = await postJson<FieldsBody>(`${url}/api/v1/projects`, { scenes: [{ prompt: 'fine' }, { prompt: text }] });
+        const sent = await postJson<FieldsBody>(`${url}/api/v1/projects`, { scenes: [{ prompt: 'fine' }, { prompt: text }] }, asOperator);
         assertNamesField(sent, 'scenes.1.prompt', `prompt with ${kind}`);
-        const user = await postJson<FieldsBody>(`${url}/api/v1/projects`, { user_id: text, scenes: [{ prompt: 'fine' }] });
+        const user = await postJson<FieldsBody>(`${url}/api/v1/projects`, { user_id: text, scenes: [{ prompt: 'fine' }] }, asOperator);
         assertNamesField(user, 'user_id', `user_id with ${kind}`);
       }
       // The first scene's prompt, by the name the OpenAPI document's path gives it.
-      assertNamesField(await postJson<FieldsBody>(`${url}/api/v1/projects`, { scenes: [{ prompt: '\u0000' }] }), 'scenes.0.prompt', 'a NUL prompt');
+      assertNamesField(await postJson<FieldsBody>(`${url}/api/v1/projects`, { scenes: [{ prompt: '\u0000' }] }, asOperator), 'scenes.0.prompt', 'a NUL prompt');
       // Raw JSON with the escapes as a client writes them.
-      const raw = await postJson<FieldsBody>(`${url}/api/v1/projects`, '{"scenes":[{"prompt":"dawn \\ud800 harbour"}]}');
+      const raw = await postJson<FieldsBody>(`${url}/api/v1/projects`, '{"scenes":[{"prompt":"dawn \\ud800 harbour"}]}', asOperator);
       assertNamesField(raw, 'scenes.0.prompt', 'an escaped lone surrogate');
 
-      const created = await postJson(`${url}/api/v1/projects`, { project_id: uniqueId('storable'), scenes: [{ prompt: 'a harbour at dawn 🎬, ünïcödé' }] });
+      const created = await postJson(`${url}/api/v1/projects`, { project_id: uniqueId('storable'), scenes: [{ prompt: 'a harbour at dawn 🎬, ünïcödé' }] }, asOperator);
       assert.equal(created.status, 201);
     });
   });
@@ -133,10 +134,10 @@ describe('HTTP input PostgreSQL cannot store, and methods a path does not allow'
     it('may carry any extra key, "__proto__" included, which is dropped (the document allows extra properties)', async () => {
       const projectId = uniqueId('proto');
       const raw = `{"__proto__": [], "project_id": "${projectId}", "extra": {"__proto__": {"polluted": true}}, "scenes": [{"prompt": "dawn", "__proto__": null}]}`;
-      const res = await postJson(`${url}/api/v1/projects`, raw);
+      const res = await postJson(`${url}/api/v1/projects`, raw, asOperator);
       assert.equal(res.status, 201, JSON.stringify(res.body));
       assert.equal(({} as Record<string, unknown>).polluted, undefined);
-      const view = await getJson<any>(`${url}/api/v1/projects/${projectId}`);
+      const view = await getJson<any>(`${url}/api/v1/projects/${projectId}`, asOperator);
       assert.deepEqual(view.body.scenes.map((s: any) => s.prompt), ['dawn']);
     });
 
@@ -144,7 +145,7 @@ describe('HTTP input PostgreSQL cannot store, and methods a path does not allow'
       const { gzipSync } = await import('node:zlib');
       const body = JSON.stringify({ project_id: uniqueId('gzip'), scenes: [{ prompt: 'compressed' }] });
       const post = (data: Buffer | string, headers: Record<string, string> = {}) =>
-        fetch(`${url}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: data });
+        fetch(`${url}/api/v1/projects`, { method: 'POST', headers: { 'content-type': 'application/json', ...asOperator, ...headers }, body: data });
       assert.equal((await post(gzipSync(body), { 'content-encoding': 'gzip' })).status, 201);
       const { brotliCompressSync, deflateSync } = await import('node:zlib');
       const compressed: [string, (text: string) => Buffer][] = [['x-gzip', gzipSync], [' GZip ', gzipSync], ['deflate', deflateSync], ['br', brotliCompressSync]];

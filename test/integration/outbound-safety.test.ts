@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Stack } from '../../src/dev/start-stack';
+import { asOperator } from '../support/clients';
 import { getJson, postJson, postWebhook, uniqueId } from '../support/http';
 import { requestsFor, startProject, waitFor } from '../support/projects';
 import { testEnv, testStack } from '../support/test-stack';
@@ -34,7 +35,7 @@ describe("from a service's answer to the inside", function () {
     stack = await testStack();
   });
 
-  const project = async (projectId: string) => (await getJson<any>(`${stack.gatewayUrl}/api/v1/projects/${projectId}`)).body;
+  const project = async (projectId: string) => (await getJson<any>(`${stack.gatewayUrl}/api/v1/projects/${projectId}`, asOperator)).body;
   const nonEmpty = <T>(list: T[]) => (list.length ? list : undefined);
   const notificationsOf = (projectId: string) => nonEmpty(requestsFor(stack, projectId, 'notification'));
   const errorLogOf = (projectId: string) => stack.prisma.errorLog.findMany({ where: { context: { path: ['projectId'], equals: projectId } } });

@@ -4,6 +4,7 @@ import type { Stack } from '../../src/dev/start-stack';
 import { progressQuery } from '../../src/contracts/workflow-api';
 import type { RecordedRequest } from '../../src/dev/simulator/simulator';
 import { getJson, postJson, uniqueId } from '../support/http';
+import { asOperator } from '../support/clients';
 import { requestsFor as projectRequests } from '../support/projects';
 import { testStack } from '../support/test-stack';
 
@@ -18,7 +19,7 @@ describe('a project, end to end on a real Temporal server and PostgreSQL', funct
   const requestsFor = (projectId: string, service: RecordedRequest['service']) => projectRequests(stack, projectId, service);
 
   async function createProject(projectId: string, scenes: { prompt: string; duration?: number }[], userId = 'user-7') {
-    const created = await postJson(`${stack.gatewayUrl}/api/v1/projects`, { project_id: projectId, user_id: userId, scenes });
+    const created = await postJson(`${stack.gatewayUrl}/api/v1/projects`, { project_id: projectId, user_id: userId, scenes }, asOperator);
     assert.equal(created.status, 201, JSON.stringify(created.body));
     return created;
   }
@@ -34,7 +35,7 @@ describe('a project, end to end on a real Temporal server and PostgreSQL', funct
     await finish(projectId);
 
     // What the API shows
-    const { status, body: project } = await getJson<any>(`${stack.gatewayUrl}/api/v1/projects/${projectId}`);
+    const { status, body: project } = await getJson<any>(`${stack.gatewayUrl}/api/v1/projects/${projectId}`, asOperator);
     assert.equal(status, 200);
     assert.equal(project.status, 'completed');
     assert.equal(project.scenes.length, 3);
@@ -95,13 +96,13 @@ describe('a project, end to end on a real Temporal server and PostgreSQL', funct
     const projectId = uniqueId('idem');
     const scenes = [{ prompt: 'one shot' }];
     await createProject(projectId, scenes);
-    const again = await postJson(`${stack.gatewayUrl}/api/v1/projects`, { project_id: projectId, user_id: 'user-7', scenes });
+    const again = await postJson(`${stack.gatewayUrl}/api/v1/projects`, { project_id: projectId, user_id: 'user-7', scenes }, asOperator);
     assert.equal(again.status, 200);
     assert.equal(again.body.workflow_id, `project-${projectId}`);
     const different = await postJson(`${stack.gatewayUrl}/api/v1/projects`, {
       project_id: projectId,
       scenes: [{ prompt: 'another shot' }],
-    });
+    }, asOperator);
     assert.equal(different.status, 409);
     assert.equal(different.body.error, 'project_conflict');
 
@@ -114,7 +115,7 @@ describe('a project, end to end on a real Temporal server and PostgreSQL', funct
   });
 
   it('gives a project an id when the client does not', async () => {
-    const created = await postJson(`${stack.gatewayUrl}/api/v1/projects`, { scenes: [{ prompt: 'untitled' }] });
+    const created = await postJson(`${stack.gatewayUrl}/api/v1/projects`, { scenes: [{ prompt: 'untitled' }] }, asOperator);
     assert.equal(created.status, 201);
     assert.match(created.body.project_id as string, /^[0-9a-f-]{36}$/);
     assert.equal(created.headers.get('location'), `/api/v1/projects/${created.body.project_id as string}`);
@@ -132,7 +133,7 @@ describe('a project, end to end on a real Temporal server and PostgreSQL', funct
       assert.match(String(err.cause?.message), /video failed after 3 attempts: content policy/);
       return true;
     });
-    const { body: project } = await getJson<any>(`${stack.gatewayUrl}/api/v1/projects/${projectId}`);
+    const { body: project } = await getJson<any>(`${stack.gatewayUrl}/api/v1/projects/${projectId}`, asOperator);
     assert.equal(project.status, 'failed');
     assert.match(project.failure_reason, /content policy/);
     assert.deepEqual(project.scenes.map((s: any) => s.status), ['completed', 'failed', 'pending']);

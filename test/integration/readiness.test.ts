@@ -8,6 +8,7 @@ import { searchAttributeRegistrations } from '../../src/contracts/workflow-api';
 import type { Stack } from '../../src/dev/start-stack';
 import { extraGateways } from '../support/extra-gateway';
 import { getJson, postJson, uniqueId } from '../support/http';
+import { asOperator } from '../support/clients';
 import { waitFor } from '../support/projects';
 import { testStack } from '../support/test-stack';
 
@@ -63,12 +64,12 @@ describe('readiness: a gateway serves films only once its namespace is set up', 
 
   it('answers film creation 503 with Retry-After naming the cause, and logs one system error for the episode', async () => {
     const since = new Date();
-    const first = await postJson<any>(`${gatewayUrl}/api/v1/projects`, film);
+    const first = await postJson<any>(`${gatewayUrl}/api/v1/projects`, film, asOperator);
     assert.equal(first.status, 503);
     assert.equal(first.headers.get('retry-after'), '5');
     assert.equal(first.body.code, 'namespace_not_ready');
     assert.match(first.body.message, new RegExp(`^Temporal namespace ${namespace} lacks the search attributes ProjectId, ProjectStatus, CurrentScene: run \`npm run temporal:setup\``));
-    const second = await postJson<any>(`${gatewayUrl}/api/v1/projects`, { ...film, project_id: uniqueId('ready') });
+    const second = await postJson<any>(`${gatewayUrl}/api/v1/projects`, { ...film, project_id: uniqueId('ready') }, asOperator);
     assert.equal(second.status, 503);
 
     const logged = await stack.prisma.errorLog.findMany({ where: { code: 'search_attributes_missing', createdAt: { gte: since } } });
@@ -89,7 +90,7 @@ describe('readiness: a gateway serves films only once its namespace is set up', 
     assert.deepEqual(ready.body, { ready: true, temporal: { reachable: true }, database: { reachable: true }, search_attributes: { missing: [] }, reasons: [] });
 
     // The refused request left its project pending: the same request now starts its workflow.
-    const created = await postJson<any>(`${gatewayUrl}/api/v1/projects`, film);
+    const created = await postJson<any>(`${gatewayUrl}/api/v1/projects`, film, asOperator);
     assert.equal(created.status, 200);
     assert.equal(created.body.status, 'pending');
     const described = await new Client({ connection: stack.client.connection, namespace }).workflow.getHandle(created.body.workflow_id).describe();

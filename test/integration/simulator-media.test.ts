@@ -15,6 +15,7 @@ import { ServiceSimulator } from '../../src/dev/simulator/simulator';
 import type { Stack } from '../../src/dev/start-stack';
 import { createLogger } from '../../src/platform/logger';
 import { getJson, postJson, uniqueId } from '../support/http';
+import { asOperator } from '../support/clients';
 import { testSecrets, testStack } from '../support/test-stack';
 
 const [width, height] = [640, 360];
@@ -89,10 +90,10 @@ describe("the simulator's media", function () {
       stack = await testStack();
       const projectId = uniqueId('media');
       const prompts = ['A lighthouse keeper lights the lamp as a storm rolls in', 'The beam sweeps across the waves and finds a boat'];
-      const created = await postJson(`${stack.gatewayUrl}/api/v1/projects`, { project_id: projectId, scenes: prompts.map((prompt) => ({ prompt })) });
+      const created = await postJson(`${stack.gatewayUrl}/api/v1/projects`, { project_id: projectId, scenes: prompts.map((prompt) => ({ prompt })) }, asOperator);
       assert.equal(created.status, 201, JSON.stringify(created.body));
       await stack.client.workflow.getHandle(`project-${projectId}`).result();
-      project = (await getJson(`${stack.gatewayUrl}/api/v1/projects/${projectId}`)).body;
+      project = (await getJson(`${stack.gatewayUrl}/api/v1/projects/${projectId}`, asOperator)).body;
       assert.equal(project.status, 'completed');
 
       // Nothing is made until asked: the first requests, all at once, make the whole chain (scene 2

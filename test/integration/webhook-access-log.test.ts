@@ -12,6 +12,7 @@ import type { Stack } from '../../src/dev/start-stack';
 import { signBody } from '../../src/contracts/webhooks';
 import { extraGateways } from '../support/extra-gateway';
 import { postJson, postWebhook, uniqueId } from '../support/http';
+import { asOperator } from '../support/clients';
 import { videoDone } from '../support/payloads';
 import { waitFor } from '../support/projects';
 import { testSecrets, testStack, testWebhookLog } from '../support/test-stack';
@@ -85,7 +86,7 @@ describe('the webhook access log (logs/webhooks.log)', function () {
     assert.ok(!testWebhookLog.startsWith(path.resolve(__dirname, '..', '..')), 'not in the repository');
 
     const projectId = uniqueId('logged');
-    const created = await postJson(`${stack.gatewayUrl}/api/v1/projects`, { project_id: projectId, scenes: [{ prompt: 'one' }] });
+    const created = await postJson(`${stack.gatewayUrl}/api/v1/projects`, { project_id: projectId, scenes: [{ prompt: 'one' }] }, asOperator);
     assert.equal(created.status, 201);
     await stack.client.workflow.getHandle(`project-${projectId}`).result();
 
@@ -116,7 +117,7 @@ describe('the webhook access log (logs/webhooks.log)', function () {
     const env = { WEBHOOK_LOG: file, REDIS_URL: '', RATE_LIMIT_LAST_FRAME_COMPLETE: '1' };
     const g = await gateway(env);
     const projectId = uniqueId('finished');
-    await postJson(`${stack.gatewayUrl}/api/v1/projects`, { project_id: projectId, scenes: [{ prompt: 'one' }] });
+    await postJson(`${stack.gatewayUrl}/api/v1/projects`, { project_id: projectId, scenes: [{ prompt: 'one' }] }, asOperator);
     await stack.client.workflow.getHandle(`project-${projectId}`).result();
 
     const late = videoDone(projectId, { task_id: uniqueId('task_123') });

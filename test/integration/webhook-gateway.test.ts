@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import type { Stack } from '../../src/dev/start-stack';
 import { signBody } from '../../src/contracts/webhooks';
 import { getJson, postJson, postWebhook, uniqueId } from '../support/http';
+import { asOperator } from '../support/clients';
 import { videoDone } from '../support/payloads';
 import { waitFor } from '../support/projects';
 import { testSecrets, testStack } from '../support/test-stack';
@@ -114,7 +115,7 @@ describe('the webhook gateway', function () {
     });
 
     it('answers 404 for an unknown project id and an unknown route, 405 with Allow for a wrong or unknown method, all as JSON', async () => {
-      const project = await getJson(`${url}/api/v1/projects/${uniqueId('missing')}`);
+      const project = await getJson(`${url}/api/v1/projects/${uniqueId('missing')}`, asOperator);
       assert.equal(project.status, 404);
       assert.equal(project.body.error, 'project_not_found');
       assert.equal((await getJson(`${url}/api/v1/nothing-here`)).body.error, 'not_found');
@@ -129,14 +130,14 @@ describe('the webhook gateway', function () {
     });
 
     it('rejects an invalid project with a 400 that names every bad field', async () => {
-      const res = await postJson(`${url}/api/v1/projects`, { project_id: 'bad id!', scenes: [{ prompt: '' }, { prompt: 'ok', duration: -1 }] });
+      const res = await postJson(`${url}/api/v1/projects`, { project_id: 'bad id!', scenes: [{ prompt: '' }, { prompt: 'ok', duration: -1 }] }, asOperator);
       assert.equal(res.status, 400);
       const fields = (res.body.details as any).fields.map((f: any) => f.field);
       assert.deepEqual(fields.sort(), ['project_id', 'scenes.0.prompt', 'scenes.1.duration']);
-      const tooMany = await postJson(`${url}/api/v1/projects`, { scenes: Array.from({ length: 201 }, () => ({ prompt: 'x' })) });
+      const tooMany = await postJson(`${url}/api/v1/projects`, { scenes: Array.from({ length: 201 }, () => ({ prompt: 'x' })) }, asOperator);
       assert.equal(tooMany.status, 400);
       assert.equal((tooMany.body.details as any).fields[0].field, 'scenes');
-      const none = await postJson(`${url}/api/v1/projects`, { scenes: [] });
+      const none = await postJson(`${url}/api/v1/projects`, { scenes: [] }, asOperator);
       assert.equal(none.status, 400);
     });
   });
@@ -154,7 +155,7 @@ describe('the webhook gateway', function () {
   describe('delivery', () => {
     it('answers in the services\' expected shape, and a repeated delivery as a duplicate without a second signal', async () => {
       const projectId = uniqueId('dup');
-      await postJson(`${url}/api/v1/projects`, { project_id: projectId, scenes: [{ prompt: 'one' }] });
+      await postJson(`${url}/api/v1/projects`, { project_id: projectId, scenes: [{ prompt: 'one' }] }, asOperator);
       await stack.client.workflow.getHandle(`project-${projectId}`).result();
 
       // A late callback for a finished project is acknowledged, and changes nothing.

@@ -5,6 +5,7 @@ import type { Stack } from '../../src/dev/start-stack';
 import { progressQuery, requestNowUpdate } from '../../src/contracts/workflow-api';
 import { extraGateways } from '../support/extra-gateway';
 import { getJson, postJson, postWebhook } from '../support/http';
+import { asOperator } from '../support/clients';
 import { requestsFor, startProject, waitFor } from '../support/projects';
 import { testAdminToken, testStack } from '../support/test-stack';
 
@@ -102,7 +103,7 @@ describe("the services' webhook guide, recipe by recipe", function () {
     // Three failed attempts, each answered at once: far quicker than the one-minute deadline.
     await assert.rejects(handle.result(), (err: Error & { cause?: Error }) => /failed without a reason/.test(String(err.cause?.message)));
     assert.equal(requestsFor(stack, projectId, 'video').length, 3);
-    const { body } = await getJson<{ failure_reason: string }>(`${stack.gatewayUrl}/api/v1/projects/${projectId}`);
+    const { body } = await getJson<{ failure_reason: string }>(`${stack.gatewayUrl}/api/v1/projects/${projectId}`, asOperator);
     assert.match(body.failure_reason, /without a reason/);
   });
 

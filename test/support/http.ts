@@ -14,8 +14,8 @@ async function toJson<T>(response: Response): Promise<JsonResponse<T>> {
   return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
-export async function getJson<T = Record<string, unknown>>(url: string): Promise<JsonResponse<T>> {
-  return toJson<T>(await fetch(url));
+export async function getJson<T = Record<string, unknown>>(url: string, headers: Record<string, string> = {}): Promise<JsonResponse<T>> {
+  return toJson<T>(await fetch(url, { headers }));
 }
 
 export async function postJson<T = Record<string, unknown>>(

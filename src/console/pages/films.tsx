@@ -42,6 +42,7 @@ export function Films() {
           <thead>
             <tr>
               <th scope="col">Film</th>
+              <th scope="col">Client</th>
               <th scope="col">Status</th>
               <th scope="col">Progress</th>
               <th scope="col">Started</th>
@@ -53,6 +54,7 @@ export function Films() {
                 <td>
                   <a href={`/console/films/${encodeURIComponent(film.project_id)}`}>{film.project_id}</a>
                 </td>
+                <td>{film.client ?? <span class="muted">operator</span>}</td>
                 <td>
                   <StatusBadge status={film.status} />
                 </td>

@@ -28,6 +28,7 @@ export async function listFilms(prisma: PrismaClient, { status, search, limit, c
   return {
     data: rows.slice(0, limit).map((p) => ({
       project_id: p.id,
+      client: p.clientId,
       status: p.status,
       scenes_total: p.scenes.length,
       scenes_completed: p.scenes.filter((s) => s.status === 'completed').length,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { projectIdSchema } from '../../contracts/ids';
+import { filmIdSchema } from '../../contracts/ids';
 import { errorSeverities, projectStatuses, webhookOutcomes } from '../../contracts/statuses';
 import { webhookEndpoints } from '../../contracts/steps';
 import { queryParams, storableText } from '../../contracts/text';
@@ -13,7 +13,7 @@ const page = {
 const isoTime = z.iso.datetime({ offset: true });
 
 export const eventListQuery = queryParams({
-  project_id: projectIdSchema.optional(),
+  project_id: filmIdSchema.optional(),
   endpoint: z.enum(webhookEndpoints).optional(),
   outcome: z.enum(webhookOutcomes).optional(),
   /** ISO 8601 time; only events received at or after it. */
@@ -41,9 +41,10 @@ export const filmListQuery = queryParams({
   /** Part of the project id, any case. */
   q: storableText().min(1).max(128).optional(),
   limit: page.limit,
-  cursor: projectIdSchema.optional(),
+  cursor: filmIdSchema.optional(),
 });
 
-export const projectParam = z.object({ id: projectIdSchema });
+/** The operator names a film by its whole id (`harbour-01@acme`, or a bare id for an operator's film). */
+export const projectParam = z.object({ id: filmIdSchema });
 
 export const cancelBody = z.object({ reason: storableText().max(500).optional() }).strict();

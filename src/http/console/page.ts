@@ -1,5 +1,5 @@
 /** The console's client routes (src/console/app.tsx): each answers the same page, which routes itself. */
-export const consolePaths = ['/', '/sign-in', '/films', '/films/:id', '/webhooks', '/webhooks/:id', '/errors'] as const;
+export const consolePaths = ['/', '/sign-in', '/films', '/films/:id', '/webhooks', '/webhooks/:id', '/errors', '/clients'] as const;
 
 /**
  * Only this origin's scripts and styles; pictures and films may come from the services' media hosts

@@ -1,16 +1,20 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { workflowIdFor } from '../../contracts/ids';
+import { filmIdFor, workflowIdFor } from '../../contracts/ids';
 import type { CreateProjectRequest } from '../../contracts/projects';
 import { projectIdKey, projectStatusKey, projectWorkflowType, type ProjectWorkflow } from '../../contracts/workflow-api';
 import type { WorkflowSettings } from '../../contracts/workflow-settings';
-import type { PrismaClient } from '../../storage/prisma';
-import type { Project } from '../../storage/prisma';
+import { withinRunningFilmsQuota } from '../../storage/clients';
+import type { Prisma, PrismaClient, Project } from '../../storage/prisma';
 import { isMissingSearchAttribute } from '../readiness';
 
 export type CreateProjectResult =
   | { kind: 'created' | 'existing'; project: Project }
-  | { kind: 'conflict'; project: Project };
+  | { kind: 'conflict'; project: Project }
+  | { kind: 'quota_exceeded'; running: number; limit: number };
+
+/** Who a film is made for: a client (with its quota of films at once), or the operator (null). */
+export type FilmOwner = { clientId: string; maxRunningFilms: number } | null;
 
 export interface ProjectCreatorDeps {
   prisma: PrismaClient;
@@ -36,31 +40,38 @@ export function requestHash(request: CreateProjectRequest): string {
  * client retrying after a timeout gets the same project rather than a second film.
  */
 export function createProjectCreator({ prisma, temporal, taskQueue, workflowSettings, applyEarlyEvents, namespaceNotReady }: ProjectCreatorDeps) {
-  async function insertOrFind(projectId: string, request: CreateProjectRequest, hash: string) {
-    const existing = await prisma.project.findUnique({ where: { id: projectId } });
-    if (existing) return { project: existing, created: false };
-    try {
-      const project = await prisma.project.create({
-        data: {
-          id: projectId,
-          userId: request.user_id ?? null,
-          workflowId: workflowIdFor(projectId),
-          requestHash: hash,
-          scenes: {
-            create: request.scenes.map((scene, index) => ({
-              id: randomUUID(),
-              index,
-              prompt: scene.prompt,
-              duration: scene.duration ?? null,
-            })),
-          },
+  const insert = (db: Prisma.TransactionClient | PrismaClient, filmId: string, clientId: string | null, request: CreateProjectRequest, hash: string) =>
+    db.project.create({
+      data: {
+        id: filmId,
+        clientId,
+        userId: request.user_id ?? null,
+        workflowId: workflowIdFor(filmId),
+        requestHash: hash,
+        scenes: {
+          create: request.scenes.map((scene, index) => ({
+            id: randomUUID(),
+            index,
+            prompt: scene.prompt,
+            duration: scene.duration ?? null,
+          })),
         },
-      });
-      return { project, created: true };
+      },
+    });
+
+  async function insertOrFind(filmId: string, owner: FilmOwner, request: CreateProjectRequest, hash: string) {
+    const existing = await prisma.project.findUnique({ where: { id: filmId } });
+    if (existing) return { project: existing, created: false, refused: undefined } as const;
+    try {
+      if (!owner) return { project: await insert(prisma, filmId, null, request, hash), created: true, refused: undefined } as const;
+      // Only a new film takes a place in the quota: a repeated create of one that exists is answered above.
+      const outcome = await withinRunningFilmsQuota(prisma, owner.clientId, owner.maxRunningFilms, (tx) => insert(tx, filmId, owner.clientId, request, hash));
+      if (outcome.refused) return { refused: outcome.refused } as const;
+      return { project: outcome.created, created: true, refused: undefined } as const;
     } catch (err) {
       // Two identical requests raced; the other one inserted first.
       if ((err as { code?: string }).code !== 'P2002') throw err;
-      return { project: await prisma.project.findUniqueOrThrow({ where: { id: projectId } }), created: false };
+      return { project: await prisma.project.findUniqueOrThrow({ where: { id: filmId } }), created: false, refused: undefined } as const;
     }
   }
 
@@ -86,10 +97,13 @@ export function createProjectCreator({ prisma, temporal, taskQueue, workflowSett
     }
   }
 
-  return async function createProject(request: CreateProjectRequest): Promise<CreateProjectResult> {
-    const projectId = request.project_id ?? randomUUID();
+  /** `owner` null: the operator's film, whose id is the project id itself (as every film's was before clients). */
+  return async function createProject(request: CreateProjectRequest, owner: FilmOwner = null): Promise<CreateProjectResult> {
+    const filmId = filmIdFor(request.project_id ?? randomUUID(), owner?.clientId ?? null);
     const hash = requestHash(request);
-    const { project, created } = await insertOrFind(projectId, request, hash);
+    const found = await insertOrFind(filmId, owner, request, hash);
+    if (found.refused) return { kind: 'quota_exceeded', ...found.refused };
+    const { project, created } = found;
     if (project.requestHash !== hash) return { kind: 'conflict', project };
     // Only a project that never got going needs its workflow started (again, if a start was lost).
     if (project.status === 'pending') {

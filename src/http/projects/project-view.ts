@@ -1,14 +1,18 @@
+import { projectIdOfFilm } from '../../contracts/ids';
 import type { PrismaClient } from '../../storage/prisma';
 
-/** The public shape of a project, as GET /api/v1/projects/:id answers it. */
-export async function findProjectView(prisma: PrismaClient, projectId: string) {
+/**
+ * The public shape of a project, as GET /api/v1/projects/:id answers it. For a client (`clientId`), only
+ * its own film, named by its own project id; for the operator (null), any film, named by its whole id.
+ */
+export async function findProjectView(prisma: PrismaClient, filmId: string, clientId: string | null = null) {
   const project = await prisma.project.findUnique({
-    where: { id: projectId },
+    where: { id: filmId },
     include: { scenes: { orderBy: { index: 'asc' } } },
   });
-  if (!project) return null;
+  if (!project || (clientId !== null && project.clientId !== clientId)) return null;
   return {
-    project_id: project.id,
+    project_id: projectIdOfFilm(project.id, clientId),
     user_id: project.userId,
     workflow_id: project.workflowId,
     status: project.status,

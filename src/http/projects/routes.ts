@@ -1,11 +1,14 @@
 import Router from '@koa/router';
-import { projectIdSchema } from '../../contracts/ids';
+import type { Middleware } from 'koa';
+import { filmIdFor, filmIdSchema, projectIdOfFilm, projectIdSchema } from '../../contracts/ids';
 import { createProjectRequest } from '../../contracts/projects';
 import type { PrismaClient } from '../../storage/prisma';
 import { HttpError } from '../errors';
+import type { GatewayMetrics } from '../metrics';
 import type { AppState } from '../request-context';
 import { readJsonBody } from '../json-body';
 import { parseOrThrow } from '../validation';
+import { runningFilmsRetryAfterSeconds, type Caller, type ProjectApiState } from './client-auth';
 import type { CreateProject } from './create-project';
 import { findProjectView } from './project-view';
 
@@ -13,14 +16,24 @@ export interface ProjectRouteDeps {
   prisma: PrismaClient;
   createProject: CreateProject;
   maxBodyBytes: number;
+  /** identifyCaller, then the client's requests-a-minute quota: before anything else on these routes. */
+  access: Middleware<ProjectApiState>[];
+  metrics: GatewayMetrics;
 }
 
-/** POST /api/v1/projects creates a film (idempotent per project_id); GET /api/v1/projects/:id reads one. */
-export function projectRoutes({ prisma, createProject, maxBodyBytes }: ProjectRouteDeps): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/api/v1/projects' });
+const clientOf = (caller: Caller) => (caller.kind === 'client' ? caller.clientId : null);
+
+/**
+ * POST /api/v1/projects creates a film (idempotent per project_id); GET /api/v1/projects/:id reads one.
+ * A client names its films by its own project ids and sees only its own: another client's film, or an
+ * operator's, is a 404 like one that does not exist. The operator names any film by its whole id.
+ */
+export function projectRoutes({ prisma, createProject, maxBodyBytes, access, metrics }: ProjectRouteDeps): Router<AppState> {
+  const router = new Router<ProjectApiState>({ prefix: '/api/v1/projects' });
 
   router.post(
     '/',
+    ...access,
     async (ctx, next) => {
       if (!ctx.is('application/json')) {
         throw new HttpError(415, 'unsupported_media_type', 'Send the project as Content-Type: application/json');
@@ -31,23 +44,38 @@ export function projectRoutes({ prisma, createProject, maxBodyBytes }: ProjectRo
       // Text PostgreSQL cannot store (NUL, lone surrogates) is refused by the schema itself (storableText),
       // which is also what /openapi.json documents.
       const request = parseOrThrow(createProjectRequest, await readJsonBody(ctx, maxBodyBytes), 'Project');
-      const result = await createProject(request);
+      const { caller } = ctx.state;
+      const owner = caller.kind === 'client' ? { clientId: caller.clientId, maxRunningFilms: caller.maxRunningFilms } : null;
+      const result = await createProject(request, owner);
+      if (result.kind === 'quota_exceeded') {
+        metrics.clientQuotaRefusals.inc({ client: owner!.clientId, quota: 'running_films' });
+        throw new HttpError(
+          429,
+          'quota_exceeded',
+          `Client ${owner!.clientId} may have ${result.limit} films running at once; wait for one to finish`,
+          { quota: 'running_films', limit: result.limit, running: result.running },
+          { 'retry-after': String(runningFilmsRetryAfterSeconds) },
+        );
+      }
+      const projectId = projectIdOfFilm(result.project.id, owner?.clientId ?? null);
       if (result.kind === 'conflict') {
-        throw new HttpError(409, 'project_conflict', `Project ${result.project.id} already exists with different scenes`);
+        throw new HttpError(409, 'project_conflict', `Project ${projectId} already exists with different scenes`);
       }
       const { project } = result;
       ctx.status = result.kind === 'created' ? 201 : 200;
-      ctx.set('location', `/api/v1/projects/${encodeURIComponent(project.id)}`);
-      ctx.body = { project_id: project.id, workflow_id: project.workflowId, status: project.status };
+      ctx.set('location', `/api/v1/projects/${encodeURIComponent(projectId)}`);
+      ctx.body = { project_id: projectId, workflow_id: project.workflowId, status: project.status };
     },
   );
 
-  router.get('/:id', async (ctx) => {
-    const id = projectIdSchema.safeParse(ctx.params.id);
-    const view = id.success ? await findProjectView(prisma, id.data) : null;
+  router.get('/:id', ...access, async (ctx) => {
+    const client = clientOf(ctx.state.caller);
+    // A client's id never has the `@client` suffix; the operator's may (it names any film).
+    const id = (client ? projectIdSchema : filmIdSchema).safeParse(ctx.params.id);
+    const view = id.success ? await findProjectView(prisma, client ? filmIdFor(id.data, client) : id.data, client) : null;
     if (!view) throw new HttpError(404, 'project_not_found', `No project ${ctx.params.id}`);
     ctx.body = view;
   });
 
-  return router;
+  return router as unknown as Router<AppState>;
 }
