@@ -146,7 +146,7 @@ describe('console in a browser: sign in, watch a film, replay a webhook, retry a
     await page.getByRole('link', { name: 'Films' }).click();
     const listed = page.locator('table.films tbody tr', { has: page.getByRole('link', { name: filmId, exact: true }) });
     await listed.waitFor();
-    assert.deepEqual((await listed.locator('td').allInnerTexts()).slice(0, 3).map((cell) => cell.trim()), [filmId, 'completed', '3 of 3 scenes']);
+    assert.deepEqual((await listed.locator('td').allInnerTexts()).slice(0, 4).map((cell) => cell.trim()), [filmId, 'operator', 'completed', '3 of 3 scenes']);
     await assertAccessible(page, 'films list');
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await page.getByRole('textbox', { name: 'Project', exact: true }).fill(filmId);
