@@ -106,7 +106,8 @@ export function toStepEvent(endpoint: WebhookEndpointName, payload: WebhookPaylo
   return {
     taskId: task_id,
     projectId: project_id,
-    sceneId: typeof scene_id === 'string' ? scene_id : undefined,
+    // The stitch's schema has no scene: there a scene_id is an extra field, kept only if PostgreSQL can store it.
+    sceneId: typeof scene_id === 'string' && isStorableText(scene_id) ? scene_id : undefined,
     outcome: status,
     url: typeof url === 'string' ? url : undefined,
     thumbnailUrl: typeof thumbnail_url === 'string' ? thumbnail_url : undefined,

@@ -36,6 +36,13 @@ describe('webhook payloads', () => {
     });
   });
 
+  it("keeps a stitch callback's extra scene_id only when PostgreSQL can store it (found by the fuzz test: a NUL there was a 500)", () => {
+    const body = (sceneId: string) => stitchCompletePayload.parse({ task_id: '😀', status: 'failed', project_id: 'proj-1', scene_id: sceneId });
+    assert.equal(toStepEvent('stitch-complete', body('a\u0000b')).sceneId, undefined);
+    assert.equal(toStepEvent('stitch-complete', body('\ud800')).sceneId, undefined);
+    assert.equal(toStepEvent('stitch-complete', body('scene-1')).sceneId, 'scene-1');
+  });
+
   it('needs only task id, status, project, scene and the produced URL', () => {
     assert.ok(lastFrameCompletePayload.safeParse({ task_id: 't', status: 'completed', project_id: 'p', scene_id: 's', last_frame_url: 'https://x/f.png' }).success);
     assert.ok(stitchCompletePayload.safeParse({ task_id: 't', status: 'completed', project_id: 'p', final_video_url: 'https://x/f.mp4' }).success);
