@@ -4,15 +4,17 @@ const mayImport = {
   contracts: [],
   platform: ['contracts'],
   storage: ['contracts', 'platform'],
+  // One adapter per video provider, behind one contract (providers/adapter.ts): no Temporal, no database.
+  providers: ['contracts', 'platform'],
   workflows: ['contracts'],
   // The browser console: shares the API's shapes, nothing that runs on the server.
   console: ['contracts'],
-  activities: ['contracts', 'platform', 'storage'],
-  http: ['contracts', 'platform', 'storage'],
-  worker: ['contracts', 'platform', 'storage', 'activities', 'workflows'],
+  activities: ['contracts', 'platform', 'storage', 'providers'],
+  http: ['contracts', 'platform', 'storage', 'providers'],
+  worker: ['contracts', 'platform', 'storage', 'providers', 'activities', 'workflows'],
   // Development only (embedded servers, the simulator): the product never imports it, and `npm run build` leaves it out.
-  dev: ['contracts', 'platform', 'storage', 'activities', 'http', 'worker', 'workflows'],
-  cli: ['contracts', 'platform', 'storage', 'activities', 'http', 'worker', 'workflows', 'dev'],
+  dev: ['contracts', 'platform', 'storage', 'providers', 'activities', 'http', 'worker', 'workflows'],
+  cli: ['contracts', 'platform', 'storage', 'providers', 'activities', 'http', 'worker', 'workflows', 'dev'],
 };
 
 const layerRules = Object.entries(mayImport).map(([folder, allowed]) => ({

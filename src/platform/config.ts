@@ -5,6 +5,7 @@ import type { WorkflowSettings } from '../contracts/workflow-settings';
 import type { Env } from './env-schema';
 import type { CircuitOptions } from './circuit-options';
 import { projectRoot } from './project-root';
+import type { ProviderSettings } from './provider-env';
 
 // The settings a process runs with, and what is derived from them. Reading them from the environment
 // (parsing, requirements per role, files named by variables) is load-config.ts.
@@ -75,6 +76,8 @@ export interface Config {
   workflow: WorkflowSettings;
   circuit: CircuitOptions;
   services: Partial<Record<ServiceName, ServiceEndpoint>>;
+  /** The video providers' adapters' settings (docs/providers.md). */
+  providers: ProviderSettings;
   simulator: { port: number; delayMs: number };
   logLevel: Env['LOG_LEVEL'];
   /** Sentry (SENTRY_DSN): undefined when off. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { providerEnvSchema } from './provider-env';
 
 /** Empty strings in .env files mean "not set", as most twelve-factor tools treat them. */
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).optional());
@@ -192,6 +193,8 @@ export const envSchema = z.object({
   SENTRY_DSN: optionalDsn,
   /** The environment errors are reported under; NODE_ENV when empty. */
   SENTRY_ENVIRONMENT: optionalString,
+
+  ...providerEnvSchema,
 });
 
 export type Env = z.infer<typeof envSchema>;

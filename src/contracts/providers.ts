@@ -1,0 +1,39 @@
+/**
+ * The video providers a project can choose, and what the workflow and the API see of them. Which
+ * provider made a scene is the activities' business (src/providers): the workflow only learns, from
+ * the answer to its request, whether the task's completion arrives as a callback or must be polled.
+ */
+export const providerNames = ['guide', 'replicate', 'fal', 'runway', 'luma'] as const;
+export type ProviderName = (typeof providerNames)[number];
+
+/** The guide's own services (tasks.ft.tc): the default, exactly as the services' guide prints it. */
+export const defaultProvider: ProviderName = 'guide';
+
+/** How a provider reports a finished task. */
+export type Completion = 'webhook' | 'poll';
+
+/**
+ * What a task cost, in the unit the provider reports it (never converted: a provider's price list
+ * changes, its own unit does not): Replicate's `predict_time` seconds, Runway's credits, fal's and
+ * Luma's seconds of video, the guide's services' own `cost` when they send one.
+ */
+export interface ProviderCost {
+  amount: number;
+  unit: CostUnit;
+}
+export const costUnits = ['compute_seconds', 'credits', 'video_seconds', 'usd'] as const;
+export type CostUnit = (typeof costUnits)[number];
+
+/** Adds costs of the same unit; a film made with several providers reports one total per unit. */
+export function sumCosts(costs: readonly (ProviderCost | null | undefined)[]): ProviderCost[] {
+  const totals = new Map<CostUnit, number>();
+  for (const cost of costs) if (cost) totals.set(cost.unit, (totals.get(cost.unit) ?? 0) + cost.amount);
+  return [...totals].map(([unit, amount]) => ({ unit, amount: Math.round(amount * 1e6) / 1e6 }));
+}
+
+/** A polled task, as the workflow asks an activity to watch it until it ends. */
+export interface PollTaskInput {
+  projectId: string;
+  sceneId: string;
+  taskId: string;
+}

@@ -1,0 +1,17 @@
+import type { ProviderName } from '../contracts/providers';
+import type { ProviderSettings } from '../platform/provider-env';
+import type { VideoProviderAdapter } from './adapter';
+
+/**
+ * Builds the adapters a process may use. The guide's own services are not built here: they are the
+ * existing service client's (src/activities), kept exactly as the guide prints them.
+ */
+export type ProviderFactory = (settings: ProviderSettings) => VideoProviderAdapter;
+
+const factories: Partial<Record<Exclude<ProviderName, 'guide'>, ProviderFactory>> = {};
+
+export function createProviders(settings: ProviderSettings): Map<ProviderName, VideoProviderAdapter> {
+  const adapters = new Map<ProviderName, VideoProviderAdapter>();
+  for (const [name, factory] of Object.entries(factories)) adapters.set(name as ProviderName, factory(settings));
+  return adapters;
+}
