@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { defaultProvider, providerNames, type ProviderName } from '../contracts/providers';
-import type { Env } from './env-schema';
 
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 const baseUrl = (fallback: string) =>
@@ -42,7 +41,8 @@ export const providerEnvSchema = {
   LUMA_BASE_URL: baseUrl('https://api.lumalabs.ai/dream-machine/v1'),
 };
 
-type ProviderEnv = Pick<Env, keyof typeof providerEnvSchema>;
+const providerEnvObject = z.object(providerEnvSchema);
+type ProviderEnv = z.infer<typeof providerEnvObject>;
 
 /** What the adapters are built from. A provider without its key can still be configured; submitting then fails clearly. */
 export interface ProviderSettings {
