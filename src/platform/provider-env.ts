@@ -41,8 +41,7 @@ export const providerEnvSchema = {
   LUMA_BASE_URL: baseUrl('https://api.lumalabs.ai/dream-machine/v1'),
 };
 
-const providerEnvObject = z.object(providerEnvSchema);
-type ProviderEnv = z.infer<typeof providerEnvObject>;
+type ProviderEnv = z.infer<z.ZodObject<typeof providerEnvSchema>>;
 
 /** What the adapters are built from. A provider without its key can still be configured; submitting then fails clearly. */
 export interface ProviderSettings {
