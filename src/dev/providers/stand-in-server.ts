@@ -1,0 +1,125 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Router from '@koa/router';
+import Koa from 'koa';
+import { StandInVideos } from './stand-in-videos';
+
+/** What every provider's stand-in is told. */
+export interface StandInOptions {
+  /** How long a task takes before it finishes (and its webhook, if any, is sent). */
+  taskMs?: number;
+  /** How long the links to a finished task's outputs work. */
+  outputTtlMs?: number;
+  /** Tasks whose prompt matches fail, with the provider's own failure shape. */
+  failPrompts?: RegExp;
+  /**
+   * Called once the stand-in has accepted a task, before it answers: the kill-after-submit measurement
+   * kills the worker here, so the provider has the task and Reelay never heard its id.
+   */
+  onSubmit?: (task: StandInTask) => void | Promise<void>;
+}
+
+/** A task as the stand-in saw it: what was asked, and what became of it. */
+export interface StandInTask {
+  id: string;
+  model: string;
+  prompt: string;
+  startFrameUrl: string | null;
+  /** Everything the request carried, as sent. */
+  request: Record<string, unknown>;
+  createdAt: Date;
+  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  videoUrl?: string;
+  thumbnailUrl?: string;
+  error?: string;
+  /** Webhook deliveries attempted for the task (each retry counts). */
+  deliveries: number;
+}
+
+/**
+ * The common part of the providers' stand-ins: a Koa server on 127.0.0.1, the tasks it accepted (tests
+ * count them: "the provider saw one task"), and the expiring video links of finished tasks.
+ */
+export class StandInServer {
+  readonly tasks = new Map<string, StandInTask>();
+  readonly videos: StandInVideos;
+  readonly router = new Router();
+  private server?: Server;
+  private baseUrl = '';
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(readonly options: StandInOptions) {
+    this.videos = new StandInVideos(() => this.baseUrl, options.outputTtlMs ?? 3_600_000);
+    this.videos.route(this.router);
+  }
+
+  get url(): string {
+    return this.baseUrl;
+  }
+
+  async start(port = 0): Promise<string> {
+    const app = new Koa();
+    app.use(this.router.routes()).use(this.router.allowedMethods());
+    this.server = app.listen(port, '127.0.0.1');
+    await new Promise((resolve, reject) => this.server!.once('listening', resolve).once('error', reject));
+    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.baseUrl;
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server?.closeAllConnections();
+    await this.videos.stop();
+  }
+
+  /** Records a new task, tells `onSubmit`, and schedules its end after `taskMs`. */
+  async accept(task: Omit<StandInTask, 'createdAt' | 'state' | 'deliveries'>, finished: (task: StandInTask) => void): Promise<StandInTask> {
+    const accepted: StandInTask = { ...task, createdAt: new Date(), state: 'queued', deliveries: 0 };
+    this.tasks.set(accepted.id, accepted);
+    await this.options.onSubmit?.(accepted);
+    this.later(Math.min(50, this.options.taskMs ?? 1_000), () => accepted.state === 'queued' && (accepted.state = 'running'));
+    this.later(this.options.taskMs ?? 1_000, () => {
+      if (accepted.state !== 'queued' && accepted.state !== 'running') return;
+      if (this.options.failPrompts?.test(accepted.prompt)) {
+        Object.assign(accepted, { state: 'failed', error: 'The model could not generate this video (stand-in failure)' });
+      } else {
+        Object.assign(accepted, { state: 'succeeded' }, this.videos.publish(accepted.id, accepted));
+      }
+      finished(accepted);
+    });
+    return accepted;
+  }
+
+  /** Runs `action` after `ms`, unless the stand-in stops first. */
+  later(ms: number, action: () => unknown): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void Promise.resolve().then(action).catch(() => undefined);
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  /**
+   * POSTs a webhook as a provider does: again after each delay in `retryDelaysMs` until a 2xx. Headers are
+   * made per attempt (a fresh signed timestamp, as Standard Webhooks senders do).
+   */
+  deliver(task: StandInTask, url: string, body: string, headers: () => Record<string, string>, retryDelaysMs: readonly number[]): void {
+    const attempt = async (n: number): Promise<void> => {
+      task.deliveries += 1;
+      const answer = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers() }, redirect: 'manual' }).catch(() => undefined);
+      if (answer?.ok || n >= retryDelaysMs.length) return;
+      this.later(retryDelaysMs[n], () => attempt(n + 1));
+    };
+    void attempt(0);
+  }
+}
+
+/** A running stand-in, and the variables that point Reelay at it (base URL, key, webhook secret). */
+export interface ProviderStandIn {
+  server: StandInServer;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export type StandInStarter = (options: StandInOptions) => Promise<ProviderStandIn>;
