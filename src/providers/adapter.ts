@@ -14,8 +14,9 @@ export interface VideoProviderAdapter {
   /** The model used when neither the project nor the scene names one (configurable, see docs/providers.md). */
   readonly defaultModel: string;
   /**
-   * Problems with a project's (or scene's) choice, each naming its field (`model`, `options.<name>`,
-   * `start_image_url`): an empty list when the adapter can make the scene. `hasStartFrame` is false only
+   * Problems with a project's (or scene's) choice, each beginning with the field it names and a colon
+   * (`model: …`, `options.<name>: …`, `start_image_url: …`) and saying what to do: an empty list when
+   * the adapter can make the scene. `hasStartFrame` is false only
    * for the first scene of a project without an opening image: a model that needs one says so here.
    */
   validate(choice: { model: string; options: Record<string, unknown>; hasStartFrame: boolean }): string[];
