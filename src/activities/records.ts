@@ -20,6 +20,16 @@ export interface ScenePrompt {
   duration: number | null;
 }
 
+/** A scene's prompt with what makes it: the project's provider, and the model and inputs (the scene's over the project's). */
+export interface SceneChoice extends ScenePrompt {
+  provider: string;
+  model: string | null;
+  projectOptions: Record<string, unknown> | null;
+  sceneOptions: Record<string, unknown> | null;
+  /** The project's opening image, for the first scene. */
+  startImageUrl: string | null;
+}
+
 /** A step is being requested: the scene, and its project if an operator reset a failed film, are in progress again. */
 const requestedSql = (assignments: string) => `
   WITH scene AS (
@@ -48,7 +58,8 @@ const savedSql = (table: 'scenes' | 'projects', fromStatus: string, assignments:
  * row again. Checked against prisma/schema.prisma by test/integration/storage-schema.test.ts.
  */
 export const sceneSql = {
-  prompt: 'SELECT index, prompt, duration FROM scenes WHERE id = $1',
+  prompt: `SELECT s.index, s.prompt, s.duration, p.provider, COALESCE(s.model, p.model) AS model, p.provider_options AS "projectOptions",
+    s.provider_options AS "sceneOptions", p.start_image_url AS "startImageUrl" FROM scenes s JOIN projects p ON p.id = s.project_id WHERE s.id = $1`,
   videoRequested: requestedSql(`status = 'generating', video_task_id = $2, start_frame_url = $3, attempts = $4`),
   lastFrameRequested: requestedSql(`status = 'extracting_frame', last_frame_task_id = $2, attempts = $3`),
   videoSaved: savedSql('scenes', 'generating', `status = 'extracting_frame', video_task_id = $2, video_url = $3, thumbnail_url = $4,
@@ -73,8 +84,8 @@ export function createSceneRows(pool: pg.Pool, steps: StepMetrics) {
   }
 
   return {
-    async prompt(sceneId: string): Promise<ScenePrompt> {
-      const { rows } = await pool.query<ScenePrompt>(sceneSql.prompt, [sceneId]);
+    async prompt(sceneId: string): Promise<SceneChoice> {
+      const { rows } = await pool.query<SceneChoice>(sceneSql.prompt, [sceneId]);
       if (!rows[0]) throw new Error(`Scene ${sceneId} not found`);
       return rows[0];
     },

@@ -10,6 +10,7 @@ import {
   type ServiceRequest,
   type TaskAnswer,
 } from '../contracts/services';
+import { defaultProvider } from '../contracts/providers';
 import { spanAttributes } from '../contracts/span-attributes';
 import { stepNames, webhookUrl, type Step } from '../contracts/steps';
 import { storedStepEvent } from '../contracts/webhooks';
@@ -17,6 +18,7 @@ import { callbackBaseUrl, type Config } from '../platform/config';
 import { annotateActiveSpan } from '../platform/tracing';
 import type { Database } from '../storage/database';
 import { createEventStore } from '../storage/event-store';
+import type { ProviderCalls } from './provider-calls';
 import { createSceneRows } from './records';
 import { serviceErrorTypes, type ServiceClient } from './service-client';
 import type { StepMetrics } from './step-metrics';
@@ -25,7 +27,7 @@ import type { StepMetrics } from './step-metrics';
  * The activities that call the services: each asks for one task (or sends one notification) under an
  * idempotency key, and records on the scene what it asked for.
  */
-export function createServiceCalls(config: Config, database: Database, client: ServiceClient, steps: StepMetrics): ServiceActivities {
+export function createServiceCalls(config: Config, database: Database, client: ServiceClient, steps: StepMetrics, providers: ProviderCalls): ServiceActivities {
   const events = createEventStore(database);
   const scenes = createSceneRows(database.pool, steps);
   const callbackUrl = (step: Step) => webhookUrl(callbackBaseUrl(config), stepNames[step].endpoint);
@@ -61,21 +63,25 @@ export function createServiceCalls(config: Config, database: Database, client: S
     async requestSceneVideo({ projectId, sceneId, startFrameUrl, sceneAttempts, taskNumber, previousScene }: RequestSceneVideoInput): Promise<TaskAnswer> {
       if (previousScene) await scenes.completed(previousScene);
       const scene = await scenes.prompt(sceneId);
-      const task = await createTask(
-        'video',
-        {
-          project_id: projectId,
-          scene_id: sceneId,
-          scene_index: scene.index,
-          prompt: scene.prompt,
-          duration: scene.duration,
-          start_frame_url: startFrameUrl,
-          webhook_url: callbackUrl('video'),
-        },
-        taskNumber,
-        { projectId, sceneId },
-      );
-      await scenes.videoRequested(sceneId, { taskId: task.taskId, startFrameUrl, attempts: sceneAttempts });
+      const startFrame = startFrameUrl ?? (scene.index === 0 ? scene.startImageUrl : null);
+      const task =
+        scene.provider !== defaultProvider
+          ? await providers.submit({ scene, projectId, sceneId, taskNumber, startFrameUrl: startFrame })
+          : await createTask(
+              'video',
+              {
+                project_id: projectId,
+                scene_id: sceneId,
+                scene_index: scene.index,
+                prompt: scene.prompt,
+                duration: scene.duration,
+                start_frame_url: startFrame,
+                webhook_url: callbackUrl('video'),
+              },
+              taskNumber,
+              { projectId, sceneId },
+            );
+      await scenes.videoRequested(sceneId, { taskId: task.taskId, startFrameUrl: startFrame, attempts: sceneAttempts });
       return task;
     },
 

@@ -1,18 +1,36 @@
 import { z } from 'zod';
 import { projectIdSchema } from './ids';
+import { providerNames } from './providers';
 import { storableText } from './text';
 
 export const maxScenes = 200;
 
+/** A provider's model: `owner/name` (Replicate, fal's `fal-ai/…`), or a bare name (`gen4_turbo`, `ray-2`). */
+const modelName = z.string().trim().min(1).max(200).regex(/^[\w.:/-]+$/, 'letters, digits and . _ : / - only');
+
+/** Model inputs, passed to the provider as they are once its adapter has accepted them. */
+const modelOptions = z.record(z.string().regex(/^[A-Za-z_][\w]{0,63}$/, 'an input name: letters, digits and _'), z.json());
+
 export const createProjectRequest = z.object({
   project_id: projectIdSchema.optional(),
   user_id: storableText({ nonBlank: true }).max(128).trim().optional(),
+  /** The video provider; the server's VIDEO_PROVIDER when absent (the services' guide by default). */
+  provider: z.enum(providerNames).optional(),
+  /** The provider's model; the server's default for the provider when absent. */
+  model: modelName.optional(),
+  /** Model inputs for every scene (a scene's own `options` go over them). */
+  options: modelOptions.optional(),
+  /** The picture the first scene starts from (models that cannot start from text alone need one). */
+  start_image_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048).optional(),
   scenes: z
     .array(
       z.object({
         prompt: storableText({ nonBlank: true }).max(4000).trim(),
         /** Seconds of video wanted for the scene; the video service's default when absent. */
         duration: z.number().positive().max(600).optional(),
+        /** This scene's model and inputs, over the project's. */
+        model: modelName.optional(),
+        options: modelOptions.optional(),
       }),
     )
     .min(1, 'a project needs at least one scene')

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SceneFrameRecord, SceneVideoRecord } from './records';
+import type { PollTaskInput } from './providers';
 import type { Step, StepEvent } from './steps';
 
 /**
@@ -17,6 +18,13 @@ export interface TaskAnswer {
   taskStatus?: string;
   /** The task's callback, when it had already arrived before this request (a run reset by an operator). */
   storedCallback?: StepEvent;
+  /**
+   * A provider's task (src/providers): `poll` when no callback will come and the workflow must have the
+   * task watched (pollProviderTask); `cancellable` when cancelling the film should stop it at the provider.
+   * Absent for the guide's services, whose films run exactly as before.
+   */
+  completion?: 'poll';
+  cancellable?: boolean;
 }
 
 export interface RequestSceneVideoInput {
@@ -133,4 +141,12 @@ export interface ServiceActivities {
   requestStitch(input: RequestStitchInput): Promise<TaskAnswer>;
   /** Optional: when no notification service is configured the user is simply not notified. */
   notifyUser(input: NotifyUserInput): Promise<{ notified: boolean }>;
+}
+
+/** Watching and stopping a provider's task (films made with a provider other than the guide's services). */
+export interface ProviderTaskActivities {
+  /** Asks the provider about the task until it ends (heartbeating), and returns its result as a callback would. */
+  pollProviderTask(input: PollTaskInput): Promise<StepEvent>;
+  /** Stops the task at the provider, where it allows that (the film was cancelled). */
+  cancelProviderTask(input: PollTaskInput): Promise<void>;
 }

@@ -24,6 +24,11 @@ export interface WorkflowSettings {
   failedProjectRetentionMs: number;
   /** Continue-as-new once the history is this long (the SDK's own suggestion always counts too). */
   continueAsNewAfterEvents: number;
+  /**
+   * How long a worker watching a provider's task (one without webhooks) may go silent before another
+   * worker takes the watch over: after a crash, the task is asked about again within this time.
+   */
+  pollHeartbeatTimeoutMs: number;
 }
 
 const minute = 60_000;
@@ -38,6 +43,7 @@ export const defaultWorkflowSettings: WorkflowSettings = {
   stepRetryBackoffMs: 30_000,
   failedProjectRetentionMs: 72 * 60 * minute,
   continueAsNewAfterEvents: 10_000,
+  pollHeartbeatTimeoutMs: 30_000,
 };
 
 export type SettingsOverrides = Partial<Omit<WorkflowSettings, 'stepTimeoutMs'>> & { stepTimeoutMs?: Partial<Record<Step, number>> };

@@ -29,6 +29,7 @@ import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { clientRequestQuota, identifyCaller } from './projects/client-auth';
 import { createProjectCreator } from './projects/create-project';
+import { createProviders } from '../providers/registry';
 import { projectRoutes } from './projects/routes';
 import { createReadinessCheck, namespaceNotReadyHandler, notReadyRetryAfterSeconds, type ReadinessCheck } from './readiness';
 import { createRateLimiter } from './rate-limit';
@@ -137,6 +138,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const errors = createErrorLog(prisma);
   const events = createEventStore(database);
   const apply = createWebhookApplier(temporal, prisma, events, logger);
+  const providers = { settings: config.providers, adapters: createProviders(config.providers) };
   const createProject = createProjectCreator({
     prisma,
     temporal,
@@ -165,7 +167,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const admin = adminRoutes({ access, events, errors, apply });
   const filmView = { prisma, temporal, temporalUiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace };
   const projects = addFilmRoutes(
-    projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes, access: projectAccess, metrics }),
+    projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes, access: projectAccess, metrics, providers }),
     { access, ...filmView },
   );
   const operatorConsole = consoleRoutes({ access, ...filmView });

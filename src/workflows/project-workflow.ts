@@ -22,6 +22,7 @@ import { activityProxies } from './activity-proxies';
 import { reportFailure } from './failure-report';
 import { handleOperatorUpdates, type OperatorInterrupts } from './operator-updates';
 import { initialProgress } from './progress';
+import { providerTasks } from './provider-tasks';
 import { runStep, StepFailed, StepInbox, type StepRunnerContext } from './step-runner';
 
 export type { ProjectWorkflowInput } from '../contracts/workflow-api';
@@ -65,10 +66,18 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
   setHandler(progressQuery, () => ({ ...progress, inbox: inbox.snapshot() }));
   handleOperatorUpdates(progress, interrupts, film);
   const { services, records, recordsViaServer } = activityProxies(settings, oneTaskPerCallback);
+  const provider = providerTasks(projectId, settings);
 
   // The story -------------------------------------------------------------------------------------
   const sceneAttempts = (scene: SceneProgress) => scene.steps.video.attempts + scene.steps.lastFrame.attempts;
-  const runner: StepRunnerContext = { inbox, settings, interrupts, setCurrent: (current) => (progress.current = current) };
+  const runner: StepRunnerContext = {
+    inbox,
+    settings,
+    interrupts,
+    setCurrent: (current) => (progress.current = current),
+    poll: provider.poll,
+    taskRequested: provider.taskRequested,
+  };
 
   function publishStatus(status: ProjectStatus) {
     progress.status = status;
@@ -102,6 +111,7 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
         services.requestSceneVideo({ projectId, sceneId, startFrameUrl, sceneAttempts: sceneAttempts(scene), taskNumber, previousScene }),
       );
       pendingScene = undefined;
+      provider.videoDone();
       const saved = { sceneId, taskId: video.taskId, videoUrl: video.url, thumbnailUrl: video.thumbnailUrl, detail: video.detail };
       if (oneTaskPerCallback) pendingVideo = saved;
       else await records.saveSceneVideo(saved);
@@ -225,6 +235,7 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
       // A regular activity here: a local one in the same workflow task as the cancelling update made
       // the server reject that update now and then ("unexpected workflow task failure").
       await flushPendingScene(recordsViaServer);
+      await provider.cancelInProgress();
       await recordsViaServer.cancelProject({ projectId, reason });
       progress.current = null;
       progress.failure = undefined;

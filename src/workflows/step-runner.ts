@@ -1,96 +1,13 @@
-import { condition, log } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, log } from '@temporalio/workflow';
 import type { CurrentStep, InboxSnapshot, StepCounters } from '../contracts/progress';
+import { StepInbox, type StepSlot } from './inbox';
 import type { TaskAnswer } from '../contracts/services';
 import type { Step, StepEvent } from '../contracts/steps';
 import type { WorkflowSettings } from '../contracts/workflow-settings';
 import { publicReason } from '../contracts/public-text';
 
 export type { InboxSnapshot };
-
-export type Delivery = 'accepted' | 'duplicate';
-
-/** Where a callback belongs: one step of one scene (the stitch has no scene). */
-export interface StepSlot {
-  step: Step;
-  sceneId?: string;
-}
-
-/** Beyond this many unclaimed callbacks the oldest are dropped (and logged): strays must not grow forever. */
-const maxWaiting = 500;
-
-/**
- * Holds service callbacks until the workflow is ready for them. A callback can arrive before the
- * activity that requested the task has even returned (fast services), so nothing is dropped for being
- * early; each task's callback is taken once, and any later copy is reported as a duplicate. A task id
- * counts per step and scene, since a provider may reuse ids across scenes. Plain data inside, so it
- * survives continue-as-new through `snapshot()`.
- */
-export class StepInbox {
-  private readonly taken: Set<string>;
-  private readonly waiting: Map<string, { step: Step; event: StepEvent }>;
-
-  constructor(snapshot: InboxSnapshot = { taken: [], waiting: [] }) {
-    this.taken = new Set(snapshot.taken);
-    this.waiting = new Map(snapshot.waiting.map((w) => [keyOf(w.step, w.event), w]));
-  }
-
-  /** Buffers a callback; returns the callbacks dropped to stay within bounds (normally none). */
-  put(step: Step, event: StepEvent): { delivery: Delivery; dropped: StepEvent[] } {
-    const key = keyOf(step, event);
-    // Runs continued from before scenes were part of the key carry `step:taskId` entries.
-    const taken = this.taken.has(key) || this.taken.has(`${step}:${event.taskId}`);
-    if (taken || this.waiting.has(key)) return { delivery: 'duplicate', dropped: [] };
-    this.waiting.set(key, { step, event });
-    const dropped: StepEvent[] = [];
-    for (const [oldest, entry] of this.waiting) {
-      if (this.waiting.size <= maxWaiting) break;
-      this.waiting.delete(oldest);
-      dropped.push(entry.event);
-    }
-    return { delivery: 'accepted', dropped };
-  }
-
-  /** Whether a callback for any of these tasks is waiting. */
-  hasAny({ step, sceneId }: StepSlot, taskIds: readonly string[]): boolean {
-    return taskIds.some((taskId) => this.waiting.has(keyOf(step, { sceneId, taskId })));
-  }
-
-  /**
-   * Takes the callback for one of `taskIds`, newest task first; later copies become duplicates.
-   * A failure reported for a task that was already superseded is taken too, and returned, so the
-   * caller can tell it from the current task's.
-   */
-  take({ step, sceneId }: StepSlot, taskIds: readonly string[]): StepEvent | undefined {
-    for (const taskId of [...taskIds].reverse()) {
-      const key = keyOf(step, { sceneId, taskId });
-      const entry = this.waiting.get(key);
-      if (entry) {
-        this.waiting.delete(key);
-        this.taken.add(key);
-        return entry.event;
-      }
-    }
-    return undefined;
-  }
-
-  /** Removes callbacks about a scene that is done: they can only be strays now. */
-  discardScene(sceneId: string): StepEvent[] {
-    const discarded: StepEvent[] = [];
-    for (const [key, entry] of this.waiting) {
-      if (entry.event.sceneId === sceneId) {
-        this.waiting.delete(key);
-        discarded.push(entry.event);
-      }
-    }
-    return discarded;
-  }
-
-  snapshot(): InboxSnapshot {
-    return { taken: [...this.taken], waiting: [...this.waiting.values()] };
-  }
-}
-
-const keyOf = (step: Step, { sceneId, taskId }: Pick<StepEvent, 'sceneId' | 'taskId'>) => JSON.stringify([step, sceneId ?? null, taskId]);
+export { StepInbox } from './inbox';
 
 /**
  * A service reported the task failed on every attempt, or never called back. The message is the reason
@@ -122,6 +39,10 @@ export interface StepRunnerContext {
   interrupts: Interrupts;
   /** Published for the `progress` query while the step runs. */
   setCurrent(current: CurrentStep | null): void;
+  /** Watches a provider's task that sends no callback (TaskAnswer.completion `poll`) until it ends. */
+  poll?: (taskId: string, sceneId: string | undefined) => Promise<StepEvent>;
+  /** Told of each task a step requested (the film's cancellation stops a provider's task). */
+  taskRequested?: (answer: TaskAnswer, sceneId: string | undefined) => void;
 }
 
 /** A service's answer meaning "that task is gone": ask for a new one instead of waiting for it. */
@@ -150,45 +71,87 @@ export async function runStep(
   let lastServiceReason: string | undefined;
   const publish = (attempt: number, phase: CurrentStep['phase'], until: number | null) =>
     ctx.setCurrent({ step, sceneIndex: where.sceneIndex, attempt, taskIds: [...taskIds], phase, until: until ? new Date(until).toISOString() : null });
+  const watches = new PolledTasks(ctx, step, inbox);
+  try {
+    return await requestUntilDone();
+  } finally {
+    watches.stop();
+  }
 
-  for (;;) {
-    if (counters.attempts >= settings.stepMaxAttempts) {
-      throw new StepFailed(step, where.sceneId, `${step} failed after ${counters.attempts} attempts: ${lastProblem}`, lastServiceReason);
-    }
-    const attempt = (counters.attempts += 1);
-    publish(attempt, 'requesting', null);
-    if (newTask) counters.tasksStarted += 1;
-    let answer = await request(counters.tasksStarted);
-    if (!newTask && answer.taskStatus && lostTask.has(answer.taskStatus)) {
-      log.info('The service lost the task: starting a new one', { step, ...where, taskId: answer.taskId, taskStatus: answer.taskStatus });
-      counters.tasksStarted += 1;
-      answer = await request(counters.tasksStarted);
-    }
-    newTask = false;
-    if (!taskIds.includes(answer.taskId)) taskIds.push(answer.taskId);
-    // A callback this run never received as a signal (it was reset past it): take it as one. A copy
-    // the run did receive is a duplicate to the inbox.
-    if (answer.storedCallback) inbox.put(step, answer.storedCallback);
+  async function requestUntilDone(): Promise<StepEvent & { url: string }> {
+    for (;;) {
+      if (counters.attempts >= settings.stepMaxAttempts) {
+        throw new StepFailed(step, where.sceneId, `${step} failed after ${counters.attempts} attempts: ${lastProblem}`, lastServiceReason);
+      }
+      const attempt = (counters.attempts += 1);
+      publish(attempt, 'requesting', null);
+      if (newTask) counters.tasksStarted += 1;
+      let answer = await request(counters.tasksStarted);
+      if (!newTask && answer.taskStatus && lostTask.has(answer.taskStatus)) {
+        log.info('The service lost the task: starting a new one', { step, ...where, taskId: answer.taskId, taskStatus: answer.taskStatus });
+        counters.tasksStarted += 1;
+        answer = await request(counters.tasksStarted);
+      }
+      newTask = false;
+      if (!taskIds.includes(answer.taskId)) taskIds.push(answer.taskId);
+      ctx.taskRequested?.(answer, where.sceneId);
+      if (answer.completion === 'poll') watches.watch(answer.taskId, where.sceneId);
+      // A callback this run never received as a signal (it was reset past it): take it as one. A copy
+      // the run did receive is a duplicate to the inbox.
+      if (answer.storedCallback) inbox.put(step, answer.storedCallback);
 
-    const deadline = Date.now() + settings.stepTimeoutMs[step];
-    publish(attempt, 'waiting', deadline);
-    const outcome = await waitForCallback(inbox, interrupts, { step, sceneId: where.sceneId }, taskIds, deadline);
-    if (outcome.kind === 'event') {
-      const { event } = outcome;
-      if (event.outcome === 'completed' && event.url) return { ...event, url: event.url };
-      lastServiceReason = event.error;
-      lastProblem = event.error ? publicReason(event.error) : 'the callback carried no result';
-      log.warn('Task failed', { step, ...where, taskId: event.taskId, attempt, error: event.error ?? lastProblem });
-      if (counters.attempts >= settings.stepMaxAttempts) continue;
-      const backoff = settings.stepRetryBackoffMs * 2 ** (attempt - 1);
-      publish(attempt, 'backing_off', Date.now() + backoff);
-      if (await condition(() => interrupts.requestNow, backoff)) interrupts.requestNow = false;
-      newTask = true;
-    } else {
-      lastServiceReason = undefined;
-      lastProblem = outcome.kind === 'timeout' ? `no callback within ${settings.stepTimeoutMs[step] / 1000}s` : 'asked again by an operator';
-      log.warn('No callback yet: asking the service again', { step, ...where, attempt, reason: lastProblem });
+      const deadline = Date.now() + settings.stepTimeoutMs[step];
+      publish(attempt, 'waiting', deadline);
+      const outcome = await waitForCallback(inbox, interrupts, { step, sceneId: where.sceneId }, taskIds, deadline);
+      if (outcome.kind === 'event') {
+        const { event } = outcome;
+        if (event.outcome === 'completed' && event.url) return { ...event, url: event.url };
+        lastServiceReason = event.error;
+        lastProblem = event.error ? publicReason(event.error) : 'the callback carried no result';
+        log.warn('Task failed', { step, ...where, taskId: event.taskId, attempt, error: event.error ?? lastProblem });
+        if (counters.attempts >= settings.stepMaxAttempts) continue;
+        const backoff = settings.stepRetryBackoffMs * 2 ** (attempt - 1);
+        publish(attempt, 'backing_off', Date.now() + backoff);
+        if (await condition(() => interrupts.requestNow, backoff)) interrupts.requestNow = false;
+        newTask = true;
+      } else {
+        lastServiceReason = undefined;
+        lastProblem = outcome.kind === 'timeout' ? `no callback within ${settings.stepTimeoutMs[step] / 1000}s` : 'asked again by an operator';
+        log.warn('No callback yet: asking the service again', { step, ...where, attempt, reason: lastProblem });
+      }
     }
+  }
+}
+
+/**
+ * The provider tasks a step watches (one watch per task, however often the step asks again about it),
+ * each watch's result put in the inbox as its callback would be. The watches end with the step.
+ */
+class PolledTasks {
+  private readonly watched = new Set<string>();
+  private readonly scope = new CancellationScope();
+
+  constructor(
+    private readonly ctx: StepRunnerContext,
+    private readonly step: Step,
+    private readonly inbox: StepInbox,
+  ) {}
+
+  watch(taskId: string, sceneId: string | undefined): void {
+    const { poll } = this.ctx;
+    if (!poll || this.watched.has(taskId)) return;
+    this.watched.add(taskId);
+    this.scope.run(() => poll(taskId, sceneId)).then(
+      (event) => this.inbox.put(this.step, event),
+      (err: unknown) => {
+        // Anything but the step's end becomes a failed event in `poll` itself (project-workflow.ts).
+        if (!isCancellation(err)) log.warn('Watching a provider task failed', { taskId, error: String(err) });
+      },
+    );
+  }
+
+  stop(): void {
+    if (this.watched.size) this.scope.cancel();
   }
 }
 

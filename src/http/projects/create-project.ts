@@ -7,6 +7,7 @@ import type { WorkflowSettings } from '../../contracts/workflow-settings';
 import { withinRunningFilmsQuota } from '../../storage/clients';
 import type { Prisma, PrismaClient, Project } from '../../storage/prisma';
 import { isMissingSearchAttribute } from '../readiness';
+import type { VideoChoice } from './video-choice';
 
 export type CreateProjectResult =
   | { kind: 'created' | 'existing'; project: Project }
@@ -30,9 +31,23 @@ export interface ProjectCreatorDeps {
 
 /** Fingerprint of what was asked for, so a retried create can be told from a different one. */
 export function requestHash(request: CreateProjectRequest): string {
-  const canonical = JSON.stringify({ user_id: request.user_id ?? null, scenes: request.scenes.map((s) => [s.prompt, s.duration ?? null]) });
+  const { provider, model, options, start_image_url: startImage } = request;
+  const chosen = provider || model || options || startImage || request.scenes.some((s) => s.model || s.options);
+  // A request that chooses nothing hashes as before providers existed, so its retries still match.
+  const choice = chosen
+    ? { provider: provider ?? null, model: model ?? null, options: options ?? null, startImage: startImage ?? null, per: request.scenes.map((s) => [s.model ?? null, s.options ?? null]) }
+    : {};
+  const canonical = JSON.stringify({ user_id: request.user_id ?? null, scenes: request.scenes.map((s) => [s.prompt, s.duration ?? null]), ...choice });
   return createHash('sha256').update(canonical).digest('hex');
 }
+
+interface Creation {
+  request: CreateProjectRequest;
+  choice: VideoChoice;
+  hash: string;
+}
+
+const guideChoice: VideoChoice = { provider: 'guide', model: null, options: null, startImageUrl: null };
 
 /**
  * Stores a project with its scenes, then starts its workflow. Safe to call again with the same
@@ -40,7 +55,7 @@ export function requestHash(request: CreateProjectRequest): string {
  * client retrying after a timeout gets the same project rather than a second film.
  */
 export function createProjectCreator({ prisma, temporal, taskQueue, workflowSettings, applyEarlyEvents, namespaceNotReady }: ProjectCreatorDeps) {
-  const insert = (db: Prisma.TransactionClient | PrismaClient, filmId: string, clientId: string | null, request: CreateProjectRequest, hash: string) =>
+  const insert = (db: Prisma.TransactionClient | PrismaClient, filmId: string, clientId: string | null, { request, choice, hash }: Creation) =>
     db.project.create({
       data: {
         id: filmId,
@@ -48,24 +63,30 @@ export function createProjectCreator({ prisma, temporal, taskQueue, workflowSett
         userId: request.user_id ?? null,
         workflowId: workflowIdFor(filmId),
         requestHash: hash,
+        provider: choice.provider,
+        model: choice.model,
+        providerOptions: (choice.options ?? undefined) as Prisma.InputJsonValue | undefined,
+        startImageUrl: choice.startImageUrl,
         scenes: {
           create: request.scenes.map((scene, index) => ({
             id: randomUUID(),
             index,
             prompt: scene.prompt,
             duration: scene.duration ?? null,
+            model: scene.model ?? null,
+            providerOptions: scene.options,
           })),
         },
       },
     });
 
-  async function insertOrFind(filmId: string, owner: FilmOwner, request: CreateProjectRequest, hash: string) {
+  async function insertOrFind(filmId: string, owner: FilmOwner, creation: Creation) {
     const existing = await prisma.project.findUnique({ where: { id: filmId } });
     if (existing) return { project: existing, created: false, refused: undefined } as const;
     try {
-      if (!owner) return { project: await insert(prisma, filmId, null, request, hash), created: true, refused: undefined } as const;
+      if (!owner) return { project: await insert(prisma, filmId, null, creation), created: true, refused: undefined } as const;
       // Only a new film takes a place in the quota: a repeated create of one that exists is answered above.
-      const outcome = await withinRunningFilmsQuota(prisma, owner.clientId, owner.maxRunningFilms, (tx) => insert(tx, filmId, owner.clientId, request, hash));
+      const outcome = await withinRunningFilmsQuota(prisma, owner.clientId, owner.maxRunningFilms, (tx) => insert(tx, filmId, owner.clientId, creation));
       if (outcome.refused) return { refused: outcome.refused } as const;
       return { project: outcome.created, created: true, refused: undefined } as const;
     } catch (err) {
@@ -98,10 +119,10 @@ export function createProjectCreator({ prisma, temporal, taskQueue, workflowSett
   }
 
   /** `owner` null: the operator's film, whose id is the project id itself (as every film's was before clients). */
-  return async function createProject(request: CreateProjectRequest, owner: FilmOwner = null): Promise<CreateProjectResult> {
+  return async function createProject(request: CreateProjectRequest, owner: FilmOwner = null, choice: VideoChoice = guideChoice): Promise<CreateProjectResult> {
     const filmId = filmIdFor(request.project_id ?? randomUUID(), owner?.clientId ?? null);
     const hash = requestHash(request);
-    const found = await insertOrFind(filmId, owner, request, hash);
+    const found = await insertOrFind(filmId, owner, { request, choice, hash });
     if (found.refused) return { kind: 'quota_exceeded', ...found.refused };
     const { project, created } = found;
     if (project.requestHash !== hash) return { kind: 'conflict', project };

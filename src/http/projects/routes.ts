@@ -11,6 +11,10 @@ import { parseOrThrow } from '../validation';
 import { runningFilmsRetryAfterSeconds, type Caller, type ProjectApiState } from './client-auth';
 import type { CreateProject } from './create-project';
 import { findProjectView } from './project-view';
+import { resolveVideoChoice } from './video-choice';
+import type { ProviderSettings } from '../../platform/provider-env';
+import type { ProviderName } from '../../contracts/providers';
+import type { VideoProviderAdapter } from '../../providers/adapter';
 
 export interface ProjectRouteDeps {
   prisma: PrismaClient;
@@ -19,6 +23,8 @@ export interface ProjectRouteDeps {
   /** identifyCaller, then the client's requests-a-minute quota: before anything else on these routes. */
   access: Middleware<ProjectApiState>[];
   metrics: GatewayMetrics;
+  /** The providers a film may choose, and the server's defaults. */
+  providers: { settings: ProviderSettings; adapters: ReadonlyMap<ProviderName, VideoProviderAdapter> };
 }
 
 const clientOf = (caller: Caller) => (caller.kind === 'client' ? caller.clientId : null);
@@ -28,7 +34,7 @@ const clientOf = (caller: Caller) => (caller.kind === 'client' ? caller.clientId
  * A client names its films by its own project ids and sees only its own: another client's film, or an
  * operator's, is a 404 like one that does not exist. The operator names any film by its whole id.
  */
-export function projectRoutes({ prisma, createProject, maxBodyBytes, access, metrics }: ProjectRouteDeps): Router<AppState> {
+export function projectRoutes({ prisma, createProject, maxBodyBytes, access, metrics, providers }: ProjectRouteDeps): Router<AppState> {
   const router = new Router<ProjectApiState>({ prefix: '/api/v1/projects' });
 
   router.post(
@@ -46,7 +52,8 @@ export function projectRoutes({ prisma, createProject, maxBodyBytes, access, met
       const request = parseOrThrow(createProjectRequest, await readJsonBody(ctx, maxBodyBytes), 'Project');
       const { caller } = ctx.state;
       const owner = caller.kind === 'client' ? { clientId: caller.clientId, maxRunningFilms: caller.maxRunningFilms } : null;
-      const result = await createProject(request, owner);
+      const choice = resolveVideoChoice(request, providers.settings, providers.adapters);
+      const result = await createProject(request, owner, choice);
       if (result.kind === 'quota_exceeded') {
         metrics.clientQuotaRefusals.inc({ client: owner!.clientId, quota: 'running_films' });
         throw new HttpError(

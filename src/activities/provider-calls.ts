@@ -1,0 +1,161 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { PollTaskInput, ProviderName } from '../contracts/providers';
+import type { TaskAnswer } from '../contracts/services';
+import type { StepEvent } from '../contracts/steps';
+import { callbackBaseUrl, type Config } from '../platform/config';
+import { finishedStates, ProviderCallError, type ProviderTask, type VideoProviderAdapter } from '../providers/adapter';
+import type { Database } from '../storage/database';
+import type { SceneChoice } from './records';
+import { serviceErrorTypes, type ServiceCallDetail } from './service-client';
+
+/** Where a provider posts a scene's completion: the gateway's route for it, naming the scene (docs/providers.md). */
+export function providerCallbackUrl(config: Config, provider: ProviderName, fingerprint: string, projectId: string, sceneId: string): string {
+  const query = new URLSearchParams({ project: projectId, scene: sceneId, fp: fingerprint });
+  return `${callbackBaseUrl(config)}/api/webhooks/providers/${provider}?${query.toString()}`;
+}
+
+/** A provider's failed call, as Temporal's retries understand it (as the guide's services' are: service-client.ts). */
+function asFailure(err: unknown, provider: ProviderName): ApplicationFailure {
+  const failure = ProviderCallError.from(provider, err);
+  return ApplicationFailure.create({
+    type: failure.retryable ? serviceErrorTypes.unavailable : serviceErrorTypes.rejected,
+    message: failure.message,
+    nonRetryable: !failure.retryable,
+    nextRetryDelay: failure.detail.retryAfterMs,
+    details: [{ url: failure.detail.url ?? provider, status: failure.detail.status, answer: failure.detail.answer } satisfies ServiceCallDetail],
+  });
+}
+
+/** A finished task as the workflow receives a callback: the same event whichever way it arrived. */
+export function taskEvent(provider: ProviderName, task: ProviderTask, where: { projectId: string; sceneId: string }): StepEvent {
+  const succeeded = task.state === 'succeeded' && Boolean(task.videoUrl);
+  return {
+    taskId: task.id,
+    ...where,
+    outcome: succeeded ? 'completed' : 'failed',
+    ...(succeeded ? { url: task.videoUrl, thumbnailUrl: task.thumbnailUrl } : { error: task.error ?? `the task ended ${task.state}` }),
+    detail: { provider, status: task.state, ...(task.cost ? { cost: task.cost } : {}) },
+  };
+}
+
+const submissionSql = {
+  /** The intent, before the call: a retry finds it (and the task id, once recorded). */
+  intend: `INSERT INTO provider_submissions (fingerprint, provider, project_id, scene_id) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (fingerprint) DO UPDATE SET provider = EXCLUDED.provider
+    RETURNING task_id, created_at, (xmax <> 0) AS existed`,
+  submitted: 'UPDATE provider_submissions SET task_id = $2, submitted_at = now() WHERE fingerprint = $1',
+  providerOf: 'SELECT provider FROM projects WHERE id = $1',
+} as const;
+
+export interface ProviderSubmission {
+  scene: SceneChoice;
+  projectId: string;
+  sceneId: string;
+  taskNumber: number;
+  startFrameUrl: string | null;
+}
+
+/**
+ * A scene's task at a provider other than the guide's services. None of them takes an idempotency key,
+ * so paying once is done here: the intent is recorded before the call; a retry that finds the task id
+ * recorded asks no more; one that finds only the intent (the worker died between the provider's answer
+ * and the record) asks the provider for a task with this fingerprint before submitting another, where
+ * the provider can list its tasks (findSubmitted). docs/providers.md gives the measured result.
+ */
+export function createProviderCalls(config: Config, { pool }: Database, adapters: ReadonlyMap<ProviderName, VideoProviderAdapter>) {
+  function adapterFor(provider: string): VideoProviderAdapter {
+    const adapter = adapters.get(provider as ProviderName);
+    if (!adapter) throw ApplicationFailure.nonRetryable(`The ${provider} provider is not available on this worker`, 'ProviderNotConfigured');
+    return adapter;
+  }
+
+  async function providerOf(projectId: string): Promise<VideoProviderAdapter> {
+    const { rows } = await pool.query<{ provider: string }>(submissionSql.providerOf, [projectId]);
+    if (!rows[0]) throw ApplicationFailure.nonRetryable(`Project ${projectId} not found`, 'ProjectNotFound');
+    return adapterFor(rows[0].provider);
+  }
+
+  async function submit({ scene, projectId, sceneId, taskNumber, startFrameUrl }: ProviderSubmission): Promise<TaskAnswer> {
+    const adapter = adapterFor(scene.provider);
+    const fingerprint = `${projectId}/${sceneId}/${taskNumber}`;
+    const { rows } = await pool.query<{ task_id: string | null; created_at: Date; existed: boolean }>(submissionSql.intend, [
+      fingerprint,
+      adapter.name,
+      projectId,
+      sceneId,
+    ]);
+    const intent = rows[0];
+    const answer = (taskId: string, taskStatus?: string, storedCallback?: StepEvent): TaskAnswer => ({
+      taskId,
+      ...(taskStatus ? { taskStatus } : {}),
+      ...(storedCallback ? { storedCallback } : {}),
+      ...(adapter.completion === 'poll' ? { completion: 'poll' as const } : {}),
+      cancellable: true,
+    });
+    try {
+      if (intent.task_id) {
+        // Asked again about the same task (its callback is late): the provider's word on it, and its
+        // result when it already ended, so a lost webhook costs a wait, never the scene.
+        const task = await adapter.getTask(intent.task_id);
+        if (task.state === 'failed' || task.state === 'cancelled') return answer(task.id, task.state);
+        return answer(task.id, undefined, finishedStates.has(task.state) ? taskEvent(adapter.name, task, { projectId, sceneId }) : undefined);
+      }
+      // A minute's slack: the provider's clock and the database's need not agree.
+      const since = new Date(intent.created_at.getTime() - 60_000);
+      const found = intent.existed && adapter.findSubmitted ? await adapter.findSubmitted(fingerprint, since) : undefined;
+      const taskId =
+        found ??
+        (
+          await adapter.submit({
+            model: scene.model ?? adapter.defaultModel,
+            prompt: scene.prompt,
+            durationSeconds: scene.duration ?? undefined,
+            startFrameUrl,
+            options: { ...scene.projectOptions, ...scene.sceneOptions },
+            callbackUrl: adapter.completion === 'webhook' ? providerCallbackUrl(config, adapter.name, fingerprint, projectId, sceneId) : undefined,
+            fingerprint,
+          })
+        ).taskId;
+      await pool.query(submissionSql.submitted, [fingerprint, taskId]);
+      return answer(taskId);
+    } catch (err) {
+      if (err instanceof ApplicationFailure) throw err;
+      throw asFailure(err, adapter.name);
+    }
+  }
+
+  return {
+    submit,
+
+    async pollProviderTask(input: PollTaskInput): Promise<StepEvent> {
+      const adapter = await providerOf(input.projectId);
+      const context = Context.current();
+      for (;;) {
+        let task: ProviderTask | undefined;
+        try {
+          task = await adapter.getTask(input.taskId);
+        } catch (err) {
+          const failure = ProviderCallError.from(adapter.name, err);
+          if (!failure.retryable) throw asFailure(failure, adapter.name);
+          // A provider briefly away is asked again at the next turn; the deadline is the workflow's.
+          context.log.warn('Could not ask the provider about a task; asking again', { taskId: input.taskId, reason: failure.message });
+        }
+        context.heartbeat(task?.providerStatus ?? task?.state ?? 'unreachable');
+        if (task && finishedStates.has(task.state)) return taskEvent(adapter.name, task, input);
+        await context.sleep(config.providers.pollIntervalMs);
+      }
+    },
+
+    async cancelProviderTask(input: PollTaskInput): Promise<void> {
+      const adapter = await providerOf(input.projectId);
+      try {
+        await adapter.cancel(input.taskId);
+      } catch (err) {
+        throw asFailure(err, adapter.name);
+      }
+    },
+  };
+}
+
+export type ProviderCalls = Pick<ReturnType<typeof createProviderCalls>, 'submit'>;
