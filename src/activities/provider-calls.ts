@@ -5,6 +5,8 @@ import type { TaskAnswer } from '../contracts/services';
 import type { StepEvent } from '../contracts/steps';
 import { callbackBaseUrl, type Config } from '../platform/config';
 import { finishedStates, ProviderCallError, type ProviderTask, type VideoProviderAdapter } from '../providers/adapter';
+import { toStepEvent, videoCompletePayload } from '../contracts/webhooks';
+import { completionBody } from '../providers/completion';
 import type { Database } from '../storage/database';
 import type { SceneChoice } from './records';
 import { serviceErrorTypes, type ServiceCallDetail } from './service-client';
@@ -29,14 +31,7 @@ function asFailure(err: unknown, provider: ProviderName): ApplicationFailure {
 
 /** A finished task as the workflow receives a callback: the same event whichever way it arrived. */
 export function taskEvent(provider: ProviderName, task: ProviderTask, where: { projectId: string; sceneId: string }): StepEvent {
-  const succeeded = task.state === 'succeeded' && Boolean(task.videoUrl);
-  return {
-    taskId: task.id,
-    ...where,
-    outcome: succeeded ? 'completed' : 'failed',
-    ...(succeeded ? { url: task.videoUrl, thumbnailUrl: task.thumbnailUrl } : { error: task.error ?? `the task ended ${task.state}` }),
-    detail: { provider, status: task.state, ...(task.cost ? { cost: task.cost } : {}) },
-  };
+  return toStepEvent('video-complete', videoCompletePayload.parse(completionBody(provider, task, where)));
 }
 
 const submissionSql = {

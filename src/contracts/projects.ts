@@ -8,8 +8,14 @@ export const maxScenes = 200;
 /** A provider's model: `owner/name` (Replicate, fal's `fal-ai/…`), or a bare name (`gen4_turbo`, `ray-2`). */
 const modelName = z.string().trim().min(1).max(200).regex(/^[\w.:/-]+$/, 'letters, digits and . _ : / - only');
 
-/** Model inputs, passed to the provider as they are once its adapter has accepted them. */
-const modelOptions = z.record(z.string().regex(/^[A-Za-z_][\w]{0,63}$/, 'an input name: letters, digits and _'), z.json());
+/**
+ * Model inputs, passed to the provider as they are once its adapter has accepted them. Any JSON value
+ * (the body was JSON); `z.json()` would say so too, but its recursion sends the OpenAPI generator round forever.
+ */
+const modelOptions = z.record(
+  z.string().regex(/^[A-Za-z_]\w{0,63}$/, 'an input name: letters, digits and _'),
+  z.unknown().meta({ description: 'Any JSON value the model takes for this input.' }),
+);
 
 export const createProjectRequest = z.object({
   project_id: projectIdSchema.optional(),

@@ -24,6 +24,13 @@ export interface ProviderCost {
 export const costUnits = ['compute_seconds', 'credits', 'video_seconds', 'usd'] as const;
 export type CostUnit = (typeof costUnits)[number];
 
+/** The cost a scene's video recorded (its `cost` field, as completion bodies carry it), if any. */
+export function costOf(detail: unknown): ProviderCost | null {
+  const cost = (detail as { cost?: { amount?: unknown; unit?: unknown } } | null)?.cost;
+  if (typeof cost?.amount !== 'number' || !Number.isFinite(cost.amount) || !costUnits.includes(cost.unit as CostUnit)) return null;
+  return { amount: cost.amount, unit: cost.unit as CostUnit };
+}
+
 /** Adds costs of the same unit; a film made with several providers reports one total per unit. */
 export function sumCosts(costs: readonly (ProviderCost | null | undefined)[]): ProviderCost[] {
   const totals = new Map<CostUnit, number>();

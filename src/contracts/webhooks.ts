@@ -157,7 +157,8 @@ export function verifySignature(rawBody: Buffer, signature: string | undefined, 
  * - `standard`: Standard Webhooks, `webhook-id` / `webhook-timestamp` / `webhook-signature: v1,<base64>`,
  *   an HMAC over `id.timestamp.body`, so the timestamp itself is signed.
  */
-export type SignatureScheme = 'seed' | 'standard';
+/** `provider`: a video provider's own scheme, checked by its adapter (src/providers). */
+export type SignatureScheme = 'seed' | 'standard' | 'provider';
 
 export type Verification =
   | { ok: true; scheme: SignatureScheme }

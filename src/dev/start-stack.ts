@@ -14,6 +14,9 @@ import { migrateDatabase } from '../storage/migrate';
 import type { PrismaClient } from '../storage/prisma';
 import { startWorker, type RunningWorker } from '../worker/start-worker';
 import { defaultEmbeddedPostgresPort, startEmbeddedPostgres } from './embedded-postgres';
+import type { ProviderName } from '../contracts/providers';
+import type { ProviderStandIn } from './providers';
+import { standInForUnconfiguredProviders } from './providers/stand-in-unconfigured';
 import { simulateUnconfiguredServices } from './simulator/simulate-unconfigured';
 import type { ServiceSimulator } from './simulator/simulator';
 import type { CliSource } from './temporal/cli';
@@ -48,6 +51,8 @@ export interface Stack {
   temporalUiUrl?: string;
   databaseUrl: string;
   simulator?: ServiceSimulator;
+  /** The providers played by stand-ins (those without a key of their own). */
+  providerStandIns: Map<ProviderName, ProviderStandIn>;
   database: Database;
   prisma: PrismaClient;
   client: Client;
@@ -121,6 +126,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const registered = await ensureSearchAttributes(connection, config.temporal.namespace);
     if (registered.length) onStep(`Registered search attributes ${registered.join(', ')} in namespace ${config.temporal.namespace}`);
 
+    // Before the gateway: it verifies the stand-ins' webhooks with what they hand out.
+    const providerStandIns = await standInForUnconfiguredProviders(config, onStep);
+    for (const [name, standIn] of providerStandIns) stops.push({ name: `${name} stand-in`, stop: () => standIn.stop() });
+
     // Its webhook access log is flushed and closed once the gateway has stopped answering.
     const accessLog = config.webhookLog.file;
     if (accessLog) stops.push({ name: 'webhook access log', stop: () => closeAccessLogFile(accessLog) });
@@ -153,6 +162,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       temporalUiUrl,
       databaseUrl: config.databaseUrl,
       simulator,
+      providerStandIns,
       database,
       prisma,
       client,

@@ -37,6 +37,7 @@ import { requestContext } from './request-context';
 import { limitEveryRoute } from './route-limits';
 import { traceRequests } from './request-tracing';
 import { strictQueryEncoding } from './validation';
+import { providerWebhookRoutes } from './webhooks/provider-webhooks';
 import { createWebhookApplier, webhookRoutes } from './webhooks/receive';
 import { unverifiedFailureLog } from './webhooks/unverified-failures';
 
@@ -164,6 +165,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   const unverified = unverifiedFailureLog(errors, logger);
   const webhooks = webhookRoutes({ config, events, errors, apply, health, metrics, limiter, unverified });
+  const providerWebhooks = providerWebhookRoutes({ config, events, errors, apply, health, metrics, limiter, unverified, adapters: providers.adapters });
   const admin = adminRoutes({ access, events, errors, apply });
   const filmView = { prisma, temporal, temporalUiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace };
   const projects = addFilmRoutes(
@@ -188,6 +190,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // The API's query parameters must be UTF-8 (never on the webhooks: a callback is not refused for a query it does not use).
   app.use(onApiPaths(strictQueryEncoding()));
   app.use(webhooks.routes()).use(webhooks.allowedMethods(methodErrors));
+  app.use(providerWebhooks.routes()).use(providerWebhooks.allowedMethods(methodErrors));
   app.use(projects.routes()).use(projects.allowedMethods(methodErrors));
   app.use(admin.routes()).use(admin.allowedMethods(methodErrors));
   app.use(clientAdmin.routes()).use(clientAdmin.allowedMethods(methodErrors));

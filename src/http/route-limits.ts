@@ -16,6 +16,8 @@ const projectPath = /^\/api\/v1\/projects\/[^/]+\/?$/;
  */
 export function routeGroupOf(method: string, path: string): RouteGroup | undefined {
   if (webhookPaths.has(path.replace(/\/$/, ''))) return method === 'POST' ? undefined : 'health';
+  // A provider's webhooks have their own limit in their pipeline, as the guide's do.
+  if (/^\/api\/webhooks\/providers\/[\w-]+\/?$/.test(path) && method === 'POST') return undefined;
   if (path === '/health' || path === '/ready' || path === '/live') return 'health';
   if (path === '/metrics') return 'metrics';
   if (path === '/console/session' && method === 'POST') return 'sign_in';

@@ -1,5 +1,5 @@
--- Video providers (issue 23): a project names its provider, model and model inputs; a scene may override
--- the model and inputs. Existing projects are the services' guide's (`guide`), as they always were.
+-- Video providers (issue 23): a project names its provider, model and model inputs, and a scene may override
+-- the model and inputs. Existing projects are those of the services guide (`guide`), as they always were.
 
 -- AlterTable
 ALTER TABLE "projects" ADD COLUMN "provider" TEXT NOT NULL DEFAULT 'guide',

@@ -74,7 +74,7 @@ export function createProjectCreator({ prisma, temporal, taskQueue, workflowSett
             prompt: scene.prompt,
             duration: scene.duration ?? null,
             model: scene.model ?? null,
-            providerOptions: scene.options,
+            providerOptions: scene.options as Prisma.InputJsonObject | undefined,
           })),
         },
       },

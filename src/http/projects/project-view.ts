@@ -1,4 +1,5 @@
 import { projectIdOfFilm } from '../../contracts/ids';
+import { costOf, sumCosts } from '../../contracts/providers';
 import type { PrismaClient } from '../../storage/prisma';
 
 /**
@@ -11,12 +12,17 @@ export async function findProjectView(prisma: PrismaClient, filmId: string, clie
     include: { scenes: { orderBy: { index: 'asc' } } },
   });
   if (!project || (clientId !== null && project.clientId !== clientId)) return null;
+  const costs = project.scenes.map((s) => costOf(s.videoDetail));
   return {
     project_id: projectIdOfFilm(project.id, clientId),
     user_id: project.userId,
     workflow_id: project.workflowId,
     status: project.status,
-    scenes: project.scenes.map((s) => ({
+    provider: project.provider,
+    model: project.model,
+    /** What the scenes' videos cost, one total per unit the providers report in (empty when none reports). */
+    cost: sumCosts(costs),
+    scenes: project.scenes.map((s, i) => ({
       scene_id: s.id,
       index: s.index,
       status: s.status,
@@ -25,6 +31,8 @@ export async function findProjectView(prisma: PrismaClient, filmId: string, clie
       last_frame_url: s.lastFrameUrl,
       thumbnail_url: s.thumbnailUrl,
       attempts: s.attempts,
+      model: s.model ?? project.model,
+      cost: costs[i],
       failure_reason: s.failureReason,
     })),
     final_video_url: project.finalVideoUrl,

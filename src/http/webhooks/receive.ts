@@ -115,7 +115,7 @@ function verifySignature(verify: Verifier): Stage {
  * 400 for a body that is not JSON, or not the shape this endpoint expects (naming each field); 401
  * when a seed-scheme body's signed `timestamp` is outside the tolerance (when that check is on).
  */
-function validatePayload(endpoint: WebhookEndpointName, freshness: Config['webhooks']): Stage {
+export function validatePayload(endpoint: WebhookEndpointName, freshness: Config['webhooks']): Stage {
   return async function validatePayload(ctx, next) {
     let json: unknown;
     try {
@@ -144,7 +144,7 @@ function validatePayload(endpoint: WebhookEndpointName, freshness: Config['webho
 const keptHeaders = ['user-agent', 'content-type', 'x-request-id', 'x-forwarded-for', 'webhook-id', 'webhook-timestamp'];
 
 /** Stores the verified event; a repeat of one already applied is answered without signalling again. */
-function recordEvent(endpoint: WebhookEndpointName, events: EventStore): Stage {
+export function recordEvent(endpoint: WebhookEndpointName, events: EventStore): Stage {
   return async function recordEvent(ctx, next) {
     const { event, rawBody } = ctx.state;
     const headers = Object.fromEntries(keptHeaders.filter((h) => ctx.get(h)).map((h) => [h, ctx.get(h)]));
@@ -171,7 +171,7 @@ function recordEvent(endpoint: WebhookEndpointName, events: EventStore): Stage {
  * Applies the event (below). 404 when the project does not exist (the event stays stored, and is
  * applied when the project is created); 503 with Retry-After when Temporal cannot take the signal.
  */
-function signalWorkflow(endpoint: WebhookEndpointName, apply: WebhookApplier, events: EventStore, metrics: GatewayMetrics): Stage {
+export function signalWorkflow(endpoint: WebhookEndpointName, apply: WebhookApplier, events: EventStore, metrics: GatewayMetrics): Stage {
   return async function signalWorkflow(ctx, next) {
     const { event, stored } = ctx.state;
     let outcome: DeliveryOutcome;
