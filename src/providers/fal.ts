@@ -117,7 +117,7 @@ function falClient(settings: ProviderSettings, onResponse?: (answer: Response) =
         throw new ProviderCallError('fal could not be reached', true, { answer: String(err).slice(0, 300), url });
       });
       if (answer.status === 429 || answer.status >= 500 || (answer.status >= 300 && answer.status < 400)) {
-        const retryAfter = retryAfterMs(answer.headers.get('retry-after'));
+        const retryAfter = retryAfterMs(answer.headers.get('retry-after')) ?? (answer.status === 429 ? 5_000 : undefined);
         throw new ProviderCallError(`fal answered ${answer.status}`, answer.status >= 400, {
           status: answer.status,
           answer: (await answer.text().catch(() => '')).slice(0, 300),
