@@ -28,10 +28,14 @@ export interface VideoProviderAdapter {
    * Absent for providers that cannot tell.
    */
   findSubmitted?(fingerprint: string, since: Date): Promise<string | undefined>;
-  /** The task as the provider sees it now (polling, and Luma's confirmation of an unsigned callback). */
-  getTask(taskId: string): Promise<ProviderTask>;
+  /**
+   * The task as the provider sees it now (polling, and Luma's confirmation of an unsigned callback).
+   * `model` is the model the task was submitted with: fal finds a request only under its model's app
+   * (`/{owner}/{alias}/requests/{id}`), and its webhooks name only the request id.
+   */
+  getTask(taskId: string, model?: string): Promise<ProviderTask>;
   /** Stops the task (and its bill) where the provider allows it; resolves when there is nothing to stop. */
-  cancel(taskId: string): Promise<void>;
+  cancel(taskId: string, model?: string): Promise<void>;
   /**
    * Checks a webhook delivery on the provider's own route and reads the task it reports. Absent for
    * providers that do not call back (completion `poll`).

@@ -1,6 +1,8 @@
 import type { ProviderName } from '../contracts/providers';
 import type { ProviderSettings } from '../platform/provider-env';
 import type { VideoProviderAdapter } from './adapter';
+import { createFalAdapter } from './fal';
+import { createRunwayAdapter } from './runway';
 
 /**
  * Builds the adapters a process may use. The guide's own services are not built here: they are the
@@ -8,7 +10,10 @@ import type { VideoProviderAdapter } from './adapter';
  */
 export type ProviderFactory = (settings: ProviderSettings) => VideoProviderAdapter;
 
-const factories: Partial<Record<Exclude<ProviderName, 'guide'>, ProviderFactory>> = {};
+const factories: Partial<Record<Exclude<ProviderName, 'guide'>, ProviderFactory>> = {
+  fal: (settings) => createFalAdapter(settings),
+  runway: createRunwayAdapter,
+};
 
 export function createProviders(settings: ProviderSettings): Map<ProviderName, VideoProviderAdapter> {
   const adapters = new Map<ProviderName, VideoProviderAdapter>();

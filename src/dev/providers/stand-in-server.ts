@@ -12,6 +12,8 @@ export interface StandInOptions {
   outputTtlMs?: number;
   /** Tasks whose prompt matches fail, with the provider's own failure shape. */
   failPrompts?: RegExp;
+  /** Past this many unfinished tasks a submit is refused with 429, as a provider's concurrency limit does (unlimited when absent). */
+  maxRunning?: number;
   /**
    * Called once the stand-in has accepted a task, before it answers: the kill-after-submit measurement
    * kills the worker here, so the provider has the task and Reelay never heard its id.
@@ -51,6 +53,13 @@ export class StandInServer {
   constructor(readonly options: StandInOptions) {
     this.videos = new StandInVideos(() => this.baseUrl, options.outputTtlMs ?? 3_600_000);
     this.videos.route(this.router);
+  }
+
+  /** Tasks accepted and not yet finished (what `maxRunning` counts). */
+  unfinished(): number {
+    let count = 0;
+    for (const task of this.tasks.values()) if (task.state === 'queued' || task.state === 'running') count += 1;
+    return count;
   }
 
   get url(): string {
