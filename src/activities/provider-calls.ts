@@ -40,7 +40,7 @@ const submissionSql = {
     ON CONFLICT (fingerprint) DO UPDATE SET provider = EXCLUDED.provider
     RETURNING task_id, created_at, (xmax <> 0) AS existed`,
   submitted: 'UPDATE provider_submissions SET task_id = $2, submitted_at = now() WHERE fingerprint = $1',
-  providerOf: 'SELECT provider FROM projects WHERE id = $1',
+  taskOwner: 'SELECT p.provider, COALESCE(s.model, p.model) AS model FROM scenes s JOIN projects p ON p.id = s.project_id WHERE s.id = $1',
 } as const;
 
 export interface ProviderSubmission {
@@ -65,14 +65,17 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
     return adapter;
   }
 
-  async function providerOf(projectId: string): Promise<VideoProviderAdapter> {
-    const { rows } = await pool.query<{ provider: string }>(submissionSql.providerOf, [projectId]);
-    if (!rows[0]) throw ApplicationFailure.nonRetryable(`Project ${projectId} not found`, 'ProjectNotFound');
-    return adapterFor(rows[0].provider);
+  /** The adapter and model a scene's task was submitted with (fal finds a request only under its model). */
+  async function ownerOf(sceneId: string): Promise<{ adapter: VideoProviderAdapter; model: string }> {
+    const { rows } = await pool.query<{ provider: string; model: string | null }>(submissionSql.taskOwner, [sceneId]);
+    if (!rows[0]) throw ApplicationFailure.nonRetryable(`Scene ${sceneId} not found`, 'SceneNotFound');
+    const adapter = adapterFor(rows[0].provider);
+    return { adapter, model: rows[0].model ?? adapter.defaultModel };
   }
 
   async function submit({ scene, projectId, sceneId, taskNumber, startFrameUrl }: ProviderSubmission): Promise<TaskAnswer> {
     const adapter = adapterFor(scene.provider);
+    const model = scene.model ?? adapter.defaultModel;
     const fingerprint = `${projectId}/${sceneId}/${taskNumber}`;
     const { rows } = await pool.query<{ task_id: string | null; created_at: Date; existed: boolean }>(submissionSql.intend, [
       fingerprint,
@@ -92,7 +95,7 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
       if (intent.task_id) {
         // Asked again about the same task (its callback is late): the provider's word on it, and its
         // result when it already ended, so a lost webhook costs a wait, never the scene.
-        const task = await adapter.getTask(intent.task_id);
+        const task = await adapter.getTask(intent.task_id, model);
         if (task.state === 'failed' || task.state === 'cancelled') return answer(task.id, task.state);
         return answer(task.id, undefined, finishedStates.has(task.state) ? taskEvent(adapter.name, task, { projectId, sceneId }) : undefined);
       }
@@ -103,7 +106,7 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
         found ??
         (
           await adapter.submit({
-            model: scene.model ?? adapter.defaultModel,
+            model,
             prompt: scene.prompt,
             durationSeconds: scene.duration ?? undefined,
             startFrameUrl,
@@ -124,12 +127,12 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
     submit,
 
     async pollProviderTask(input: PollTaskInput): Promise<StepEvent> {
-      const adapter = await providerOf(input.projectId);
+      const { adapter, model } = await ownerOf(input.sceneId);
       const context = Context.current();
       for (;;) {
         let task: ProviderTask | undefined;
         try {
-          task = await adapter.getTask(input.taskId);
+          task = await adapter.getTask(input.taskId, model);
         } catch (err) {
           const failure = ProviderCallError.from(adapter.name, err);
           if (!failure.retryable) throw asFailure(failure, adapter.name);
@@ -143,9 +146,9 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
     },
 
     async cancelProviderTask(input: PollTaskInput): Promise<void> {
-      const adapter = await providerOf(input.projectId);
+      const { adapter, model } = await ownerOf(input.sceneId);
       try {
-        await adapter.cancel(input.taskId);
+        await adapter.cancel(input.taskId, model);
       } catch (err) {
         throw asFailure(err, adapter.name);
       }

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { filmIdSchema, sceneIdSchema } from '../../contracts/ids';
 import { providerNames, type ProviderName } from '../../contracts/providers';
-import { finishedStates, type VideoProviderAdapter, type WebhookRefusal } from '../../providers/adapter';
+import { finishedStates, ProviderCallError, type VideoProviderAdapter, type WebhookRefusal, type WebhookVerdict } from '../../providers/adapter';
 import { completionBody } from '../../providers/completion';
 import { HttpError } from '../errors';
 import { rateLimit } from '../rate-limit';
@@ -71,7 +71,18 @@ function verifyDelivery(adapters: ReadonlyMap<ProviderName, VideoProviderAdapter
         fields: [...(projectId.success ? [] : [{ field: 'project', message: 'required' }]), ...(sceneId.success ? [] : [{ field: 'scene', message: 'required' }])],
       });
     }
-    const verdict = await adapter.verifyWebhook({ header: (h) => ctx.get(h) || undefined, rawBody: ctx.state.rawBody, query });
+    let verdict: WebhookVerdict;
+    try {
+      verdict = await adapter.verifyWebhook({ header: (h) => ctx.get(h) || undefined, rawBody: ctx.state.rawBody, query });
+    } catch (err) {
+      // The provider's keys (fal's JWKS) or its confirming API (Luma's) could not be reached: the
+      // delivery may be genuine, so the provider is asked to send it again rather than told it is forged.
+      ctx.state.log.warn({ err, provider: name }, 'Could not verify a provider webhook: the provider is unreachable');
+      const retryAfter = err instanceof ProviderCallError && err.detail.retryAfterMs ? Math.ceil(err.detail.retryAfterMs / 1000) : 30;
+      throw new HttpError(503, 'verification_unavailable', `Cannot verify ${name}'s webhook now; send it again later`, undefined, {
+        'retry-after': String(retryAfter),
+      });
+    }
     if (!verdict.ok) {
       const refusal = refusals[verdict.reason];
       throw new HttpError(refusal.status, refusal.code, verdict.message);
