@@ -1,6 +1,8 @@
 import type { ProviderName } from '../contracts/providers';
 import type { ProviderSettings } from '../platform/provider-env';
 import type { VideoProviderAdapter } from './adapter';
+import { createLumaAdapter } from './luma';
+import { createReplicateAdapter } from './replicate';
 
 /**
  * Builds the adapters a process may use. The guide's own services are not built here: they are the
@@ -8,7 +10,10 @@ import type { VideoProviderAdapter } from './adapter';
  */
 export type ProviderFactory = (settings: ProviderSettings) => VideoProviderAdapter;
 
-const factories: Partial<Record<Exclude<ProviderName, 'guide'>, ProviderFactory>> = {};
+const factories: Partial<Record<Exclude<ProviderName, 'guide'>, ProviderFactory>> = {
+  replicate: createReplicateAdapter,
+  luma: createLumaAdapter,
+};
 
 export function createProviders(settings: ProviderSettings): Map<ProviderName, VideoProviderAdapter> {
   const adapters = new Map<ProviderName, VideoProviderAdapter>();
