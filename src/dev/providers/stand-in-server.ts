@@ -17,6 +17,8 @@ export interface StandInOptions {
    * kills the worker here, so the provider has the task and Reelay never heard its id.
    */
   onSubmit?: (task: StandInTask) => void | Promise<void>;
+  /** Past this many unfinished tasks a new one is refused with the provider's 429 (its concurrency limit). */
+  maxRunning?: number;
 }
 
 /** A task as the stand-in saw it: what was asked, and what became of it. */
@@ -71,6 +73,13 @@ export class StandInServer {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server?.closeAllConnections();
     await this.videos.stop();
+  }
+
+  /** True when `maxRunning` unfinished tasks already run: the stand-in answers a new one with 429. */
+  full(): boolean {
+    const limit = this.options.maxRunning;
+    if (limit === undefined) return false;
+    return [...this.tasks.values()].filter((task) => task.state === 'queued' || task.state === 'running').length >= limit;
   }
 
   /** Records a new task, tells `onSubmit`, and schedules its end after `taskMs`. */
