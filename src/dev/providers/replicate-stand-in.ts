@@ -17,6 +17,8 @@ export interface ReplicateStandIn extends ProviderStandIn {
   secret(): string;
   /** Replaces the signing secret, as rotating it at Replicate does; returns the new one. */
   rotateSecret(): string;
+  /** How many requests it answered 429 (a client that retries on its own shows here). */
+  throttled(): number;
 }
 
 const retryDelaysMs = [1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
@@ -30,6 +32,7 @@ export async function startReplicateStandIn(options: StandInOptions): Promise<Re
   const token = `r8_${randomBytes(18).toString('base64url')}`;
   let secret = newSecret();
   const completedAt = new Map<string, Date>();
+  let throttled = 0;
 
   const authorized = async (ctx: Context, next: Next) => {
     if (ctx.get('authorization') !== `Bearer ${token}`) return problem(ctx, 401, 'Unauthenticated', 'You did not pass a valid authentication token');
@@ -76,6 +79,7 @@ export async function startReplicateStandIn(options: StandInOptions): Promise<Re
       return problem(ctx, 422, 'Invalid webhook_events_filter', 'events are start, output, logs and completed');
     }
     if (server.full()) {
+      throttled += 1;
       ctx.set('Retry-After', '1');
       return problem(ctx, 429, 'Too Many Requests', 'Request was throttled. Your rate limit resets in ~1s.');
     }
@@ -135,6 +139,7 @@ export async function startReplicateStandIn(options: StandInOptions): Promise<Re
     env: { REPLICATE_BASE_URL: `${url}/v1`, REPLICATE_API_TOKEN: token },
     secret: () => secret,
     rotateSecret: () => (secret = newSecret()),
+    throttled: () => throttled,
     stop: () => server.stop(),
   };
 }
