@@ -16,11 +16,17 @@ const retryDelaysMs = [100, 100, 100];
 const models = ['ray-2', 'ray-flash-2', 'ray-1-6'];
 const lumaStates = { queued: 'queued', running: 'dreaming', succeeded: 'completed', failed: 'failed', cancelled: 'failed' } as const;
 
-export async function startLumaStandIn(options: StandInOptions): Promise<ProviderStandIn> {
+export interface LumaStandIn extends ProviderStandIn {
+  /** How many requests it answered 429 (a client that retries on its own shows here). */
+  throttled(): number;
+}
+
+export async function startLumaStandIn(options: StandInOptions): Promise<LumaStandIn> {
   const server = new StandInServer(options);
   const key = `luma-${randomBytes(24).toString('base64url')}`;
   /** Generations DELETE removed: gone from the API, still counted by the tests ("the provider saw it"). */
   const deleted = new Set<string>();
+  let throttled = 0;
 
   const authorized = async (ctx: Context, next: Next) => {
     if (ctx.get('authorization') !== `Bearer ${key}`) return fail(ctx, 401, 'Invalid API key provided');
@@ -45,6 +51,7 @@ export async function startLumaStandIn(options: StandInOptions): Promise<Provide
     const problem = invalid(body);
     if (problem) return fail(ctx, 400, problem);
     if (server.full()) {
+      throttled += 1;
       ctx.set('Retry-After', '1');
       return fail(ctx, 429, 'Too many concurrent generations; try again later');
     }
@@ -94,7 +101,7 @@ export async function startLumaStandIn(options: StandInOptions): Promise<Provide
   });
 
   const url = await server.start();
-  return { server, env: { LUMA_BASE_URL: `${url}${base}`, LUMAAI_API_KEY: key }, stop: () => server.stop() };
+  return { server, env: { LUMA_BASE_URL: `${url}${base}`, LUMAAI_API_KEY: key }, throttled: () => throttled, stop: () => server.stop() };
 }
 
 /** What Luma refuses in a video generation request, in its words' spirit. */
