@@ -3,6 +3,8 @@ import type { ProviderSettings } from '../platform/provider-env';
 import type { VideoProviderAdapter } from './adapter';
 import { createFalAdapter } from './fal';
 import { createRunwayAdapter } from './runway';
+import { createLumaAdapter } from './luma';
+import { createReplicateAdapter } from './replicate';
 
 /**
  * Builds the adapters a process may use. The guide's own services are not built here: they are the
@@ -13,6 +15,8 @@ export type ProviderFactory = (settings: ProviderSettings) => VideoProviderAdapt
 const factories: Partial<Record<Exclude<ProviderName, 'guide'>, ProviderFactory>> = {
   fal: (settings) => createFalAdapter(settings),
   runway: createRunwayAdapter,
+  replicate: createReplicateAdapter,
+  luma: createLumaAdapter,
 };
 
 export function createProviders(settings: ProviderSettings): Map<ProviderName, VideoProviderAdapter> {

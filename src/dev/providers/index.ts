@@ -1,6 +1,8 @@
 import type { ProviderName } from '../../contracts/providers';
 import { startFalStandIn } from './fal-stand-in';
 import { startRunwayStandIn } from './runway-stand-in';
+import { startLumaStandIn } from './luma-stand-in';
+import { startReplicateStandIn } from './replicate-stand-in';
 import type { StandInStarter } from './stand-in-server';
 
 export type { ProviderStandIn, StandInOptions, StandInStarter, StandInTask } from './stand-in-server';
@@ -9,4 +11,6 @@ export type { ProviderStandIn, StandInOptions, StandInStarter, StandInTask } fro
 export const standIns: Partial<Record<Exclude<ProviderName, 'guide'>, StandInStarter>> = {
   fal: startFalStandIn,
   runway: startRunwayStandIn,
+  replicate: startReplicateStandIn,
+  luma: startLumaStandIn,
 };

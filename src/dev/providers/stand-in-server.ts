@@ -82,6 +82,12 @@ export class StandInServer {
     await this.videos.stop();
   }
 
+  /** True when `maxRunning` unfinished tasks already run: the stand-in answers a new one with 429. */
+  full(): boolean {
+    const limit = this.options.maxRunning;
+    return limit !== undefined && this.unfinished() >= limit;
+  }
+
   /** Records a new task, tells `onSubmit`, and schedules its end after `taskMs`. */
   async accept(task: Omit<StandInTask, 'createdAt' | 'state' | 'deliveries'>, finished: (task: StandInTask) => void): Promise<StandInTask> {
     const accepted: StandInTask = { ...task, createdAt: new Date(), state: 'queued', deliveries: 0 };
