@@ -1,4 +1,5 @@
 import { createProjectCreator } from '../../src/http/projects/create-project';
+import type { VideoChoice } from '../../src/http/projects/video-choice';
 import type { Stack } from '../../src/dev/start-stack';
 import { mergeSettings, type SettingsOverrides } from '../../src/contracts/workflow-settings';
 import type { RecordedRequest } from '../../src/dev/simulator/simulator';
@@ -10,10 +11,12 @@ export interface StartProjectOptions {
   settings?: SettingsOverrides;
   taskQueue?: string;
   userId?: string;
+  /** The provider and model (the guide's services when absent). */
+  choice?: VideoChoice;
 }
 
 /** Creates a project the way the API does, with workflow settings (or a task queue) of the test's choosing. */
-export async function startProject(stack: Stack, { projectId, scenes, settings, taskQueue, userId = 'user-1' }: StartProjectOptions) {
+export async function startProject(stack: Stack, { projectId, scenes, settings, taskQueue, userId = 'user-1', choice }: StartProjectOptions) {
   const base = mergeSettings(stack.config.workflow, testWorkflowSettings);
   const create = createProjectCreator({
     prisma: stack.prisma,
@@ -21,7 +24,8 @@ export async function startProject(stack: Stack, { projectId, scenes, settings, 
     taskQueue: taskQueue ?? stack.config.temporal.taskQueue,
     workflowSettings: mergeSettings(base, settings),
   });
-  await create({ project_id: projectId, user_id: userId, scenes: scenes.map((prompt) => ({ prompt })) });
+  const provider = choice && choice.provider !== 'guide' ? { provider: choice.provider } : {};
+  await create({ project_id: projectId, user_id: userId, scenes: scenes.map((prompt) => ({ prompt })), ...provider }, null, choice);
   return stack.client.workflow.getHandle(`project-${projectId}`);
 }
 

@@ -30,6 +30,7 @@ export const testWorkflowSettings: SettingsOverrides = {
   stepMaxAttempts: 3,
   stepRetryBackoffMs: 100,
   failedProjectRetentionMs: 0,
+  pollHeartbeatTimeoutMs: 2_000,
 };
 
 /**
@@ -89,6 +90,8 @@ async function boot(onStep: (step: string) => void): Promise<BootedStack> {
     testEnv({
       SIMULATOR_PORT: '0',
       SIMULATOR_DELAY_MS: '20',
+      // Providers without webhooks (the Runway stand-in) are asked about a task five times a second.
+      PROVIDER_POLL_INTERVAL_MS: '200',
       TEMPORAL_CLI: process.env.TEMPORAL_CLI,
       REDIS_URL: redis.url,
       // The simulator's webhooks all come from 127.0.0.1; limits are tested on gateways of their own.

@@ -131,9 +131,15 @@ export class SimulatorMedia {
 
   private async film(taskId: string, request: ServiceRequest['stitch']): Promise<string> {
     const renderer = await this.requireFfmpeg('film');
-    const videoIds = request.scenes.map((s) => this.ownTaskId(s.video_url, 'videos'));
-    if (videoIds.some((id) => !id)) throw new MediaUnavailable('no_video', 'the simulator stitches only the scene videos it made');
-    const videos = await Promise.all(videoIds.map((id) => this.file('videos', id!)));
+    // Its own scene videos from its cache; a provider's (a stand-in's) fetched over http(s), never a local file.
+    const videos = await Promise.all(
+      request.scenes.map((scene, i) => {
+        const own = this.ownTaskId(scene.video_url, 'videos');
+        if (own) return this.file('videos', own);
+        if (!/^https?:\/\//i.test(scene.video_url)) throw new MediaUnavailable('no_video', 'the simulator reads videos over http(s) only');
+        return this.once(`film-${taskId}-scene-${i}.mp4`, (out) => download(scene.video_url, out));
+      }),
+    );
     return this.once(`film-${taskId}.mp4`, (out) => renderer.concat(videos, out));
   }
 
@@ -188,4 +194,11 @@ export class SimulatorMedia {
     })();
     return this.tools;
   }
+}
+
+/** A scene video from elsewhere, refusing redirects (the URL came in a callback) and anything but a 2xx. */
+async function download(url: string, to: string): Promise<void> {
+  const answer = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(60_000) });
+  if (!answer.ok) throw new MediaUnavailable('no_video', `the scene video ${url} answered ${answer.status}`);
+  await writeFile(to, Buffer.from(await answer.arrayBuffer()));
 }
