@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import { CopyMismatch, fileDigests, type AssetStore, type StoredAsset } from './asset-store';
 
@@ -31,7 +32,7 @@ export async function downloadToFile(url: string, file: string, signal?: AbortSi
       done(null, chunk);
     },
   });
-  await pipeline(response.body, count, createWriteStream(file), { signal });
+  await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), count, createWriteStream(file), { signal });
   const expected = response.headers.get('content-length');
   if (expected !== null && Number(expected) !== size && !response.headers.get('content-encoding')) {
     throw new CopyMismatch(url, `received ${size} bytes of ${expected}`);

@@ -21,6 +21,7 @@ import { resolveSettings } from '../contracts/workflow-settings';
 import { activityProxies } from './activity-proxies';
 import { reportFailure } from './failure-report';
 import { handleOperatorUpdates, type OperatorInterrupts } from './operator-updates';
+import { mediaRouting } from './media-steps';
 import { initialProgress } from './progress';
 import { runStep, StepFailed, StepInbox, type StepRunnerContext } from './step-runner';
 
@@ -65,6 +66,7 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
   setHandler(progressQuery, () => ({ ...progress, inbox: inbox.snapshot() }));
   handleOperatorUpdates(progress, interrupts, film);
   const { services, records, recordsViaServer } = activityProxies(settings, oneTaskPerCallback);
+  const media = mediaRouting(input.media, settings, projectId, records);
 
   // The story -------------------------------------------------------------------------------------
   const sceneAttempts = (scene: SceneProgress) => scene.steps.video.attempts + scene.steps.lastFrame.attempts;
@@ -102,15 +104,18 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
         services.requestSceneVideo({ projectId, sceneId, startFrameUrl, sceneAttempts: sceneAttempts(scene), taskNumber, previousScene }),
       );
       pendingScene = undefined;
-      const saved = { sceneId, taskId: video.taskId, videoUrl: video.url, thumbnailUrl: video.thumbnailUrl, detail: video.detail };
+      const kept = await media.keepSceneVideo(scene.index, { url: video.url, thumbnailUrl: video.thumbnailUrl }, sceneId);
+      const saved = { sceneId, taskId: video.taskId, videoUrl: kept.url, thumbnailUrl: kept.thumbnailUrl, detail: video.detail };
       if (oneTaskPerCallback) pendingVideo = saved;
       else await records.saveSceneVideo(saved);
-      Object.assign(scene, { status: 'extracting_frame', videoUrl: video.url, thumbnailUrl: video.thumbnailUrl });
+      Object.assign(scene, { status: 'extracting_frame', videoUrl: kept.url, thumbnailUrl: kept.thumbnailUrl });
     }
     const videoUrl = scene.videoUrl!;
     const video = pendingVideo;
-    const frame = await runStep(runner, 'lastFrame', where, scene.steps.lastFrame, (taskNumber) =>
-      services.requestLastFrame({ projectId, sceneId, videoUrl, sceneAttempts: sceneAttempts(scene), taskNumber, video }),
+    const frame = await media.lastFrame(scene.index, sceneId, videoUrl, video, () =>
+      runStep(runner, 'lastFrame', where, scene.steps.lastFrame, (taskNumber) =>
+        services.requestLastFrame({ projectId, sceneId, videoUrl, sceneAttempts: sceneAttempts(scene), taskNumber, video }),
+      ),
     );
     pendingVideo = undefined;
     pendingScene = { sceneId, taskId: frame.taskId, lastFrameUrl: frame.url, detail: frame.detail };
@@ -125,13 +130,15 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
     if (!oneTaskPerCallback) await records.setProjectStatus({ projectId, status: 'stitching' });
     publishStatus('stitching');
     const lastScene = pendingScene;
-    const film = await runStep(runner, 'stitch', { sceneIndex: null }, progress.stitch, (taskNumber) =>
-      services.requestStitch({
-        projectId,
-        scenes: progress.scenes.map((s) => ({ sceneId: s.sceneId, videoUrl: s.videoUrl! })),
-        taskNumber,
-        ...(oneTaskPerCallback ? { lastScene, startsStitching: true } : {}),
-      }),
+    const film = await media.stitch(progress.scenes.map((s) => s.videoUrl!), lastScene, () =>
+      runStep(runner, 'stitch', { sceneIndex: null }, progress.stitch, (taskNumber) =>
+        services.requestStitch({
+          projectId,
+          scenes: progress.scenes.map((s) => ({ sceneId: s.sceneId, videoUrl: s.videoUrl! })),
+          taskNumber,
+          ...(oneTaskPerCallback ? { lastScene, startsStitching: true } : {}),
+        }),
+      ),
     );
     pendingScene = undefined;
     const thumbnailUrl = film.thumbnailUrl ?? progress.scenes[0]?.thumbnailUrl;
