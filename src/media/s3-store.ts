@@ -40,8 +40,9 @@ export class S3AssetStore implements AssetStore {
   }
 
   async put(key: string, file: string, facts: AssetFacts): Promise<StoredAsset> {
-    const { md5, size } = await fileDigests(file);
+    const { md5, size, sha256 } = await fileDigests(file);
     if (size !== facts.size) throw new CopyMismatch(key, `the file holds ${size} bytes, expected ${facts.size}`);
+    if (sha256 !== facts.sha256) throw new CopyMismatch(key, 'SHA-256 differs');
     const answer = await this.client.send(
       new PutObjectCommand({
         Bucket: this.options.bucket,
@@ -50,7 +51,8 @@ export class S3AssetStore implements AssetStore {
         ContentLength: size,
         ContentMD5: md5,
         ContentType: facts.contentType,
-        Metadata: { sha256: facts.sha256, ...(facts.sourceUrl ? { 'source-url': encodeURI(facts.sourceUrl) } : {}) },
+        // Metadata travels as HTTP headers: the URL goes base64url-encoded, whatever characters it holds.
+        Metadata: { sha256: facts.sha256, ...(facts.sourceUrl ? { sourceurl: Buffer.from(facts.sourceUrl).toString('base64url') } : {}) },
       }),
     );
     const etag = answer.ETag?.replace(/"/g, '');
@@ -63,13 +65,14 @@ export class S3AssetStore implements AssetStore {
   async head(key: string): Promise<StoredAsset | undefined> {
     try {
       const answer = await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }));
-      const source = answer.Metadata?.['source-url'];
+      const meta = Object.fromEntries(Object.entries(answer.Metadata ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+      const source = meta.sourceurl;
       return {
         key,
         size: answer.ContentLength ?? 0,
-        sha256: answer.Metadata?.sha256 ?? '',
+        sha256: meta.sha256 ?? '',
         contentType: answer.ContentType ?? 'application/octet-stream',
-        ...(source ? { sourceUrl: decodeURI(source) } : {}),
+        ...(source ? { sourceUrl: Buffer.from(source, 'base64url').toString() } : {}),
       };
     } catch (err) {
       if (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 404) return undefined;

@@ -92,14 +92,14 @@ describe('the asset store', function () {
 
       it("keeps the film after the provider's link expired: a retried copy answers the stored one", async () => {
         const bytes = randomBytes(100_000);
-        source.files.set('/out/expiring.mp4', bytes);
+        source.files.set(`/out/expiring-${kind}.mp4`, bytes);
         const key = assetKeys.sceneVideo(projectId(), 2);
-        await copyUrlToStore(store, source.url('/out/expiring.mp4'), key, path.join(scratch, `${kind}-e`));
-        source.expired.add('/out/expiring.mp4');
-        const again = await copyUrlToStore(store, source.url('/out/expiring.mp4'), key, path.join(scratch, `${kind}-e2`));
+        await copyUrlToStore(store, source.url(`/out/expiring-${kind}.mp4`), key, path.join(scratch, `${kind}-e`));
+        source.expired.add(`/out/expiring-${kind}.mp4`);
+        const again = await copyUrlToStore(store, source.url(`/out/expiring-${kind}.mp4`), key, path.join(scratch, `${kind}-e2`));
         assert.equal(again.sha256, sha256(bytes));
         // A key that never got its copy, though, fails plainly: the link is gone.
-        await assert.rejects(copyUrlToStore(store, source.url('/out/expiring.mp4'), `${key}.other`, path.join(scratch, `${kind}-e3`)), SourceGone);
+        await assert.rejects(copyUrlToStore(store, source.url(`/out/expiring-${kind}.mp4`), `${key}.other`, path.join(scratch, `${kind}-e3`)), SourceGone);
       });
 
       it('refuses a copy that does not match its source, and leaves nothing under the key', async () => {
