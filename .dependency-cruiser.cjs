@@ -6,15 +6,17 @@ const mayImport = {
   storage: ['contracts', 'platform'],
   // One adapter per video provider, behind one contract (providers/adapter.ts): no Temporal, no database.
   providers: ['contracts', 'platform'],
+  // Built-in media work (ffmpeg's last frame and stitch) and the asset store: no Temporal, no database.
+  media: ['contracts', 'platform'],
   workflows: ['contracts'],
   // The browser console: shares the API's shapes, nothing that runs on the server.
   console: ['contracts'],
-  activities: ['contracts', 'platform', 'storage', 'providers'],
-  http: ['contracts', 'platform', 'storage', 'providers'],
-  worker: ['contracts', 'platform', 'storage', 'providers', 'activities', 'workflows'],
+  activities: ['contracts', 'platform', 'storage', 'providers', 'media'],
+  http: ['contracts', 'platform', 'storage', 'providers', 'media'],
+  worker: ['contracts', 'platform', 'storage', 'providers', 'media', 'activities', 'workflows'],
   // Development only (embedded servers, the simulator): the product never imports it, and `npm run build` leaves it out.
-  dev: ['contracts', 'platform', 'storage', 'providers', 'activities', 'http', 'worker', 'workflows'],
-  cli: ['contracts', 'platform', 'storage', 'providers', 'activities', 'http', 'worker', 'workflows', 'dev'],
+  dev: ['contracts', 'platform', 'storage', 'providers', 'media', 'activities', 'http', 'worker', 'workflows'],
+  cli: ['contracts', 'platform', 'storage', 'providers', 'media', 'activities', 'http', 'worker', 'workflows', 'dev'],
 };
 
 const layerRules = Object.entries(mayImport).map(([folder, allowed]) => ({

@@ -1,5 +1,6 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate, type SignalDefinition } from '@temporalio/workflow';
+import type { MediaPlan } from './media';
 import type { ProjectProgress } from './progress';
 import { stepNames, type Step, type StepEvent } from './steps';
 import type { SettingsOverrides } from './workflow-settings';
@@ -16,6 +17,8 @@ export interface ProjectWorkflowInput {
   /** Scene ids in film order; prompts stay in the database, out of the workflow's history. */
   sceneIds: string[];
   settings?: SettingsOverrides;
+  /** Built-in media steps and the asset store (contracts/media.ts); absent: the remote services only, as before. */
+  media?: MediaPlan;
   /** Where the previous run stopped, when this run was started by continue-as-new. */
   resume?: ProjectProgress;
 }

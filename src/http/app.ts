@@ -34,6 +34,8 @@ import { projectRoutes } from './projects/routes';
 import { createReadinessCheck, namespaceNotReadyHandler, notReadyRetryAfterSeconds, type ReadinessCheck } from './readiness';
 import { createRateLimiter } from './rate-limit';
 import { requestContext } from './request-context';
+import { mediaPlanOf } from '../platform/media-env';
+import { assetRoutes } from './assets';
 import { limitEveryRoute } from './route-limits';
 import { traceRequests } from './request-tracing';
 import { strictQueryEncoding } from './validation';
@@ -145,6 +147,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     temporal,
     taskQueue: config.temporal.taskQueue,
     workflowSettings: mergeSettings(config.workflow, workflowSettings),
+    mediaPlan: mediaPlanOf(config.media),
     applyEarlyEvents: apply.applyPending,
     namespaceNotReady: namespaceNotReadyHandler({ readiness, namespace: config.temporal.namespace, addGlobalError: (error) => errors.addGlobalError(error), logger }),
   });
@@ -196,6 +199,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(clientAdmin.routes()).use(clientAdmin.allowedMethods(methodErrors));
   app.use(operatorConsole.routes()).use(operatorConsole.allowedMethods(methodErrors));
   app.use(gatewayInfo.routes()).use(gatewayInfo.allowedMethods(methodErrors));
+  const assets = assetRoutes(config.media);
+  app.use(assets.routes()).use(assets.allowedMethods(methodErrors));
 
   const prune = () =>
     Promise.all([

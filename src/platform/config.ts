@@ -5,6 +5,7 @@ import type { WorkflowSettings } from '../contracts/workflow-settings';
 import type { Env } from './env-schema';
 import type { CircuitOptions } from './circuit-options';
 import { projectRoot } from './project-root';
+import type { MediaSettings } from './media-env';
 import type { ProviderSettings } from './provider-env';
 
 // The settings a process runs with, and what is derived from them. Reading them from the environment
@@ -78,6 +79,8 @@ export interface Config {
   services: Partial<Record<ServiceName, ServiceEndpoint>>;
   /** The video providers' adapters' settings (docs/providers.md). */
   providers: ProviderSettings;
+  /** The built-in media steps and the asset store (docs/media.md). */
+  media: MediaSettings;
   simulator: { port: number; delayMs: number };
   logLevel: Env['LOG_LEVEL'];
   /** Sentry (SENTRY_DSN): undefined when off. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mediaEnvSchema } from './media-env';
 import { providerEnvSchema } from './provider-env';
 
 /** Empty strings in .env files mean "not set", as most twelve-factor tools treat them. */
@@ -195,6 +196,7 @@ export const envSchema = z.object({
   SENTRY_ENVIRONMENT: optionalString,
 
   ...providerEnvSchema,
+  ...mediaEnvSchema,
 });
 
 export type Env = z.infer<typeof envSchema>;

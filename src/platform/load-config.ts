@@ -5,6 +5,7 @@ import { webhookEndpoints, webhookSecretEnv, type WebhookEndpointName } from '..
 import { resolveSettings } from '../contracts/workflow-settings';
 import { envSchema, type Env } from './env-schema';
 import { defaultCircuitOptions } from './circuit-options';
+import { mediaSettings } from './media-env';
 import { providerSettings } from './provider-env';
 import {
   ConfigError,
@@ -179,6 +180,7 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
     },
     services,
     providers: providerSettings(env),
+    media: mediaSettings(env),
     simulator: { port: env.SIMULATOR_PORT, delayMs: env.SIMULATOR_DELAY_MS },
     logLevel: env.LOG_LEVEL,
     errorMonitoring: env.SENTRY_DSN ? { dsn: env.SENTRY_DSN, environment: env.SENTRY_ENVIRONMENT ?? env.NODE_ENV } : undefined,

@@ -1,5 +1,7 @@
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type LogLevel, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createMediaActivities } from '../activities/media-steps';
+import type { AssetStore } from '../media/asset-store';
 import type { ServiceBreakers } from '../activities/service-client';
 import { stepDurationBuckets, stepDurationMetric } from '../activities/step-metrics';
 import type { Config } from '../platform/config';
@@ -72,4 +74,17 @@ export async function createProjectWorker({ config, database, connection, breake
     activities: createActivities(config, database, breakers, Runtime.instance().metricMeter),
     interceptors: { activity: [reportUnexpectedActivityFailures] },
   }));
+}
+
+/** The worker of the media activities (copies into the store, built-in last frame and stitch) on the media task queue. */
+export async function createMediaWorker({ config, connection, store }: { config: Config; connection: NativeConnection; store: AssetStore }): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.media.taskQueue,
+    activities: createMediaActivities(config, store),
+    // ffmpeg uses the cores itself: a couple of media activities at once per worker.
+    maxConcurrentActivityTaskExecutions: 2,
+    interceptors: { activity: [reportUnexpectedActivityFailures] },
+  });
 }

@@ -6,7 +6,8 @@ import { captureError } from '../platform/error-monitoring';
 import { closeServer } from '../platform/http-server';
 import type { Logger } from '../platform/logger';
 import type { Database } from '../storage/database';
-import { createProjectWorker, installWorkerRuntime } from './create-worker';
+import { openAssetStore } from '../media/open-store';
+import { createMediaWorker, createProjectWorker, installWorkerRuntime } from './create-worker';
 import { startWorkerHealthServer } from './health-server';
 import { ensureSearchAttributes } from '../platform/search-attributes';
 import { temporalConnectionOptions } from '../platform/temporal-connection';
@@ -31,10 +32,13 @@ export async function startWorker(config: Config, database: Database, logger: Lo
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   let breakers: ServiceBreakers | undefined;
+  let media: { worker: Worker; running: Promise<void> } | undefined;
   // The connection closes only once the worker holding it has stopped (the SDK refuses otherwise).
   const stopAll = async () => {
     if (worker?.getState() === 'RUNNING') worker.shutdown();
+    if (media?.worker.getState() === 'RUNNING') media.worker.shutdown();
     await running?.catch(() => {});
+    await media?.running.catch(() => {});
     breakers?.shutdown();
     await connection.close();
   };
@@ -44,6 +48,13 @@ export async function startWorker(config: Config, database: Database, logger: Lo
     breakers = createServiceBreakers(config.circuit, Runtime.instance().metricMeter, logger);
     worker = await createProjectWorker({ config, database, connection, breakers, workflowBundle });
     running = worker.run();
+    // The media activities run beside the project worker unless told otherwise (MEDIA_WORKER).
+    const store = openAssetStore(config.media.store);
+    if (store && config.media.worker !== 'off') {
+      const mediaWorker = await createMediaWorker({ config, connection, store });
+      media = { worker: mediaWorker, running: mediaWorker.run() };
+      media.running.catch((err) => logger.fatal({ err }, 'Media worker stopped unexpectedly'));
+    }
     running.catch((err) => {
       logger.fatal({ err }, 'Worker stopped unexpectedly');
       captureError(err, { taskQueue: config.temporal.taskQueue }, 'fatal');

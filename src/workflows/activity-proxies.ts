@@ -8,6 +8,7 @@ import {
   proxyLocalActivities,
   TemporalFailure,
 } from '@temporalio/workflow';
+import type { MediaActivities, MediaPlan } from '../contracts/media';
 import type { RecordActivities } from '../contracts/records';
 import type { ServiceActivities } from '../contracts/services';
 import type { WorkflowSettings } from '../contracts/workflow-settings';
@@ -92,4 +93,20 @@ export function activityProxies(settings: WorkflowSettings, oneTaskPerCallback: 
     // now and then). No schedule-to-close: a cancellation must be recorded however long the database is away.
     recordsViaServer: proxyActivities<RecordActivities>({ startToCloseTimeout: '10 seconds', retry }),
   };
+}
+
+/**
+ * The media activities, on the media task queue (workers of their own, possibly). Retried like the
+ * service calls, through an outage as long as the service outage tolerance; a stitch heartbeats, so a
+ * worker that dies mid-stitch is noticed within a minute rather than at the end of its 30.
+ */
+export function mediaProxies(settings: WorkflowSettings, plan: MediaPlan) {
+  const common = {
+    taskQueue: plan.taskQueue,
+    scheduleToCloseTimeout: settings.serviceOutageToleranceMs,
+    retry: { initialInterval: settings.retryInitialIntervalMs, maximumInterval: settings.retryMaximumIntervalMs, backoffCoefficient: 2 },
+  };
+  const quick = proxyActivities<MediaActivities>({ ...common, startToCloseTimeout: '10 minutes' });
+  const long = proxyActivities<MediaActivities>({ ...common, startToCloseTimeout: settings.stepTimeoutMs.stitch, heartbeatTimeout: '1 minute' });
+  return { copyAsset: quick.copyAsset, extractLastFrame: quick.extractLastFrame, stitchFilm: long.stitchFilm };
 }

@@ -21,6 +21,7 @@ import { resolveSettings } from '../contracts/workflow-settings';
 import { activityProxies } from './activity-proxies';
 import { reportFailure } from './failure-report';
 import { handleOperatorUpdates, type OperatorInterrupts } from './operator-updates';
+import { mediaRouting } from './media-steps';
 import { initialProgress } from './progress';
 import { providerTasks } from './provider-tasks';
 import { runStep, StepFailed, StepInbox, type StepRunnerContext } from './step-runner';
@@ -67,17 +68,12 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
   handleOperatorUpdates(progress, interrupts, film);
   const { services, records, recordsViaServer } = activityProxies(settings, oneTaskPerCallback);
   const provider = providerTasks(projectId, settings);
+  const media = mediaRouting(input.media, settings, projectId, records);
 
   // The story -------------------------------------------------------------------------------------
   const sceneAttempts = (scene: SceneProgress) => scene.steps.video.attempts + scene.steps.lastFrame.attempts;
-  const runner: StepRunnerContext = {
-    inbox,
-    settings,
-    interrupts,
-    setCurrent: (current) => (progress.current = current),
-    poll: provider.poll,
-    taskRequested: provider.taskRequested,
-  };
+  const { poll, taskRequested } = provider;
+  const runner: StepRunnerContext = { inbox, settings, interrupts, setCurrent: (current) => (progress.current = current), poll, taskRequested };
 
   function publishStatus(status: ProjectStatus) {
     progress.status = status;
@@ -112,15 +108,18 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
       );
       pendingScene = undefined;
       provider.videoDone();
-      const saved = { sceneId, taskId: video.taskId, videoUrl: video.url, thumbnailUrl: video.thumbnailUrl, detail: video.detail };
+      const kept = await media.keepSceneVideo(scene.index, { url: video.url, thumbnailUrl: video.thumbnailUrl }, sceneId);
+      const saved = { sceneId, taskId: video.taskId, videoUrl: kept.url, thumbnailUrl: kept.thumbnailUrl, detail: video.detail };
       if (oneTaskPerCallback) pendingVideo = saved;
       else await records.saveSceneVideo(saved);
-      Object.assign(scene, { status: 'extracting_frame', videoUrl: video.url, thumbnailUrl: video.thumbnailUrl });
+      Object.assign(scene, { status: 'extracting_frame', videoUrl: kept.url, thumbnailUrl: kept.thumbnailUrl });
     }
     const videoUrl = scene.videoUrl!;
     const video = pendingVideo;
-    const frame = await runStep(runner, 'lastFrame', where, scene.steps.lastFrame, (taskNumber) =>
-      services.requestLastFrame({ projectId, sceneId, videoUrl, sceneAttempts: sceneAttempts(scene), taskNumber, video }),
+    const frame = await media.lastFrame(scene.index, sceneId, videoUrl, video, () =>
+      runStep(runner, 'lastFrame', where, scene.steps.lastFrame, (taskNumber) =>
+        services.requestLastFrame({ projectId, sceneId, videoUrl, sceneAttempts: sceneAttempts(scene), taskNumber, video }),
+      ),
     );
     pendingVideo = undefined;
     pendingScene = { sceneId, taskId: frame.taskId, lastFrameUrl: frame.url, detail: frame.detail };
@@ -135,13 +134,15 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
     if (!oneTaskPerCallback) await records.setProjectStatus({ projectId, status: 'stitching' });
     publishStatus('stitching');
     const lastScene = pendingScene;
-    const film = await runStep(runner, 'stitch', { sceneIndex: null }, progress.stitch, (taskNumber) =>
-      services.requestStitch({
-        projectId,
-        scenes: progress.scenes.map((s) => ({ sceneId: s.sceneId, videoUrl: s.videoUrl! })),
-        taskNumber,
-        ...(oneTaskPerCallback ? { lastScene, startsStitching: true } : {}),
-      }),
+    const film = await media.stitch(progress.scenes.map((s) => s.videoUrl!), lastScene, () =>
+      runStep(runner, 'stitch', { sceneIndex: null }, progress.stitch, (taskNumber) =>
+        services.requestStitch({
+          projectId,
+          scenes: progress.scenes.map((s) => ({ sceneId: s.sceneId, videoUrl: s.videoUrl! })),
+          taskNumber,
+          ...(oneTaskPerCallback ? { lastScene, startsStitching: true } : {}),
+        }),
+      ),
     );
     pendingScene = undefined;
     const thumbnailUrl = film.thumbnailUrl ?? progress.scenes[0]?.thumbnailUrl;

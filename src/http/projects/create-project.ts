@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { filmIdFor, workflowIdFor } from '../../contracts/ids';
+import type { MediaPlan } from '../../contracts/media';
 import type { CreateProjectRequest } from '../../contracts/projects';
 import { projectIdKey, projectStatusKey, projectWorkflowType, type ProjectWorkflow } from '../../contracts/workflow-api';
 import type { WorkflowSettings } from '../../contracts/workflow-settings';
@@ -23,6 +24,8 @@ export interface ProjectCreatorDeps {
   taskQueue: string;
   /** What each new project's workflow starts with (timeouts, attempts, retention). */
   workflowSettings: WorkflowSettings;
+  /** Built-in media steps and the asset store, when configured (docs/media.md); absent: remote services only. */
+  mediaPlan?: MediaPlan;
   /** Applies webhooks that arrived before the project existed, once its workflow runs. */
   applyEarlyEvents?: (projectId: string) => Promise<unknown>;
   /** Answers a start Temporal refused for a search attribute the namespace lacks (a 503, not a 500). */
@@ -54,7 +57,7 @@ const guideChoice: VideoChoice = { provider: 'guide', model: null, options: null
  * project id: the rows are written once and Temporal starts at most one workflow for the id, so a
  * client retrying after a timeout gets the same project rather than a second film.
  */
-export function createProjectCreator({ prisma, temporal, taskQueue, workflowSettings, applyEarlyEvents, namespaceNotReady }: ProjectCreatorDeps) {
+export function createProjectCreator({ prisma, temporal, taskQueue, workflowSettings, mediaPlan, applyEarlyEvents, namespaceNotReady }: ProjectCreatorDeps) {
   const insert = (db: Prisma.TransactionClient | PrismaClient, filmId: string, clientId: string | null, { request, choice, hash }: Creation) =>
     db.project.create({
       data: {
@@ -102,7 +105,7 @@ export function createProjectCreator({ prisma, temporal, taskQueue, workflowSett
       await temporal.workflow.start<ProjectWorkflow>(projectWorkflowType, {
         workflowId: project.workflowId,
         taskQueue,
-        args: [{ projectId: project.id, userId: project.userId, sceneIds: scenes.map((s) => s.id), settings: workflowSettings }],
+        args: [{ projectId: project.id, userId: project.userId, sceneIds: scenes.map((s) => s.id), settings: workflowSettings, ...(mediaPlan ? { media: mediaPlan } : {}) }],
         typedSearchAttributes: [
           { key: projectIdKey, value: project.id },
           { key: projectStatusKey, value: 'pending' },
