@@ -128,11 +128,11 @@ export function buildOpenApiDocument(version: string) {
   registry.registerPath({
     method: 'post',
     path: '/api/webhooks/providers/{provider}',
-    summary: "Callback from a video provider, on the URL Reelay gave it with the task (docs/providers.md)",
+    summary: 'Callback from a video provider',
+    description: 'Posted by the provider to the URL Reelay gave it with the task, whose query (project, scene, fp) names the scene; signed as the provider signs (docs/providers.md).',
     security: open,
     request: {
       params: z.object({ provider: z.enum(['replicate', 'fal', 'luma']) }),
-      query: z.object({ project: z.string(), scene: z.string(), fp: z.string().optional() }),
       body: { required: true, content: { 'application/json': { schema: z.looseObject({}) } } },
     },
     responses: { 200: json(z.looseObject({ received: z.boolean() }), 'Accepted (a progress report, or a duplicate)'), ...errors(400, 401, 404, 413, 415, 429, 503) },
