@@ -5,6 +5,7 @@ import { jsonHistory, sceneCosts, type Cost } from '../src/dev/history-cost';
 import { createProject } from './app-processes';
 import { runJson, type NodeProcess } from './processes';
 import { pool, quantile, withDeadline } from './support';
+import { startCpuMeter } from './cpu';
 
 /** The bench's phases, each run against whichever engine and processes it is given. */
 
@@ -95,9 +96,13 @@ export async function scaleRun(
   { worker, gateway }: { worker: NodeProcess; gateway: NodeProcess },
   onProgress: (completed: number) => void,
   label = 'scale',
+  /** The services' processes, measured beside ours: the Temporal server and PostgreSQL. */
+  services: { temporal?: number; postgres?: number } = {},
 ) {
   const ids = Array.from({ length: projects }, (_, i) => `${label}-${projects}x${scenes}-${i}`);
   const webhooksBefore = simulator.webhooks.length;
+  // This bench process is the simulator and the load generator (it creates the films and waits for them).
+  const meter = await startCpuMeter({ gateway: gateway.pid, worker: worker.pid, ...services, 'simulator + load generator': 'self' });
   const started = Date.now();
   let done = 0;
   await pool(ids, 32, (id) => createProject(gatewayUrl, id, scenes));
@@ -115,6 +120,7 @@ export async function scaleRun(
     'the scale run',
   );
   const seconds = (Date.now() - started) / 1000;
+  const cpu = await meter.elapsed();
   const webhooks = simulator.webhooks.length - webhooksBefore;
   // Exactly one task per step and one notification per film: nothing lost, nothing done twice.
   let wrong = 0;
@@ -136,7 +142,10 @@ export async function scaleRun(
     scenes,
     seconds,
     /** Callbacks applied per second: each scene's two, and the stitch's. */
+    steps: projects * (scenes * 2 + 1),
     stepsPerSecond: (projects * (scenes * 2 + 1)) / seconds,
+    /** CPU seconds in the run, by process. */
+    cpu,
     completed: outcomes.filter((o) => o === 'completed').length,
     webhooks,
     webhooksPerSecond: webhooks / seconds,
