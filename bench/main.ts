@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
@@ -10,6 +10,7 @@ import { createLogger } from '../src/platform/logger';
 import { ServiceSimulator } from '../src/dev/simulator/simulator';
 import { startLocalTemporal } from '../src/dev/temporal/local-temporal';
 import { writeBenchmarks } from './benchmarks-file';
+import { jsonHistory } from '../src/dev/history-cost';
 import { appProcesses, productionImageEnv, randomWebhookSecrets } from './app-processes';
 import { NodeProcess, root, runJson } from './processes';
 import { createSinkProjects, orchestrationLatency, pacedOrchestration, sampledCost, scaleRun, signalCeiling, sweep, type LoadResult, type Sweep } from './phases';
@@ -35,6 +36,8 @@ const scaleRuns = scaleOnly
   : quick
     ? [{ projects: 20, scenes: 3 }, { projects: 100, scenes: 3 }]
     : [{ projects: 200, scenes: 10 }, { projects: 1000, scenes: 10 }];
+/** --paced=N runs the paced orchestration phase alone with N films and prints its slowest steps, to find stalls. */
+const pacedOnly = Number(process.argv.find((a) => a.startsWith('--paced='))?.slice(8)) || undefined;
 const latencyProjects = quick ? 50 : 200;
 const sinkCount = 300;
 
@@ -82,6 +85,20 @@ async function main() {
   try {
     await Promise.all([worker.start(), gateway.start()]);
     const services = await servicePids('dev');
+    if (pacedOnly) {
+      const paced = await pacedOrchestration(simulator, client, gatewayUrl, 'paced', pacedOnly);
+      bar.stop();
+      const { ids, ...summary } = paced;
+      // BENCH_HISTORIES=dir: the slowest steps' films' histories, to read what the workflow waited for.
+      if (process.env.BENCH_HISTORIES) {
+        for (const { projectId } of paced.slowest) {
+          const events = await jsonHistory(client.workflow.getHandle(`project-${projectId}`));
+          await writeFile(path.join(process.env.BENCH_HISTORIES, `${projectId}.json`), JSON.stringify(events, null, 1));
+        }
+      }
+      console.log(JSON.stringify({ ...summary, cost: await sampledCost(client, ids, paced.scenes) }, null, 2));
+      return;
+    }
     if (scaleOnly) {
       const [{ projects, scenes }] = scaleRuns;
       bar.update({ phase: `engine floor: ${projects} × ${scenes}` });
@@ -249,7 +266,7 @@ async function renderReport(
     ['gateway, full path (verify, validate, store, signal)', `${rps(r.gateway)}/s`, lat(r.gateway), `c=${r.gateway.best.concurrency}`, `${ratio(r.gateway.best.requestsPerSecond, r.signalCeiling.best.requestsPerSecond)} of signals`],
     ['gateway, signal stubbed (its own cost)', `${rps(r.gatewayStubbed)}/s`, lat(r.gatewayStubbed), `c=${r.gatewayStubbed.best.concurrency}`, `${ratio(r.gatewayStubbed.best.requestsPerSecond, r.floor.best.requestsPerSecond)} of Koa + INSERT`],
     [`webhook 200 → next service call, ${r.orchestration.projects} projects, instant tasks`, `${r.orchestration.samples} steps`, `${r.orchestration.p50} / ${r.orchestration.p99} ms`, `max ${r.orchestration.max} ms`, ''],
-    [`webhook 200 → next service call, ${r.orchestrationPaced.projects} projects, tasks of 10-30 s`, `${r.orchestrationPaced.samples} steps`, `${r.orchestrationPaced.p50} / ${r.orchestrationPaced.p99} ms`, `max ${r.orchestrationPaced.max} ms`, ''],
+    [`webhook 200 → next service call, ${r.orchestrationPaced.projects} projects, tasks of 10-30 s`, `${r.orchestrationPaced.samples} steps`, `${r.orchestrationPaced.p50} / ${r.orchestrationPaced.p99} ms`, `max ${r.orchestrationPaced.max} ms`, `${r.orchestrationPaced.beforeAnswer} calls made before the 200 was back (counted as 0)`],
     [
       `engine floor: minimal workflow of the film's shape, ${engineFloor.films} films × ${scale.scenes} scenes`,
       `${floorRate.toFixed(0)} steps/s`,
@@ -276,7 +293,7 @@ async function renderReport(
       `${c.billableActions} actions`,
       `${c.events} events (whole film: ${c.filmEventsPerScene} a scene)`,
       `${c.workflowTasksPerCallback} workflow task per callback`,
-      retried(c.workflowTasksRetried),
+      `${retried(c.workflowTasksRetried)}; signal → its workflow task done p99 ${c.signalToTaskDone.p99} ms, max ${c.signalToTaskDone.max} ms`,
     ]),
   ];
   const header = ['measure', 'throughput', 'p50 / p99', 'at', 'ratio'];
