@@ -36,8 +36,9 @@ const scaleRuns = scaleOnly
   : quick
     ? [{ projects: 20, scenes: 3 }, { projects: 100, scenes: 3 }]
     : [{ projects: 200, scenes: 10 }, { projects: 1000, scenes: 10 }];
-/** --paced=N runs the paced orchestration phase alone with N films and prints its slowest steps, to find stalls. */
+/** --paced=N runs the paced orchestration phase alone with N films and prints its slowest steps, to find stalls; --histories=dir writes their films. */
 const pacedOnly = Number(process.argv.find((a) => a.startsWith('--paced='))?.slice(8)) || undefined;
+const historiesDir = process.argv.find((a) => a.startsWith('--histories='))?.slice(12);
 const latencyProjects = quick ? 50 : 200;
 const sinkCount = 300;
 
@@ -89,11 +90,11 @@ async function main() {
       const paced = await pacedOrchestration(simulator, client, gatewayUrl, 'paced', pacedOnly);
       bar.stop();
       const { ids, ...summary } = paced;
-      // BENCH_HISTORIES=dir: the slowest steps' films' histories, to read what the workflow waited for.
-      if (process.env.BENCH_HISTORIES) {
+      // --histories=dir: the slowest steps' films' histories, to read what the workflow waited for.
+      if (historiesDir) {
         for (const { projectId } of paced.slowest) {
           const events = await jsonHistory(client.workflow.getHandle(`project-${projectId}`));
-          await writeFile(path.join(process.env.BENCH_HISTORIES, `${projectId}.json`), JSON.stringify(events, null, 1));
+          await writeFile(path.join(historiesDir, `${projectId}.json`), JSON.stringify(events, null, 1));
         }
       }
       console.log(JSON.stringify({ ...summary, cost: await sampledCost(client, ids, paced.scenes) }, null, 2));
