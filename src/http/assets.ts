@@ -69,7 +69,8 @@ export function assetRoutes(settings: MediaSettings): Router {
     ctx.status = range ? 206 : 200;
     if (range) ctx.set('Content-Range', `bytes ${start}-${end}/${size}`);
     ctx.length = end - start + 1;
-    ctx.body = ctx.method === 'HEAD' ? null : createReadStream(file, { start, end });
+    // A HEAD answer keeps its status and length; a null body would turn it into a 204.
+    if (ctx.method !== 'HEAD') ctx.body = createReadStream(file, { start, end });
   };
   router.get(`${assetRoutePrefix}*key`, serve);
   router.head(`${assetRoutePrefix}*key`, serve);
