@@ -42,6 +42,18 @@ export function assetRoutes(settings: MediaSettings): Router {
       ctx.body = { error: 'not_found', message: 'No such asset' };
       return;
     }
+    // Answered here rather than redirected: a HEAD (the signed link is signed for GET only), and the
+    // pictures (last frames, thumbnails: small), which providers fetch as a scene's start frame and
+    // some, like the simulator, never follow a redirect for.
+    if (store instanceof S3AssetStore && (ctx.method === 'HEAD' || asset.contentType.startsWith('image/'))) {
+      ctx.status = 200;
+      ctx.type = asset.contentType;
+      ctx.length = asset.size;
+      ctx.set('ETag', `"${asset.sha256}"`);
+      ctx.set('Cache-Control', 'public, max-age=300, must-revalidate');
+      if (ctx.method !== 'HEAD') ctx.body = await store.read(key);
+      return;
+    }
     if (store instanceof S3AssetStore) {
       ctx.set('Cache-Control', `private, max-age=${Math.max(0, settings.urlTtlSeconds - 60)}`);
       ctx.redirect(await store.signedUrl(key, settings.urlTtlSeconds));

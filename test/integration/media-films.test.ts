@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Stack } from '../../src/dev/start-stack';
+import { sharedSeaweed, stopSharedSeaweed } from '../support/asset-stores';
 import { asOperator } from '../support/clients';
 import { extraGateways } from '../support/extra-gateway';
 import { getJson, postJson, uniqueId } from '../support/http';
@@ -35,17 +36,30 @@ describe('a film with the built-in media steps and its own asset store, after th
   after(async () => {
     await Promise.all(workers.map((w) => w.stop()));
     await rm(assetDir, { recursive: true, force: true });
+    await stopSharedSeaweed();
   });
 
-  it('makes a chained 3-scene Replicate film that still plays from Reelay’s store once every Replicate link has expired', async () => {
+  /** The store's variables: a folder, or a bucket on SeaweedFS (built into ~/.cache/reelay on first use). */
+  const storeEnv = {
+    local: async () => ({ ASSET_STORE: 'local', ASSET_DIR: assetDir }),
+    s3: async () => {
+      const s3 = await sharedSeaweed();
+      return { ASSET_STORE: 's3', S3_BUCKET: s3.bucket, S3_REGION: s3.region, S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey };
+    },
+  };
+
+  for (const store of ['local', 's3'] as const) {
+    it(`makes a chained 3-scene Replicate film that still plays from Reelay’s store (${store}) once every Replicate link has expired`, () => filmOutlivesItsLinks(store));
+  }
+
+  async function filmOutlivesItsLinks(store: keyof typeof storeEnv): Promise<void> {
     const replicate = stack.providerStandIns.get('replicate')!;
     const media = {
       TEMPORAL_TASK_QUEUE: uniqueId('media-film'),
       MEDIA_TASK_QUEUE: uniqueId('media'),
       LAST_FRAME_STEP: 'builtin',
       STITCH_STEP: 'builtin',
-      ASSET_STORE: 'local',
-      ASSET_DIR: assetDir,
+      ...(await storeEnv[store]()),
       ...replicate.env,
     };
     const api = await gateway(media);
@@ -72,7 +86,7 @@ describe('a film with the built-in media steps and its own asset store, after th
     workers.push(worker);
     await worker.start();
 
-    const projectId = uniqueId('replicate-media');
+    const projectId = uniqueId(`replicate-${store}`);
     const prompts = ['A lighthouse at dawn', 'The keeper climbs the stairs', 'The lamp turns on'];
     const created = await postJson(`${api.url}/api/v1/projects`, { project_id: projectId, provider: 'replicate', scenes: prompts.map((p) => ({ prompt: `${projectId}: ${p}` })) }, asOperator);
     assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -118,5 +132,5 @@ describe('a film with the built-in media steps and its own asset store, after th
       assert.equal(head.status, 200, `${scene.video_url} is kept`);
       assert.ok(Number(head.headers.get('content-length')) > 1_000, 'HEAD tells the size');
     }
-  });
+  }
 });
