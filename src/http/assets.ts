@@ -3,9 +3,9 @@ import { stat } from 'node:fs/promises';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { MediaSettings } from '../platform/media-env';
-import { isAssetKey } from '../media/asset-store';
+import { isAssetKey, type AssetStore } from '../media/asset-store';
 import { LocalAssetStore } from '../media/local-store';
-import { assetRoutePrefix, openAssetStore } from '../media/open-store';
+import { assetRoutePrefix } from '../media/open-store';
 import { S3AssetStore } from '../media/s3-store';
 
 /**
@@ -31,9 +31,8 @@ export function byteRange(header: string | undefined, size: number): { start: nu
  * SHA-256 of the copy) and caching headers. From S3: a redirect to a freshly signed link that lives
  * ASSET_URL_TTL_SECONDS, so a stored link never expires while the signed ones do.
  */
-export function assetRoutes(settings: MediaSettings): Router {
+export function assetRoutes(settings: MediaSettings, store: AssetStore | undefined): Router {
   const router = new Router();
-  const store = openAssetStore(settings.store);
   const serve = async (ctx: Context) => {
     const key = decodeURIComponent(ctx.path.slice(assetRoutePrefix.length));
     const asset = store && isAssetKey(key) ? await store.head(key) : undefined;

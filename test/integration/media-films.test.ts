@@ -132,5 +132,19 @@ describe('a film with the built-in media steps and its own asset store, after th
       assert.equal(head.status, 200, `${scene.video_url} is kept`);
       assert.ok(Number(head.headers.get('content-length')) > 1_000, 'HEAD tells the size');
     }
+
+    // Three days later, a gateway keeping intermediate assets two days removes the scene videos and last
+    // frames (its start-up sweep), and the scenes stop linking to them; the film stays.
+    await stack.prisma.project.update({ where: { id: projectId }, data: { completedAt: new Date(Date.now() - 3 * 86_400_000) } });
+    const sweeper = await gateway({ ...media, ASSET_INTERMEDIATE_RETENTION_DAYS: '2' });
+    const pruned = await waitFor(async () => {
+      const view = await read();
+      return view.scenes.every((s) => s.video_url === null && s.last_frame_url === null) && view;
+    }, 30_000, 'the intermediate assets to be removed');
+    assert.equal(pruned.final_video_url, film.final_video_url);
+    for (const gone of [...film.scenes.map((s) => s.video_url!), ...film.scenes.map((s) => s.last_frame_url!)]) {
+      assert.equal((await fetch(gone.replace(api.url, sweeper.url), { method: 'HEAD' })).status, 404, `${gone} was removed`);
+    }
+    assert.equal((await fetch(film.final_video_url.replace(api.url, sweeper.url), { method: 'HEAD' })).status, 200, 'the film stays');
   }
 });
