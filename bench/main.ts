@@ -14,6 +14,7 @@ import { appProcesses, productionImageEnv, randomWebhookSecrets } from './app-pr
 import { NodeProcess, root, runJson } from './processes';
 import { createSinkProjects, orchestrationLatency, pacedOrchestration, sampledCost, scaleRun, signalCeiling, sweep, type LoadResult, type Sweep } from './phases';
 import { serverEnginePhases } from './server-engine';
+import { mediaPhase, mediaRows } from './media-phase';
 import { freePort, machineDescription } from './support';
 
 /**
@@ -35,6 +36,9 @@ const scaleRuns = scaleOnly
     ? [{ projects: 20, scenes: 3 }, { projects: 100, scenes: 3 }]
     : [{ projects: 200, scenes: 10 }, { projects: 1000, scenes: 10 }];
 const latencyProjects = quick ? 50 : 200;
+/** --media runs the media phase alone (ffmpeg's steps and the S3 copy against a bare PutObject). */
+const mediaOnly = process.argv.includes('--media');
+const mediaOptions = quick ? { runs: 3, mebibytes: 16 } : {};
 const sinkCount = 300;
 
 
@@ -42,7 +46,8 @@ const secrets = randomWebhookSecrets();
 
 async function main() {
   const started = Date.now();
-  const totalSteps = onCluster ? 9 : 8;
+  if (mediaOnly) return printMediaPhase();
+  const totalSteps = onCluster ? 10 : 9;
   const bar = new SingleBar({ format: ' {bar} {value}/{total} | {phase} | {duration_formatted}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 10_000 }, Presets.shades_classic);
   bar.start(totalSteps, 0, { phase: 'starting Temporal and PostgreSQL' });
   const step = (phase: string) => bar.increment(1, { phase });
@@ -167,6 +172,9 @@ async function main() {
       });
     }
 
+    step('media: last frame and stitch with ffmpeg, copies into SeaweedFS');
+    results.media = await mediaPhase(dataDir, mediaOptions);
+
     step('writing BENCHMARKS.md');
     const report = await renderReport(results as never, Date.now() - started);
     bar.update(totalSteps, { phase: 'done' });
@@ -200,6 +208,7 @@ async function renderReport(
     cost: Awaited<ReturnType<typeof sampledCost>>;
     costOverloaded: Awaited<ReturnType<typeof sampledCost>>;
     server?: Awaited<ReturnType<typeof serverEnginePhases>>;
+    media?: Awaited<ReturnType<typeof mediaPhase>>;
   },
   elapsedMs: number,
 ) {
@@ -253,6 +262,7 @@ async function renderReport(
       `${c.workflowTasksPerCallback} workflow task per callback`,
       retried(c.workflowTasksRetried),
     ]),
+    ...(r.media ? mediaRows(r.media) : []),
   ];
   const header = ['measure', 'throughput', 'p50 / p99', 'at', 'ratio'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
@@ -334,6 +344,17 @@ function engineRows(r: Parameters<typeof renderReport>[0], ratio: (a: number, b:
     ['peak RSS in that scale run', cell.memory(dev), cell.memory(server)],
     ['a scene (most, at half of capacity)', cell.cost(dev), cell.cost(server)],
   ];
+}
+
+async function printMediaPhase(): Promise<void> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-bench-media-'));
+  try {
+    const media = await mediaPhase(dataDir, mediaOptions);
+    console.log(JSON.stringify(media, null, 2));
+    for (const row of mediaRows(media)) console.log(row.filter(Boolean).join('  |  '));
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
 }
 
 main().then(
