@@ -15,6 +15,7 @@ import { appProcesses, productionImageEnv, randomWebhookSecrets } from './app-pr
 import { NodeProcess, root, runJson } from './processes';
 import { createSinkProjects, orchestrationLatency, pacedOrchestration, sampledCost, scaleRun, signalCeiling, sweep, type LoadResult, type Sweep } from './phases';
 import { serverEnginePhases } from './server-engine';
+import { mediaPhase, mediaRows } from './media-phase';
 import { freePort, machineDescription } from './support';
 import { cpuComparison, floorRun, perStep, servicePids, type FloorResult } from './floor/floor-phase';
 
@@ -40,6 +41,9 @@ const scaleRuns = scaleOnly
 const pacedOnly = Number(process.argv.find((a) => a.startsWith('--paced='))?.slice(8)) || undefined;
 const historiesDir = process.argv.find((a) => a.startsWith('--histories='))?.slice(12);
 const latencyProjects = quick ? 50 : 200;
+/** --media runs the media phase alone (ffmpeg's steps and the S3 copy against a bare PutObject). */
+const mediaOnly = process.argv.includes('--media');
+const mediaOptions = quick ? { runs: 3, mebibytes: 16 } : {};
 const sinkCount = 300;
 
 
@@ -47,7 +51,8 @@ const secrets = randomWebhookSecrets();
 
 async function main() {
   const started = Date.now();
-  const totalSteps = onCluster ? 9 : 8;
+  if (mediaOnly) return printMediaPhase();
+  const totalSteps = onCluster ? 10 : 9;
   const bar = new SingleBar({ format: ' {bar} {value}/{total} | {phase} | {duration_formatted}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 10_000 }, Presets.shades_classic);
   bar.start(totalSteps, 0, { phase: 'starting Temporal and PostgreSQL' });
   const step = (phase: string) => bar.increment(1, { phase });
@@ -196,6 +201,9 @@ async function main() {
       });
     }
 
+    step('media: last frame and stitch with ffmpeg, copies into SeaweedFS');
+    results.media = await mediaPhase(dataDir, mediaOptions);
+
     step('writing BENCHMARKS.md');
     const report = await renderReport(results as never, Date.now() - started);
     bar.update(totalSteps, { phase: 'done' });
@@ -230,6 +238,7 @@ async function renderReport(
     cost: Awaited<ReturnType<typeof sampledCost>>;
     costOverloaded: Awaited<ReturnType<typeof sampledCost>>;
     server?: Awaited<ReturnType<typeof serverEnginePhases>>;
+    media?: Awaited<ReturnType<typeof mediaPhase>>;
   },
   elapsedMs: number,
 ) {
@@ -296,6 +305,7 @@ async function renderReport(
       `${c.workflowTasksPerCallback} workflow task per callback`,
       `${retried(c.workflowTasksRetried)}; signal → its workflow task done p99 ${c.signalToTaskDone.p99} ms, max ${c.signalToTaskDone.max} ms`,
     ]),
+    ...(r.media ? mediaRows(r.media) : []),
   ];
   const header = ['measure', 'throughput', 'p50 / p99', 'at', 'ratio'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
@@ -391,6 +401,17 @@ function floorRows(dev: ScaleAndFloor, server: ScaleAndFloor, ratio: (a: number,
     ['CPU per step, ours', ...engines.map(([s, f]) => cpuComparison(s, f).ours)],
     ['CPU per step, engine floor', ...engines.map(([s, f]) => cpuComparison(s, f).floor)],
   ];
+}
+
+async function printMediaPhase(): Promise<void> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-bench-media-'));
+  try {
+    const media = await mediaPhase(dataDir, mediaOptions);
+    console.log(JSON.stringify(media, null, 2));
+    for (const row of mediaRows(media)) console.log(row.filter(Boolean).join('  |  '));
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
 }
 
 main().then(

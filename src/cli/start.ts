@@ -19,7 +19,8 @@ const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('
 async function main() {
   const startedAt = Date.now();
   const endStartUpGuard = failStartUpOnStrayErrors();
-  const config = configFromEnvironment('stack');
+  // One machine keeps its films' media in a folder (.data/assets) unless ASSET_STORE says otherwise.
+  const config = configFromEnvironment('stack', { assetStore: 'local' });
   const tracing = await startTracingFromEnvironment('reelay'); // gateway and worker in this one process
   const mode = runMode(process.argv.slice(2), config.debug);
   config.debug = mode.debug;

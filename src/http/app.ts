@@ -36,6 +36,9 @@ import { createRateLimiter } from './rate-limit';
 import { requestContext } from './request-context';
 import { mediaPlanOf } from '../platform/media-env';
 import { assetRoutes } from './assets';
+import { pruneIntermediateAssets } from './asset-retention';
+import { openAssetStore } from '../media/open-store';
+import { createAssetRetentionRecords } from '../storage/asset-retention';
 import { limitEveryRoute } from './route-limits';
 import { traceRequests } from './request-tracing';
 import { strictQueryEncoding } from './validation';
@@ -199,7 +202,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(clientAdmin.routes()).use(clientAdmin.allowedMethods(methodErrors));
   app.use(operatorConsole.routes()).use(operatorConsole.allowedMethods(methodErrors));
   app.use(gatewayInfo.routes()).use(gatewayInfo.allowedMethods(methodErrors));
-  const assets = assetRoutes(config.media);
+  const store = openAssetStore(config.media.store);
+  const assets = assetRoutes(config.media, store);
   app.use(assets.routes()).use(assets.allowedMethods(methodErrors));
 
   const prune = () =>
@@ -209,6 +213,10 @@ export function createGateway(deps: GatewayDeps): Gateway {
         .then((count) => count && logger.info({ count, retentionDays: config.errorRetentionDays }, 'Pruned old error log rows'))
         .catch((err) => logger.warn({ err }, 'Could not prune the error log')),
       sessionStore.prune().catch((err) => logger.warn({ err }, 'Could not prune expired console sessions')),
+      store &&
+        pruneIntermediateAssets(createAssetRetentionRecords(prisma), store, config.media.intermediateRetentionDays)
+          .then((films) => films && logger.info({ films, retentionDays: config.media.intermediateRetentionDays }, "Removed finished films' intermediate assets"))
+          .catch((err) => logger.warn({ err }, "Could not remove finished films' intermediate assets")),
     ]);
   void prune();
   const pruning = setInterval(() => void prune(), pruneEveryMs).unref(); // prune() catches its own errors

@@ -3,9 +3,9 @@ import { stat } from 'node:fs/promises';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { MediaSettings } from '../platform/media-env';
-import { isAssetKey } from '../media/asset-store';
+import { isAssetKey, type AssetStore } from '../media/asset-store';
 import { LocalAssetStore } from '../media/local-store';
-import { assetRoutePrefix, openAssetStore } from '../media/open-store';
+import { assetRoutePrefix } from '../media/open-store';
 import { S3AssetStore } from '../media/s3-store';
 
 /**
@@ -31,15 +31,26 @@ export function byteRange(header: string | undefined, size: number): { start: nu
  * SHA-256 of the copy) and caching headers. From S3: a redirect to a freshly signed link that lives
  * ASSET_URL_TTL_SECONDS, so a stored link never expires while the signed ones do.
  */
-export function assetRoutes(settings: MediaSettings): Router {
+export function assetRoutes(settings: MediaSettings, store: AssetStore | undefined): Router {
   const router = new Router();
-  const store = openAssetStore(settings.store);
   const serve = async (ctx: Context) => {
     const key = decodeURIComponent(ctx.path.slice(assetRoutePrefix.length));
     const asset = store && isAssetKey(key) ? await store.head(key) : undefined;
     if (!store || !asset) {
       ctx.status = 404;
       ctx.body = { error: 'not_found', message: 'No such asset' };
+      return;
+    }
+    // Answered here rather than redirected: a HEAD (the signed link is signed for GET only), and the
+    // pictures (last frames, thumbnails: small), which providers fetch as a scene's start frame and
+    // some, like the simulator, never follow a redirect for.
+    if (store instanceof S3AssetStore && (ctx.method === 'HEAD' || asset.contentType.startsWith('image/'))) {
+      ctx.status = 200;
+      ctx.type = asset.contentType;
+      ctx.length = asset.size;
+      ctx.set('ETag', `"${asset.sha256}"`);
+      ctx.set('Cache-Control', 'public, max-age=300, must-revalidate');
+      if (ctx.method !== 'HEAD') ctx.body = await store.read(key);
       return;
     }
     if (store instanceof S3AssetStore) {
@@ -69,7 +80,8 @@ export function assetRoutes(settings: MediaSettings): Router {
     ctx.status = range ? 206 : 200;
     if (range) ctx.set('Content-Range', `bytes ${start}-${end}/${size}`);
     ctx.length = end - start + 1;
-    ctx.body = ctx.method === 'HEAD' ? null : createReadStream(file, { start, end });
+    // A HEAD answer keeps its status and length; a null body would turn it into a 204.
+    if (ctx.method !== 'HEAD') ctx.body = createReadStream(file, { start, end });
   };
   router.get(`${assetRoutePrefix}*key`, serve);
   router.head(`${assetRoutePrefix}*key`, serve);

@@ -81,8 +81,13 @@ export class S3AssetStore implements AssetStore {
   }
 
   async download(key: string, file: string): Promise<void> {
+    await pipeline(await this.read(key), createWriteStream(file));
+  }
+
+  /** The asset's bytes as a stream (the gateway passes small ones on itself). */
+  async read(key: string): Promise<Readable> {
     const answer = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
-    await pipeline(answer.Body as Readable, createWriteStream(file));
+    return answer.Body as Readable;
   }
 
   async list(prefix: string): Promise<string[]> {

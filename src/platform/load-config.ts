@@ -5,7 +5,7 @@ import { webhookEndpoints, webhookSecretEnv, type WebhookEndpointName } from '..
 import { resolveSettings } from '../contracts/workflow-settings';
 import { envSchema, type Env } from './env-schema';
 import { defaultCircuitOptions } from './circuit-options';
-import { mediaSettings } from './media-env';
+import { mediaSettings, type AssetStoreKind } from './media-env';
 import { providerSettings } from './provider-env';
 import {
   ConfigError,
@@ -81,8 +81,13 @@ function plainHttpServices(source: NodeJS.ProcessEnv): string[] {
     .map(({ urlVar }) => `${urlVar}: must be an https:// URL in production (over plain http the API key travels in clear and an answer can be forged on the way)`);
 }
 
+/** What a command defaults to where the variables leave it open (npm start keeps its media in a folder). */
+export interface CommandDefaults {
+  assetStore?: AssetStoreKind;
+}
+
 /** Reads and checks the environment; throws one ConfigError listing every problem found. */
-export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
+export function loadConfig(source: NodeJS.ProcessEnv, role: Role, defaults: CommandDefaults = {}): Config {
   const parsed = envSchema.safeParse(source);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`)),
@@ -190,7 +195,7 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role): Config {
     },
     services,
     providers: providerSettings(env),
-    media: mediaSettings(env),
+    media: mediaSettings(env, defaults.assetStore),
     simulator: { port: env.SIMULATOR_PORT, delayMs: env.SIMULATOR_DELAY_MS },
     logLevel: env.LOG_LEVEL,
     errorMonitoring: env.SENTRY_DSN ? { dsn: env.SENTRY_DSN, environment: env.SENTRY_ENVIRONMENT ?? env.NODE_ENV } : undefined,

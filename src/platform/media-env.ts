@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { defaultMediaTaskQueue, mediaStepModes, type MediaPlan, type MediaStepMode } from '../contracts/media';
 import { projectRoot } from './project-root';
 
+export const assetStoreKinds = ['none', 'local', 's3'] as const;
+export type AssetStoreKind = (typeof assetStoreKinds)[number];
+
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 /** The built-in media steps' and the asset store's variables (docs/media.md). */
@@ -11,9 +14,9 @@ export const mediaEnvSchema = {
   LAST_FRAME_STEP: z.enum(mediaStepModes).default('remote'),
   /** Who stitches the film: `remote` (the default) or `builtin`. */
   STITCH_STEP: z.enum(mediaStepModes).default('remote'),
-  /** Where the film's media are kept: `none` (the default for a bare worker or gateway), `local` (npm start's default) or `s3`. */
-  ASSET_STORE: z.enum(['none', 'local', 's3']).default('none'),
-  /** The local store's folder (default: data/assets in the project root). */
+  /** Where the film's media are kept: `none`, `local` or `s3`; unset: `local` under npm start, `none` elsewhere. */
+  ASSET_STORE: optional(z.enum(assetStoreKinds)),
+  /** The local store's folder (default: .data/assets in the project root). */
   ASSET_DIR: optional(z.string().trim().min(1)),
   /** Base of the links Reelay hands out for stored assets; default: the gateway's own /assets. */
   ASSET_PUBLIC_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).transform((u) => u.replace(/\/+$/, ''))),
@@ -53,13 +56,16 @@ export interface MediaSettings {
   ffmpegPath?: string;
 }
 
-export const defaultAssetDir = path.join(projectRoot, 'data', 'assets');
+/** Beside npm start's other data (.data, which git ignores). */
+export const defaultAssetDir = path.join(projectRoot, '.data', 'assets');
 
-export function mediaSettings(env: MediaEnv): MediaSettings {
+/** `defaultStore`: the store when ASSET_STORE is unset (`local` for npm start, which keeps its films' media). */
+export function mediaSettings(env: MediaEnv, defaultStore: AssetStoreKind = 'none'): MediaSettings {
+  const kind = env.ASSET_STORE ?? defaultStore;
   const store: AssetStoreSettings =
-    env.ASSET_STORE === 'local'
+    kind === 'local'
       ? { kind: 'local', root: path.resolve(env.ASSET_DIR ?? defaultAssetDir) }
-      : env.ASSET_STORE === 's3'
+      : kind === 's3'
         ? { kind: 's3', bucket: env.S3_BUCKET ?? '', region: env.S3_REGION, endpoint: env.S3_ENDPOINT, accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
         : { kind: 'none' };
   if (store.kind === 's3' && !store.bucket) throw new Error('ASSET_STORE=s3 needs S3_BUCKET');

@@ -1,13 +1,13 @@
 import dotenv from 'dotenv';
 import { ConfigError, type Config, type Role } from './config';
-import { loadConfig } from './load-config';
+import { loadConfig, type CommandDefaults } from './load-config';
 import { captureError, closeErrorMonitoring } from './error-monitoring';
 
 /** Reads `.env` when there is one (real environment variables win), then checks the configuration. */
-export function configFromEnvironment(role: Role): Config {
+export function configFromEnvironment(role: Role, defaults?: CommandDefaults): Config {
   dotenv.config({ quiet: true });
   try {
-    return loadConfig(process.env, role);
+    return loadConfig(process.env, role, defaults);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(err.message);

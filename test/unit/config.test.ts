@@ -27,6 +27,16 @@ describe('configuration', () => {
     assert.deepEqual(config.services, {});
   });
 
+  it('keeps npm start’s media in a local folder unless ASSET_STORE says otherwise; other commands keep none', () => {
+    const npmStart = { assetStore: 'local' } as const;
+    assert.equal(loadConfig({}, 'stack', npmStart).media.store.kind, 'local');
+    assert.equal(loadConfig({ ASSET_STORE: '' }, 'stack', npmStart).media.store.kind, 'local', 'as .env.example leaves it');
+    assert.equal(loadConfig({ ASSET_STORE: 'none' }, 'stack', npmStart).media.store.kind, 'none');
+    // The test stack, the cluster and a bare worker or gateway: no copies, today's path untouched.
+    assert.equal(loadConfig({}, 'stack').media.store.kind, 'none');
+    assert.deepEqual(problemsOf(() => loadConfig({ ASSET_STORE: 'ftp' }, 'stack')).map((p) => p.split(':')[0]), ['ASSET_STORE']);
+  });
+
   it('generates a strong secret per webhook in development, and says which', () => {
     const config = loadConfig({ VIDEO_WEBHOOK_SECRET: 'configured-secret-value-123' }, 'stack');
     assert.deepEqual(config.webhookSecrets['video-complete'], ['configured-secret-value-123']);

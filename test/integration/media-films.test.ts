@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Stack } from '../../src/dev/start-stack';
+import { sharedSeaweed, stopSharedSeaweed } from '../support/asset-stores';
+import { asOperator } from '../support/clients';
+import { extraGateways } from '../support/extra-gateway';
+import { getJson, postJson, uniqueId } from '../support/http';
+import { waitFor } from '../support/projects';
+import { freePort, testEnv, testStack } from '../support/test-stack';
+import { WorkerProcess } from '../support/worker-process';
+
+interface FilmView {
+  status: string;
+  final_video_url: string | null;
+  scenes: { video_url: string | null; last_frame_url: string | null }[];
+}
+
+/**
+ * A deployment that does both media steps itself and keeps the film's media: a gateway and a worker
+ * process of their own (their own task queues), on the shared stack's Temporal and PostgreSQL, making a
+ * film through the Replicate stand-in, whose links then all expire.
+ */
+describe('a film with the built-in media steps and its own asset store, after the provider’s links expire', function () {
+  this.timeout(300_000);
+  let stack: Stack;
+  const gateway = extraGateways(() => stack);
+  let assetDir: string;
+  const workers: WorkerProcess[] = [];
+
+  before(async () => {
+    stack = await testStack();
+    assetDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-media-film-'));
+  });
+  after(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await rm(assetDir, { recursive: true, force: true });
+    await stopSharedSeaweed();
+  });
+
+  /** The store's variables: a folder, or a bucket on SeaweedFS (built into ~/.cache/reelay on first use). */
+  const storeEnv = {
+    local: async () => ({ ASSET_STORE: 'local', ASSET_DIR: assetDir }),
+    s3: async () => {
+      const s3 = await sharedSeaweed();
+      return { ASSET_STORE: 's3', S3_BUCKET: s3.bucket, S3_REGION: s3.region, S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey };
+    },
+  };
+
+  for (const store of ['local', 's3'] as const) {
+    it(`makes a chained 3-scene Replicate film that still plays from Reelay’s store (${store}) once every Replicate link has expired`, () => filmOutlivesItsLinks(store));
+  }
+
+  async function filmOutlivesItsLinks(store: keyof typeof storeEnv): Promise<void> {
+    const replicate = stack.providerStandIns.get('replicate')!;
+    const media = {
+      TEMPORAL_TASK_QUEUE: uniqueId('media-film'),
+      MEDIA_TASK_QUEUE: uniqueId('media'),
+      LAST_FRAME_STEP: 'builtin',
+      STITCH_STEP: 'builtin',
+      ...(await storeEnv[store]()),
+      ...replicate.env,
+    };
+    const api = await gateway(media);
+    const healthPort = await freePort();
+    const worker = new WorkerProcess(
+      {
+        ...process.env,
+        ...testEnv({
+          ...media,
+          LOG_LEVEL: 'warn',
+          DATABASE_URL: stack.databaseUrl,
+          TEMPORAL_ADDRESS: stack.temporalAddress,
+          // Webhooks and the asset links both go to this deployment's own gateway.
+          NEXT_PUBLIC_APP_URL: api.url,
+          VIDEO_GENERATION_SERVICE: stack.simulator!.url,
+          LAST_FRAME_SERVICE_URL: stack.simulator!.url,
+          STITCH_SERVICE_URL: stack.simulator!.url,
+          NOTIFICATION_SERVICE_URL: stack.simulator!.url,
+          WORKER_HEALTH_PORT: String(healthPort),
+        }),
+      },
+      healthPort,
+    );
+    workers.push(worker);
+    await worker.start();
+
+    const projectId = uniqueId(`replicate-${store}`);
+    const prompts = ['A lighthouse at dawn', 'The keeper climbs the stairs', 'The lamp turns on'];
+    const created = await postJson(`${api.url}/api/v1/projects`, { project_id: projectId, provider: 'replicate', scenes: prompts.map((p) => ({ prompt: `${projectId}: ${p}` })) }, asOperator);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const read = async () => (await getJson<FilmView>(`${api.url}/api/v1/projects/${encodeURIComponent(projectId)}`, asOperator)).body;
+    const film = await waitFor(async () => {
+      const view = await read();
+      return ['completed', 'failed', 'cancelled'].includes(view.status) && view;
+    }, 180_000, 'the film to end');
+    assert.equal(film.status, 'completed', JSON.stringify(film));
+
+    // Every link the film keeps is Reelay's own, under the stable keys.
+    const own = (key: string) => `${api.url}/assets/projects/${projectId}/${key}`;
+    assert.equal(film.final_video_url, own('film.mp4'));
+    film.scenes.forEach((scene, i) => {
+      assert.equal(scene.video_url, own(`scenes/${i + 1}/video.mp4`));
+      assert.equal(scene.last_frame_url, own(`scenes/${i + 1}/last-frame.png`));
+    });
+    // The scenes chain: Replicate was asked to open each scene on the built-in last frame before it.
+    const tasks = [...replicate.server.tasks.values()].filter((t) => t.prompt.startsWith(`${projectId}:`));
+    assert.equal(tasks.length, 3, 'one Replicate prediction per scene');
+    const byPrompt = prompts.map((p) => tasks.find((t) => t.prompt === `${projectId}: ${p}`)!);
+    assert.deepEqual(
+      byPrompt.map((t) => t.startFrameUrl),
+      [null, film.scenes[0].last_frame_url, film.scenes[1].last_frame_url],
+    );
+
+    replicate.server.videos.expireAll();
+    const expired = await fetch(`${replicate.server.url}/outputs/${byPrompt[0].id}.mp4`);
+    assert.equal(expired.status, 404, "the provider's link is gone");
+
+    const whole = await fetch(film.final_video_url);
+    assert.equal(whole.status, 200);
+    assert.equal(whole.headers.get('content-type'), 'video/mp4');
+    const bytes = Buffer.from(await whole.arrayBuffer());
+    assert.ok(bytes.length > 10_000, `a film of ${bytes.length} bytes`);
+    assert.equal(bytes.subarray(4, 8).toString('latin1'), 'ftyp', 'an MP4 file');
+    const part = await fetch(film.final_video_url, { headers: { range: 'bytes=100-1099' } });
+    assert.equal(part.status, 206);
+    assert.equal(part.headers.get('content-range'), `bytes 100-1099/${bytes.length}`);
+    assert.deepEqual(Buffer.from(await part.arrayBuffer()), bytes.subarray(100, 1100));
+    for (const scene of film.scenes) {
+      const head = await fetch(scene.video_url!, { method: 'HEAD' });
+      assert.equal(head.status, 200, `${scene.video_url} is kept`);
+      assert.ok(Number(head.headers.get('content-length')) > 1_000, 'HEAD tells the size');
+    }
+
+    // Three days later, a gateway keeping intermediate assets two days removes the scene videos and last
+    // frames (its start-up sweep), and the scenes stop linking to them; the film stays.
+    await stack.prisma.project.update({ where: { id: projectId }, data: { completedAt: new Date(Date.now() - 3 * 86_400_000) } });
+    const sweeper = await gateway({ ...media, ASSET_INTERMEDIATE_RETENTION_DAYS: '2' });
+    const pruned = await waitFor(async () => {
+      const view = await read();
+      return view.scenes.every((s) => s.video_url === null && s.last_frame_url === null) && view;
+    }, 30_000, 'the intermediate assets to be removed');
+    assert.equal(pruned.final_video_url, film.final_video_url);
+    for (const gone of [...film.scenes.map((s) => s.video_url!), ...film.scenes.map((s) => s.last_frame_url!)]) {
+      assert.equal((await fetch(gone.replace(api.url, sweeper.url), { method: 'HEAD' })).status, 404, `${gone} was removed`);
+    }
+    assert.equal((await fetch(film.final_video_url.replace(api.url, sweeper.url), { method: 'HEAD' })).status, 200, 'the film stays');
+  }
+});
