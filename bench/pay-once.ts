@@ -8,7 +8,10 @@ import { measurePayOnce, type PayOnceResult } from '../test/support/pay-once';
  * one per film are the ones paid twice. docs/providers.md ("Paying once") holds the last result.
  */
 const films = Number(process.argv.find((a) => a.startsWith('--films='))?.split('=')[1] ?? 20);
-const providers = ['replicate', 'luma', 'fal', 'runway'] as const;
+const all = ['replicate', 'luma', 'fal', 'runway'] as const;
+/** `--providers=luma,fal`: only these. */
+const chosen = process.argv.find((a) => a.startsWith('--providers='))?.split('=')[1]?.split(',');
+const providers = all.filter((p) => !chosen || chosen.includes(p));
 
 async function main(): Promise<void> {
   const stack = await testStack();
