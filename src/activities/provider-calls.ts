@@ -8,6 +8,7 @@ import { finishedStates, ProviderCallError, type ProviderTask, type VideoProvide
 import { toStepEvent, videoCompletePayload } from '../contracts/webhooks';
 import { completionBody } from '../providers/completion';
 import type { Database } from '../storage/database';
+import { createProviderLeases } from '../storage/provider-leases';
 import type { SceneChoice } from './records';
 import { serviceErrorTypes, type ServiceCallDetail } from './service-client';
 
@@ -17,11 +18,21 @@ export function providerCallbackUrl(config: Config, provider: ProviderName, fing
   return `${callbackBaseUrl(config)}/api/webhooks/providers/${provider}?${query.toString()}`;
 }
 
-/** A provider's failed call, as Temporal's retries understand it (as the guide's services' are: service-client.ts). */
+/** How soon a scene waiting for a slot asks again: a freed slot is claimed within about this long. */
+const slotRetryMs = 500;
+
+/** Failure types of a wait that is not a failure: retried by Temporal without spending the step's attempts (docs/providers.md). */
+export const backPressureTypes = { waitingForSlot: 'WaitingForProviderSlot', providerBusy: 'ProviderBusy' } as const;
+
+/**
+ * A provider's failed call, as Temporal's retries understand it (as the guide's services' are: service-client.ts).
+ * A 429 is the provider's back-pressure: waited out after its Retry-After, under a type of its own.
+ */
 function asFailure(err: unknown, provider: ProviderName): ApplicationFailure {
   const failure = ProviderCallError.from(provider, err);
+  const busy = failure.detail.status === 429;
   return ApplicationFailure.create({
-    type: failure.retryable ? serviceErrorTypes.unavailable : serviceErrorTypes.rejected,
+    type: busy ? backPressureTypes.providerBusy : failure.retryable ? serviceErrorTypes.unavailable : serviceErrorTypes.rejected,
     message: failure.message,
     nonRetryable: !failure.retryable,
     nextRetryDelay: failure.detail.retryAfterMs,
@@ -40,6 +51,8 @@ const submissionSql = {
     ON CONFLICT (fingerprint) DO UPDATE SET provider = EXCLUDED.provider
     RETURNING task_id, created_at, (xmax <> 0) AS existed`,
   submitted: 'UPDATE provider_submissions SET task_id = $2, submitted_at = now() WHERE fingerprint = $1',
+  recorded: 'SELECT task_id FROM provider_submissions WHERE fingerprint = $1',
+  filmOwner: 'SELECT client_id, user_id FROM projects WHERE id = $1',
   taskOwner: 'SELECT p.provider, COALESCE(s.model, p.model) AS model FROM scenes s JOIN projects p ON p.id = s.project_id WHERE s.id = $1',
 } as const;
 
@@ -59,6 +72,7 @@ export interface ProviderSubmission {
  * the provider can list its tasks (findSubmitted). docs/providers.md gives the measured result.
  */
 export function createProviderCalls(config: Config, { pool }: Database, adapters: ReadonlyMap<ProviderName, VideoProviderAdapter>) {
+  const leases = createProviderLeases(pool, (provider) => config.providers.maxRunning[provider as keyof typeof config.providers.maxRunning] ?? 0);
   function adapterFor(provider: string): VideoProviderAdapter {
     const adapter = adapters.get(provider as ProviderName);
     if (!adapter) throw ApplicationFailure.nonRetryable(`The ${provider} provider is not available on this worker`, 'ProviderNotConfigured');
@@ -73,10 +87,31 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
     return { adapter, model: rows[0].model ?? adapter.defaultModel };
   }
 
+  /**
+   * A slot under the provider's cap, or a retryable "waiting" failure naming the scene's place in line:
+   * Temporal asks again after slotRetryMs, with no history event per wait and no step attempt spent.
+   */
+  async function takeSlot(provider: ProviderName, fingerprint: string, projectId: string, sceneId: string): Promise<void> {
+    const { rows } = await pool.query<{ client_id: string | null; user_id: string | null }>(submissionSql.filmOwner, [projectId]);
+    const owner = rows[0] ?? { client_id: null, user_id: null };
+    const holdMs = config.workflow.stepTimeoutMs.video;
+    const turn = await leases.acquire({ provider, fingerprint, projectId, sceneId, clientId: owner.client_id, userId: owner.user_id, priority: 0, holdMs });
+    if (turn.held) return;
+    throw ApplicationFailure.create({
+      type: backPressureTypes.waitingForSlot,
+      message: `Waiting for a slot at ${provider}: ${turn.position} of ${turn.waiting} in line`,
+      nextRetryDelay: slotRetryMs,
+      details: [{ provider, position: turn.position, waiting: turn.waiting }],
+    });
+  }
+
   async function submit({ scene, projectId, sceneId, taskNumber, startFrameUrl }: ProviderSubmission): Promise<TaskAnswer> {
     const adapter = adapterFor(scene.provider);
     const model = scene.model ?? adapter.defaultModel;
     const fingerprint = `${projectId}/${sceneId}/${taskNumber}`;
+    // A task not yet submitted waits for its turn first, so the intent below is recorded only when a submit follows.
+    const recorded = await pool.query<{ task_id: string | null }>(submissionSql.recorded, [fingerprint]);
+    if (!recorded.rows[0]?.task_id) await takeSlot(adapter.name, fingerprint, projectId, sceneId);
     const { rows } = await pool.query<{ task_id: string | null; created_at: Date; existed: boolean }>(submissionSql.intend, [
       fingerprint,
       adapter.name,
@@ -140,7 +175,10 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
           context.log.warn('Could not ask the provider about a task; asking again', { taskId: input.taskId, reason: failure.message });
         }
         context.heartbeat(task?.providerStatus ?? task?.state ?? 'unreachable');
-        if (task && finishedStates.has(task.state)) return taskEvent(adapter.name, task, input);
+        if (task && finishedStates.has(task.state)) {
+          await leases.releaseScene(input.sceneId);
+          return taskEvent(adapter.name, task, input);
+        }
         await context.sleep(config.providers.pollIntervalMs);
       }
     },
@@ -149,6 +187,7 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
       const { adapter, model } = await ownerOf(input.sceneId);
       try {
         await adapter.cancel(input.taskId, model);
+        await leases.releaseScene(input.sceneId);
       } catch (err) {
         throw asFailure(err, adapter.name);
       }
