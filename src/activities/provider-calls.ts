@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { PollTaskInput, ProviderName } from '../contracts/providers';
+import { backPressureTypes, type BackPressureDetail, type PollTaskInput, type ProviderName, type ProviderSlotInput } from '../contracts/providers';
 import type { TaskAnswer } from '../contracts/services';
 import type { StepEvent } from '../contracts/steps';
 import { callbackBaseUrl, type Config } from '../platform/config';
@@ -21,18 +21,14 @@ export function providerCallbackUrl(config: Config, provider: ProviderName, fing
 /** How soon a scene waiting for a slot asks again: a freed slot is claimed within about this long. */
 const slotRetryMs = 500;
 
-/** Failure types of a wait that is not a failure: retried by Temporal without spending the step's attempts (docs/providers.md). */
-export const backPressureTypes = { waitingForSlot: 'WaitingForProviderSlot', providerBusy: 'ProviderBusy' } as const;
-
 /**
  * A provider's failed call, as Temporal's retries understand it (as the guide's services' are: service-client.ts).
  * A 429 is the provider's back-pressure: waited out after its Retry-After, under a type of its own.
  */
 function asFailure(err: unknown, provider: ProviderName): ApplicationFailure {
   const failure = ProviderCallError.from(provider, err);
-  const busy = failure.detail.status === 429;
   return ApplicationFailure.create({
-    type: busy ? backPressureTypes.providerBusy : failure.retryable ? serviceErrorTypes.unavailable : serviceErrorTypes.rejected,
+    type: failure.retryable ? serviceErrorTypes.unavailable : serviceErrorTypes.rejected,
     message: failure.message,
     nonRetryable: !failure.retryable,
     nextRetryDelay: failure.detail.retryAfterMs,
@@ -88,10 +84,11 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
   }
 
   /**
-   * A slot under the provider's cap, or a retryable "waiting" failure naming the scene's place in line:
-   * Temporal asks again after slotRetryMs, with no history event per wait and no step attempt spent.
+   * A slot under the provider's cap, or a "waiting" failure naming the scene's place in line. From the
+   * submit it is final (the workflow then waits in awaitProviderSlot, spending no step attempt); from
+   * awaitProviderSlot it is retried by Temporal after slotRetryMs, with no history event per try.
    */
-  async function takeSlot(provider: ProviderName, fingerprint: string, projectId: string, sceneId: string): Promise<void> {
+  async function takeSlot(provider: ProviderName, fingerprint: string, projectId: string, sceneId: string, final: boolean): Promise<void> {
     const { rows } = await pool.query<{ client_id: string | null; user_id: string | null }>(submissionSql.filmOwner, [projectId]);
     const owner = rows[0] ?? { client_id: null, user_id: null };
     const holdMs = config.workflow.stepTimeoutMs.video;
@@ -100,8 +97,9 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
     throw ApplicationFailure.create({
       type: backPressureTypes.waitingForSlot,
       message: `Waiting for a slot at ${provider}: ${turn.position} of ${turn.waiting} in line`,
+      nonRetryable: final,
       nextRetryDelay: slotRetryMs,
-      details: [{ provider, position: turn.position, waiting: turn.waiting }],
+      details: [{ provider, position: turn.position, waiting: turn.waiting } satisfies BackPressureDetail],
     });
   }
 
@@ -111,7 +109,7 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
     const fingerprint = `${projectId}/${sceneId}/${taskNumber}`;
     // A task not yet submitted waits for its turn first, so the intent below is recorded only when a submit follows.
     const recorded = await pool.query<{ task_id: string | null }>(submissionSql.recorded, [fingerprint]);
-    if (!recorded.rows[0]?.task_id) await takeSlot(adapter.name, fingerprint, projectId, sceneId);
+    if (!recorded.rows[0]?.task_id) await takeSlot(adapter.name, fingerprint, projectId, sceneId, true);
     const { rows } = await pool.query<{ task_id: string | null; created_at: Date; existed: boolean }>(submissionSql.intend, [
       fingerprint,
       adapter.name,
@@ -154,12 +152,28 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
       return answer(taskId);
     } catch (err) {
       if (err instanceof ApplicationFailure) throw err;
-      throw asFailure(err, adapter.name);
+      const failure = ProviderCallError.from(adapter.name, err);
+      // The provider's 429: back-pressure, not a failure. Final here: the workflow waits its Retry-After out
+      // with the slot still held (Reelay's count was short: another user of the account), then asks again.
+      if (failure.detail.status === 429) {
+        throw ApplicationFailure.create({
+          type: backPressureTypes.providerBusy,
+          message: `${adapter.name} is busy: ${failure.message}`,
+          nonRetryable: true,
+          details: [{ provider: adapter.name, retryAfterMs: failure.detail.retryAfterMs ?? slotRetryMs * 4 } satisfies BackPressureDetail],
+        });
+      }
+      throw asFailure(failure, adapter.name);
     }
   }
 
   return {
     submit,
+
+    async awaitProviderSlot({ projectId, sceneId, taskNumber }: ProviderSlotInput): Promise<void> {
+      const { adapter } = await ownerOf(sceneId);
+      await takeSlot(adapter.name, `${projectId}/${sceneId}/${taskNumber}`, projectId, sceneId, false);
+    },
 
     async pollProviderTask(input: PollTaskInput): Promise<StepEvent> {
       const { adapter, model } = await ownerOf(input.sceneId);
