@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
@@ -10,11 +10,13 @@ import { createLogger } from '../src/platform/logger';
 import { ServiceSimulator } from '../src/dev/simulator/simulator';
 import { startLocalTemporal } from '../src/dev/temporal/local-temporal';
 import { writeBenchmarks } from './benchmarks-file';
+import { jsonHistory } from '../src/dev/history-cost';
 import { appProcesses, productionImageEnv, randomWebhookSecrets } from './app-processes';
 import { NodeProcess, root, runJson } from './processes';
 import { createSinkProjects, orchestrationLatency, pacedOrchestration, sampledCost, scaleRun, signalCeiling, sweep, type LoadResult, type Sweep } from './phases';
 import { serverEnginePhases } from './server-engine';
 import { freePort, machineDescription } from './support';
+import { cpuComparison, floorRun, perStep, servicePids, type FloorResult } from './floor/floor-phase';
 
 /**
  * `npm run bench`: throughput, latency and scale, each beside its ceiling, in one run on this machine.
@@ -34,6 +36,9 @@ const scaleRuns = scaleOnly
   : quick
     ? [{ projects: 20, scenes: 3 }, { projects: 100, scenes: 3 }]
     : [{ projects: 200, scenes: 10 }, { projects: 1000, scenes: 10 }];
+/** --paced=N runs the paced orchestration phase alone with N films and prints its slowest steps, to find stalls; --histories=dir writes their films. */
+const pacedOnly = Number(process.argv.find((a) => a.startsWith('--paced='))?.slice(8)) || undefined;
+const historiesDir = process.argv.find((a) => a.startsWith('--histories='))?.slice(12);
 const latencyProjects = quick ? 50 : 200;
 const sinkCount = 300;
 
@@ -80,13 +85,32 @@ async function main() {
 
   try {
     await Promise.all([worker.start(), gateway.start()]);
+    const services = await servicePids('dev');
+    if (pacedOnly) {
+      const paced = await pacedOrchestration(simulator, client, gatewayUrl, 'paced', pacedOnly);
+      bar.stop();
+      const { ids, ...summary } = paced;
+      // --histories=dir: the slowest steps' films' histories, to read what the workflow waited for.
+      if (historiesDir) {
+        for (const { projectId } of paced.slowest) {
+          const events = await jsonHistory(client.workflow.getHandle(`project-${projectId}`));
+          await writeFile(path.join(historiesDir, `${projectId}.json`), JSON.stringify(events, null, 1));
+        }
+      }
+      console.log(JSON.stringify({ ...summary, cost: await sampledCost(client, ids, paced.scenes) }, null, 2));
+      return;
+    }
     if (scaleOnly) {
-      const run = await scaleRun(simulator, client, gatewayUrl, scaleRuns[0].projects, scaleRuns[0].scenes, { worker, gateway }, (done) =>
-        bar.update({ phase: `scale: ${done}/${scaleRuns[0].projects} done` }),
-      );
+      const [{ projects, scenes }] = scaleRuns;
+      bar.update({ phase: `engine floor: ${projects} × ${scenes}` });
+      const engineFloor = await floorRun(temporal.address, projects, scenes, env, services);
+      const run = await scaleRun(simulator, client, gatewayUrl, projects, scenes, { worker, gateway }, (done) =>
+        bar.update({ phase: `scale: ${done}/${projects} done` }),
+      'scale', services);
       bar.stop();
       const { ids, ...summary } = run;
-      console.log(JSON.stringify({ ...summary, cost: await sampledCost(client, ids, scaleRuns[0].scenes) }, null, 2));
+      const cpuPerStepMs = { scale: perStep(run.cpu, run.steps), floor: perStep(engineFloor.cpu, engineFloor.steps) };
+      console.log(JSON.stringify({ ...summary, engineFloor, ofFloor: run.stepsPerSecond / engineFloor.stepsPerSecond, cpuPerStepMs, cost: await sampledCost(client, ids, scenes) }, null, 2));
       return;
     }
 
@@ -140,9 +164,14 @@ async function main() {
       scaleResults.push(
         await scaleRun(simulator, client, gatewayUrl, s.projects, s.scenes, { worker, gateway }, (done) =>
           bar.update({ phase: `scale: ${done}/${s.projects} projects of ${s.scenes} scenes done` }),
-        ),
+        'scale', services),
       );
     }
+    // The engine's floor at the largest scale run's films × scenes, with our worker and gateway stopped.
+    const largest = scaleRuns[scaleRuns.length - 1];
+    bar.update({ phase: `engine floor: ${largest.projects} films × ${largest.scenes} scenes` });
+    await Promise.all(processes.map((p) => p.stop()));
+    results.engineFloor = await floorRun(temporal.address, largest.projects, largest.scenes, env, services);
     results.scaleSmall = scaleResults[0];
     results.scale = scaleResults[scaleResults.length - 1];
     // A scene's cost as designed (half of capacity), and what overload adds (timed-out workflow tasks).
@@ -197,6 +226,7 @@ async function renderReport(
     orchestrationPaced: Awaited<ReturnType<typeof orchestrationLatency>>;
     scale: Awaited<ReturnType<typeof scaleRun>>;
     scaleSmall: Awaited<ReturnType<typeof scaleRun>>;
+    engineFloor: FloorResult;
     cost: Awaited<ReturnType<typeof sampledCost>>;
     costOverloaded: Awaited<ReturnType<typeof sampledCost>>;
     server?: Awaited<ReturnType<typeof serverEnginePhases>>;
@@ -212,14 +242,18 @@ async function renderReport(
   const gatewayToSignals = r.gateway.best.requestsPerSecond / r.signalCeiling.best.requestsPerSecond;
   const stubToFloor = r.gatewayStubbed.best.requestsPerSecond / r.floor.best.requestsPerSecond;
   const signals = r.signalCeiling.best.requestsPerSecond;
-  const { cost, costOverloaded, scale, scaleSmall } = r;
+  const { cost, costOverloaded, scale, scaleSmall, engineFloor } = r;
+  const floorRate = engineFloor.stepsPerSecond;
+  const cpu = cpuComparison(scale, engineFloor);
   const goals = [
     ['a scene: ≤ 14 history events', cost.events <= 14, `${cost.events} (most in ${cost.scenes} scenes of ${cost.films} films at half of capacity)`],
     ['a scene: ≤ 1 workflow task per callback', cost.workflowTasksPerCallback <= 1, `${cost.workflowTasksPerCallback}`],
     ['a scene: ≤ 6 billable actions', cost.billableActions <= 6, `${cost.billableActions} (${Object.entries(cost.costliest.actions).map(([k, v]) => `${v} ${k}`).join(', ')})`],
-    [`${scale.projects} × ${scale.scenes} films ≥ 0.5 × signal ceiling, in scene steps/s`, scale.stepsPerSecond >= 0.5 * signals, `${scale.stepsPerSecond.toFixed(0)}/s = ${ratio(scale.stepsPerSecond, signals)}`],
+    [`${scale.projects} × ${scale.scenes} films ≥ 0.5 × the engine's floor, in scene steps/s`, scale.stepsPerSecond >= 0.5 * floorRate, `${scale.stepsPerSecond.toFixed(0)}/s against ${floorRate.toFixed(0)}/s = ${ratio(scale.stepsPerSecond, floorRate)}`],
+    [`our CPU per step (gateway + worker + PostgreSQL) ≤ 1.5 × the floor's (worker + client)`, cpu.ratio <= 1.5, `${cpu.oursMs.toFixed(1)} ms against ${cpu.floorMs.toFixed(1)} ms = ${cpu.ratio.toFixed(2)}`],
     [`${scale.projects} films at once within 15% of ${scaleSmall.projects}`, scale.stepsPerSecond >= 0.85 * scaleSmall.stepsPerSecond, `${scale.stepsPerSecond.toFixed(0)}/s vs ${scaleSmall.stepsPerSecond.toFixed(0)}/s = ${ratio(scale.stepsPerSecond, scaleSmall.stepsPerSecond)}`],
     ['webhook 200 → next call p99 ≤ 150 ms at half of capacity (tasks of 10-30 s)', r.orchestrationPaced.p99 <= 150, `${r.orchestrationPaced.p99} ms`],
+    ['webhook 200 → next call at most 2 s at half of capacity (tasks of 10-30 s): no stalled step', r.orchestrationPaced.max <= 2000, `${r.orchestrationPaced.max} ms`],
     [`worker peak RSS ≤ 300 MiB through ${scale.projects} films`, (scale.workerPeakMiB ?? Infinity) <= 300, `${scale.workerPeakMiB} MiB`],
     [`gateway peak RSS ≤ 150 MiB`, (scale.gatewayPeakMiB ?? Infinity) <= 150, `${scale.gatewayPeakMiB} MiB`],
     ['gateway ≥ 0.8 × signal ceiling', gatewayToSignals >= 0.8, ratio(r.gateway.best.requestsPerSecond, signals)],
@@ -233,14 +267,23 @@ async function renderReport(
     ['gateway, full path (verify, validate, store, signal)', `${rps(r.gateway)}/s`, lat(r.gateway), `c=${r.gateway.best.concurrency}`, `${ratio(r.gateway.best.requestsPerSecond, r.signalCeiling.best.requestsPerSecond)} of signals`],
     ['gateway, signal stubbed (its own cost)', `${rps(r.gatewayStubbed)}/s`, lat(r.gatewayStubbed), `c=${r.gatewayStubbed.best.concurrency}`, `${ratio(r.gatewayStubbed.best.requestsPerSecond, r.floor.best.requestsPerSecond)} of Koa + INSERT`],
     [`webhook 200 → next service call, ${r.orchestration.projects} projects, instant tasks`, `${r.orchestration.samples} steps`, `${r.orchestration.p50} / ${r.orchestration.p99} ms`, `max ${r.orchestration.max} ms`, ''],
-    [`webhook 200 → next service call, ${r.orchestrationPaced.projects} projects, tasks of 10-30 s`, `${r.orchestrationPaced.samples} steps`, `${r.orchestrationPaced.p50} / ${r.orchestrationPaced.p99} ms`, `max ${r.orchestrationPaced.max} ms`, ''],
+    [`webhook 200 → next service call, ${r.orchestrationPaced.projects} projects, tasks of 10-30 s`, `${r.orchestrationPaced.samples} steps`, `${r.orchestrationPaced.p50} / ${r.orchestrationPaced.p99} ms`, `max ${r.orchestrationPaced.max} ms`, `${r.orchestrationPaced.beforeAnswer} calls made before the 200 was back (counted as 0)`],
+    [
+      `engine floor: minimal workflow of the film's shape, ${engineFloor.films} films × ${scale.scenes} scenes`,
+      `${floorRate.toFixed(0)} steps/s`,
+      `${engineFloor.seconds.toFixed(0)} s total`,
+      'signal → no-op local activity → next signal or deadline',
+      `1.00; ${engineFloor.completed}/${engineFloor.films} completed`,
+    ],
     ...[scaleSmall, scale].map((s) => [
       `scale: ${s.projects} films × ${s.scenes} scenes at once`,
       `${s.stepsPerSecond.toFixed(0)} steps/s`,
       `${s.seconds.toFixed(0)} s total`,
       `peak RSS worker ${s.workerPeakMiB} MiB, gateway ${s.gatewayPeakMiB} MiB`,
-      `${ratio(s.stepsPerSecond, signals)} of signals; ${s.completed}/${s.projects} completed`,
+      `${ratio(s.stepsPerSecond, floorRate)} of the floor, ${ratio(s.stepsPerSecond, signals)} of signals; ${s.completed}/${s.projects} completed`,
     ]),
+    [`CPU per step, scale ${scale.projects} × ${scale.scenes}`, cpu.ours, '', '', ''],
+    [`CPU per step, engine floor ${engineFloor.films} × ${scale.scenes}`, cpu.floor, '', '', ''],
     ...(
       [
         [cost, `${r.orchestrationPaced.projects} projects, tasks of 10-30 s`],
@@ -251,7 +294,7 @@ async function renderReport(
       `${c.billableActions} actions`,
       `${c.events} events (whole film: ${c.filmEventsPerScene} a scene)`,
       `${c.workflowTasksPerCallback} workflow task per callback`,
-      retried(c.workflowTasksRetried),
+      `${retried(c.workflowTasksRetried)}; signal → its workflow task done p99 ${c.signalToTaskDone.p99} ms, max ${c.signalToTaskDone.max} ms`,
     ]),
   ];
   const header = ['measure', 'throughput', 'p50 / p99', 'at', 'ratio'];
@@ -333,6 +376,20 @@ function engineRows(r: Parameters<typeof renderReport>[0], ratio: (a: number, b:
     [`scale: ${r.scaleSmall.projects} films × ${r.scaleSmall.scenes} scenes`, cell.scale(dev), cell.scale(server)],
     ['peak RSS in that scale run', cell.memory(dev), cell.memory(server)],
     ['a scene (most, at half of capacity)', cell.cost(dev), cell.cost(server)],
+    ...floorRows([r.scale, r.engineFloor], [server.scale, server.engineFloor], ratio),
+  ];
+}
+
+/** The engine's floor on each engine, a scale run as a share of it, and the CPU split against it. */
+type ScaleAndFloor = [Awaited<ReturnType<typeof scaleRun>>, FloorResult];
+function floorRows(dev: ScaleAndFloor, server: ScaleAndFloor, ratio: (a: number, b: number) => string): string[][] {
+  const engines = [dev, server];
+  const size = (s: { projects: number; scenes: number }) => `${s.projects} × ${s.scenes}`;
+  return [
+    ['engine floor (minimal workflow of the film\'s shape)', ...engines.map(([s, f]) => `${f.stepsPerSecond.toFixed(0)} steps/s at ${size(s)}`)],
+    ['scale run ÷ engine floor, same films × scenes', ...engines.map(([s, f]) => `${ratio(s.stepsPerSecond, f.stepsPerSecond)} (${s.stepsPerSecond.toFixed(0)} steps/s)`)],
+    ['CPU per step, ours', ...engines.map(([s, f]) => cpuComparison(s, f).ours)],
+    ['CPU per step, engine floor', ...engines.map(([s, f]) => cpuComparison(s, f).floor)],
   ];
 }
 

@@ -5,6 +5,7 @@ import { jsonHistory, sceneCosts, type Cost } from '../src/dev/history-cost';
 import { createProject } from './app-processes';
 import { runJson, type NodeProcess } from './processes';
 import { pool, quantile, withDeadline } from './support';
+import { startCpuMeter } from './cpu';
 
 /** The bench's phases, each run against whichever engine and processes it is given. */
 
@@ -30,8 +31,12 @@ export async function sweep(concurrencies: number[], run: (concurrency: number) 
   return { best, levels };
 }
 
-/** The next service call the workflow makes after a callback for `endpoint` was acknowledged. */
-const nextService = { 'video-complete': 'lastFrame', 'last-frame-complete': ['video', 'stitch'], 'stitch-complete': 'notification' } as const;
+/** The service whose task a callback to `endpoint` reports, and the service the workflow calls next. */
+const stepOf = {
+  'video-complete': { asked: 'video', next: ['lastFrame'] },
+  'last-frame-complete': { asked: 'lastFrame', next: ['video', 'stitch'] },
+  'stitch-complete': { asked: 'stitch', next: ['notification'] },
+} as const;
 
 /**
  * Projects whose video never calls back (the simulator loses their tasks): workflows that wait, to
@@ -68,7 +73,8 @@ export async function orchestrationLatency(simulator: ServiceSimulator, client: 
   const since = Date.now();
   await pool(ids, 32, (id) => createProject(gatewayUrl, id, scenes));
   await withDeadline(Promise.all(ids.map((id) => client.workflow.getHandle(`project-${id}`).result())), 5 * 60_000, 'the latency projects');
-  const gaps: number[] = [];
+  let beforeAnswer = 0;
+  const steps: { ms: number; projectId: string; endpoint: string; taskId: string; acknowledgedAt: number }[] = [];
   const byProject = new Map<string, typeof simulator.requests>();
   for (const r of simulator.requests) {
     if (r.at < since || !ids.includes(String(r.body.project_id))) continue;
@@ -78,12 +84,22 @@ export async function orchestrationLatency(simulator: ServiceSimulator, client: 
     if (!webhook.acknowledgedAt || webhook.acknowledgedAt < since) continue;
     const requests = byProject.get(webhook.projectId);
     if (!requests) continue;
-    const expected = ([] as string[]).concat(nextService[webhook.endpoint]);
-    const next = requests.find((r) => r.at >= webhook.acknowledgedAt! && expected.includes(r.service));
-    if (next) gaps.push(next.at - webhook.acknowledgedAt);
+    // The next call is the first of the next step's service after the request that asked for this
+    // callback's task (same scene), not the first after the 200: the workflow often makes it before
+    // the gateway's answer is back at the service, and pairing by time then took the call after it (a
+    // later scene's, tens of seconds on: the "stalls" of 30-50 s that earlier runs reported).
+    const { asked, next: nextServices } = stepOf[webhook.endpoint];
+    const askedAt = requests.findIndex((r) => r.service === asked && r.body.scene_id === webhook.sceneId);
+    const next = requests.slice(askedAt + 1).find((r) => (nextServices as readonly string[]).includes(r.service) && (r.service !== 'video' || r.body.scene_id !== webhook.sceneId));
+    // Before the 200 reached the service counts as no wait at all.
+    if (askedAt >= 0 && next && next.at < webhook.acknowledgedAt) beforeAnswer += 1;
+    if (askedAt >= 0 && next) steps.push({ ms: Math.max(0, next.at - webhook.acknowledgedAt), projectId: webhook.projectId, endpoint: webhook.endpoint, taskId: webhook.taskId, acknowledgedAt: webhook.acknowledgedAt });
   }
-  gaps.sort((a, b) => a - b);
-  return { ids, projects, scenes, samples: gaps.length, p50: quantile(gaps, 0.5), p99: quantile(gaps, 0.99), max: gaps[gaps.length - 1] };
+  steps.sort((a, b) => a.ms - b.ms);
+  const gaps = steps.map((s) => s.ms);
+  // The slowest steps, to read their films' histories by (workflow project-<projectId>).
+  const slowest = steps.slice(-5).reverse();
+  return { ids, projects, scenes, samples: gaps.length, p50: quantile(gaps, 0.5), p99: quantile(gaps, 0.99), max: gaps[gaps.length - 1], slowest, beforeAnswer };
 }
 
 export async function scaleRun(
@@ -95,9 +111,13 @@ export async function scaleRun(
   { worker, gateway }: { worker: NodeProcess; gateway: NodeProcess },
   onProgress: (completed: number) => void,
   label = 'scale',
+  /** The services' processes, measured beside ours: the Temporal server and PostgreSQL. */
+  services: { temporal?: number; postgres?: number } = {},
 ) {
   const ids = Array.from({ length: projects }, (_, i) => `${label}-${projects}x${scenes}-${i}`);
   const webhooksBefore = simulator.webhooks.length;
+  // This bench process is the simulator and the load generator (it creates the films and waits for them).
+  const meter = await startCpuMeter({ gateway: gateway.pid, worker: worker.pid, ...services, 'simulator + load generator': 'self' });
   const started = Date.now();
   let done = 0;
   await pool(ids, 32, (id) => createProject(gatewayUrl, id, scenes));
@@ -115,6 +135,7 @@ export async function scaleRun(
     'the scale run',
   );
   const seconds = (Date.now() - started) / 1000;
+  const cpu = await meter.elapsed();
   const webhooks = simulator.webhooks.length - webhooksBefore;
   // Exactly one task per step and one notification per film: nothing lost, nothing done twice.
   let wrong = 0;
@@ -136,7 +157,10 @@ export async function scaleRun(
     scenes,
     seconds,
     /** Callbacks applied per second: each scene's two, and the stitch's. */
+    steps: projects * (scenes * 2 + 1),
     stepsPerSecond: (projects * (scenes * 2 + 1)) / seconds,
+    /** CPU seconds in the run, by process. */
+    cpu,
     completed: outcomes.filter((o) => o === 'completed').length,
     webhooks,
     webhooksPerSecond: webhooks / seconds,
@@ -161,8 +185,10 @@ export async function sampledCost(client: Client, ids: string[], scenes: number)
   // to the shared queue) or start-to-close; failed: by the cause the server gives.
   const workflowTasksRetried: Record<string, number> = {};
   const kind = (prefix: string, value = 'unknown') => `${prefix} ${value.replace(/^(TIMEOUT_TYPE|WORKFLOW_TASK_FAILED_CAUSE)_/, '').toLowerCase().replace(/_/g, '-')}`;
+  const signalToTaskDone: number[] = [];
   for (const id of sample) {
     const events = await jsonHistory(client.workflow.getHandle(`project-${id}`));
+    signalToTaskDone.push(...signalLatencies(events));
     for (const e of events) {
       const retried = e.eventType.endsWith('WORKFLOW_TASK_TIMED_OUT')
         ? kind('timed out', e.workflowTaskTimedOutEventAttributes?.timeoutType)
@@ -184,7 +210,23 @@ export async function sampledCost(client: Client, ids: string[], scenes: number)
     billableActions: most((c) => c.billableActions),
     costliest: costs.reduce((a, b) => (b.billableActions > a.billableActions || (b.billableActions === a.billableActions && b.events > a.events) ? b : a)),
     workflowTasksRetried,
+    signalToTaskDone: { p99: quantile(signalToTaskDone.sort((a, b) => a - b), 0.99), max: signalToTaskDone[signalToTaskDone.length - 1] },
   };
+}
+
+/**
+ * From each callback's signal to the end of the workflow task that took it, by the server's own clock:
+ * a step's time inside Temporal and the worker, whatever the services and the gateway did.
+ */
+function signalLatencies(events: Awaited<ReturnType<typeof jsonHistory>>): number[] {
+  const at = (e: (typeof events)[number]) => Date.parse(String(e.eventTime));
+  const latencies: number[] = [];
+  events.forEach((e, i) => {
+    if (!e.eventType.endsWith('WORKFLOW_EXECUTION_SIGNALED')) return;
+    const done = events.slice(i + 1).find((later) => later.eventType.endsWith('WORKFLOW_TASK_COMPLETED'));
+    if (done) latencies.push(at(done) - at(e));
+  });
+  return latencies;
 }
 
 export interface Sweep {

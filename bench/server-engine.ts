@@ -5,6 +5,7 @@ import { buildTemporalServer, findTemporalServer } from '../src/dev/temporal/ser
 import { serverPorts, startTemporalServer } from '../src/dev/temporal/temporal-server';
 import { appProcesses, type WebhookSecrets } from './app-processes';
 import { createSinkProjects, pacedOrchestration, sampledCost, scaleRun, signalCeiling } from './phases';
+import { floorRun, servicePids } from './floor/floor-phase';
 
 export interface ServerEngineOptions {
   databaseUrl: string;
@@ -38,7 +39,7 @@ export async function serverEnginePhases(options: ServerEngineOptions) {
     namespace: 'default',
   });
   const simulatorUrl = simulator.url;
-  const { worker, gateway, gatewayUrl } = await appProcesses({ databaseUrl: options.databaseUrl, temporalAddress: temporal.address, simulatorUrl, secrets, built: true, env });
+  const { worker, gateway, gatewayUrl, env: workerEnv } = await appProcesses({ databaseUrl: options.databaseUrl, temporalAddress: temporal.address, simulatorUrl, secrets, built: true, env });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: 'default' });
   try {
@@ -54,9 +55,13 @@ export async function serverEnginePhases(options: ServerEngineOptions) {
     await Promise.all([worker.stop(), gateway.stop()]);
     await Promise.all([worker.start(), gateway.start()]);
     const { projects, scenes } = options.scale;
-    const scale = await scaleRun(simulator, client, gatewayUrl, projects, scenes, { worker, gateway }, (done) => onPhase(`Temporal server: scale ${done}/${projects}`), 'server-scale');
+    const services = await servicePids('server');
+    const scale = await scaleRun(simulator, client, gatewayUrl, projects, scenes, { worker, gateway }, (done) => onPhase(`Temporal server: scale ${done}/${projects}`), 'server-scale', services);
+    onPhase(`Temporal server: engine floor, ${projects} films of ${scenes} scenes`);
+    await Promise.all([worker.stop(), gateway.stop()]);
+    const engineFloor = await floorRun(temporal.address, projects, scenes, workerEnv, services);
     const cost = await sampledCost(client, paced.ids, paced.scenes);
-    return { signalCeiling: signals, orchestrationPaced: paced, scale, cost };
+    return { signalCeiling: signals, orchestrationPaced: paced, scale, engineFloor, cost };
   } finally {
     await Promise.all([worker.stop(), gateway.stop()]);
     await connection.close();

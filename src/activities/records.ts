@@ -7,6 +7,7 @@ import type {
   SceneFrameRecord,
   SceneVideoRecord,
 } from '../contracts/records';
+import { costOf } from '../contracts/providers';
 import type { Step } from '../contracts/steps';
 import { storableCopy } from '../contracts/text';
 import type { Database } from '../storage/database';
@@ -83,9 +84,10 @@ export function createSceneRows(pool: pg.Pool, steps: StepMetrics) {
     return rows[0];
   }
   /** A write that ends `step`: its duration goes to the step metrics. */
-  async function save(step: Step, sql: string, values: unknown[], what?: string): Promise<void> {
+  async function save(step: Step, sql: string, values: unknown[], what?: string): Promise<boolean> {
     const seconds = (await write(sql, values, what))?.step_seconds;
     if (typeof seconds === 'number') steps.stepFinished(step, seconds);
+    return typeof seconds === 'number';
   }
 
   return {
@@ -98,8 +100,11 @@ export function createSceneRows(pool: pg.Pool, steps: StepMetrics) {
       write(sceneSql.videoRequested, [sceneId, r.taskId, r.startFrameUrl, r.attempts]),
     lastFrameRequested: (sceneId: string, r: { taskId: string; attempts: number }) =>
       write(sceneSql.lastFrameRequested, [sceneId, r.taskId, r.attempts]),
-    videoSaved: (r: SceneVideoRecord) =>
-      save('video', sceneSql.videoSaved, [r.sceneId, r.taskId, r.videoUrl, r.thumbnailUrl ?? null, JSON.stringify(r.detail)]),
+    async videoSaved(r: SceneVideoRecord): Promise<void> {
+      const ended = await save('video', sceneSql.videoSaved, [r.sceneId, r.taskId, r.videoUrl, r.thumbnailUrl ?? null, JSON.stringify(r.detail)]);
+      const cost = costOf(r.detail);
+      if (ended && cost) steps.taskCost(typeof r.detail.provider === 'string' ? r.detail.provider : 'guide', cost);
+    },
     completed: (r: SceneFrameRecord) =>
       save('lastFrame', sceneSql.completed, [r.sceneId, r.taskId, r.lastFrameUrl, JSON.stringify(r.detail)]),
     projectCompleted: (r: FinalVideoRecord) =>

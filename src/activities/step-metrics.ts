@@ -1,4 +1,5 @@
 import type { MetricMeter } from '@temporalio/common';
+import type { ProviderCost } from '../contracts/providers';
 import type { Step } from '../contracts/steps';
 
 export const stepDurationMetric = 'reelay_step_duration_seconds';
@@ -13,7 +14,13 @@ export const stepDurationBuckets = [1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 
  */
 export function createStepMetrics(meter: MetricMeter) {
   const duration = meter.createHistogram(stepDurationMetric, 'float', 's', "Time from a step's request to its result being saved, by step");
+  const cost = meter.createHistogram('reelay_provider_task_cost', 'float', '', "What each scene's task cost at its provider, in the provider's unit");
   return {
+    /** A provider reported what a scene's task cost (counted once, with the write that ended the step). */
+    taskCost(provider: string, { amount, unit }: ProviderCost): void {
+      cost.record(amount, { provider, unit });
+    },
+
     stepFinished(step: Step, seconds: number): void {
       // Clocks of two machines can meet in a stitch's duration (see records.ts): never below zero.
       duration.record(Math.max(0, seconds), { step });

@@ -23,3 +23,7 @@ export function duration(ms: number): string {
 export const time = (iso: string) => new Date(iso).toLocaleString();
 
 export const stepLabel: Record<string, string> = { video: 'Video', lastFrame: 'Last frame', stitch: 'Stitch' };
+
+/** A provider's cost in its own unit: `3.2 compute seconds`, `40 credits`. */
+export const formatCost = ({ amount, unit }: { amount: number; unit: string }): string =>
+  `${Number(amount.toFixed(3))} ${unit.replace('_', ' ')}`;

@@ -1,3 +1,4 @@
+import type { ProviderCost } from './providers';
 import type { ProjectStatus, SceneStatus } from './statuses';
 import type { Step } from './steps';
 
@@ -49,6 +50,8 @@ export interface StoryboardScene {
   thumbnail_url: string | null;
   last_frame_url: string | null;
   completed_at: string | null;
+  /** What the scene's video cost at its provider, when the provider says (docs/providers.md). */
+  cost: ProviderCost | null;
 }
 
 /** One step of the film, from its request to the callback that finished it. */
@@ -83,6 +86,11 @@ export interface Storyboard {
   completed_at: string | null;
   /** The film's workflow in the Temporal Web UI, when its URL is known (TEMPORAL_UI_URL). */
   workflow_url: string | null;
+  /** The video provider and model the scenes are made with (`guide`: the services' guide, no model). */
+  provider: string;
+  model: string | null;
+  /** The scenes' cost so far, one total per unit. */
+  cost: ProviderCost[];
   current: LiveStep | null;
   scenes: StoryboardScene[];
   timeline: TimelineStep[];

@@ -4,6 +4,8 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 /** A history event as `temporal workflow show --output json` and the recorded fixtures spell it. */
 export interface JsonEvent {
   eventType: string;
+  /** When the server wrote the event (ISO 8601). */
+  eventTime?: string;
   markerRecordedEventAttributes?: { markerName?: string };
   workflowExecutionSignaledEventAttributes?: { signalName?: string };
   upsertWorkflowSearchAttributesEventAttributes?: { searchAttributes?: { indexedFields?: Record<string, unknown> } };

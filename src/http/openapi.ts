@@ -1,8 +1,9 @@
+import { projectCreated, projectView } from './openapi-projects';
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { projectIdSchema } from '../contracts/ids';
 import { createProjectRequest } from '../contracts/projects';
-import { errorSeverities, errorTypes, projectStatuses, sceneStatuses, webhookOutcomes } from '../contracts/statuses';
+import { errorSeverities, errorTypes, projectStatuses, webhookOutcomes } from '../contracts/statuses';
 import { webhookEndpoints, webhookPath } from '../contracts/steps';
 import { webhookPayloadSchemas } from '../contracts/webhooks';
 import { cancelBody, errorListQuery, eventListQuery, filmListQuery, idParam, projectParam } from './admin/schemas';
@@ -32,32 +33,6 @@ const json = (schema: z.ZodType, description: string) => ({ description, content
 const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [status, json(errorBody, `Error (${status})`)])) as RouteConfig['responses'];
 
-const projectCreated = z.object({ project_id: z.string(), workflow_id: z.string(), status: z.string() });
-const projectView = z.object({
-  project_id: z.string(),
-  user_id: z.string().nullable(),
-  workflow_id: z.string(),
-  status: z.enum(projectStatuses),
-  scenes: z.array(
-    z.object({
-      scene_id: z.string(),
-      index: z.number().int(),
-      status: z.enum(sceneStatuses),
-      prompt: z.string(),
-      video_url: z.string().nullable(),
-      last_frame_url: z.string().nullable(),
-      thumbnail_url: z.string().nullable(),
-      attempts: z.number().int(),
-      failure_reason: z.string().nullable(),
-    }),
-  ),
-  final_video_url: z.string().nullable(),
-  thumbnail_url: z.string().nullable(),
-  failure_reason: z.string().nullable(),
-  created_at: z.string(),
-  updated_at: z.string(),
-  completed_at: z.string().nullable(),
-});
 const health = z.object({
   status: z.enum(['ok', 'degraded']),
   endpoint: z.string().optional(),
@@ -149,6 +124,19 @@ export function buildOpenApiDocument(version: string) {
       responses: { 200: json(z.object({ project_id: z.string(), result: z.unknown() }), 'Applied by the workflow'), ...errors(400, 401, 403, 404, 409) },
     });
   }
+
+  registry.registerPath({
+    method: 'post',
+    path: '/api/webhooks/providers/{provider}',
+    summary: 'Callback from a video provider',
+    description: 'Posted by the provider to the URL Reelay gave it with the task, whose query (project, scene, fp) names the scene; signed as the provider signs (docs/providers.md).',
+    security: open,
+    request: {
+      params: z.object({ provider: z.enum(['replicate', 'fal', 'luma']) }),
+      body: { required: true, content: { 'application/json': { schema: z.looseObject({}) } } },
+    },
+    responses: { 200: json(z.looseObject({ received: z.boolean() }), 'Accepted (a progress report, or a duplicate)'), ...errors(400, 401, 404, 413, 415, 429, 503) },
+  });
 
   for (const endpoint of webhookEndpoints) {
     registry.registerPath({

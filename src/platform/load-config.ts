@@ -60,14 +60,24 @@ function missingRequirements(source: NodeJS.ProcessEnv, role: Role): string[] {
   return problems;
 }
 
+/** A URL to this machine itself: its traffic never leaves it (a sidecar, the bench's simulator). */
+const loopback = (url: string) => {
+  try {
+    return ['localhost', '127.0.0.1', '[::1]'].includes(new URL(url.trim()).hostname.toLowerCase());
+  } catch {
+    return false;
+  }
+};
+
 /**
  * In production a service is called over https only: over plain http its API key travels in clear and
  * anyone on the way can answer for it (a redirect into the network, a failure text of their choosing).
+ * A loopback address has no one on the way.
  */
 function plainHttpServices(source: NodeJS.ProcessEnv): string[] {
   if (source.NODE_ENV !== 'production') return [];
   return [...requiredServices, notificationService]
-    .filter(({ urlVar }) => /^\s*http:/i.test(source[urlVar] ?? ''))
+    .filter(({ urlVar }) => /^\s*http:/i.test(source[urlVar] ?? '') && !loopback(source[urlVar]!))
     .map(({ urlVar }) => `${urlVar}: must be an https:// URL in production (over plain http the API key travels in clear and an answer can be forged on the way)`);
 }
 

@@ -1,4 +1,4 @@
-import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type LogLevel, type WorkflowBundleOption } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createMediaActivities } from '../activities/media-steps';
 import type { AssetStore } from '../media/asset-store';
@@ -63,6 +63,14 @@ export interface ProjectWorkerDeps {
   workflowBundle?: WorkflowBundleOption;
 }
 
+/**
+ * How the project worker takes its tasks (cache, pollers, sticky queue). The bench's engine floor
+ * (bench/floor/) runs its minimal workflow with these same options, so the two differ only in the workflow.
+ */
+export function workerTuning(config: Pick<Config, 'workerMaxCachedWorkflows'>): Pick<WorkerOptions, 'maxCachedWorkflows'> {
+  return { maxCachedWorkflows: config.workerMaxCachedWorkflows };
+}
+
 /** The worker that runs project workflows and their activities on the configured task queue. */
 export async function createProjectWorker({ config, database, connection, breakers, workflowBundle }: ProjectWorkerDeps): Promise<Worker> {
   return Worker.create(withTracing({
@@ -70,7 +78,7 @@ export async function createProjectWorker({ config, database, connection, breake
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    maxCachedWorkflows: config.workerMaxCachedWorkflows,
+    ...workerTuning(config),
     activities: createActivities(config, database, breakers, Runtime.instance().metricMeter),
     interceptors: { activity: [reportUnexpectedActivityFailures] },
   }));

@@ -181,13 +181,16 @@ describe('ops: what the alerts and the dashboard read', function () {
 
     it('records each step once, as long as from its request to the write that saves its result', async () => {
       const recorded: [Step, number][] = [];
-      const steps: StepMetrics = { stepFinished: (step, seconds) => recorded.push([step, seconds]) };
+      const costs: unknown[] = [];
+      const steps: StepMetrics = { stepFinished: (step, seconds) => recorded.push([step, seconds]), taskCost: (...cost) => costs.push(cost) };
       const rows = createSceneRows(database.pool, steps);
       const projectId = await film('stitching', { ago: '100 seconds', scenes: [['generating', '42 seconds']] });
       const sceneId = `${projectId}-s0`;
-      const video = { sceneId, taskId: 'v1', videoUrl: 'https://cdn/v.mp4', detail: {} };
+      const cost = { amount: 2.5, unit: 'compute_seconds' };
+      const video = { sceneId, taskId: 'v1', videoUrl: 'https://cdn/v.mp4', detail: { provider: 'replicate', cost } };
       await rows.videoSaved(video);
-      await rows.videoSaved(video); // a retried write: the step ended once
+      await rows.videoSaved(video); // a retried write: the step ended once, and its cost counts once
+      assert.deepEqual(costs, [['replicate', cost]]);
       await rows.completed({ sceneId, taskId: 'f1', lastFrameUrl: 'https://cdn/f.png', detail: {} });
       const final = { projectId, taskId: 's1', finalVideoUrl: 'https://cdn/film.mp4', detail: {} };
       await rows.projectCompleted(final);

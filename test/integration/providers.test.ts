@@ -79,6 +79,11 @@ describe('films made through the video providers people use (Replicate, fal, Run
       } else {
         assert.deepEqual(film.cost, []);
       }
+      // The console's storyboard shows the same.
+      const storyboard = (await getJson<FilmView>(url(`/api/v1/projects/${encodeURIComponent(projectId)}/storyboard`), asOperator)).body;
+      assert.equal(storyboard.provider, provider);
+      assert.deepEqual(storyboard.cost, film.cost);
+      assert.deepEqual(storyboard.scenes.map((s) => s.cost), film.scenes.map((s) => s.cost));
       // The film plays: the stitch joined the provider's scene videos.
       const final = await fetch(film.final_video_url!);
       assert.equal(final.status, 200);

@@ -71,7 +71,7 @@ export async function measurePayOnce(stack: Stack, provider: Exclude<ProviderNam
         const done = await stack.prisma.project.count({ where: { id: { in: ids }, status: { in: ['completed', 'failed', 'cancelled'] } } });
         return done === films;
       },
-      films * 30_000,
+      films * 60_000,
       `${films} ${provider} films to end`,
     );
     const failed = await stack.prisma.project.count({ where: { id: { in: ids }, status: { not: 'completed' } } });

@@ -101,6 +101,32 @@ describe('configuration', () => {
     assert.equal(loadConfig(worker, 'worker').services.video?.url, 'http://video.internal:8080');
   });
 
+  it('accepts plain http to this machine itself in production (nothing on the way): localhost, 127.0.0.1, [::1]', () => {
+    const local = ['http://localhost:8080', 'http://127.0.0.1:9000/api', 'http://[::1]:7000'];
+    const config = loadConfig(
+      {
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgresql://h/db',
+        TEMPORAL_ADDRESS: 't:7233',
+        NEXT_PUBLIC_APP_URL: 'https://reelay.example.com',
+        VIDEO_GENERATION_SERVICE: local[0],
+        LAST_FRAME_SERVICE_URL: local[1],
+        STITCH_SERVICE_URL: local[2],
+        NOTIFICATION_SERVICE_URL: 'https://notify.example.com',
+      },
+      'worker',
+    );
+    assert.equal(config.services.video?.url, local[0]);
+    // A name that only starts like a loopback one is elsewhere.
+    assert.deepEqual(
+      problemsOf(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgresql://h/db', TEMPORAL_ADDRESS: 't:7233', NEXT_PUBLIC_APP_URL: 'https://r.example.com', VIDEO_GENERATION_SERVICE: 'http://localhost.evil.example', LAST_FRAME_SERVICE_URL: local[1], STITCH_SERVICE_URL: local[2], NOTIFICATION_SERVICE_URL: 'http://127.0.0.1.nip.io' }, 'worker')),
+      [
+        'VIDEO_GENERATION_SERVICE: must be an https:// URL in production (over plain http the API key travels in clear and an answer can be forged on the way)',
+        'NOTIFICATION_SERVICE_URL: must be an https:// URL in production (over plain http the API key travels in clear and an answer can be forged on the way)',
+      ],
+    );
+  });
+
   it('reports every problem at once: bad formats and missing requirements together', () => {
     const problems = problemsOf(() =>
       loadConfig({ PORT: 'eighty', VIDEO_GENERATION_SERVICE: 'not a url', VIDEO_WEBHOOK_SECRET: 'short' }, 'worker'),

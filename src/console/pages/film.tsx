@@ -5,7 +5,7 @@ import { api } from '../api';
 import { ConfirmAction } from '../components/confirm-action';
 import { StatusBadge } from '../components/status-badge';
 import { Timeline } from '../components/timeline';
-import { age, stepLabel, time } from '../format';
+import { age, formatCost, stepLabel, time } from '../format';
 import { useLive } from '../live';
 
 const sceneNumber = (scene: { index: number }) => scene.index + 1;
@@ -39,6 +39,7 @@ function SceneCard({ scene, next }: { scene: StoryboardScene; next?: StoryboardS
       <p class="meta">
         {/* The scene's `attempts`: requests made for it, its video and its last frame together. */}
         Service requests: {scene.attempts}
+        {scene.cost && <> · cost {formatCost(scene.cost)}</>}
         {scene.completed_at && <> · done {age(scene.completed_at)}</>}
       </p>
       {scene.failure_reason && <p class="error">Failed: {scene.failure_reason}</p>}
@@ -99,7 +100,10 @@ export function Film({ id }: { id: string }) {
           {film.project_id} <StatusBadge status={film.status} />
         </h1>
         <p>
-          {done} of {film.scenes.length} scenes · started <time dateTime={film.created_at}>{time(film.created_at)}</time>
+          {done} of {film.scenes.length} scenes · made with {film.provider === 'guide' ? "the guide's services" : film.provider}
+          {film.model && ` (${film.model})`}
+          {film.cost.length > 0 && ` · cost ${film.cost.map(formatCost).join(' + ')}`} · started{' '}
+          <time dateTime={film.created_at}>{time(film.created_at)}</time>
           {film.workflow_url && (
             <>
               {' '}

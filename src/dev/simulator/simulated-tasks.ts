@@ -10,6 +10,8 @@ export interface SentWebhook {
   endpoint: WebhookEndpointName;
   taskId: string;
   projectId: string;
+  /** The scene the task was for (none for the stitch). */
+  sceneId?: string;
   url: string;
   attempts: number;
   lastStatus?: number;
@@ -129,7 +131,8 @@ export class SimulatedTasks {
         failed ? simulatedFailure(task.id, request, behaviour.fail!) : simulatedCallback(endpoint, task.id, request, this.mediaBase()),
       );
       task.state = failed ? 'failed' : 'completed';
-      const webhook: SentWebhook = { endpoint, taskId: task.id, projectId: request.project_id, url: request.webhook_url, attempts: 0, acknowledged: false };
+      const sceneId = 'scene_id' in request ? request.scene_id : undefined;
+      const webhook: SentWebhook = { endpoint, taskId: task.id, projectId: request.project_id, sceneId, url: request.webhook_url, attempts: 0, acknowledged: false };
       this.webhooks.push(webhook);
       task.callback = { webhook, body };
       if (behaviour.loseCallback) {

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { FilmList, LiveStep, Storyboard, TimelineStep } from '../../contracts/console';
+import { costOf, sumCosts } from '../../contracts/providers';
 import { terminalStatuses } from '../../contracts/console';
 import type { ProjectStatus } from '../../contracts/statuses';
 import { stepNames, type Step } from '../../contracts/steps';
@@ -109,6 +110,7 @@ export async function findStoryboard({ prisma, temporal, temporalUiUrl, namespac
     orderBy: { receivedAt: 'asc' },
   });
   const running = !terminalStatuses.includes(project.status);
+  const costs = project.scenes.map((s) => costOf(s.videoDetail));
   return {
     project_id: project.id,
     workflow_id: project.workflowId,
@@ -122,8 +124,11 @@ export async function findStoryboard({ prisma, temporal, temporalUiUrl, namespac
     workflow_url: temporalUiUrl
       ? `${temporalUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(project.workflowId)}`
       : null,
+    provider: project.provider,
+    model: project.model,
+    cost: sumCosts(costs),
     current: running ? await liveStep(temporal, project.workflowId) : null,
-    scenes: project.scenes.map((s) => ({
+    scenes: project.scenes.map((s, i) => ({
       index: s.index,
       scene_id: s.id,
       prompt: s.prompt,
@@ -135,6 +140,7 @@ export async function findStoryboard({ prisma, temporal, temporalUiUrl, namespac
       thumbnail_url: s.thumbnailUrl,
       last_frame_url: s.lastFrameUrl,
       completed_at: iso(s.completedAt),
+      cost: costs[i],
     })),
     timeline: timelineOf(project.createdAt, project.scenes, callbacks),
   };

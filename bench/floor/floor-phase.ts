@@ -1,0 +1,55 @@
+import { childPid, type CpuSeconds } from '../cpu';
+import { runJson } from '../processes';
+
+export interface FloorResult {
+  films: number;
+  steps: number;
+  seconds: number;
+  stepsPerSecond: number;
+  completed: number;
+  failedSignals: number;
+  /** CPU seconds in the run: worker, driver, temporal, postgres. */
+  cpu: CpuSeconds;
+}
+
+/**
+ * The Temporal server and PostgreSQL this bench process started: the services whose CPU a step also
+ * costs. The dev server runs as `temporal`, the real server as `temporal-server`.
+ */
+export async function servicePids(engine: 'dev' | 'server'): Promise<{ temporal?: number; postgres?: number }> {
+  return { temporal: await childPid(engine === 'dev' ? /^temporal$/ : /^temporal-server$/), postgres: await childPid(/^postgres$/) };
+}
+
+/**
+ * The engine's floor at `films` × `scenes` (as many steps per film as a film has callbacks), against
+ * the Temporal at `address`, with the worker environment `env` (the project worker's options).
+ */
+export function floorRun(address: string, films: number, scenes: number, env: NodeJS.ProcessEnv, measure: Record<string, number | undefined>): Promise<FloorResult> {
+  return runJson<FloorResult>('bench/floor/floor-worker.ts', { address, namespace: 'default', films, steps: scenes * 2 + 1, deadlineMs: 3_600_000, measure }, env);
+}
+
+/** CPU milliseconds per step, by process. */
+export function perStep(cpu: CpuSeconds, steps: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(cpu).map(([name, s]) => [name, Math.round((s / steps) * 1e4) / 10]));
+}
+
+const ms = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '?' : n.toFixed(1));
+
+/**
+ * A step's CPU, ours against the engine's floor: ours is the gateway, the worker and PostgreSQL (the
+ * app's only database user in a scale run); the floor's own side is its worker and its client (the
+ * driver, which sends the signals as our gateway does). Temporal's is reported beside both.
+ */
+export function cpuComparison(scale: { cpu: CpuSeconds; steps: number }, floor: FloorResult) {
+  const ours = perStep(scale.cpu, scale.steps);
+  const base = perStep(floor.cpu, floor.steps);
+  const oursTotal = (ours.gateway ?? 0) + (ours.worker ?? 0) + (ours.postgres ?? 0);
+  const floorTotal = (base.worker ?? 0) + (base.driver ?? 0);
+  return {
+    oursMs: oursTotal,
+    floorMs: floorTotal,
+    ratio: oursTotal / floorTotal,
+    ours: `gateway ${ms(ours.gateway)} + worker ${ms(ours.worker)} + PostgreSQL ${ms(ours.postgres)} = ${ms(oursTotal)} ms; Temporal ${ms(ours.temporal)} ms; simulator + load generator ${ms(ours['simulator + load generator'])} ms`,
+    floor: `worker ${ms(base.worker)} + client ${ms(base.driver)} = ${ms(floorTotal)} ms; Temporal ${ms(base.temporal)} ms; PostgreSQL ${ms(base.postgres)} ms`,
+  };
+}

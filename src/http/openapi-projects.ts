@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { costUnits, providerNames } from '../contracts/providers';
+import { projectStatuses, sceneStatuses } from '../contracts/statuses';
+
+/** The project API's answers, as /openapi.json documents them (the creation request is its own contract). */
+export const projectCreated = z.object({ project_id: z.string(), workflow_id: z.string(), status: z.string() });
+const cost = z.object({ amount: z.number(), unit: z.enum(costUnits) });
+export const projectView = z.object({
+  project_id: z.string(),
+  user_id: z.string().nullable(),
+  workflow_id: z.string(),
+  status: z.enum(projectStatuses),
+  provider: z.enum(providerNames),
+  model: z.string().nullable(),
+  cost: z.array(cost),
+  scenes: z.array(
+    z.object({
+      scene_id: z.string(),
+      index: z.number().int(),
+      status: z.enum(sceneStatuses),
+      prompt: z.string(),
+      video_url: z.string().nullable(),
+      last_frame_url: z.string().nullable(),
+      thumbnail_url: z.string().nullable(),
+      attempts: z.number().int(),
+      failure_reason: z.string().nullable(),
+      model: z.string().nullable(),
+      cost: cost.nullable(),
+    }),
+  ),
+  final_video_url: z.string().nullable(),
+  thumbnail_url: z.string().nullable(),
+  failure_reason: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  completed_at: z.string().nullable(),
+});
