@@ -9,9 +9,18 @@ import { requireAdmin, type AdminAccess } from './auth';
 
 const cappedProviders = providerNames.filter((p) => p !== defaultProvider);
 
-const providerParam = z.object({ provider: z.enum(cappedProviders, { error: `must be one of ${cappedProviders.join(', ')}` }) });
+export const providerParam = z.object({ provider: z.enum(cappedProviders, { error: `must be one of ${cappedProviders.join(', ')}` }) });
 /** 0: unlimited; null: back to the PROVIDER_MAX_RUNNING_<NAME> setting. */
-const capBody = z.object({ max_running: z.number().int().min(0).max(100_000).nullable() }).strict();
+export const capBody = z.object({ max_running: z.number().int().min(0).max(100_000).nullable() }).strict();
+/** A provider's cap as GET/PUT answer it. */
+export const capView = z.object({
+  provider: z.enum(cappedProviders),
+  configured: z.number().int(),
+  live: z.number().int().nullable(),
+  effective: z.number().int(),
+  running: z.number().int(),
+  waiting: z.number().int(),
+});
 
 export interface ProviderCapRouteDeps {
   access: AdminAccess;
