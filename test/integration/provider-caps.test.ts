@@ -94,6 +94,10 @@ describe("a provider's cap on tasks running at once: fair turns, no 429s, no lea
     assert.ok(queued.position >= 1);
     const line = (await getJson<{ data: CapView[] }>(capsUrl(), asOperator)).body.data.find((c) => c.provider === 'fal')!;
     assert.ok(line.waiting > 0 && line.running <= 4, JSON.stringify(line));
+    // The line's length is a metric, by provider.
+    const metrics = await (await fetch(url('/metrics'))).text();
+    const queueLength = Number(/^reelay_provider_queue_length\{provider="fal"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
+    assert.ok(queueLength > 0, 'reelay_provider_queue_length{provider="fal"} counts the scenes waiting');
 
     // The small user comes last, with one film, behind a line of the others' scenes.
     const tasksBefore = fal.tasks.size;
