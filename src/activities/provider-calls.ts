@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { PollTaskInput, ProviderName } from '../contracts/providers';
+import { backPressureTypes, type BackPressureDetail, type PollTaskInput, type ProviderName, type ProviderSlotInput } from '../contracts/providers';
 import type { TaskAnswer } from '../contracts/services';
 import type { StepEvent } from '../contracts/steps';
 import { callbackBaseUrl, type Config } from '../platform/config';
@@ -8,6 +8,7 @@ import { finishedStates, ProviderCallError, type ProviderTask, type VideoProvide
 import { toStepEvent, videoCompletePayload } from '../contracts/webhooks';
 import { completionBody } from '../providers/completion';
 import type { Database } from '../storage/database';
+import { createProviderLeases } from '../storage/provider-leases';
 import type { SceneChoice } from './records';
 import { serviceErrorTypes, type ServiceCallDetail } from './service-client';
 
@@ -17,7 +18,13 @@ export function providerCallbackUrl(config: Config, provider: ProviderName, fing
   return `${callbackBaseUrl(config)}/api/webhooks/providers/${provider}?${query.toString()}`;
 }
 
-/** A provider's failed call, as Temporal's retries understand it (as the guide's services' are: service-client.ts). */
+/** How soon a scene waiting for a slot asks again: a freed slot is claimed within about this long. */
+const slotRetryMs = 500;
+
+/**
+ * A provider's failed call, as Temporal's retries understand it (as the guide's services' are: service-client.ts).
+ * A 429 is the provider's back-pressure: waited out after its Retry-After, under a type of its own.
+ */
 function asFailure(err: unknown, provider: ProviderName): ApplicationFailure {
   const failure = ProviderCallError.from(provider, err);
   return ApplicationFailure.create({
@@ -40,6 +47,8 @@ const submissionSql = {
     ON CONFLICT (fingerprint) DO UPDATE SET provider = EXCLUDED.provider
     RETURNING task_id, created_at, (xmax <> 0) AS existed`,
   submitted: 'UPDATE provider_submissions SET task_id = $2, submitted_at = now() WHERE fingerprint = $1',
+  recorded: 'SELECT task_id FROM provider_submissions WHERE fingerprint = $1',
+  filmOwner: 'SELECT client_id, user_id FROM projects WHERE id = $1',
   taskOwner: 'SELECT p.provider, COALESCE(s.model, p.model) AS model FROM scenes s JOIN projects p ON p.id = s.project_id WHERE s.id = $1',
 } as const;
 
@@ -59,6 +68,7 @@ export interface ProviderSubmission {
  * the provider can list its tasks (findSubmitted). docs/providers.md gives the measured result.
  */
 export function createProviderCalls(config: Config, { pool }: Database, adapters: ReadonlyMap<ProviderName, VideoProviderAdapter>) {
+  const leases = createProviderLeases(pool, (provider) => config.providers.maxRunning[provider as keyof typeof config.providers.maxRunning] ?? 0);
   function adapterFor(provider: string): VideoProviderAdapter {
     const adapter = adapters.get(provider as ProviderName);
     if (!adapter) throw ApplicationFailure.nonRetryable(`The ${provider} provider is not available on this worker`, 'ProviderNotConfigured');
@@ -73,10 +83,33 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
     return { adapter, model: rows[0].model ?? adapter.defaultModel };
   }
 
+  /**
+   * A slot under the provider's cap, or a "waiting" failure naming the scene's place in line. From the
+   * submit it is final (the workflow then waits in awaitProviderSlot, spending no step attempt); from
+   * awaitProviderSlot it is retried by Temporal after slotRetryMs, with no history event per try.
+   */
+  async function takeSlot(provider: ProviderName, fingerprint: string, projectId: string, sceneId: string, final: boolean): Promise<void> {
+    const { rows } = await pool.query<{ client_id: string | null; user_id: string | null }>(submissionSql.filmOwner, [projectId]);
+    const owner = rows[0] ?? { client_id: null, user_id: null };
+    const holdMs = config.workflow.stepTimeoutMs.video;
+    const turn = await leases.acquire({ provider, fingerprint, projectId, sceneId, clientId: owner.client_id, userId: owner.user_id, priority: 0, holdMs });
+    if (turn.held) return;
+    throw ApplicationFailure.create({
+      type: backPressureTypes.waitingForSlot,
+      message: `Waiting for a slot at ${provider}: ${turn.position} of ${turn.waiting} in line`,
+      nonRetryable: final,
+      nextRetryDelay: slotRetryMs,
+      details: [{ provider, position: turn.position, waiting: turn.waiting } satisfies BackPressureDetail],
+    });
+  }
+
   async function submit({ scene, projectId, sceneId, taskNumber, startFrameUrl }: ProviderSubmission): Promise<TaskAnswer> {
     const adapter = adapterFor(scene.provider);
     const model = scene.model ?? adapter.defaultModel;
     const fingerprint = `${projectId}/${sceneId}/${taskNumber}`;
+    // A task not yet submitted waits for its turn first, so the intent below is recorded only when a submit follows.
+    const recorded = await pool.query<{ task_id: string | null }>(submissionSql.recorded, [fingerprint]);
+    if (!recorded.rows[0]?.task_id) await takeSlot(adapter.name, fingerprint, projectId, sceneId, true);
     const { rows } = await pool.query<{ task_id: string | null; created_at: Date; existed: boolean }>(submissionSql.intend, [
       fingerprint,
       adapter.name,
@@ -119,12 +152,28 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
       return answer(taskId);
     } catch (err) {
       if (err instanceof ApplicationFailure) throw err;
-      throw asFailure(err, adapter.name);
+      const failure = ProviderCallError.from(adapter.name, err);
+      // The provider's 429: back-pressure, not a failure. Final here: the workflow waits its Retry-After out
+      // with the slot still held (Reelay's count was short: another user of the account), then asks again.
+      if (failure.detail.status === 429) {
+        throw ApplicationFailure.create({
+          type: backPressureTypes.providerBusy,
+          message: `${adapter.name} is busy: ${failure.message}`,
+          nonRetryable: true,
+          details: [{ provider: adapter.name, retryAfterMs: failure.detail.retryAfterMs ?? slotRetryMs * 4 } satisfies BackPressureDetail],
+        });
+      }
+      throw asFailure(failure, adapter.name);
     }
   }
 
   return {
     submit,
+
+    async awaitProviderSlot({ projectId, sceneId, taskNumber }: ProviderSlotInput): Promise<void> {
+      const { adapter } = await ownerOf(sceneId);
+      await takeSlot(adapter.name, `${projectId}/${sceneId}/${taskNumber}`, projectId, sceneId, false);
+    },
 
     async pollProviderTask(input: PollTaskInput): Promise<StepEvent> {
       const { adapter, model } = await ownerOf(input.sceneId);
@@ -140,7 +189,10 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
           context.log.warn('Could not ask the provider about a task; asking again', { taskId: input.taskId, reason: failure.message });
         }
         context.heartbeat(task?.providerStatus ?? task?.state ?? 'unreachable');
-        if (task && finishedStates.has(task.state)) return taskEvent(adapter.name, task, input);
+        if (task && finishedStates.has(task.state)) {
+          await leases.releaseScene(input.sceneId);
+          return taskEvent(adapter.name, task, input);
+        }
         await context.sleep(config.providers.pollIntervalMs);
       }
     },
@@ -149,6 +201,7 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
       const { adapter, model } = await ownerOf(input.sceneId);
       try {
         await adapter.cancel(input.taskId, model);
+        await leases.releaseScene(input.sceneId);
       } catch (err) {
         throw asFailure(err, adapter.name);
       }

@@ -46,8 +46,8 @@ const requestedSql = (assignments: string) => `
  * how long the step took, when this write is the one that ended it: a retried write finds the row past
  * `fromStatus` already and reports nothing, so a step is counted once.
  */
-const savedSql = (table: 'scenes' | 'projects', fromStatus: string, assignments: string) => `
-  WITH before AS (SELECT id, status, updated_at FROM ${table} WHERE id = $1 FOR UPDATE)
+const savedSql = (table: 'scenes' | 'projects', fromStatus: string, assignments: string, alsoWith = '') => `
+  WITH ${alsoWith}before AS (SELECT id, status, updated_at FROM ${table} WHERE id = $1 FOR UPDATE)
   UPDATE ${table} SET ${assignments}, updated_at = now() FROM before WHERE ${table}.id = before.id
   RETURNING CASE WHEN before.status = '${fromStatus}' THEN extract(epoch FROM now() - before.updated_at)::float8 END AS step_seconds`;
 
@@ -63,8 +63,13 @@ export const sceneSql = {
     s.provider_options AS "sceneOptions", p.start_image_url AS "startImageUrl" FROM scenes s JOIN projects p ON p.id = s.project_id WHERE s.id = $1`,
   videoRequested: requestedSql(`status = 'generating', video_task_id = $2, start_frame_url = $3, attempts = $4`),
   lastFrameRequested: requestedSql(`status = 'extracting_frame', last_frame_task_id = $2, attempts = $3`),
-  videoSaved: savedSql('scenes', 'generating', `status = 'extracting_frame', video_task_id = $2, video_url = $3, thumbnail_url = $4,
-    video_detail = $5::jsonb`),
+  // The scene's provider task ended: its slot under the provider's cap is free (storage/provider-leases.ts), in the same round trip.
+  videoSaved: savedSql(
+    'scenes',
+    'generating',
+    `status = 'extracting_frame', video_task_id = $2, video_url = $3, thumbnail_url = $4, video_detail = $5::jsonb`,
+    'freed AS (DELETE FROM provider_leases WHERE scene_id = $1), ',
+  ),
   completed: savedSql('scenes', 'extracting_frame', `status = 'completed', last_frame_task_id = $2, last_frame_url = $3,
     last_frame_detail = $4::jsonb, completed_at = now()`),
   /** The stitch's result. Its start was written through Prisma, with the worker's clock rather than the database's. */
@@ -144,10 +149,10 @@ export function createProjectRecords({ prisma, pool }: Database, steps: StepMetr
     },
 
     async cancelProject({ projectId, reason }: { projectId: string; reason: string }): Promise<void> {
-      await prisma.project.update({
-        where: { id: projectId },
-        data: { status: 'cancelled', failureReason: reason, completedAt: new Date() },
-      });
+      await prisma.$transaction([
+        prisma.project.update({ where: { id: projectId }, data: { status: 'cancelled', failureReason: reason, completedAt: new Date() } }),
+        prisma.providerLease.deleteMany({ where: { projectId } }),
+      ]);
     },
 
     /** Marks the project (and the scene that broke it, if any) failed, and records why in the error log. */
@@ -169,6 +174,8 @@ export function createProjectRecords({ prisma, pool }: Database, steps: StepMetr
           data: { status: 'failed', failureReason: reason, completedAt: new Date() },
         }),
         prisma.errorLog.create({ data: errorLogRow(failure) }),
+        // Nothing of a failed film holds a slot at its provider or stands in line for one.
+        prisma.providerLease.deleteMany({ where: { projectId } }),
       ]);
       captureErrorLogEntry(failure); // once committed, so a retried activity reports it once
     },

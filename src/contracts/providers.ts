@@ -39,6 +39,28 @@ export function sumCosts(costs: readonly (ProviderCost | null | undefined)[]): P
 }
 
 /** A polled task, as the workflow asks an activity to watch it until it ends. */
+/**
+ * A provider's back-pressure on a scene's request, as the activity reports it (never a failure of the
+ * step): no slot free under the provider's cap yet, or the provider answered 429. The workflow waits
+ * (activity-proxies.ts) and asks again, spending no attempt.
+ */
+export const backPressureTypes = { waitingForSlot: 'WaitingForProviderSlot', providerBusy: 'ProviderBusy' } as const;
+
+/** What a back-pressure failure carries: the scene's place in line, or the provider's Retry-After. */
+export interface BackPressureDetail {
+  provider: string;
+  position?: number;
+  waiting?: number;
+  retryAfterMs?: number;
+}
+
+/** A scene's turn under its provider's cap: the same fingerprint its submit will use. */
+export interface ProviderSlotInput {
+  projectId: string;
+  sceneId: string;
+  taskNumber: number;
+}
+
 export interface PollTaskInput {
   projectId: string;
   sceneId: string;

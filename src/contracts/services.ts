@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SceneFrameRecord, SceneVideoRecord } from './records';
-import type { PollTaskInput } from './providers';
+import type { PollTaskInput, ProviderSlotInput } from './providers';
 import type { Step, StepEvent } from './steps';
 
 /**
@@ -149,4 +149,6 @@ export interface ProviderTaskActivities {
   pollProviderTask(input: PollTaskInput): Promise<StepEvent>;
   /** Stops the task at the provider, where it allows that (the film was cancelled). */
   cancelProviderTask(input: PollTaskInput): Promise<void>;
+  /** Waits (as retries: no history event per try) until the scene's task holds a slot under its provider's cap. */
+  awaitProviderSlot(input: ProviderSlotInput): Promise<void>;
 }

@@ -43,6 +43,8 @@ import { limitEveryRoute } from './route-limits';
 import { traceRequests } from './request-tracing';
 import { strictQueryEncoding } from './validation';
 import { providerWebhookRoutes } from './webhooks/provider-webhooks';
+import { providerCapRoutes } from './admin/provider-cap-routes';
+import { createProviderLeases } from '../storage/provider-leases';
 import { createWebhookApplier, webhookRoutes } from './webhooks/receive';
 import { unverifiedFailureLog } from './webhooks/unverified-failures';
 
@@ -138,7 +140,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.silent = true; // errors are logged once, by jsonErrors
 
   const metrics = createGatewayMetrics();
-  registerLiveGauges(metrics.registry, createLiveCounts(database.pool), mergeSettings(config.workflow, workflowSettings).stepTimeoutMs, logger);
+  const leases = createProviderLeases(database.pool);
+  registerLiveGauges(metrics.registry, createLiveCounts(database.pool), mergeSettings(config.workflow, workflowSettings).stepTimeoutMs, logger, leases);
   const health = createHealthProbe(connection, prisma);
   const readiness = createReadinessCheck(health, connection, config.temporal.namespace);
   const errors = createErrorLog(prisma);
@@ -171,11 +174,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   const unverified = unverifiedFailureLog(errors, logger);
   const webhooks = webhookRoutes({ config, events, errors, apply, health, metrics, limiter, unverified });
-  const providerWebhooks = providerWebhookRoutes({ config, events, errors, apply, health, metrics, limiter, unverified, adapters: providers.adapters });
+  const providerWebhooks = providerWebhookRoutes({ config, events, errors, apply, health, metrics, limiter, unverified, adapters: providers.adapters, leases });
+  const providerCaps = providerCapRoutes({ access, leases, configured: config.providers.maxRunning });
   const admin = adminRoutes({ access, events, errors, apply });
   const filmView = { prisma, temporal, temporalUiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace };
   const projects = addFilmRoutes(
-    projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes, access: projectAccess, metrics, providers }),
+    projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes, access: projectAccess, metrics, providers, queueOf: (filmId) => leases.queueOf(filmId) }),
     { access, ...filmView },
   );
   const operatorConsole = consoleRoutes({ access, ...filmView });
@@ -200,6 +204,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(projects.routes()).use(projects.allowedMethods(methodErrors));
   app.use(admin.routes()).use(admin.allowedMethods(methodErrors));
   app.use(clientAdmin.routes()).use(clientAdmin.allowedMethods(methodErrors));
+  app.use(providerCaps.routes()).use(providerCaps.allowedMethods(methodErrors));
   app.use(operatorConsole.routes()).use(operatorConsole.allowedMethods(methodErrors));
   app.use(gatewayInfo.routes()).use(gatewayInfo.allowedMethods(methodErrors));
   const store = openAssetStore(config.media.store);

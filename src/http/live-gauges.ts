@@ -3,6 +3,7 @@ import type { ProjectStatus } from '../contracts/statuses';
 import type { Step } from '../contracts/steps';
 import type { Logger } from '../platform/logger';
 import type { LiveCounts } from '../storage/live-counts';
+import type { ProviderLeases } from '../storage/provider-leases';
 
 const inProgress: ProjectStatus[] = ['pending', 'generating', 'stitching'];
 const finished: ProjectStatus[] = ['completed', 'failed', 'cancelled'];
@@ -14,7 +15,13 @@ const steps: Step[] = ['video', 'lastFrame', 'stitch'];
  * take max() of them, never sum(). When the database cannot answer, a gauge reports nothing (and a
  * warning is logged) rather than a stale number.
  */
-export function registerLiveGauges(registry: Registry, counts: LiveCounts, stepDeadlineMs: Record<Step, number>, logger: Logger): void {
+export function registerLiveGauges(
+  registry: Registry,
+  counts: LiveCounts,
+  stepDeadlineMs: Record<Step, number>,
+  logger: Logger,
+  leases?: Pick<ProviderLeases, 'usage'>,
+): void {
   function gauge<L extends string>(name: string, help: string, labelNames: readonly L[], read: (g: Gauge<L>) => Promise<void>) {
     return new Gauge<L>({
       name,
@@ -51,6 +58,14 @@ export function registerLiveGauges(registry: Registry, counts: LiveCounts, stepD
       for (const { step, n } of await counts.filmsPastStepDeadline(stepDeadlineMs)) g.set({ step }, n);
     },
   );
+  if (leases) {
+    gauge('reelay_provider_queue_length', "Scenes waiting for a slot under their provider's cap, by provider (database-wide)", ['provider'], async (g) => {
+      for (const { provider, waiting } of await leases.usage()) g.set({ provider }, waiting);
+    });
+    gauge('reelay_provider_slots_held', "Provider tasks holding a slot under their provider's cap, by provider (database-wide)", ['provider'], async (g) => {
+      for (const { provider, held } of await leases.usage()) g.set({ provider }, held);
+    });
+  }
   gauge(
     'reelay_error_log_entries_last_hour',
     'Error log rows written in the last hour, by type, code and severity (database-wide)',

@@ -13,6 +13,8 @@ export const projectView = z.object({
   provider: z.enum(providerNames),
   model: z.string().nullable(),
   cost: z.array(cost),
+  /** The film's place in its provider's line while one of its scenes waits for a slot (docs/providers.md, "Caps and the queue"). */
+  queue: z.object({ provider: z.enum(providerNames), position: z.number().int().min(1) }).nullable(),
   scenes: z.array(
     z.object({
       scene_id: z.string(),

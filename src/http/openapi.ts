@@ -8,6 +8,7 @@ import { webhookEndpoints, webhookPath } from '../contracts/steps';
 import { webhookPayloadSchemas } from '../contracts/webhooks';
 import { cancelBody, errorListQuery, eventListQuery, filmListQuery, idParam, projectParam } from './admin/schemas';
 import { registerClientKeyScheme, registerClientPaths } from './openapi-clients';
+import { registerProviderCapPaths } from './openapi-provider-caps';
 
 extendZodWithOpenApi(z);
 
@@ -229,6 +230,7 @@ export function buildOpenApiDocument(version: string) {
   });
 
   registerClientPaths(registry, { json, errors, admin });
+  registerProviderCapPaths(registry, { json, errors, admin });
 
   return new OpenApiGeneratorV3(registry.definitions).generateDocument({
     openapi: '3.0.3',

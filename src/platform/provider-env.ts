@@ -11,6 +11,8 @@ const baseUrl = (fallback: string) =>
       .default(fallback),
   );
 
+const maxRunning = z.coerce.number().int().min(0).max(100_000).default(0);
+
 /**
  * The video providers' variables (docs/providers.md). Keys keep the names the providers' own clients
  * read (REPLICATE_API_TOKEN, FAL_KEY, RUNWAYML_API_SECRET, LUMAAI_API_KEY); each base URL moves an
@@ -23,6 +25,11 @@ export const providerEnvSchema = {
   VIDEO_MODEL: optional(z.string().trim().min(1)),
   /** How often a task at a provider without webhooks (Runway) is asked about. */
   PROVIDER_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
+  /** Tasks running at once at each provider account (docs/providers.md, "Caps and the queue"); 0 = unlimited. An admin API call overrides it live. */
+  PROVIDER_MAX_RUNNING_REPLICATE: maxRunning,
+  PROVIDER_MAX_RUNNING_FAL: maxRunning,
+  PROVIDER_MAX_RUNNING_RUNWAY: maxRunning,
+  PROVIDER_MAX_RUNNING_LUMA: maxRunning,
 
   REPLICATE_API_TOKEN: optional(z.string().trim().min(1)),
   REPLICATE_BASE_URL: baseUrl('https://api.replicate.com/v1'),
@@ -48,6 +55,8 @@ export interface ProviderSettings {
   defaultProvider: ProviderName;
   defaultModel?: string;
   pollIntervalMs: number;
+  /** Tasks running at once per provider account, as configured (0 = unlimited); provider_caps overrides it live. */
+  maxRunning: Record<Exclude<ProviderName, typeof defaultProvider>, number>;
   replicate: { apiToken?: string; baseUrl: string; webhookSecret?: string };
   fal: { key?: string; queueUrl: string; jwksUrl: string };
   runway: { apiSecret?: string; baseUrl: string; apiVersion: string };
@@ -59,6 +68,12 @@ export function providerSettings(env: ProviderEnv): ProviderSettings {
     defaultProvider: env.VIDEO_PROVIDER,
     defaultModel: env.VIDEO_MODEL,
     pollIntervalMs: env.PROVIDER_POLL_INTERVAL_MS,
+    maxRunning: {
+      replicate: env.PROVIDER_MAX_RUNNING_REPLICATE,
+      fal: env.PROVIDER_MAX_RUNNING_FAL,
+      runway: env.PROVIDER_MAX_RUNNING_RUNWAY,
+      luma: env.PROVIDER_MAX_RUNNING_LUMA,
+    },
     replicate: { apiToken: env.REPLICATE_API_TOKEN, baseUrl: env.REPLICATE_BASE_URL, webhookSecret: env.REPLICATE_WEBHOOK_SECRET },
     fal: { key: env.FAL_KEY, queueUrl: env.FAL_QUEUE_URL, jwksUrl: env.FAL_JWKS_URL },
     runway: { apiSecret: env.RUNWAYML_API_SECRET, baseUrl: env.RUNWAY_BASE_URL, apiVersion: env.RUNWAY_API_VERSION },

@@ -6,11 +6,13 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
+  sleep,
   TemporalFailure,
 } from '@temporalio/workflow';
+import { backPressureTypes, type BackPressureDetail, type ProviderSlotInput } from '../contracts/providers';
 import type { MediaActivities, MediaPlan } from '../contracts/media';
 import type { RecordActivities } from '../contracts/records';
-import type { ServiceActivities } from '../contracts/services';
+import type { ProviderTaskActivities, ServiceActivities } from '../contracts/services';
 import type { WorkflowSettings } from '../contracts/workflow-settings';
 
 /** A failure that more retries could cure: not a cancellation, not a service's refusal (4xx). */
@@ -23,24 +25,68 @@ const asActivityFailure = (err: unknown, activityType: string): unknown =>
     ? new ActivityFailure(err.message, activityType, undefined, RetryState.NON_RETRYABLE_FAILURE, undefined, err)
     : err;
 
+/** A provider's back-pressure (no slot under its cap yet, or its 429), which the caller waits out: never a failure. */
+function backPressureOf(err: unknown): { type: string; detail: BackPressureDetail } | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (!(cause instanceof ApplicationFailure) || !Object.values<string>(backPressureTypes).includes(cause.type ?? '')) return undefined;
+  return { type: cause.type!, detail: (cause.details?.[0] ?? {}) as BackPressureDetail };
+}
+
+/**
+ * Waits out a provider's back-pressure, then lets the call ask again: for a slot, one activity that
+ * Temporal retries until the scene's turn comes (three events however long the line); for a 429, a
+ * timer of the provider's Retry-After. No step attempt is spent and no circuit opens: only films made
+ * with a provider ever get here, so the guide's films' histories are what they were.
+ */
+function waitOutBackPressure(settings: WorkflowSettings) {
+  const { awaitProviderSlot } = proxyActivities<ProviderTaskActivities>({
+    startToCloseTimeout: '30 seconds',
+    // A long line is a wait, not an outage: a day, after which the film fails as an activity out of retries.
+    scheduleToCloseTimeout: '1 day',
+    retry: { initialInterval: settings.retryInitialIntervalMs, maximumInterval: settings.retryMaximumIntervalMs, backoffCoefficient: 2 },
+  });
+  return async (err: unknown, input: unknown): Promise<boolean> => {
+    const pressure = backPressureOf(err);
+    if (!pressure) return false;
+    const { projectId, sceneId, taskNumber } = input as ProviderSlotInput;
+    log.info('A provider is at its cap: waiting for a turn', { projectId, sceneId, ...pressure.detail });
+    if (pressure.type === backPressureTypes.waitingForSlot) await awaitProviderSlot({ projectId, sceneId, taskNumber });
+    else await sleep(Math.max(100, pressure.detail.retryAfterMs ?? 1_000));
+    return true;
+  };
+}
+
 /**
  * The service calls as local activities first, then, for a service still failing when the local budget
  * is spent, the regular activity for what remains of the outage tolerance (Temporal retries it with
  * backoff, the worker's circuit breaker keeps that cheap).
  */
-function localFirst(local: ServiceActivities, regular: (scheduleToCloseMs: number) => ServiceActivities): ServiceActivities {
+function localFirst(
+  local: ServiceActivities,
+  regular: (scheduleToCloseMs: number) => ServiceActivities,
+  waitedOut: (err: unknown, input: unknown) => Promise<boolean>,
+): ServiceActivities {
   const call =
     <K extends keyof ServiceActivities>(name: K) =>
     async (input: Parameters<ServiceActivities[K]>[0]): Promise<Awaited<ReturnType<ServiceActivities[K]>>> => {
       const run = (via: ServiceActivities) => (via[name] as (i: typeof input) => Promise<Awaited<ReturnType<ServiceActivities[K]>>>)(input);
-      const started = Date.now();
-      try {
-        return await run(local);
-      } catch (caught) {
-        const err = asActivityFailure(caught, name);
-        if (!retryable(err)) throw err;
-        log.warn('A service is still failing: asking as a regular activity, retried through the outage', { activity: name });
-        return run(regular(Date.now() - started));
+      const ask = async () => {
+        const started = Date.now();
+        try {
+          return await run(local);
+        } catch (caught) {
+          const err = asActivityFailure(caught, name);
+          if (!retryable(err)) throw err;
+          log.warn('A service is still failing: asking as a regular activity, retried through the outage', { activity: name });
+          return run(regular(Date.now() - started));
+        }
+      };
+      for (;;) {
+        try {
+          return await ask();
+        } catch (err) {
+          if (!(await waitedOut(asActivityFailure(err, name), input))) throw err;
+        }
       }
     };
   return {
@@ -80,6 +126,7 @@ export function activityProxies(settings: WorkflowSettings, oneTaskPerCallback: 
             retry: { ...retry, maximumInterval: Math.min(15_000, settings.retryMaximumIntervalMs), maximumAttempts: localAttempts },
           }),
           (spentMs) => regularServices(settings.serviceOutageToleranceMs - spentMs),
+          waitOutBackPressure(settings),
         )
       : regularServices(),
     // Database writes are short and idempotent: local activities, run by this worker inside the

@@ -135,7 +135,7 @@ export async function startFalStandIn(options: FalStandInOptions): Promise<FalSt
       ctx.body = { detail: [{ loc: ['body', 'prompt'], msg: 'field required', type: 'value_error.missing' }] };
       return;
     }
-    if (options.maxRunning !== undefined && server.unfinished() >= options.maxRunning) {
+    if (server.full()) {
       ctx.status = 429;
       ctx.set('retry-after', '2');
       ctx.body = { detail: 'Too many concurrent requests for this account' };

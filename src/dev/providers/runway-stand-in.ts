@@ -59,7 +59,7 @@ export async function startRunwayStandIn(options: RunwayStandInOptions): Promise
       ctx.body = { error: problem, issues: [{ message: problem }] };
       return;
     }
-    if (options.maxRunning !== undefined && server.unfinished() >= options.maxRunning) {
+    if (server.full()) {
       ctx.status = 429;
       ctx.body = { error: 'You have reached the maximum number of concurrent tasks. Try again later.' };
       return;

@@ -44,6 +44,10 @@ export interface StandInTask {
  */
 export class StandInServer {
   readonly tasks = new Map<string, StandInTask>();
+  /** Submits refused with 429 because `maxRunning` tasks already ran (tests of Reelay's caps count them: none). */
+  busyRefusals = 0;
+  /** The most tasks ever unfinished at once, counted at each accept. */
+  mostRunning = 0;
   readonly videos: StandInVideos;
   readonly router = new Router();
   private server?: Server;
@@ -85,13 +89,16 @@ export class StandInServer {
   /** True when `maxRunning` unfinished tasks already run: the stand-in answers a new one with 429. */
   full(): boolean {
     const limit = this.options.maxRunning;
-    return limit !== undefined && this.unfinished() >= limit;
+    const full = limit !== undefined && this.unfinished() >= limit;
+    if (full) this.busyRefusals += 1;
+    return full;
   }
 
   /** Records a new task, tells `onSubmit`, and schedules its end after `taskMs`. */
   async accept(task: Omit<StandInTask, 'createdAt' | 'state' | 'deliveries'>, finished: (task: StandInTask) => void): Promise<StandInTask> {
     const accepted: StandInTask = { ...task, createdAt: new Date(), state: 'queued', deliveries: 0 };
     this.tasks.set(accepted.id, accepted);
+    this.mostRunning = Math.max(this.mostRunning, this.unfinished());
     await this.options.onSubmit?.(accepted);
     this.later(Math.min(50, this.options.taskMs ?? 1_000), () => accepted.state === 'queued' && (accepted.state = 'running'));
     this.later(this.options.taskMs ?? 1_000, () => {

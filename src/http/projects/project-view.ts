@@ -1,12 +1,14 @@
 import { projectIdOfFilm } from '../../contracts/ids';
-import { costOf, sumCosts } from '../../contracts/providers';
+import { costOf, defaultProvider, sumCosts } from '../../contracts/providers';
 import type { PrismaClient } from '../../storage/prisma';
+import type { ProviderLeases } from '../../storage/provider-leases';
 
 /**
  * The public shape of a project, as GET /api/v1/projects/:id answers it. For a client (`clientId`), only
  * its own film, named by its own project id; for the operator (null), any film, named by its whole id.
+ * `queue` is the film's place in its provider's line while a scene waits for a slot (else null).
  */
-export async function findProjectView(prisma: PrismaClient, filmId: string, clientId: string | null = null) {
+export async function findProjectView(prisma: PrismaClient, filmId: string, clientId: string | null = null, queueOf?: ProviderLeases['queueOf']) {
   const project = await prisma.project.findUnique({
     where: { id: filmId },
     include: { scenes: { orderBy: { index: 'asc' } } },
@@ -20,6 +22,7 @@ export async function findProjectView(prisma: PrismaClient, filmId: string, clie
     status: project.status,
     provider: project.provider,
     model: project.model,
+    queue: queueOf && project.provider !== defaultProvider && !project.completedAt ? await queueOf(project.id) : null,
     /** What the scenes' videos cost, one total per unit the providers report in (empty when none reports). */
     cost: sumCosts(costs),
     scenes: project.scenes.map((s, i) => ({

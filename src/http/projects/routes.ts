@@ -3,6 +3,7 @@ import type { Middleware } from 'koa';
 import { filmIdFor, filmIdSchema, projectIdOfFilm, projectIdSchema } from '../../contracts/ids';
 import { createProjectRequest } from '../../contracts/projects';
 import type { PrismaClient } from '../../storage/prisma';
+import type { ProviderLeases } from '../../storage/provider-leases';
 import { HttpError } from '../errors';
 import type { GatewayMetrics } from '../metrics';
 import type { AppState } from '../request-context';
@@ -25,6 +26,8 @@ export interface ProjectRouteDeps {
   metrics: GatewayMetrics;
   /** The providers a film may choose, and the server's defaults. */
   providers: { settings: ProviderSettings; adapters: ReadonlyMap<ProviderName, VideoProviderAdapter> };
+  /** A film's place in its provider's line, while a scene waits for a slot. */
+  queueOf: ProviderLeases['queueOf'];
 }
 
 const clientOf = (caller: Caller) => (caller.kind === 'client' ? caller.clientId : null);
@@ -34,7 +37,7 @@ const clientOf = (caller: Caller) => (caller.kind === 'client' ? caller.clientId
  * A client names its films by its own project ids and sees only its own: another client's film, or an
  * operator's, is a 404 like one that does not exist. The operator names any film by its whole id.
  */
-export function projectRoutes({ prisma, createProject, maxBodyBytes, access, metrics, providers }: ProjectRouteDeps): Router<AppState> {
+export function projectRoutes({ prisma, createProject, maxBodyBytes, access, metrics, providers, queueOf }: ProjectRouteDeps): Router<AppState> {
   const router = new Router<ProjectApiState>({ prefix: '/api/v1/projects' });
 
   router.post(
@@ -79,7 +82,7 @@ export function projectRoutes({ prisma, createProject, maxBodyBytes, access, met
     const client = clientOf(ctx.state.caller);
     // A client's id never has the `@client` suffix; the operator's may (it names any film).
     const id = (client ? projectIdSchema : filmIdSchema).safeParse(ctx.params.id);
-    const view = id.success ? await findProjectView(prisma, client ? filmIdFor(id.data, client) : id.data, client) : null;
+    const view = id.success ? await findProjectView(prisma, client ? filmIdFor(id.data, client) : id.data, client, queueOf) : null;
     if (!view) throw new HttpError(404, 'project_not_found', `No project ${ctx.params.id}`);
     ctx.body = view;
   });

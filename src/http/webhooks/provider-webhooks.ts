@@ -12,6 +12,7 @@ import { observeWebhook } from './observe';
 import { readRawBody, recordEvent, signalWorkflow, validatePayload, type WebhookRouteDeps } from './receive';
 import { traceWebhook } from './trace-webhook';
 import type { WebhookState } from './webhook-state';
+import type { ProviderLeases } from '../../storage/provider-leases';
 
 export const providerWebhookPath = '/api/webhooks/providers/:provider';
 
@@ -31,8 +32,10 @@ const refusals: Record<WebhookRefusal, { status: number; code: string }> = {
  * deduplicated, signalled), in the guide's words (completion.ts). Progress reports are answered 200
  * and go no further. Counted, logged and traced as `video-complete`, which is what they are.
  */
-export function providerWebhookRoutes(deps: WebhookRouteDeps & { adapters: ReadonlyMap<ProviderName, VideoProviderAdapter> }): Router<WebhookState> {
-  const { config, events, errors, apply, metrics, limiter, unverified, adapters } = deps;
+export function providerWebhookRoutes(
+  deps: WebhookRouteDeps & { adapters: ReadonlyMap<ProviderName, VideoProviderAdapter>; leases: Pick<ProviderLeases, 'releaseTask'> },
+): Router<WebhookState> {
+  const { config, events, errors, apply, metrics, limiter, unverified, adapters, leases } = deps;
   const endpoint = 'video-complete';
   const router = new Router<WebhookState>();
   router.post(
@@ -49,7 +52,7 @@ export function providerWebhookRoutes(deps: WebhookRouteDeps & { adapters: Reado
     },
     ...(limiter ? [rateLimit('provider-webhooks', config.rateLimit.perEndpoint[endpoint], limiter, metrics)] : []),
     readRawBody(config.webhooks.maxBodyBytes),
-    verifyDelivery(adapters),
+    verifyDelivery(adapters, leases),
     validatePayload(endpoint, config.webhooks),
     recordEvent(endpoint, events),
     signalWorkflow(endpoint, apply, events, metrics),
@@ -58,7 +61,7 @@ export function providerWebhookRoutes(deps: WebhookRouteDeps & { adapters: Reado
 }
 
 /** The adapter's verdict on the delivery: a finished task becomes the guide-shaped body the next stages read. */
-function verifyDelivery(adapters: ReadonlyMap<ProviderName, VideoProviderAdapter>): Middleware<WebhookState> {
+function verifyDelivery(adapters: ReadonlyMap<ProviderName, VideoProviderAdapter>, leases: Pick<ProviderLeases, 'releaseTask'>): Middleware<WebhookState> {
   return async function verifyDelivery(ctx, next) {
     const name = (ctx.params as { provider: string }).provider;
     const adapter = providerNames.includes(name as ProviderName) ? adapters.get(name as ProviderName) : undefined;
@@ -90,6 +93,10 @@ function verifyDelivery(adapters: ReadonlyMap<ProviderName, VideoProviderAdapter
     ctx.state.scheme = 'provider';
     ctx.state.log.debug({ provider: name, deliveryId: verdict.deliveryId, state: verdict.task.state }, 'provider webhook verified');
     if (!finishedStates.has(verdict.task.state)) return;
+    // The task's outcome is known: its slot under the provider's cap goes to the next in line now,
+    // not when the workflow gets round to it (the fingerprint is the one Reelay put in the URL).
+    const fingerprint = query.get('fp');
+    if (fingerprint) await leases.releaseTask(fingerprint, sceneId.data);
     ctx.state.rawBody = Buffer.from(JSON.stringify(completionBody(adapter.name, verdict.task, { projectId: projectId.data, sceneId: sceneId.data })));
     await next();
   };

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import type { Stack } from '../../src/dev/start-stack';
+import { createProviderLeases, type LeaseRequest, type ProviderLeases } from '../../src/storage/provider-leases';
+import { uniqueId } from '../support/http';
+import { testStack } from '../support/test-stack';
+
+/**
+ * The provider's line as PostgreSQL keeps it (src/storage/provider-leases.ts), driven directly: each
+ * test uses a provider name of its own, so lines never mix.
+ */
+describe("provider leases: a provider's slots under its cap, in PostgreSQL", function () {
+  this.timeout(60_000);
+  let stack: Stack;
+  let caps: Map<string, number>;
+  let leases: ProviderLeases;
+
+  before(async () => {
+    stack = await testStack();
+    caps = new Map();
+    leases = createProviderLeases(stack.database.pool, (provider) => caps.get(provider) ?? 0);
+  });
+
+  /** A provider with `cap` slots, and a way to ask for a task's turn at it. */
+  function provider(cap: number) {
+    const name = uniqueId('prov');
+    caps.set(name, cap);
+    let n = 0;
+    const ask = (who: { client?: string; user?: string; priority?: number; fingerprint?: string; holdMs?: number } = {}) => {
+      n += 1;
+      const fingerprint = who.fingerprint ?? `${name}-film-${n}/scene-${n}/1`;
+      const request: LeaseRequest = {
+        provider: name,
+        fingerprint,
+        projectId: fingerprint.split('/')[0],
+        sceneId: fingerprint.split('/')[1],
+        clientId: who.client ?? null,
+        userId: who.user ?? null,
+        priority: who.priority ?? 0,
+        holdMs: who.holdMs ?? 60_000,
+      };
+      return { fingerprint, answer: leases.acquire(request), again: () => leases.acquire(request) };
+    };
+    return { name, ask };
+  }
+
+  it('never grants more slots than the cap, however many ask at once', async () => {
+    const p = provider(3);
+    const asks = Array.from({ length: 30 }, () => p.ask({ client: 'c', user: 'u' }));
+    const answers = await Promise.all(asks.map((a) => a.answer));
+    assert.ok(answers.filter((a) => a.held).length <= 3);
+    // A waiter that found the line locked by another granter asks again (as the activity's retry does).
+    for (const a of asks) await a.again();
+    const usage = (await leases.usage()).find((u) => u.provider === p.name)!;
+    assert.equal(usage.held, 3, 'the cap is used in full');
+    assert.equal(usage.waiting, 27);
+  });
+
+  it("puts a second user's first task ahead of the first user's long line, and a priority task ahead of both", async () => {
+    const p = provider(2);
+    for (let i = 0; i < 6; i += 1) await p.ask({ client: 'studio', user: 'heavy' }).answer;
+    const light = p.ask({ client: 'studio', user: 'light' });
+    const lightAnswer = await light.answer;
+    assert.deepEqual(lightAnswer, { held: false, position: 1, waiting: 5 }, 'the light user is next: the heavy one holds both slots');
+    const otherClient = await p.ask({ client: 'indie', user: 'solo' }).answer;
+    assert.equal(otherClient.held ? 0 : otherClient.position, 1, 'a client holding nothing goes first');
+    const urgent = await p.ask({ client: 'studio', user: 'heavy', priority: 5 }).answer;
+    assert.equal(urgent.held ? 0 : urgent.position, 1, 'priority goes first');
+  });
+
+  it('gives a slot back when its task ends, and to the next in line only', async () => {
+    const p = provider(1);
+    const first = p.ask();
+    assert.deepEqual(await first.answer, { held: true });
+    const second = p.ask();
+    assert.equal((await second.answer).held, false);
+    assert.equal((await second.again()).held, false, 'still busy');
+    await leases.releaseTask(first.fingerprint, first.fingerprint.split('/')[1]);
+    assert.deepEqual(await second.again(), { held: true });
+  });
+
+  it('returns the slot of a task nobody heard from by its deadline (a worker killed mid-task leaks nothing)', async () => {
+    const p = provider(1);
+    const lost = p.ask({ holdMs: 300 });
+    assert.deepEqual(await lost.answer, { held: true });
+    const next = p.ask();
+    assert.equal((await next.answer).held, false);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.deepEqual(await next.again(), { held: true });
+    assert.equal(await stack.prisma.providerLease.count({ where: { fingerprint: lost.fingerprint } }), 0);
+  });
+
+  it('frees a scene’s earlier task when it asks for a new one (the old one failed or was lost)', async () => {
+    const p = provider(1);
+    const film = uniqueId('film');
+    const firstTry = p.ask({ fingerprint: `${film}/scene-a/1` });
+    assert.deepEqual(await firstTry.answer, { held: true });
+    const secondTry = p.ask({ fingerprint: `${film}/scene-a/2` });
+    assert.deepEqual(await secondTry.answer, { held: true }, 'the slot of task 1 went to task 2');
+  });
+});
