@@ -3,8 +3,8 @@ import type { Stack } from '../../src/dev/start-stack';
 import { uniqueId } from '../support/http';
 import { measurePayOnce } from '../support/pay-once';
 import { startProject, waitFor } from '../support/projects';
-import { freePort, testEnv, testStack } from '../support/test-stack';
-import { WorkerProcess } from '../support/worker-process';
+import { testStack } from '../support/test-stack';
+import { stackWorker } from '../support/worker-process';
 
 describe('provider tasks and a worker killed with -9', function () {
   this.timeout(300_000);
@@ -17,22 +17,7 @@ describe('provider tasks and a worker killed with -9', function () {
   it('finishes a Runway film (polled, no webhooks) when the worker dies mid-poll, submitting nothing twice', async () => {
     const runway = stack.providerStandIns.get('runway')!;
     const taskQueue = uniqueId('runway-poll');
-    const healthPort = await freePort();
-    const env = testEnv({
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: stack.databaseUrl,
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      NEXT_PUBLIC_APP_URL: stack.gatewayUrl,
-      VIDEO_GENERATION_SERVICE: stack.simulator!.url,
-      LAST_FRAME_SERVICE_URL: stack.simulator!.url,
-      STITCH_SERVICE_URL: stack.simulator!.url,
-      NOTIFICATION_SERVICE_URL: stack.simulator!.url,
-      PROVIDER_POLL_INTERVAL_MS: '200',
-      WORKER_HEALTH_PORT: String(healthPort),
-      ...runway.env,
-    });
-    const worker = new WorkerProcess({ ...process.env, ...env }, healthPort);
+    const worker = await stackWorker(stack, taskQueue, runway.env);
     const taskMs = runway.server.options.taskMs;
     // Long enough tasks that the watch is surely under way when the worker dies.
     runway.server.options.taskMs = 4_000;

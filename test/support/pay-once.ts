@@ -2,8 +2,7 @@ import type { ProviderName } from '../../src/contracts/providers';
 import type { Stack } from '../../src/dev/start-stack';
 import { uniqueId } from './http';
 import { startProject, waitFor } from './projects';
-import { freePort, testEnv } from './test-stack';
-import { WorkerProcess } from './worker-process';
+import { stackWorker } from './worker-process';
 
 export interface PayOnceResult {
   provider: ProviderName;
@@ -24,27 +23,7 @@ export interface PayOnceResult {
 export async function measurePayOnce(stack: Stack, provider: Exclude<ProviderName, 'guide'>, films: number): Promise<PayOnceResult> {
   const standIn = stack.providerStandIns.get(provider)!;
   const taskQueue = uniqueId(`pay-once-${provider}`);
-  const healthPort = await freePort();
-  const worker = new WorkerProcess(
-    {
-      ...process.env,
-      ...testEnv({
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: stack.databaseUrl,
-        TEMPORAL_ADDRESS: stack.temporalAddress,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        NEXT_PUBLIC_APP_URL: stack.gatewayUrl,
-        VIDEO_GENERATION_SERVICE: stack.simulator!.url,
-        LAST_FRAME_SERVICE_URL: stack.simulator!.url,
-        STITCH_SERVICE_URL: stack.simulator!.url,
-        NOTIFICATION_SERVICE_URL: stack.simulator!.url,
-        PROVIDER_POLL_INTERVAL_MS: '200',
-        WORKER_HEALTH_PORT: String(healthPort),
-        ...standIn.env,
-      }),
-    },
-    healthPort,
-  );
+  const worker = await stackWorker(stack, taskQueue, standIn.env);
   await worker.start();
   const ids = Array.from({ length: films }, () => uniqueId(`${provider}-pay-once`));
   const cutOff = new Set<string>();
