@@ -46,8 +46,31 @@ export async function startWebhookReceiver(answer: (n: number) => number = () =>
         });
       }
     },
+    /** Resolves with the first `count` deliveries, as the gateway hands them to an adapter, once they have arrived. */
+    async deliveries(count: number, timeoutMs = 20_000): Promise<WebhookDelivery[]> {
+      const deadline = Date.now() + timeoutMs;
+      while (received.length < count) {
+        if (Date.now() > deadline) throw new Error(`only ${received.length} of ${count} deliveries arrived`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 200);
+        });
+      }
+      return received.slice(0, count).map((r) => deliveryOf(r));
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** Resolves once `check` gives a value, asking every 25 ms. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('the condition never held');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 /** A received POST as the gateway hands it to an adapter's verifyWebhook. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { startFalStandIn, type FalStandIn } from '../../../src/dev/providers/fal-stand-in';
 import { ProviderCallError, type VideoProviderAdapter, type WebhookDelivery } from '../../../src/providers/adapter';
 import { createFalAdapter } from '../../../src/providers/fal';
-import { eventually, settingsFrom, startReceiver } from './webhook-receiver';
+import { eventually, settingsFrom, startWebhookReceiver } from './callback-receiver';
 
 const i2v = 'fal-ai/kling-video/v2.5-turbo/pro/image-to-video';
 const perSecond = 'fal-ai/kling-video/v1/standard/image-to-video';
@@ -11,15 +11,15 @@ const frame = 'https://frames.example/scene-1-last.png';
 describe('fal adapter against the fal stand-in', () => {
   let fal: FalStandIn;
   let adapter: VideoProviderAdapter;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 
   before(async () => {
     fal = await startFalStandIn({ taskMs: 300, webhookRetryDelaysMs: [100, 100], maxRunning: 3 });
     adapter = createFalAdapter(settingsFrom(fal.env), { cooldownMs: 0 });
   });
   after(() => fal.stop());
-  beforeEach(async () => (receiver = await startReceiver()));
-  afterEach(() => receiver.stop());
+  beforeEach(async () => (receiver = await startWebhookReceiver()));
+  afterEach(() => receiver.close());
 
   const callback = (scene: string) => `${receiver.url}/api/webhooks/providers/fal?project=p1&scene=${scene}&fp=p1%2F${scene}%2F1&token=t0k3n`;
   const verify = (delivery: WebhookDelivery) => adapter.verifyWebhook!(delivery);
@@ -43,7 +43,7 @@ describe('fal adapter against the fal stand-in', () => {
     assert.equal(seen.model, i2v);
     assert.deepEqual(seen.request, { prompt: 'A lighthouse at dusk', image_url: frame, duration: '5', cfg_scale: 0.7, fal_webhook: callback('s1') });
 
-    const [received] = await receiver.received(1);
+    const [received] = await receiver.deliveries(1);
     assert.equal(received.query.get('fp'), 'p1/s1/1', 'the callback URL reaches fal unchanged');
     const verdict = await verify(received);
     assert.ok(verdict.ok, JSON.stringify(verdict));
@@ -77,7 +77,7 @@ describe('fal adapter against the fal stand-in', () => {
     try {
       const failingAdapter = createFalAdapter(settingsFrom(failing.env));
       const { taskId } = await failingAdapter.submit({ model: i2v, prompt: 'explode', startFrameUrl: frame, options: {}, callbackUrl: callback('s3'), fingerprint: 'p1/s3/1' });
-      const verdict = await failingAdapter.verifyWebhook!((await receiver.received(1))[0]);
+      const verdict = await failingAdapter.verifyWebhook!((await receiver.deliveries(1))[0]);
       assert.ok(verdict.ok);
       assert.equal(verdict.task.state, 'failed');
       assert.match(verdict.task.error!, /422.*could not generate/);
@@ -121,10 +121,10 @@ describe('fal adapter against the fal stand-in', () => {
   });
 
   it('gives a retried delivery (fal re-signs it with a new timestamp) the same deliveryId', async () => {
-    await receiver.stop();
-    receiver = await startReceiver([500]);
+    await receiver.close();
+    receiver = await startWebhookReceiver((n) => (n === 1 ? 500 : 200));
     await adapter.submit({ model: i2v, prompt: 'Retry me', startFrameUrl: frame, options: {}, callbackUrl: callback('s5'), fingerprint: 'p1/s5/1' });
-    const [first, second] = await receiver.received(2);
+    const [first, second] = await receiver.deliveries(2);
     assert.deepEqual(first.rawBody, second.rawBody);
     const [a, b] = [await verify(first), await verify(second)];
     assert.ok(a.ok && b.ok);

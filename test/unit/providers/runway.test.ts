@@ -3,7 +3,7 @@ import { startRunwayStandIn } from '../../../src/dev/providers/runway-stand-in';
 import type { ProviderStandIn } from '../../../src/dev/providers/stand-in-server';
 import { ProviderCallError, type VideoProviderAdapter } from '../../../src/providers/adapter';
 import { createRunwayAdapter } from '../../../src/providers/runway';
-import { eventually, settingsFrom } from './webhook-receiver';
+import { eventually, settingsFrom } from './callback-receiver';
 
 const frame = 'https://frames.example/scene-1-last.png';
 
