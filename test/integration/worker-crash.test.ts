@@ -3,8 +3,8 @@ import type { Stack } from '../../src/dev/start-stack';
 import { progressQuery } from '../../src/contracts/workflow-api';
 import { uniqueId } from '../support/http';
 import { requestsFor, startProject, waitFor } from '../support/projects';
-import { freePort, testEnv, testStack } from '../support/test-stack';
-import { WorkerProcess } from '../support/worker-process';
+import { testStack } from '../support/test-stack';
+import { stackWorker, type WorkerProcess } from '../support/worker-process';
 
 describe('a worker killed mid-project', function () {
   this.timeout(180_000);
@@ -14,26 +14,7 @@ describe('a worker killed mid-project', function () {
 
   before(async () => {
     stack = await testStack();
-    const simulator = stack.simulator!.url;
-    const healthPort = await freePort();
-    worker = new WorkerProcess(
-      {
-        ...process.env,
-        ...testEnv({
-          LOG_LEVEL: 'warn',
-          DATABASE_URL: stack.databaseUrl,
-          TEMPORAL_ADDRESS: stack.temporalAddress,
-          TEMPORAL_TASK_QUEUE: taskQueue,
-          NEXT_PUBLIC_APP_URL: stack.gatewayUrl,
-          VIDEO_GENERATION_SERVICE: simulator,
-          LAST_FRAME_SERVICE_URL: simulator,
-          STITCH_SERVICE_URL: simulator,
-          NOTIFICATION_SERVICE_URL: simulator,
-          WORKER_HEALTH_PORT: String(healthPort),
-        }),
-      },
-      healthPort,
-    );
+    worker = await stackWorker(stack, taskQueue);
     await worker.start();
   });
   after(async () => {
