@@ -74,25 +74,25 @@ export async function startRunwayStandIn(options: RunwayStandInOptions): Promise
   router.post('/v1/image_to_video', create('image_to_video'));
   router.post('/v1/text_to_video', create('text_to_video'));
 
-  router.get('/v1/tasks/:id', (ctx) => {
-    if (refused(ctx)) return;
+  /** The task a request names, or a 404 as Runway answers it (also for a task deleted after it ended). */
+  const taskOf = (ctx: Context & { params: { id?: string } }) => {
+    if (refused(ctx)) return undefined;
     const task = server.tasks.get(ctx.params.id ?? '');
-    if (!task || deleted.has(task.id)) {
-      ctx.status = 404;
-      ctx.body = { error: 'Task not found.' };
-      return;
-    }
+    if (task && !deleted.has(task.id)) return task;
+    ctx.status = 404;
+    ctx.body = { error: 'Task not found.' };
+    return undefined;
+  };
+
+  router.get('/v1/tasks/:id', (ctx) => {
+    const task = taskOf(ctx);
+    if (!task) return;
     ctx.body = describe(task, throttled(server, task, options.concurrency));
   });
 
   router.delete('/v1/tasks/:id', (ctx) => {
-    if (refused(ctx)) return;
-    const task = server.tasks.get(ctx.params.id ?? '');
-    if (!task || deleted.has(task.id)) {
-      ctx.status = 404;
-      ctx.body = { error: 'Task not found.' };
-      return;
-    }
+    const task = taskOf(ctx);
+    if (!task) return;
     if (task.state === 'queued' || task.state === 'running') Object.assign(task, { state: 'cancelled' });
     else deleted.add(task.id);
     ctx.status = 204;
