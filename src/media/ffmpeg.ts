@@ -1,7 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import path from 'node:path';
 import { promisify } from 'node:util';
+import { findOnPath } from '../platform/find-on-path';
 
 /** How Reelay found the ffmpeg it runs: an explicit path, the npm package's static build, or PATH. */
 export type FfmpegSource = 'FFMPEG_PATH' | '@ffmpeg-installer/linux-x64' | 'PATH';
@@ -34,18 +33,6 @@ function installerBinary(): string | undefined {
   }
 }
 
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this folder
-    }
-  }
-  return undefined;
-}
 
 /**
  * The ffmpeg the built-in media steps run: `explicitPath` (FFMPEG_PATH) when given, and then no other, so
@@ -60,7 +47,7 @@ export async function locateFfmpeg(explicitPath = process.env.FFMPEG_PATH): Prom
   }
   const candidates: [string | undefined, FfmpegSource][] = [
     [installerBinary(), '@ffmpeg-installer/linux-x64'],
-    [onPath('ffmpeg'), 'PATH'],
+    [findOnPath('ffmpeg'), 'PATH'],
   ];
   for (const [binary, source] of candidates) {
     const version = binary && (await versionOf(binary));
