@@ -39,7 +39,7 @@ describe('a film with the built-in media steps and its own asset store, after th
     await stopSharedSeaweed();
   });
 
-  /** The store's variables: a folder, or a bucket on SeaweedFS (built into ~/.cache/reelay on first use). */
+  /** The store's variables: a folder, or a bucket on SeaweedFS (fetched into ~/.cache/reelay on first use). */
   const storeEnv = {
     local: async () => ({ ASSET_STORE: 'local', ASSET_DIR: assetDir }),
     s3: async () => {
