@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Stack } from '../../src/dev/start-stack';
 import { sharedSeaweed, stopSharedSeaweed } from '../support/asset-stores';
-import { asOperator } from '../support/clients';
+import { assetKeys } from '../../src/media/asset-store';
+import { LocalAssetStore } from '../../src/media/local-store';
+import { asOperator, newTestClient } from '../support/clients';
 import { extraGateways } from '../support/extra-gateway';
 import { getJson, postJson, uniqueId } from '../support/http';
 import { requestsFor, waitFor } from '../support/projects';
@@ -112,6 +114,41 @@ describe('a film with the built-in media steps and its own asset store, after th
     const body = refused.body as { code: string; details: { fields: { field: string }[] } };
     assert.equal(body.code, 'validation_failed');
     assert.deepEqual(body.details.fields.map((f) => f.field), ['media.stitch']);
+  });
+
+  it("deletes a finished film with its stored media, only for its own client, never while it runs", async () => {
+    const [owner, stranger] = [await newTestClient(stack), await newTestClient(stack)];
+    const root = await mkdtemp(path.join(os.tmpdir(), 'reelay-delete-'));
+    const api = await deployment({ TEMPORAL_TASK_QUEUE: uniqueId('delete'), MEDIA_TASK_QUEUE: uniqueId('media'), ASSET_STORE: 'local', ASSET_DIR: root });
+    const projectId = uniqueId('doomed');
+    const filmUrl = `${api.url}/api/v1/projects/${projectId}`;
+    const remove = async (headers: Record<string, string>) => {
+      const response = await fetch(filmUrl, { method: 'DELETE', headers });
+      return { status: response.status, body: response.status === 204 ? undefined : ((await response.json()) as { code: string }) };
+    };
+    const created = await postJson(`${api.url}/api/v1/projects`, { project_id: projectId, scenes: [{ prompt: 'A sandcastle' }, { prompt: 'The tide comes in' }] }, owner.headers);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+
+    const whileRunning = await remove(owner.headers);
+    assert.equal(whileRunning.status, 409, JSON.stringify(whileRunning.body));
+    assert.equal(whileRunning.body!.code, 'project_running');
+    const film = await filmEnds(async () => (await getJson<FilmView>(filmUrl, owner.headers)).body);
+    assert.equal(film.status, 'completed', JSON.stringify(film));
+    const store = new LocalAssetStore(root);
+    const prefix = assetKeys.project(owner.film(projectId));
+    assert.ok((await store.list(prefix)).length >= 5, 'two scenes (video, thumbnail, last frame) and the film are stored');
+    assert.equal((await fetch(film.final_video_url!)).status, 200);
+
+    assert.equal((await remove(stranger.headers)).status, 404, "another client's delete finds nothing");
+    assert.equal((await remove(owner.headers)).status, 204);
+    assert.deepEqual(await store.list(prefix), [], 'no asset of the film is left');
+    assert.equal((await fetch(film.final_video_url!)).status, 404, 'its link is gone');
+    assert.equal((await getJson(filmUrl, owner.headers)).status, 404);
+    assert.equal(await stack.prisma.webhookEvent.count({ where: { projectId: owner.film(projectId) } }), 0, 'nor any of its rows');
+    const again = await remove(owner.headers);
+    assert.equal(again.status, 404);
+    assert.equal(again.body!.code, 'project_not_found');
+    await rm(root, { recursive: true, force: true });
   });
 
   async function filmOutlivesItsLinks(store: keyof typeof storeEnv): Promise<void> {
