@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { buildWeed, findWeed, startSeaweedS3 } from '../src/dev/seaweedfs';
+import { resolveWeed, startSeaweedS3 } from '../src/dev/seaweedfs';
 import { fileDigests } from '../src/media/asset-store';
 import { copyUrlToStore } from '../src/media/copy-asset';
 import { locateFfmpeg, type Ffmpeg } from '../src/media/ffmpeg';
@@ -97,7 +97,7 @@ async function copyThroughput(dir: string, mebibytes: number, runs: number): Pro
   });
   await new Promise<void>((r) => source.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(source.address() as AddressInfo).port}/output.mp4`;
-  const weed = findWeed() ?? (await buildWeed());
+  const weed = await resolveWeed((message) => console.error(`[seaweedfs] ${message}`));
   const s3 = await startSeaweedS3(weed, path.join(dir, 'seaweedfs'), { accessKeyId: 'reelay-bench', secretAccessKey: randomBytes(24).toString('hex') });
   const store = new S3AssetStore({ ...s3, forcePathStyle: true });
   const barePut = (key: string) =>

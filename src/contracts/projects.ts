@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { projectIdSchema } from './ids';
+import { mediaStepModes } from './media';
 import { providerNames } from './providers';
 import { storableText } from './text';
 
@@ -28,6 +29,13 @@ export const createProjectRequest = z.object({
   options: modelOptions.optional(),
   /** The picture the first scene starts from (models that cannot start from text alone need one). */
   start_image_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048).optional(),
+  /** Who does this film's media steps: the guide's service (`remote`) or Reelay with ffmpeg (`builtin`); the server's LAST_FRAME_STEP / STITCH_STEP when absent. */
+  media: z
+    .object({
+      last_frame: z.enum(mediaStepModes).optional(),
+      stitch: z.enum(mediaStepModes).optional(),
+    })
+    .optional(),
   scenes: z
     .array(
       z.object({

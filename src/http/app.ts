@@ -30,11 +30,12 @@ import { buildOpenApiDocument } from './openapi';
 import { clientRequestQuota, identifyCaller } from './projects/client-auth';
 import { createProjectCreator } from './projects/create-project';
 import { createProviders } from '../providers/registry';
+import { mediaOfferOf } from './projects/media-choice';
+import { createProjectDeleter } from './projects/delete-project';
 import { projectRoutes } from './projects/routes';
 import { createReadinessCheck, namespaceNotReadyHandler, notReadyRetryAfterSeconds, type ReadinessCheck } from './readiness';
 import { createRateLimiter } from './rate-limit';
 import { requestContext } from './request-context';
-import { mediaPlanOf } from '../platform/media-env';
 import { assetRoutes } from './assets';
 import { pruneIntermediateAssets } from './asset-retention';
 import { openAssetStore } from '../media/open-store';
@@ -153,7 +154,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
     temporal,
     taskQueue: config.temporal.taskQueue,
     workflowSettings: mergeSettings(config.workflow, workflowSettings),
-    mediaPlan: mediaPlanOf(config.media),
     applyEarlyEvents: apply.applyPending,
     namespaceNotReady: namespaceNotReadyHandler({ readiness, namespace: config.temporal.namespace, addGlobalError: (error) => errors.addGlobalError(error), logger }),
   });
@@ -178,8 +178,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const providerCaps = providerCapRoutes({ access, leases, configured: config.providers.maxRunning });
   const admin = adminRoutes({ access, events, errors, apply });
   const filmView = { prisma, temporal, temporalUiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace };
+  const store = openAssetStore(config.media.store);
+  const deleteProject = createProjectDeleter({ prisma, temporal, store });
   const projects = addFilmRoutes(
-    projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes, access: projectAccess, metrics, providers, queueOf: (filmId) => leases.queueOf(filmId) }),
+    projectRoutes({ prisma, createProject, deleteProject, maxBodyBytes: config.webhooks.maxBodyBytes, access: projectAccess, metrics, providers,
+      mediaOffer: () => mediaOfferOf(config), queueOf: (filmId) => leases.queueOf(filmId) }),
     { access, ...filmView },
   );
   const operatorConsole = consoleRoutes({ access, ...filmView });
@@ -207,7 +210,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(providerCaps.routes()).use(providerCaps.allowedMethods(methodErrors));
   app.use(operatorConsole.routes()).use(operatorConsole.allowedMethods(methodErrors));
   app.use(gatewayInfo.routes()).use(gatewayInfo.allowedMethods(methodErrors));
-  const store = openAssetStore(config.media.store);
   const assets = assetRoutes(config.media, store);
   app.use(assets.routes()).use(assets.allowedMethods(methodErrors));
 

@@ -93,6 +93,14 @@ export function buildOpenApiDocument(version: string) {
     request: { params: z.object({ id: projectIdSchema }) },
     responses: { 200: json(projectView, 'The project'), ...errors(401, 404, 429) },
   });
+  registry.registerPath({
+    method: 'delete',
+    path: '/api/v1/projects/{id}',
+    summary: "Delete a film that is no longer running, its records and its stored media (a client only its own; another client's is a 404)",
+    security: projectApi,
+    request: { params: z.object({ id: projectIdSchema }) },
+    responses: { 204: { description: 'Deleted' }, ...errors(401, 404, 409, 429, 503) },
+  });
 
   registry.registerPath({
     method: 'get',

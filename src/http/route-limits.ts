@@ -23,7 +23,7 @@ export function routeGroupOf(method: string, path: string): RouteGroup | undefin
   if (path === '/console/session' && method === 'POST') return 'sign_in';
   if (path === '/console' || path.startsWith('/console/')) return 'console';
   if (/^\/api\/v1\/projects\/?$/.test(path) && method === 'POST') return 'projects';
-  if (projectPath.test(path) && (method === 'GET' || method === 'HEAD')) return 'projects';
+  if (projectPath.test(path) && (method === 'GET' || method === 'HEAD' || method === 'DELETE')) return 'projects';
   if (path.startsWith('/api/v1/')) return 'admin';
   return 'other';
 }

@@ -43,8 +43,11 @@ export const assetKeys = {
   isIntermediate: (key: string) => /\/scenes\/\d+\/(video\.mp4|last-frame\.png)$/.test(key),
 };
 
-/** A key Reelay would have written: relative, no `..`, no empty segment, only plain characters. */
-export const isAssetKey = (key: string): boolean => /^[\w.-]+(\/[\w.-]+)*$/.test(key) && !key.split('/').some((s) => s === '.' || s === '..');
+/**
+ * A key Reelay would have written: relative, no `..`, no empty segment, only the characters of film ids
+ * (a client's film is `<project id>@<client>`, and a project id may hold `:`).
+ */
+export const isAssetKey = (key: string): boolean => /^[\w.:@-]+(\/[\w.:@-]+)*$/.test(key) && !key.split('/').some((s) => s === '.' || s === '..');
 
 /** Size, SHA-256 (hex) and MD5 (base64, S3's Content-MD5) of a local file, read once. */
 export async function fileDigests(file: string): Promise<{ size: number; sha256: string; md5: string }> {

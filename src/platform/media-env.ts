@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { defaultMediaTaskQueue, mediaStepModes, type MediaPlan, type MediaStepMode } from '../contracts/media';
+import { defaultMediaTaskQueue, mediaStepModes, type MediaStepMode } from '../contracts/media';
 import { projectRoot } from './project-root';
 
 export const assetStoreKinds = ['none', 'local', 's3'] as const;
@@ -83,14 +83,4 @@ export function mediaSettings(env: MediaEnv, defaultStore: AssetStoreKind = 'non
     worker: env.MEDIA_WORKER,
     ffmpegPath: env.FFMPEG_PATH,
   };
-}
-
-/**
- * The media plan a new project starts with: none at all (today's path, untouched) unless a store or a
- * built-in step is configured.
- */
-export function mediaPlanOf(settings: MediaSettings): MediaPlan | undefined {
-  const store = settings.store.kind !== 'none';
-  if (!store && settings.lastFrame === 'remote' && settings.stitch === 'remote') return undefined;
-  return { lastFrame: settings.lastFrame, stitch: settings.stitch, store, taskQueue: settings.taskQueue };
 }

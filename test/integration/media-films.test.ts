@@ -4,10 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Stack } from '../../src/dev/start-stack';
 import { sharedSeaweed, stopSharedSeaweed } from '../support/asset-stores';
-import { asOperator } from '../support/clients';
+import { assetKeys } from '../../src/media/asset-store';
+import { LocalAssetStore } from '../../src/media/local-store';
+import { asOperator, newTestClient } from '../support/clients';
 import { extraGateways } from '../support/extra-gateway';
 import { getJson, postJson, uniqueId } from '../support/http';
-import { waitFor } from '../support/projects';
+import { requestsFor, waitFor } from '../support/projects';
 import { freePort, testEnv, testStack } from '../support/test-stack';
 import { WorkerProcess } from '../support/worker-process';
 
@@ -39,7 +41,7 @@ describe('a film with the built-in media steps and its own asset store, after th
     await stopSharedSeaweed();
   });
 
-  /** The store's variables: a folder, or a bucket on SeaweedFS (built into ~/.cache/reelay on first use). */
+  /** The store's variables: a folder, or a bucket on SeaweedFS (fetched into ~/.cache/reelay on first use). */
   const storeEnv = {
     local: async () => ({ ASSET_STORE: 'local', ASSET_DIR: assetDir }),
     s3: async () => {
@@ -52,6 +54,103 @@ describe('a film with the built-in media steps and its own asset store, after th
     it(`makes a chained 3-scene Replicate film that still plays from Reelay’s store (${store}) once every Replicate link has expired`, () => filmOutlivesItsLinks(store));
   }
 
+  /** A gateway and a worker process of their own with these variables (the simulator's services configured on both). */
+  async function deployment(env: Record<string, string>) {
+    const services = {
+      VIDEO_GENERATION_SERVICE: stack.simulator!.url,
+      LAST_FRAME_SERVICE_URL: stack.simulator!.url,
+      STITCH_SERVICE_URL: stack.simulator!.url,
+      NOTIFICATION_SERVICE_URL: stack.simulator!.url,
+    };
+    const api = await gateway({ ...services, ...env });
+    const healthPort = await freePort();
+    const worker = new WorkerProcess(
+      {
+        ...process.env,
+        ...testEnv({
+          ...env,
+          ...services,
+          LOG_LEVEL: 'warn',
+          DATABASE_URL: stack.databaseUrl,
+          TEMPORAL_ADDRESS: stack.temporalAddress,
+          // Webhooks and the asset links both go to this deployment's own gateway.
+          NEXT_PUBLIC_APP_URL: api.url,
+          WORKER_HEALTH_PORT: String(healthPort),
+        }),
+      },
+      healthPort,
+    );
+    workers.push(worker);
+    await worker.start();
+    return api;
+  }
+
+  const filmEnds = (read: () => Promise<FilmView>) =>
+    waitFor(async () => {
+      const view = await read();
+      return ['completed', 'failed', 'cancelled'].includes(view.status) && view;
+    }, 180_000, 'the film to end');
+
+  it('does the media steps itself for a film that asks, on a deployment whose steps are the remote services', async () => {
+    const replicate = stack.providerStandIns.get('replicate')!;
+    const remoteByDefault = { TEMPORAL_TASK_QUEUE: uniqueId('media-choice'), MEDIA_TASK_QUEUE: uniqueId('media'), ...(await storeEnv.local()), ...replicate.env };
+    const api = await deployment(remoteByDefault);
+    const projectId = uniqueId('builtin-choice');
+    const scenes = ['A kite rises', 'The string snaps'].map((p) => ({ prompt: `${projectId}: ${p}` }));
+    const created = await postJson(`${api.url}/api/v1/projects`, { project_id: projectId, provider: 'replicate', media: { last_frame: 'builtin', stitch: 'builtin' }, scenes }, asOperator);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const film = await filmEnds(async () => (await getJson<FilmView>(`${api.url}/api/v1/projects/${projectId}`, asOperator)).body);
+    assert.equal(film.status, 'completed', JSON.stringify(film));
+    const own = (key: string) => `${api.url}/assets/projects/${projectId}/${key}`;
+    assert.deepEqual(film.scenes.map((s) => s.last_frame_url), [own('scenes/1/last-frame.png'), own('scenes/2/last-frame.png')]);
+    assert.equal(film.final_video_url, own('film.mp4'));
+    assert.equal(requestsFor(stack, projectId, 'lastFrame').length, 0, 'the last-frame service was not asked');
+    assert.equal(requestsFor(stack, projectId, 'stitch').length, 0, 'the stitch service was not asked');
+
+    // A deployment without an asset store cannot do it, and says which field.
+    const storeless = await gateway({ ...replicate.env, ASSET_STORE: 'none' });
+    const refused = await postJson(`${storeless.url}/api/v1/projects`, { provider: 'replicate', media: { stitch: 'builtin' }, scenes }, asOperator);
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
+    const body = refused.body as { code: string; details: { fields: { field: string }[] } };
+    assert.equal(body.code, 'validation_failed');
+    assert.deepEqual(body.details.fields.map((f) => f.field), ['media.stitch']);
+  });
+
+  it("deletes a finished film with its stored media, only for its own client, never while it runs", async () => {
+    const [owner, stranger] = [await newTestClient(stack), await newTestClient(stack)];
+    const root = await mkdtemp(path.join(os.tmpdir(), 'reelay-delete-'));
+    const api = await deployment({ TEMPORAL_TASK_QUEUE: uniqueId('delete'), MEDIA_TASK_QUEUE: uniqueId('media'), ASSET_STORE: 'local', ASSET_DIR: root });
+    const projectId = uniqueId('doomed');
+    const filmUrl = `${api.url}/api/v1/projects/${projectId}`;
+    const remove = async (headers: Record<string, string>) => {
+      const response = await fetch(filmUrl, { method: 'DELETE', headers });
+      return { status: response.status, body: response.status === 204 ? undefined : ((await response.json()) as { code: string }) };
+    };
+    const created = await postJson(`${api.url}/api/v1/projects`, { project_id: projectId, scenes: [{ prompt: 'A sandcastle' }, { prompt: 'The tide comes in' }] }, owner.headers);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+
+    const whileRunning = await remove(owner.headers);
+    assert.equal(whileRunning.status, 409, JSON.stringify(whileRunning.body));
+    assert.equal(whileRunning.body!.code, 'project_running');
+    const film = await filmEnds(async () => (await getJson<FilmView>(filmUrl, owner.headers)).body);
+    assert.equal(film.status, 'completed', JSON.stringify(film));
+    const store = new LocalAssetStore(root);
+    const prefix = assetKeys.project(owner.film(projectId));
+    assert.ok((await store.list(prefix)).length >= 5, 'two scenes (video, thumbnail, last frame) and the film are stored');
+    assert.equal((await fetch(film.final_video_url!)).status, 200);
+
+    assert.equal((await remove(stranger.headers)).status, 404, "another client's delete finds nothing");
+    assert.equal((await remove(owner.headers)).status, 204);
+    assert.deepEqual(await store.list(prefix), [], 'no asset of the film is left');
+    assert.equal((await fetch(film.final_video_url!)).status, 404, 'its link is gone');
+    assert.equal((await getJson(filmUrl, owner.headers)).status, 404);
+    assert.equal(await stack.prisma.webhookEvent.count({ where: { projectId: owner.film(projectId) } }), 0, 'nor any of its rows');
+    const again = await remove(owner.headers);
+    assert.equal(again.status, 404);
+    assert.equal(again.body!.code, 'project_not_found');
+    await rm(root, { recursive: true, force: true });
+  });
+
   async function filmOutlivesItsLinks(store: keyof typeof storeEnv): Promise<void> {
     const replicate = stack.providerStandIns.get('replicate')!;
     const media = {
@@ -62,39 +161,14 @@ describe('a film with the built-in media steps and its own asset store, after th
       ...(await storeEnv[store]()),
       ...replicate.env,
     };
-    const api = await gateway(media);
-    const healthPort = await freePort();
-    const worker = new WorkerProcess(
-      {
-        ...process.env,
-        ...testEnv({
-          ...media,
-          LOG_LEVEL: 'warn',
-          DATABASE_URL: stack.databaseUrl,
-          TEMPORAL_ADDRESS: stack.temporalAddress,
-          // Webhooks and the asset links both go to this deployment's own gateway.
-          NEXT_PUBLIC_APP_URL: api.url,
-          VIDEO_GENERATION_SERVICE: stack.simulator!.url,
-          LAST_FRAME_SERVICE_URL: stack.simulator!.url,
-          STITCH_SERVICE_URL: stack.simulator!.url,
-          NOTIFICATION_SERVICE_URL: stack.simulator!.url,
-          WORKER_HEALTH_PORT: String(healthPort),
-        }),
-      },
-      healthPort,
-    );
-    workers.push(worker);
-    await worker.start();
+    const api = await deployment(media);
 
     const projectId = uniqueId(`replicate-${store}`);
     const prompts = ['A lighthouse at dawn', 'The keeper climbs the stairs', 'The lamp turns on'];
     const created = await postJson(`${api.url}/api/v1/projects`, { project_id: projectId, provider: 'replicate', scenes: prompts.map((p) => ({ prompt: `${projectId}: ${p}` })) }, asOperator);
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const read = async () => (await getJson<FilmView>(`${api.url}/api/v1/projects/${encodeURIComponent(projectId)}`, asOperator)).body;
-    const film = await waitFor(async () => {
-      const view = await read();
-      return ['completed', 'failed', 'cancelled'].includes(view.status) && view;
-    }, 180_000, 'the film to end');
+    const film = await filmEnds(read);
     assert.equal(film.status, 'completed', JSON.stringify(film));
 
     // Every link the film keeps is Reelay's own, under the stable keys.

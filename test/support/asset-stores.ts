@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { AssetStore } from '../../src/media/asset-store';
 import { LocalAssetStore } from '../../src/media/local-store';
 import { S3AssetStore, type S3StoreOptions } from '../../src/media/s3-store';
-import { buildWeed, findWeed, startSeaweedS3, type RunningS3 } from '../../src/dev/seaweedfs';
+import { resolveWeed, startSeaweedS3, type RunningS3 } from '../../src/dev/seaweedfs';
 
 export type TestStoreConfig = { kind: 'local'; root: string } | ({ kind: 's3' } & S3StoreOptions);
 
@@ -13,10 +13,10 @@ export const openTestStore = (config: TestStoreConfig): AssetStore =>
 
 let seaweed: Promise<RunningS3> | undefined;
 
-/** One SeaweedFS for the suite (built once into ~/.cache/reelay when missing), stopped by mocha's teardown. */
+/** One SeaweedFS for the suite (fetched once into ~/.cache/reelay when missing), stopped by mocha's teardown. */
 export function sharedSeaweed(): Promise<RunningS3> {
   seaweed ??= (async () => {
-    const weed = findWeed() ?? (await buildWeed((stage) => console.error(`[seaweedfs] ${stage}`)));
+    const weed = await resolveWeed((message) => console.error(`[seaweedfs] ${message}`));
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-seaweed-'));
     return startSeaweedS3(weed, dataDir, { accessKeyId: 'reelay-test-access-key', secretAccessKey: 'reelay-test-secret-key-0123456789abcdef' });
   })();

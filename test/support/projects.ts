@@ -25,7 +25,7 @@ export async function startProject(stack: Stack, { projectId, scenes, settings, 
     workflowSettings: mergeSettings(base, settings),
   });
   const provider = choice && choice.provider !== 'guide' ? { provider: choice.provider } : {};
-  await create({ project_id: projectId, user_id: userId, scenes: scenes.map((prompt) => ({ prompt })), ...provider }, null, choice);
+  await create({ project_id: projectId, user_id: userId, scenes: scenes.map((prompt) => ({ prompt })), ...provider }, null, choice && { video: choice });
   return stack.client.workflow.getHandle(`project-${projectId}`);
 }
 

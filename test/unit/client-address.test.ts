@@ -36,6 +36,7 @@ describe('which limit a route counts against', () => {
       ['GET', '/console/assets/app.js', 'console'],
       ['POST', '/api/v1/projects', 'projects'],
       ['GET', '/api/v1/projects/film-1', 'projects'],
+      ['DELETE', '/api/v1/projects/film-1', 'projects'],
       ['GET', '/api/v1/projects', 'admin'],
       ['POST', '/api/v1/projects/film-1/cancel', 'admin'],
       ['GET', '/api/v1/errors', 'admin'],

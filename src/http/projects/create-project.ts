@@ -24,8 +24,6 @@ export interface ProjectCreatorDeps {
   taskQueue: string;
   /** What each new project's workflow starts with (timeouts, attempts, retention). */
   workflowSettings: WorkflowSettings;
-  /** Built-in media steps and the asset store, when configured (docs/media.md); absent: remote services only. */
-  mediaPlan?: MediaPlan;
   /** Applies webhooks that arrived before the project existed, once its workflow runs. */
   applyEarlyEvents?: (projectId: string) => Promise<unknown>;
   /** Answers a start Temporal refused for a search attribute the namespace lacks (a 503, not a 500). */
@@ -34,13 +32,15 @@ export interface ProjectCreatorDeps {
 
 /** Fingerprint of what was asked for, so a retried create can be told from a different one. */
 export function requestHash(request: CreateProjectRequest): string {
-  const { provider, model, options, start_image_url: startImage } = request;
+  const { provider, model, options, start_image_url: startImage, media } = request;
   const chosen = provider || model || options || startImage || request.scenes.some((s) => s.model || s.options);
   // A request that chooses nothing hashes as before providers existed, so its retries still match.
   const choice = chosen
     ? { provider: provider ?? null, model: model ?? null, options: options ?? null, startImage: startImage ?? null, per: request.scenes.map((s) => [s.model ?? null, s.options ?? null]) }
     : {};
-  const canonical = JSON.stringify({ user_id: request.user_id ?? null, scenes: request.scenes.map((s) => [s.prompt, s.duration ?? null]), ...choice });
+  // Likewise a request that chooses no media steps.
+  const mediaChoice = media && (media.last_frame || media.stitch) ? { media: [media.last_frame ?? null, media.stitch ?? null] } : {};
+  const canonical = JSON.stringify({ user_id: request.user_id ?? null, scenes: request.scenes.map((s) => [s.prompt, s.duration ?? null]), ...choice, ...mediaChoice });
   return createHash('sha256').update(canonical).digest('hex');
 }
 
@@ -50,6 +50,12 @@ interface Creation {
   hash: string;
 }
 
+/** What a film is made with beyond its scenes: its video provider, and its media steps (docs/media.md; none: remote services only). */
+export interface FilmChoices {
+  video: VideoChoice;
+  media?: MediaPlan;
+}
+
 const guideChoice: VideoChoice = { provider: 'guide', model: null, options: null, startImageUrl: null };
 
 /**
@@ -57,7 +63,7 @@ const guideChoice: VideoChoice = { provider: 'guide', model: null, options: null
  * project id: the rows are written once and Temporal starts at most one workflow for the id, so a
  * client retrying after a timeout gets the same project rather than a second film.
  */
-export function createProjectCreator({ prisma, temporal, taskQueue, workflowSettings, mediaPlan, applyEarlyEvents, namespaceNotReady }: ProjectCreatorDeps) {
+export function createProjectCreator({ prisma, temporal, taskQueue, workflowSettings, applyEarlyEvents, namespaceNotReady }: ProjectCreatorDeps) {
   const insert = (db: Prisma.TransactionClient | PrismaClient, filmId: string, clientId: string | null, { request, choice, hash }: Creation) =>
     db.project.create({
       data: {
@@ -99,7 +105,7 @@ export function createProjectCreator({ prisma, temporal, taskQueue, workflowSett
     }
   }
 
-  async function startWorkflow(project: Project) {
+  async function startWorkflow(project: Project, mediaPlan: MediaPlan | undefined) {
     const scenes = await prisma.scene.findMany({ where: { projectId: project.id }, orderBy: { index: 'asc' }, select: { id: true } });
     try {
       await temporal.workflow.start<ProjectWorkflow>(projectWorkflowType, {
@@ -122,7 +128,8 @@ export function createProjectCreator({ prisma, temporal, taskQueue, workflowSett
   }
 
   /** `owner` null: the operator's film, whose id is the project id itself (as every film's was before clients). */
-  return async function createProject(request: CreateProjectRequest, owner: FilmOwner = null, choice: VideoChoice = guideChoice): Promise<CreateProjectResult> {
+  return async function createProject(request: CreateProjectRequest, owner: FilmOwner = null, choices: FilmChoices = { video: guideChoice }): Promise<CreateProjectResult> {
+    const choice = choices.video;
     const filmId = filmIdFor(request.project_id ?? randomUUID(), owner?.clientId ?? null);
     const hash = requestHash(request);
     const found = await insertOrFind(filmId, owner, { request, choice, hash });
@@ -131,7 +138,8 @@ export function createProjectCreator({ prisma, temporal, taskQueue, workflowSett
     if (project.requestHash !== hash) return { kind: 'conflict', project };
     // Only a project that never got going needs its workflow started (again, if a start was lost).
     if (project.status === 'pending') {
-      await startWorkflow(project);
+      // The same request (its hash matched), so the same media choice: the plan is this request's.
+      await startWorkflow(project, choices.media);
       await applyEarlyEvents?.(project.id);
     }
     return { kind: created ? 'created' : 'existing', project };

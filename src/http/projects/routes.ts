@@ -11,7 +11,9 @@ import { readJsonBody } from '../json-body';
 import { parseOrThrow } from '../validation';
 import { runningFilmsRetryAfterSeconds, type Caller, type ProjectApiState } from './client-auth';
 import type { CreateProject } from './create-project';
+import type { DeleteProject } from './delete-project';
 import { findProjectView } from './project-view';
+import { resolveMediaPlan, type MediaOffer } from './media-choice';
 import { resolveVideoChoice } from './video-choice';
 import type { ProviderSettings } from '../../platform/provider-env';
 import type { ProviderName } from '../../contracts/providers';
@@ -20,12 +22,15 @@ import type { VideoProviderAdapter } from '../../providers/adapter';
 export interface ProjectRouteDeps {
   prisma: PrismaClient;
   createProject: CreateProject;
+  deleteProject: DeleteProject;
   maxBodyBytes: number;
   /** identifyCaller, then the client's requests-a-minute quota: before anything else on these routes. */
   access: Middleware<ProjectApiState>[];
   metrics: GatewayMetrics;
   /** The providers a film may choose, and the server's defaults. */
   providers: { settings: ProviderSettings; adapters: ReadonlyMap<ProviderName, VideoProviderAdapter> };
+  /** What the deployment offers for the media steps, read at each creation (the simulator's URLs arrive after start-up). */
+  mediaOffer: () => MediaOffer;
   /** A film's place in its provider's line, while a scene waits for a slot. */
   queueOf: ProviderLeases['queueOf'];
 }
@@ -33,11 +38,12 @@ export interface ProjectRouteDeps {
 const clientOf = (caller: Caller) => (caller.kind === 'client' ? caller.clientId : null);
 
 /**
- * POST /api/v1/projects creates a film (idempotent per project_id); GET /api/v1/projects/:id reads one.
+ * POST /api/v1/projects creates a film (idempotent per project_id); GET /api/v1/projects/:id reads one;
+ * DELETE /api/v1/projects/:id removes one that is no longer running, with its stored media.
  * A client names its films by its own project ids and sees only its own: another client's film, or an
  * operator's, is a 404 like one that does not exist. The operator names any film by its whole id.
  */
-export function projectRoutes({ prisma, createProject, maxBodyBytes, access, metrics, providers, queueOf }: ProjectRouteDeps): Router<AppState> {
+export function projectRoutes({ prisma, createProject, deleteProject, maxBodyBytes, access, metrics, providers, mediaOffer, queueOf }: ProjectRouteDeps): Router<AppState> {
   const router = new Router<ProjectApiState>({ prefix: '/api/v1/projects' });
 
   router.post(
@@ -55,8 +61,9 @@ export function projectRoutes({ prisma, createProject, maxBodyBytes, access, met
       const request = parseOrThrow(createProjectRequest, await readJsonBody(ctx, maxBodyBytes), 'Project');
       const { caller } = ctx.state;
       const owner = caller.kind === 'client' ? { clientId: caller.clientId, maxRunningFilms: caller.maxRunningFilms } : null;
-      const choice = resolveVideoChoice(request, providers.settings, providers.adapters);
-      const result = await createProject(request, owner, choice);
+      const video = resolveVideoChoice(request, providers.settings, providers.adapters);
+      const media = resolveMediaPlan(request, mediaOffer());
+      const result = await createProject(request, owner, { video, media });
       if (result.kind === 'quota_exceeded') {
         metrics.clientQuotaRefusals.inc({ client: owner!.clientId, quota: 'running_films' });
         throw new HttpError(
@@ -78,13 +85,27 @@ export function projectRoutes({ prisma, createProject, maxBodyBytes, access, met
     },
   );
 
-  router.get('/:id', ...access, async (ctx) => {
-    const client = clientOf(ctx.state.caller);
+  /** The film a path's id names for this caller; undefined for an id that names none. */
+  const filmIdOf = (caller: Caller, id: string) => {
+    const client = clientOf(caller);
     // A client's id never has the `@client` suffix; the operator's may (it names any film).
-    const id = (client ? projectIdSchema : filmIdSchema).safeParse(ctx.params.id);
-    const view = id.success ? await findProjectView(prisma, client ? filmIdFor(id.data, client) : id.data, client, queueOf) : null;
-    if (!view) throw new HttpError(404, 'project_not_found', `No project ${ctx.params.id}`);
+    const parsed = (client ? projectIdSchema : filmIdSchema).safeParse(id);
+    return parsed.success ? (client ? filmIdFor(parsed.data, client) : parsed.data) : undefined;
+  };
+  const notFound = (id: string) => new HttpError(404, 'project_not_found', `No project ${id}`);
+
+  router.get('/:id', ...access, async (ctx) => {
+    const filmId = filmIdOf(ctx.state.caller, ctx.params.id);
+    const view = filmId ? await findProjectView(prisma, filmId, clientOf(ctx.state.caller), queueOf) : null;
+    if (!view) throw notFound(ctx.params.id);
     ctx.body = view;
+  });
+
+  router.delete('/:id', ...access, async (ctx) => {
+    const filmId = filmIdOf(ctx.state.caller, ctx.params.id);
+    // A client only ever finds its own films: another's is as absent as one never made.
+    if (!filmId || !(await deleteProject(filmId, ctx.params.id))) throw notFound(ctx.params.id);
+    ctx.status = 204;
   });
 
   return router as unknown as Router<AppState>;
