@@ -10,6 +10,7 @@ import { createLogger } from '../src/platform/logger';
 import { ServiceSimulator } from '../src/dev/simulator/simulator';
 import { startLocalTemporal } from '../src/dev/temporal/local-temporal';
 import { writeBenchmarks } from './benchmarks-file';
+import { ownPathPhase } from './gateway-own-path';
 import { jsonHistory } from '../src/dev/history-cost';
 import { appProcesses, productionImageEnv, randomWebhookSecrets } from './app-processes';
 import { NodeProcess, root, runJson } from './processes';
@@ -44,6 +45,8 @@ const latencyProjects = quick ? 50 : 200;
 /** --media runs the media phase alone (ffmpeg's steps and the S3 copy against a bare PutObject). */
 const mediaOnly = process.argv.includes('--media');
 const mediaOptions = quick ? { runs: 3, mebibytes: 16 } : {};
+/** --gateway runs the gateway's own path (signal stubbed) against Koa with one INSERT alone, with CPU per request of each. */
+const gatewayOnly = process.argv.includes('--gateway');
 const sinkCount = 300;
 
 
@@ -122,6 +125,13 @@ async function main() {
     // Projects whose video never calls back: workflows that wait, to send signals and webhooks to.
     step(`creating ${sinkCount} waiting projects as signal targets`);
     const sinks = await createSinkProjects(simulator, gatewayUrl, 'sink-', sinkCount);
+    if (gatewayOnly) {
+      bar.update({ phase: "the gateway's own path against Koa + INSERT" });
+      const own = await ownPathPhase({ databaseUrl: database.url, env, webhook: { secret: secrets['stitch-complete'], projectIds: sinks }, concurrencies: [32, 64], durationSeconds: quick ? 3 : 5 });
+      bar.stop();
+      console.log(JSON.stringify({ load: os.loadavg().map((l) => l.toFixed(2)).join(' '), ...own }, null, 2));
+      return;
+    }
 
     step('ceilings: bare Koa and Temporal signals');
     const barePort = await freePort();

@@ -1,5 +1,6 @@
 import type { Database } from './database';
 import type { WebhookEndpoint, WebhookEvent, WebhookOutcome } from './prisma';
+import { createSignaledMarks, signaledMarksSql } from './signaled-marks';
 
 /** A webhook event as stored, raw body included. */
 export type StoredWebhookEvent = WebhookEvent;
@@ -61,7 +62,7 @@ const settled: ReadonlySet<WebhookOutcome> = new Set(['signaled', 'ignored']);
 export const isSettled = (outcome: WebhookOutcome): boolean => settled.has(outcome);
 
 /**
- * The two statements every webhook runs are plain SQL on the shared pool: measured on this stack,
+ * The two statements every webhook runs are plain SQL (the second batched, see signaled-marks.ts): measured on this stack,
  * Prisma's upsert cost 3 ms of CPU per call (it compiles and interprets each query in JavaScript), the
  * same statement through `pg` 0.2 ms. Checked against prisma/schema.prisma by
  * test/integration/storage-schema.test.ts; everything else goes through Prisma's typed client.
@@ -86,6 +87,8 @@ export const eventStoreSql = {
   SET outcome = $2::"WebhookOutcome", signaled_at = CASE WHEN $2::text = 'signaled' THEN now() ELSE signaled_at END
   WHERE id = $1`,
 
+  signaledMarks: signaledMarksSql,
+
   callbackOf: `
   SELECT raw_body FROM webhook_events
   WHERE endpoint = $1::"WebhookEndpoint" AND project_id = $2 AND scene_id IS NOT DISTINCT FROM $3 AND task_id = $4
@@ -98,7 +101,8 @@ export const eventStoreSql = {
  * The gateway's memory of every verified webhook. One upsert per delivery both stores a new event
  * and counts a repeat, so the duplicate check costs a single round trip.
  */
-export function createEventStore({ prisma, pool }: Database) {
+export function createEventStore({ prisma, pool, asyncCommit }: Database) {
+  const markSignaled = createSignaledMarks(asyncCommit);
   return {
     async recordDelivery(event: IncomingEvent): Promise<StoredEvent> {
       const { rows } = await pool.query<StoredEventRow>(eventStoreSql.recordDelivery, [
@@ -119,7 +123,9 @@ export function createEventStore({ prisma, pool }: Database) {
       };
     },
 
+    /** `signaled`, the outcome of nearly every webhook, goes through the batched marks (signaled-marks.ts). */
     async setOutcome(id: string, outcome: WebhookOutcome): Promise<void> {
+      if (outcome === 'signaled') return markSignaled(id);
       await pool.query(eventStoreSql.setOutcome, [id, outcome]);
     },
 

@@ -170,9 +170,11 @@ export function recordEvent(endpoint: WebhookEndpointName, events: EventStore): 
 /**
  * Applies the event (below). 404 when the project does not exist (the event stays stored, and is
  * applied when the project is created); 503 with Retry-After when Temporal cannot take the signal.
+ * The last stage: it does not call on, so the routers mounted after the webhooks' do not each look
+ * for a route for a request that is already handled (`answer` writes the answer on the way back).
  */
 export function signalWorkflow(endpoint: WebhookEndpointName, apply: WebhookApplier, events: EventStore, metrics: GatewayMetrics): Stage {
-  return async function signalWorkflow(ctx, next) {
+  return async function signalWorkflow(ctx) {
     const { event, stored } = ctx.state;
     let outcome: DeliveryOutcome;
     try {
@@ -186,7 +188,6 @@ export function signalWorkflow(endpoint: WebhookEndpointName, apply: WebhookAppl
     ctx.state.log.debug({ outcome, workflowId: workflowIdFor(event.projectId) }, 'webhook delivered');
     if (outcome === 'pending_project') throw new HttpError(404, 'project_not_found', `No project ${event.projectId}`);
     ctx.state.outcome = outcome;
-    await next();
   }
 }
 
