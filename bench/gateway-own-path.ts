@@ -11,6 +11,8 @@ export interface OwnPathSide {
   median: number;
   /** CPU milliseconds the process spent per answered request, over all its rounds. */
   cpuMsPerRequest: number;
+  /** CPU milliseconds PostgreSQL (all its processes) spent per request while this side was loaded. */
+  postgresCpuMsPerRequest?: number;
 }
 
 export interface OwnPath {
@@ -29,6 +31,7 @@ interface Side {
   rounds: number[];
   requests: number;
   cpuSeconds: number;
+  postgresCpuSeconds: number;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -38,6 +41,7 @@ function summary(side: Side): OwnPathSide {
     rounds: side.rounds.map(Math.round),
     median: Math.round(median(side.rounds)),
     cpuMsPerRequest: Math.round((side.cpuSeconds * 1000 * 100) / Math.max(1, side.requests)) / 100,
+    ...(side.postgresCpuSeconds ? { postgresCpuMsPerRequest: Math.round((side.postgresCpuSeconds * 1000 * 100) / Math.max(1, side.requests)) / 100 } : {}),
   };
 }
 
@@ -55,8 +59,10 @@ export async function ownPathPhase(options: {
   concurrencies: number[];
   durationSeconds: number;
   rounds?: number;
+  /** PostgreSQL's postmaster, to count the database time each side causes. */
+  postgresPid?: number;
 }): Promise<OwnPath> {
-  const { databaseUrl, env, webhook, concurrencies, durationSeconds, rounds = 3 } = options;
+  const { databaseUrl, env, webhook, concurrencies, durationSeconds, rounds = 3, postgresPid } = options;
   const sampleBody = { task_id: 't', status: 'completed', project_id: webhook.projectIds[0], final_video_url: 'https://cdn.example.com/f.mp4' };
   const side = async (name: string, entry: string, processEnv: NodeJS.ProcessEnv, urlPath: string, signed: boolean): Promise<Side> => {
     const port = await freePort();
@@ -64,7 +70,7 @@ export async function ownPathPhase(options: {
     const process = new NodeProcess(name, entry, { ...processEnv, PORT: String(port) }, `${url}/${signed ? 'health' : ''}`);
     const load = (c: number) =>
       runJson<LoadResult>('bench/load-generator.ts', { url: `${url}${urlPath}`, connections: c, durationSeconds, ...(signed ? { webhook } : { body: sampleBody }) });
-    return { process, load, rounds: [], requests: 0, cpuSeconds: 0 };
+    return { process, load, rounds: [], requests: 0, cpuSeconds: 0, postgresCpuSeconds: 0 };
   };
   const floor = await side('koa-insert', 'bench/bare-koa-insert.ts', { DATABASE_URL: databaseUrl }, '/', false);
   const stubbed = await side('gateway-stubbed', 'bench/gateway-stubbed-signal.ts', env, '/api/webhooks/stitch-complete', true);
@@ -77,14 +83,16 @@ export async function ownPathPhase(options: {
   try {
     for (let round = 0; round < rounds; round += 1) {
       for (const s of sides) {
-        const meter = await startCpuMeter({ target: s.process.pid });
+        const meter = await startCpuMeter({ target: s.process.pid, postgres: postgresPid });
         let best = 0;
         for (const c of concurrencies) {
           const result = await s.load(c);
           s.requests += result.total;
           best = Math.max(best, result.requestsPerSecond);
         }
-        s.cpuSeconds += (await meter.elapsed()).target;
+        const cpu = await meter.elapsed();
+        s.cpuSeconds += cpu.target;
+        s.postgresCpuSeconds += cpu.postgres ?? 0;
         s.rounds.push(best);
       }
     }

@@ -127,7 +127,7 @@ async function main() {
     const sinks = await createSinkProjects(simulator, gatewayUrl, 'sink-', sinkCount);
     if (gatewayOnly) {
       bar.update({ phase: "the gateway's own path against Koa + INSERT" });
-      const own = await ownPathPhase({ databaseUrl: database.url, env, webhook: { secret: secrets['stitch-complete'], projectIds: sinks }, concurrencies: [32, 64], durationSeconds: quick ? 3 : 5 });
+      const own = await ownPathPhase({ databaseUrl: database.url, env, webhook: { secret: secrets['stitch-complete'], projectIds: sinks }, concurrencies: [32, 64], durationSeconds: quick ? 3 : 5, postgresPid: services.postgres });
       bar.stop();
       console.log(JSON.stringify({ load: os.loadavg().map((l) => l.toFixed(2)).join(' '), ...own }, null, 2));
       return;

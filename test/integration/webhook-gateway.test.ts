@@ -6,7 +6,7 @@ import { signBody } from '../../src/contracts/webhooks';
 import { getJson, postJson, postWebhook, uniqueId } from '../support/http';
 import { asOperator } from '../support/clients';
 import { videoDone } from '../support/payloads';
-import { waitFor } from '../support/projects';
+import { startProject, waitFor } from '../support/projects';
 import { testSecrets, testStack } from '../support/test-stack';
 
 
@@ -175,6 +175,27 @@ describe('the webhook gateway', function () {
       const stored = await stack.prisma.webhookEvent.findFirstOrThrow({ where: { taskId: late.task_id } });
       assert.equal(stored.deliveries, 2);
       assert.equal(stored.outcome, 'ignored');
+    });
+
+    it('records each of many webhooks arriving at once as signalled before answering it, so a repeat of any is a duplicate', async () => {
+      const projectId = uniqueId('burst');
+      // The film waits at its first video (that callback held back), so every webhook below reaches an open workflow.
+      stack.simulator!.behaviour = ({ service, body }) => (service === 'video' && body.project_id === projectId ? { loseCallback: true } : undefined);
+      const handle = await startProject(stack, { projectId, scenes: ['one'], settings: { stepTimeoutMs: { video: 60_000, lastFrame: 3_000, stitch: 3_000 } } });
+      try {
+        // Callbacks for tasks the film never asked for: each is stored and signalled, and the workflow skips it.
+        const bodies = Array.from({ length: 40 }, (_, i) => videoDone(projectId, { task_id: `burst_${i}`, scene_id: `not_a_scene_${i}` }));
+        const answers = await Promise.all(bodies.map((body) => postWebhook(url, 'video-complete', body)));
+        assert.ok(answers.every((a) => a.status === 200 && a.body.received === true && a.body.duplicate === undefined));
+        const stored = await stack.prisma.webhookEvent.findMany({ where: { projectId } });
+        assert.equal(stored.length, bodies.length);
+        assert.ok(stored.every((e) => e.outcome === 'signaled' && e.signaledAt), 'every one marked before its answer');
+        const repeats = await Promise.all(bodies.slice(0, 5).map((body) => postWebhook(url, 'video-complete', body)));
+        assert.ok(repeats.every((r) => r.status === 200 && r.body.duplicate === true));
+      } finally {
+        stack.simulator!.behaviour = () => undefined;
+        await handle.terminate('test over');
+      }
     });
   });
 });
