@@ -18,6 +18,10 @@ ENV NODE_ENV=production
 # at no measured cost in throughput. The old generation follows the container's memory limit.
 ENV MALLOC_ARENA_MAX=2
 ENV NODE_OPTIONS=--max-semi-space-size=4
+# The Temporal SDK records a stack for every promise a workflow creates, for the Web UI's Stack Trace tab:
+# a quarter of the workflow thread's CPU (npm run bench). Off here (patches/@temporalio+worker+*.patch);
+# set it on to see where a stuck film waits.
+ENV WORKFLOW_STACK_TRACES=off
 WORKDIR /app
 COPY --from=build /app/package.json /app/prisma.config.ts ./
 COPY --from=build /app/node_modules ./node_modules

@@ -83,6 +83,8 @@ async function main() {
       STEP_TIMEOUT_STITCH_SECONDS: '3600',
       ...(process.env.WORKER_MAX_CACHED_WORKFLOWS ? { WORKER_MAX_CACHED_WORKFLOWS: process.env.WORKER_MAX_CACHED_WORKFLOWS } : {}),
       ...image,
+      // To compare with the SDK's stack recording on (the image sets it off): WORKFLOW_STACK_TRACES=on npm run bench.
+      ...(process.env.WORKFLOW_STACK_TRACES ? { WORKFLOW_STACK_TRACES: process.env.WORKFLOW_STACK_TRACES } : {}),
       // Plus a heap sized as Node sizes it in a 1 GiB container (Node follows the cgroup limit); an
       // uncapped V8 heap on this 24 GiB machine grows lazily and says little about what the process needs.
       NODE_OPTIONS: process.env.BENCH_APP_NODE_OPTIONS ?? `${image.NODE_OPTIONS ?? ''} --max-old-space-size=256`.trim(),

@@ -11,6 +11,7 @@ import { costOf } from '../contracts/providers';
 import type { Step } from '../contracts/steps';
 import { storableCopy } from '../contracts/text';
 import type { Database } from '../storage/database';
+import type { WebhookEndpoint } from '../storage/prisma';
 import { captureErrorLogEntry } from '../platform/error-monitoring';
 import { errorLogRow, type GlobalError } from '../storage/error-log';
 import type { StepMetrics } from './step-metrics';
@@ -31,15 +32,24 @@ export interface SceneChoice extends ScenePrompt {
   startImageUrl: string | null;
 }
 
-/** A step is being requested: the scene, and its project if an operator reset a failed film, are in progress again. */
-const requestedSql = (assignments: string) => `
+/**
+ * A step is being requested: the scene, and its project if an operator reset a failed film, are in
+ * progress again. In the same round trip, the task's callback if the gateway already stored it (the run
+ * was reset past it: the service will not send it again); `endpoint` ($n) NULL looks for none. As
+ * storage/event-store.ts's callbackOf, for the task ($2) of this scene ($1) of project $n+1.
+ */
+const requestedSql = (assignments: string, n: number) => `
   WITH scene AS (
     UPDATE scenes SET ${assignments}, failure_reason = NULL, updated_at = now() WHERE id = $1 RETURNING project_id
   ), revived AS (
     UPDATE projects SET status = 'generating', failure_reason = NULL, completed_at = NULL, updated_at = now()
     WHERE id IN (SELECT project_id FROM scene) AND status = 'failed'
   )
-  SELECT count(*)::int AS n FROM scene`;
+  SELECT count(*)::int AS n, (
+    SELECT raw_body FROM webhook_events
+    WHERE endpoint = $${n}::"WebhookEndpoint" AND project_id = $${n + 1} AND scene_id = $1 AND task_id = $2 AND status IN ('completed', 'failed')
+    ORDER BY status = 'completed' DESC, received_at LIMIT 1
+  ) AS stored_callback FROM scene`;
 
 /**
  * A step's result is saved. The row was last written when the step was requested, so the answer says
@@ -61,8 +71,8 @@ const savedSql = (table: 'scenes' | 'projects', fromStatus: string, assignments:
 export const sceneSql = {
   prompt: `SELECT s.index, s.prompt, s.duration, p.provider, COALESCE(s.model, p.model) AS model, p.provider_options AS "projectOptions",
     s.provider_options AS "sceneOptions", p.start_image_url AS "startImageUrl" FROM scenes s JOIN projects p ON p.id = s.project_id WHERE s.id = $1`,
-  videoRequested: requestedSql(`status = 'generating', video_task_id = $2, start_frame_url = $3, attempts = $4`),
-  lastFrameRequested: requestedSql(`status = 'extracting_frame', last_frame_task_id = $2, attempts = $3`),
+  videoRequested: requestedSql(`status = 'generating', video_task_id = $2, start_frame_url = $3, attempts = $4`, 5),
+  lastFrameRequested: requestedSql(`status = 'extracting_frame', last_frame_task_id = $2, attempts = $3`, 4),
   // The scene's provider task ended: its slot under the provider's cap is free (storage/provider-leases.ts), in the same round trip.
   videoSaved: savedSql(
     'scenes',
@@ -77,38 +87,54 @@ export const sceneSql = {
     final_video_detail = $5::jsonb, failure_reason = NULL, completed_at = now()`),
 } as const;
 
+/** Where a requested task's callback would be stored, to hand back one that already came (see requestedSql). */
+export interface StoredCallbackKey {
+  endpoint: WebhookEndpoint;
+  projectId: string;
+}
+
+interface SceneRow {
+  n?: number;
+  step_seconds?: number | null;
+  stored_callback?: string | null;
+}
+
 export function createSceneRows(pool: pg.Pool, steps: StepMetrics) {
-  async function write(sql: string, values: unknown[], what = 'Scene'): Promise<{ step_seconds?: number | null } | undefined> {
-    const { rows, rowCount } = await pool.query<{ n?: number; step_seconds?: number | null }>(sql, values);
+  // Named, so each pooled connection parses and plans these statements once rather than on every step.
+  async function write(name: keyof typeof sceneSql, values: unknown[], what = 'Scene'): Promise<SceneRow | undefined> {
+    const { rows, rowCount } = await pool.query<SceneRow>({ name: `scene.${name}`, text: sceneSql[name], values });
     if ((rows[0]?.n ?? rowCount) === 0) throw new Error(`${what} ${String(values[0])} not found`);
     return rows[0];
   }
   /** A write that ends `step`: its duration goes to the step metrics. */
-  async function save(step: Step, sql: string, values: unknown[], what?: string): Promise<boolean> {
-    const seconds = (await write(sql, values, what))?.step_seconds;
+  async function save(step: Step, name: keyof typeof sceneSql, values: unknown[], what?: string): Promise<boolean> {
+    const seconds = (await write(name, values, what))?.step_seconds;
     if (typeof seconds === 'number') steps.stepFinished(step, seconds);
     return typeof seconds === 'number';
   }
+  /** The raw body of the task's stored callback, when `callback` names where to look and one is there. */
+  const requested = async (name: 'videoRequested' | 'lastFrameRequested', values: unknown[], callback: StoredCallbackKey | undefined) =>
+    (await write(name, [...values, callback?.endpoint ?? null, callback?.projectId ?? null]))?.stored_callback ?? undefined;
 
   return {
     async prompt(sceneId: string): Promise<SceneChoice> {
-      const { rows } = await pool.query<SceneChoice>(sceneSql.prompt, [sceneId]);
+      const { rows } = await pool.query<SceneChoice>({ name: 'scene.prompt', text: sceneSql.prompt, values: [sceneId] });
       if (!rows[0]) throw new Error(`Scene ${sceneId} not found`);
       return rows[0];
     },
-    videoRequested: (sceneId: string, r: { taskId: string; startFrameUrl: string | null; attempts: number }) =>
-      write(sceneSql.videoRequested, [sceneId, r.taskId, r.startFrameUrl, r.attempts]),
-    lastFrameRequested: (sceneId: string, r: { taskId: string; attempts: number }) =>
-      write(sceneSql.lastFrameRequested, [sceneId, r.taskId, r.attempts]),
+    videoRequested: (sceneId: string, r: { taskId: string; startFrameUrl: string | null; attempts: number }, callback?: StoredCallbackKey) =>
+      requested('videoRequested', [sceneId, r.taskId, r.startFrameUrl, r.attempts], callback),
+    lastFrameRequested: (sceneId: string, r: { taskId: string; attempts: number }, callback?: StoredCallbackKey) =>
+      requested('lastFrameRequested', [sceneId, r.taskId, r.attempts], callback),
     async videoSaved(r: SceneVideoRecord): Promise<void> {
-      const ended = await save('video', sceneSql.videoSaved, [r.sceneId, r.taskId, r.videoUrl, r.thumbnailUrl ?? null, JSON.stringify(r.detail)]);
+      const ended = await save('video', 'videoSaved', [r.sceneId, r.taskId, r.videoUrl, r.thumbnailUrl ?? null, JSON.stringify(r.detail)]);
       const cost = costOf(r.detail);
       if (ended && cost) steps.taskCost(typeof r.detail.provider === 'string' ? r.detail.provider : 'guide', cost);
     },
     completed: (r: SceneFrameRecord) =>
-      save('lastFrame', sceneSql.completed, [r.sceneId, r.taskId, r.lastFrameUrl, JSON.stringify(r.detail)]),
+      save('lastFrame', 'completed', [r.sceneId, r.taskId, r.lastFrameUrl, JSON.stringify(r.detail)]),
     projectCompleted: (r: FinalVideoRecord) =>
-      save('stitch', sceneSql.projectCompleted, [r.projectId, r.taskId, r.finalVideoUrl, r.thumbnailUrl ?? null, JSON.stringify(r.detail)], 'Project'),
+      save('stitch', 'projectCompleted', [r.projectId, r.taskId, r.finalVideoUrl, r.thumbnailUrl ?? null, JSON.stringify(r.detail)], 'Project'),
   };
 }
 

@@ -32,11 +32,18 @@ export function createServiceCalls(config: Config, database: Database, client: S
   const scenes = createSceneRows(database.pool, steps);
   const callbackUrl = (step: Step) => webhookUrl(callbackBaseUrl(config), stepNames[step].endpoint);
 
+  /**
+   * Asks the service for the step's task. Asked again for a task whose callback already came (a run
+   * reset with Temporal), the workflow gets that callback: the service will not send it twice. A
+   * scene's step looks for it in the write that records the request (`lookUpCallback` false, see
+   * withStoredCallback); the stitch looks here.
+   */
   async function createTask<S extends Step>(
     step: S,
     body: ServiceRequest[S],
     taskNumber: number,
     subject: { projectId: string; sceneId?: string },
+    lookUpCallback = true,
   ): Promise<TaskAnswer> {
     const key = idempotencyKey(subject.projectId, stepNames[step].keyPart, subject.sceneId ?? 'project', taskNumber);
     const { scene_index: sceneIndex } = body as { scene_index?: number };
@@ -47,15 +54,15 @@ export function createServiceCalls(config: Config, database: Database, client: S
     }
     const taskId = answer.data.task_id;
     annotateActiveSpan({ [spanAttributes.taskId]: taskId });
-    // Asked again for a task whose callback already came (a run reset with Temporal), hand the
-    // workflow that callback: the service will not send it twice.
-    const { endpoint, stored } = stepNames[step];
-    const callback = await events.callbackOf({ endpoint: stored, ...subject, taskId });
-    return {
-      taskId,
-      taskStatus: answer.data.status,
-      ...(callback ? { storedCallback: storedStepEvent(endpoint, callback.rawBody) } : {}),
-    };
+    const task = { taskId, taskStatus: answer.data.status };
+    if (!lookUpCallback) return task;
+    const callback = await events.callbackOf({ endpoint: stepNames[step].stored, ...subject, taskId });
+    return withStoredCallback(step, task, callback?.rawBody);
+  }
+
+  /** The task's answer with the callback the gateway already stored for it, if any. */
+  function withStoredCallback(step: Step, task: TaskAnswer, rawBody: string | undefined): TaskAnswer {
+    return rawBody ? { ...task, storedCallback: storedStepEvent(stepNames[step].endpoint, rawBody) } : task;
   }
 
   return {
@@ -64,8 +71,9 @@ export function createServiceCalls(config: Config, database: Database, client: S
       if (previousScene) await scenes.completed(previousScene);
       const scene = await scenes.prompt(sceneId);
       const startFrame = startFrameUrl ?? (scene.index === 0 ? scene.startImageUrl : null);
+      const guide = scene.provider === defaultProvider;
       const task =
-        scene.provider !== defaultProvider
+        !guide
           ? await providers.submit({ scene, projectId, sceneId, taskNumber, startFrameUrl: startFrame })
           : await createTask(
               'video',
@@ -80,9 +88,15 @@ export function createServiceCalls(config: Config, database: Database, client: S
               },
               taskNumber,
               { projectId, sceneId },
+              false,
             );
-      await scenes.videoRequested(sceneId, { taskId: task.taskId, startFrameUrl: startFrame, attempts: sceneAttempts });
-      return task;
+      // A provider's task hands back its stored callback itself (provider-calls.ts).
+      const stored = await scenes.videoRequested(
+        sceneId,
+        { taskId: task.taskId, startFrameUrl: startFrame, attempts: sceneAttempts },
+        guide ? { endpoint: stepNames.video.stored, projectId } : undefined,
+      );
+      return withStoredCallback('video', task, stored);
     },
 
     async requestLastFrame({ projectId, sceneId, videoUrl, sceneAttempts, taskNumber, video }: RequestLastFrameInput): Promise<TaskAnswer> {
@@ -92,9 +106,10 @@ export function createServiceCalls(config: Config, database: Database, client: S
         { project_id: projectId, scene_id: sceneId, video_url: videoUrl, webhook_url: callbackUrl('lastFrame') },
         taskNumber,
         { projectId, sceneId },
+        false,
       );
-      await scenes.lastFrameRequested(sceneId, { taskId: task.taskId, attempts: sceneAttempts });
-      return task;
+      const stored = await scenes.lastFrameRequested(sceneId, { taskId: task.taskId, attempts: sceneAttempts }, { endpoint: stepNames.lastFrame.stored, projectId });
+      return withStoredCallback('lastFrame', task, stored);
     },
 
     async requestStitch({ projectId, scenes: sceneVideos, taskNumber, lastScene, startsStitching }: RequestStitchInput): Promise<TaskAnswer> {

@@ -170,6 +170,13 @@ export const envSchema = z.object({
    * here: 150, 200, 500 or 1,000 cached among 600-1,000 films gave the same throughput.
    */
   WORKER_MAX_CACHED_WORKFLOWS: positiveInt(250, 100_000),
+  /**
+   * Read by the Temporal SDK's workflow thread (patches/@temporalio+worker+*.patch), not by our config:
+   * `off` skips the promise hook that records a stack for every promise a workflow creates, for the
+   * stack trace query of the Web UI. Measured by the bench's scale run: a quarter of the workflow
+   * thread's CPU. The production image sets it off; set `on` to read where a stuck film waits.
+   */
+  WORKFLOW_STACK_TRACES: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
 
   // How patient each project is; fixed for a project when it starts.
   STEP_TIMEOUT_VIDEO_SECONDS: positiveInt(30 * 60),

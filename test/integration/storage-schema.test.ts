@@ -32,10 +32,12 @@ describe('the database as the code uses it: prisma/schema.prisma is the one sour
   /** PostgreSQL parses, resolves and plans a statement without running it: unknown tables, columns or types fail here. */
   async function prepare(name: string, sql: string): Promise<void> {
     const client = await stack.database.pool.connect();
+    const statement = `schema_check_${name.replace(/\W/g, '_')}`;
     try {
-      await client.query(`PREPARE schema_check_${name.replace(/\W/g, '_')} AS ${sql}`);
+      await client.query(`PREPARE ${statement} AS ${sql}`);
     } finally {
-      await client.query('DEALLOCATE ALL').catch(() => undefined);
+      // Only its own: the pool's connections keep the worker's named statements (activities/records.ts).
+      await client.query(`DEALLOCATE ${statement}`).catch(() => undefined);
       client.release();
     }
   }
