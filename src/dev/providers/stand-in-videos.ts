@@ -1,5 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { Transform, type Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type Router from '@koa/router';
@@ -24,7 +26,18 @@ export interface PublishedVideo {
  * (fetched over http), so a film made through a stand-in shows its chain. Files live in a temporary
  * folder as long as the stand-in.
  */
+/** Large, slow outputs, as a long scene from a real provider is: for tests of a copy interrupted mid-way. */
+export interface LargeOutputs {
+  /** Bytes added to each video made from now on, as a top-level MP4 `free` box (players skip it). */
+  paddingBytes: number;
+  /** How fast videos are served. */
+  bytesPerSecond: number;
+}
+
 export class StandInVideos {
+  /** Videos being sent right now (a test kills a copier while one is). */
+  sending = 0;
+  private large?: LargeOutputs;
   private readonly published = new Map<string, PublishedVideo>();
   private readonly files = new Map<string, Promise<string>>();
   private folder?: Promise<string>;
@@ -44,6 +57,11 @@ export class StandInVideos {
   /** Expires every link handed out so far (a test's "an hour later"). */
   expireAll(): void {
     for (const video of this.published.values()) video.expiresAt = 0;
+  }
+
+  /** Videos made from now on are padded and served slowly (undefined: as usual again). */
+  serveLarge(large: LargeOutputs | undefined): void {
+    this.large = large;
   }
 
   /** GET/HEAD `/outputs/:file`: the video or its thumbnail while the link lives, with byte ranges. */
@@ -69,10 +87,31 @@ export class StandInVideos {
         ctx.status = 206;
         ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
       }
-      ctx.body = createReadStream(file, range ?? {});
+      const stream = createReadStream(file, { ...range, highWaterMark: 64 * 1024 });
+      ctx.body = match[2] === 'mp4' && this.large && ctx.method === 'GET' ? this.throttled(stream, this.large.bytesPerSecond) : stream;
       ctx.type = match[2] === 'mp4' ? 'video/mp4' : 'image/png';
       ctx.length = range ? range.end - range.start + 1 : size;
     });
+  }
+
+  /** `stream` at about `bytesPerSecond`, counted in `sending` while it flows. */
+  private throttled(stream: Readable, bytesPerSecond: number): Readable {
+    this.sending += 1;
+    let done = false;
+    const finish = () => {
+      if (!done) this.sending -= 1;
+      done = true;
+    };
+    const pace = new Transform({
+      transform(chunk: Buffer, _enc, next) {
+        sleep((chunk.length / bytesPerSecond) * 1000).then(() => next(null, chunk), next);
+      },
+    });
+    pace.once('end', finish).once('error', finish).once('close', () => {
+      finish();
+      stream.destroy(); // a reader that went away (a killed copier) leaves no open file behind
+    });
+    return stream.pipe(pace);
   }
 
   async stop(): Promise<void> {
@@ -94,6 +133,7 @@ export class StandInVideos {
       const start = video.startFrameUrl ? await this.download(video.startFrameUrl, `${out}.start`) : undefined;
       try {
         await (await this.ffmpeg()).sceneVideo(await picture, start, out);
+        if (this.large) await appendFile(out, freeBox(this.large.paddingBytes));
       } finally {
         if (start) await rm(start, { force: true });
       }
@@ -134,4 +174,12 @@ export class StandInVideos {
     })();
     return this.renderer;
   }
+}
+
+/** An MP4 `free` box of `bytes` in all (size, type, zeros): valid anywhere at the top level, skipped by players. */
+function freeBox(bytes: number): Buffer {
+  const box = Buffer.alloc(Math.max(8, bytes));
+  box.writeUInt32BE(box.length, 0);
+  box.write('free', 4, 'latin1');
+  return box;
 }
