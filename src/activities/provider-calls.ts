@@ -4,6 +4,7 @@ import { backPressureTypes, type BackPressureDetail, type PollTaskInput, type Pr
 import type { TaskAnswer } from '../contracts/services';
 import type { StepEvent } from '../contracts/steps';
 import { callbackBaseUrl, type Config } from '../platform/config';
+import { wakeGrantedFilms } from '../platform/wake-granted';
 import { finishedStates, ProviderCallError, type ProviderTask, type VideoProviderAdapter } from '../providers/adapter';
 import { toStepEvent, videoCompletePayload } from '../contracts/webhooks';
 import { completionBody } from '../providers/completion';
@@ -68,7 +69,20 @@ export interface ProviderSubmission {
  * the provider can list its tasks (findSubmitted). docs/providers.md gives the measured result.
  */
 export function createProviderCalls(config: Config, { pool }: Database, adapters: ReadonlyMap<ProviderName, VideoProviderAdapter>) {
-  const leases = createProviderLeases(pool, (provider) => config.providers.maxRunning[provider as keyof typeof config.providers.maxRunning] ?? 0);
+  // A slot freed by this worker (a poll's result, a cancel) is granted here, and its new holder woken
+  // with the worker's own client, which only an activity's context carries.
+  const inActivity = () => {
+    try {
+      return Context.current().client;
+    } catch {
+      return undefined; // outside an activity (a test driving the calls directly): waiters fall back to their timer
+    }
+  };
+  const leases = createProviderLeases(
+    pool,
+    (provider) => config.providers.maxRunning[provider as keyof typeof config.providers.maxRunning] ?? 0,
+    wakeGrantedFilms(inActivity, { warn: (detail, message) => void Context.current().log.warn(message, detail) }),
+  );
   function adapterFor(provider: string): VideoProviderAdapter {
     const adapter = adapters.get(provider as ProviderName);
     if (!adapter) throw ApplicationFailure.nonRetryable(`The ${provider} provider is not available on this worker`, 'ProviderNotConfigured');
