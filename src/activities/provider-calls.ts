@@ -49,7 +49,7 @@ const submissionSql = {
     RETURNING task_id, created_at, (xmax <> 0) AS existed`,
   submitted: 'UPDATE provider_submissions SET task_id = $2, submitted_at = now() WHERE fingerprint = $1',
   recorded: 'SELECT task_id FROM provider_submissions WHERE fingerprint = $1',
-  filmOwner: 'SELECT client_id, user_id FROM projects WHERE id = $1',
+  filmOwner: 'SELECT client_id, user_id, priority FROM projects WHERE id = $1',
   taskOwner: 'SELECT p.provider, COALESCE(s.model, p.model) AS model FROM scenes s JOIN projects p ON p.id = s.project_id WHERE s.id = $1',
 } as const;
 
@@ -103,10 +103,10 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
    * awaitProviderSlot it is retried by Temporal after slotRetryMs, with no history event per try.
    */
   async function takeSlot(provider: ProviderName, fingerprint: string, projectId: string, sceneId: string, final: boolean): Promise<void> {
-    const { rows } = await pool.query<{ client_id: string | null; user_id: string | null }>(submissionSql.filmOwner, [projectId]);
-    const owner = rows[0] ?? { client_id: null, user_id: null };
+    const { rows } = await pool.query<{ client_id: string | null; user_id: string | null; priority: number }>(submissionSql.filmOwner, [projectId]);
+    const owner = rows[0] ?? { client_id: null, user_id: null, priority: 0 };
     const holdMs = config.workflow.stepTimeoutMs.video;
-    const turn = await leases.acquire({ provider, fingerprint, projectId, sceneId, clientId: owner.client_id, userId: owner.user_id, priority: 0, holdMs });
+    const turn = await leases.acquire({ provider, fingerprint, projectId, sceneId, clientId: owner.client_id, userId: owner.user_id, priority: owner.priority, holdMs });
     if (turn.held) return;
     throw ApplicationFailure.create({
       type: backPressureTypes.waitingForSlot,

@@ -11,10 +11,20 @@ export const claimMs = 30_000;
 export const waiterTtlMs = 60_000;
 
 /**
- * The line for one provider, in fair order: priority first, then round-robin between clients and,
- * within a client, between its users. A party's turn counts the slots it already holds, so a client
- * with 500 films queued and 4 running goes after one with 2 queued and none running.
+ * The line for one provider, in fair order: round-robin between clients and, within a client, between
+ * its users. A party's turn counts the slots it already holds, so a client with 500 films queued and
+ * 4 running goes after one with 2 queued and none running.
+ *
+ * Priority (0-10, the project's) is a weight in that round-robin, not a separate line: a task's turn
+ * is divided by 1 + priority, so a party at priority p goes ahead of normal parties holding as many
+ * slots. The line keeps no memory of past grants, so weight alone could still starve normal work under
+ * a steady stream of urgent films; ageing bounds that: a task gains one turn per agingSecondsPerTurn
+ * of waiting, so a normal task is served within about a minute of urgent work however much arrives.
+ * One turn a minute is slow next to a line that moves every few seconds, so among normal work the
+ * round-robin between users still decides (a light user is not put behind a heavy user's older films).
  */
+export const agingSecondsPerTurn = 60;
+
 export const fairLine = `
   WITH held AS (
     SELECT COALESCE(client_id, '') AS client_key, COALESCE(user_id, '') AS user_key, count(*)::int AS n
@@ -22,16 +32,18 @@ export const fairLine = `
     GROUP BY 1, 2
   ), by_user AS (
     SELECT l.fingerprint, l.project_id, l.priority, l.enqueued_at,
+      extract(epoch FROM now() - l.enqueued_at) / ${agingSecondsPerTurn}.0 AS aged_turns,
       COALESCE(l.client_id, '') AS client_key,
       row_number() OVER (PARTITION BY COALESCE(l.client_id, ''), COALESCE(l.user_id, '') ORDER BY l.priority DESC, l.enqueued_at, l.fingerprint)
         + COALESCE((SELECT n FROM held h WHERE h.client_key = COALESCE(l.client_id, '') AND h.user_key = COALESCE(l.user_id, '')), 0) AS user_turn
     FROM provider_leases l WHERE l.provider = $1 AND l.state = 'waiting' AND l.expires_at > now()
   ), by_client AS (
-    SELECT b.*, row_number() OVER (PARTITION BY b.client_key ORDER BY b.priority DESC, b.user_turn, b.enqueued_at, b.fingerprint)
+    SELECT b.*, row_number() OVER (PARTITION BY b.client_key ORDER BY b.user_turn / (1.0 + b.priority) - b.aged_turns, b.enqueued_at, b.fingerprint)
         + COALESCE((SELECT sum(n) FROM held h WHERE h.client_key = b.client_key), 0) AS client_turn
     FROM by_user b
   )
-  SELECT fingerprint, project_id, row_number() OVER (ORDER BY priority DESC, client_turn, user_turn, enqueued_at, fingerprint)::int AS position
+  SELECT fingerprint, project_id,
+    row_number() OVER (ORDER BY client_turn / (1.0 + priority) - aged_turns, user_turn / (1.0 + priority) - aged_turns, enqueued_at, fingerprint)::int AS position
   FROM by_client`;
 
 export const leaseSql = {

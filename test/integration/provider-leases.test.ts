@@ -74,6 +74,29 @@ describe("provider leases: a provider's slots under its cap, in PostgreSQL", fun
     assert.equal(urgent.held ? 0 : urgent.position, 1, 'priority goes first');
   });
 
+  it('serves priority work first without starving normal work: priority p weighs 1 + p turns, and waiting ages a task one turn a minute', async () => {
+    const p = provider(1);
+    const holder = p.ask({ client: 'c', user: 'x' });
+    assert.deepEqual(await holder.answer, { held: true });
+    const normal = p.ask({ client: 'c', user: 'normal' });
+    assert.equal((await normal.answer).held, false);
+    // A stream of urgent films (priority 10) from another user joins behind the normal one.
+    const urgent = Array.from({ length: 15 }, () => p.ask({ client: 'c', user: 'urgent', priority: 10 }));
+    for (const u of urgent) assert.equal((await u.answer).held, false);
+    let current = holder.fingerprint;
+    const next = async () => {
+      woken.length = 0;
+      await leases.releaseTask(current, current.split('/')[1]);
+      assert.equal(woken.length, 1, 'one slot freed, one film woken');
+      current = woken[0].fingerprint;
+      return current === normal.fingerprint ? 'normal' : 'urgent';
+    };
+    assert.deepEqual([await next(), await next(), await next()], ['urgent', 'urgent', 'urgent'], 'priority goes first');
+    // The normal film has now waited a minute (its enqueue time moved back, rather than the test waiting one).
+    await stack.database.pool.query(`UPDATE provider_leases SET enqueued_at = enqueued_at - interval '61 seconds' WHERE fingerprint = $1`, [normal.fingerprint]);
+    assert.equal(await next(), 'normal', 'a minute of waiting outweighs new urgent work');
+  });
+
   it('gives a slot back when its task ends, and to the next in line only', async () => {
     const p = provider(1);
     const first = p.ask();

@@ -40,7 +40,9 @@ export function requestHash(request: CreateProjectRequest): string {
   const choice = chosen
     ? { provider: provider ?? null, model: model ?? null, options: options ?? null, startImage: startImage ?? null, per: request.scenes.map((s) => [s.model ?? null, s.options ?? null]) }
     : {};
-  const canonical = JSON.stringify({ user_id: request.user_id ?? null, scenes: request.scenes.map((s) => [s.prompt, s.duration ?? null]), ...choice });
+  // A priority, when given, is part of what was asked; absent, the hash is what it always was.
+  const priority = request.priority ? { priority: request.priority } : {};
+  const canonical = JSON.stringify({ user_id: request.user_id ?? null, scenes: request.scenes.map((s) => [s.prompt, s.duration ?? null]), ...choice, ...priority });
   return createHash('sha256').update(canonical).digest('hex');
 }
 
@@ -67,6 +69,7 @@ export function createProjectCreator({ prisma, temporal, taskQueue, workflowSett
         workflowId: workflowIdFor(filmId),
         requestHash: hash,
         provider: choice.provider,
+        priority: request.priority ?? 0,
         model: choice.model,
         providerOptions: (choice.options ?? undefined) as Prisma.InputJsonValue | undefined,
         startImageUrl: choice.startImageUrl,
