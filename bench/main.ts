@@ -17,6 +17,7 @@ import { NodeProcess, root, runJson } from './processes';
 import { createSinkProjects, orchestrationLatency, pacedOrchestration, sampledCost, scaleRun, signalCeiling, sweep, type LoadResult, type Sweep } from './phases';
 import { serverEnginePhases } from './server-engine';
 import { mediaPhase, mediaRows } from './media-phase';
+import { capsGoals, capsPhase, capsRows, type CapsBench } from './caps-phase';
 import { freePort, machineDescription } from './support';
 import { cpuComparison, floorRun, perStep, servicePids, type FloorResult } from './floor/floor-phase';
 
@@ -44,6 +45,9 @@ const historiesDir = process.argv.find((a) => a.startsWith('--histories='))?.sli
 const latencyProjects = quick ? 50 : 200;
 /** --media runs the media phase alone (ffmpeg's steps and the S3 copy against a bare PutObject). */
 const mediaOnly = process.argv.includes('--media');
+/** --caps runs the provider-caps phase alone (1,000 one-scene films at a stand-in capped at 20; --caps=FILMS for fewer). */
+const capsArg = process.argv.find((a) => a === '--caps' || a.startsWith('--caps='));
+const capsFilms = Number(capsArg?.split('=')[1]) || (quick ? 200 : 1000);
 const mediaOptions = quick ? { runs: 3, mebibytes: 16 } : {};
 /** --gateway runs the gateway's own path (signal stubbed) against Koa with one INSERT alone, with CPU per request of each. */
 const gatewayOnly = process.argv.includes('--gateway');
@@ -55,7 +59,8 @@ const secrets = randomWebhookSecrets();
 async function main() {
   const started = Date.now();
   if (mediaOnly) return printMediaPhase();
-  const totalSteps = onCluster ? 10 : 9;
+  if (capsArg) return printCapsPhase();
+  const totalSteps = onCluster ? 11 : 10;
   const bar = new SingleBar({ format: ' {bar} {value}/{total} | {phase} | {duration_formatted}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 10_000 }, Presets.shades_classic);
   bar.start(totalSteps, 0, { phase: 'starting Temporal and PostgreSQL' });
   const step = (phase: string) => bar.increment(1, { phase });
@@ -216,6 +221,11 @@ async function main() {
     step('media: last frame and stitch with ffmpeg, copies into SeaweedFS');
     results.media = await mediaPhase(dataDir, mediaOptions);
 
+    // On a stack of its own (the test stack, in this process), once this run's processes are stopped.
+    step(`provider caps: ${capsFilms} films at a stand-in capped at 20`);
+    await Promise.all(processes.map((p) => p.stop()));
+    results.caps = await capsPhase({ films: capsFilms, onProgress: (phase) => bar.update({ phase }) });
+
     step('writing BENCHMARKS.md');
     const report = await renderReport(results as never, Date.now() - started);
     bar.update(totalSteps, { phase: 'done' });
@@ -251,6 +261,7 @@ async function renderReport(
     costOverloaded: Awaited<ReturnType<typeof sampledCost>>;
     server?: Awaited<ReturnType<typeof serverEnginePhases>>;
     media?: Awaited<ReturnType<typeof mediaPhase>>;
+    caps?: CapsBench;
   },
   elapsedMs: number,
 ) {
@@ -280,6 +291,7 @@ async function renderReport(
     ['gateway ≥ 0.8 × signal ceiling', gatewayToSignals >= 0.8, ratio(r.gateway.best.requestsPerSecond, signals)],
     ["gateway's own path ≥ 0.7 × Koa with one INSERT", stubToFloor >= 0.7, ratio(r.gatewayStubbed.best.requestsPerSecond, r.floor.best.requestsPerSecond)],
     [`${scale.projects} × ${scale.scenes} films all completed, no step lost or doubled`, scale.completed === scale.projects && scale.stepsWrong === 0, `${scale.completed}/${scale.projects}, ${scale.stepsWrong} wrong`],
+    ...(r.caps ? capsGoals(r.caps) : []),
   ] as const;
   const rows = [
     ['bare Koa JSON endpoint (HTTP ceiling)', `${rps(r.bareKoa)}/s`, lat(r.bareKoa), `c=${r.bareKoa.best.concurrency}`, '1.00'],
@@ -318,6 +330,7 @@ async function renderReport(
       `${retried(c.workflowTasksRetried)}; signal → its workflow task done p99 ${c.signalToTaskDone.p99} ms, max ${c.signalToTaskDone.max} ms`,
     ]),
     ...(r.media ? mediaRows(r.media) : []),
+    ...(r.caps ? capsRows(r.caps) : []),
   ];
   const header = ['measure', 'throughput', 'p50 / p99', 'at', 'ratio'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
@@ -424,6 +437,13 @@ async function printMediaPhase(): Promise<void> {
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+async function printCapsPhase(): Promise<void> {
+  const caps = await capsPhase({ films: capsFilms, onProgress: (phase) => console.log(phase) });
+  console.log(JSON.stringify(caps, null, 2));
+  for (const row of capsRows(caps)) console.log(row.join('  |  '));
+  for (const [goal, ok, value] of capsGoals(caps)) console.log(`${ok ? 'MET ' : 'MISS'}  ${goal}: ${value}`);
 }
 
 main().then(

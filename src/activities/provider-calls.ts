@@ -4,6 +4,7 @@ import { backPressureTypes, type BackPressureDetail, type PollTaskInput, type Pr
 import type { TaskAnswer } from '../contracts/services';
 import type { StepEvent } from '../contracts/steps';
 import { callbackBaseUrl, type Config } from '../platform/config';
+import { wakeGrantedFilms } from '../platform/wake-granted';
 import { finishedStates, ProviderCallError, type ProviderTask, type VideoProviderAdapter } from '../providers/adapter';
 import { toStepEvent, videoCompletePayload } from '../contracts/webhooks';
 import { completionBody } from '../providers/completion';
@@ -48,7 +49,7 @@ const submissionSql = {
     RETURNING task_id, created_at, (xmax <> 0) AS existed`,
   submitted: 'UPDATE provider_submissions SET task_id = $2, submitted_at = now() WHERE fingerprint = $1',
   recorded: 'SELECT task_id FROM provider_submissions WHERE fingerprint = $1',
-  filmOwner: 'SELECT client_id, user_id FROM projects WHERE id = $1',
+  filmOwner: 'SELECT client_id, user_id, priority FROM projects WHERE id = $1',
   taskOwner: 'SELECT p.provider, COALESCE(s.model, p.model) AS model FROM scenes s JOIN projects p ON p.id = s.project_id WHERE s.id = $1',
 } as const;
 
@@ -68,7 +69,20 @@ export interface ProviderSubmission {
  * the provider can list its tasks (findSubmitted). docs/providers.md gives the measured result.
  */
 export function createProviderCalls(config: Config, { pool }: Database, adapters: ReadonlyMap<ProviderName, VideoProviderAdapter>) {
-  const leases = createProviderLeases(pool, (provider) => config.providers.maxRunning[provider as keyof typeof config.providers.maxRunning] ?? 0);
+  // A slot freed by this worker (a poll's result, a cancel) is granted here, and its new holder woken
+  // with the worker's own client, which only an activity's context carries.
+  const inActivity = () => {
+    try {
+      return Context.current().client;
+    } catch {
+      return undefined; // outside an activity (a test driving the calls directly): waiters fall back to their timer
+    }
+  };
+  const leases = createProviderLeases(
+    pool,
+    (provider) => config.providers.maxRunning[provider as keyof typeof config.providers.maxRunning] ?? 0,
+    wakeGrantedFilms(inActivity, { warn: (detail, message) => void Context.current().log.warn(message, detail) }),
+  );
   function adapterFor(provider: string): VideoProviderAdapter {
     const adapter = adapters.get(provider as ProviderName);
     if (!adapter) throw ApplicationFailure.nonRetryable(`The ${provider} provider is not available on this worker`, 'ProviderNotConfigured');
@@ -89,10 +103,10 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
    * awaitProviderSlot it is retried by Temporal after slotRetryMs, with no history event per try.
    */
   async function takeSlot(provider: ProviderName, fingerprint: string, projectId: string, sceneId: string, final: boolean): Promise<void> {
-    const { rows } = await pool.query<{ client_id: string | null; user_id: string | null }>(submissionSql.filmOwner, [projectId]);
-    const owner = rows[0] ?? { client_id: null, user_id: null };
+    const { rows } = await pool.query<{ client_id: string | null; user_id: string | null; priority: number }>(submissionSql.filmOwner, [projectId]);
+    const owner = rows[0] ?? { client_id: null, user_id: null, priority: 0 };
     const holdMs = config.workflow.stepTimeoutMs.video;
-    const turn = await leases.acquire({ provider, fingerprint, projectId, sceneId, clientId: owner.client_id, userId: owner.user_id, priority: 0, holdMs });
+    const turn = await leases.acquire({ provider, fingerprint, projectId, sceneId, clientId: owner.client_id, userId: owner.user_id, priority: owner.priority, holdMs });
     if (turn.held) return;
     throw ApplicationFailure.create({
       type: backPressureTypes.waitingForSlot,

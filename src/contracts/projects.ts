@@ -25,6 +25,11 @@ export const createProjectRequest = z.object({
   provider: z.enum(providerNames).optional(),
   /** The provider's model; the server's default for the provider when absent. */
   model: modelName.optional(),
+  /**
+   * 0-10 (0 when absent): higher goes first in the provider's line (a paying tier, a retried film).
+   * Normal work is never starved: a task's priority grows with its wait (docs/providers.md).
+   */
+  priority: z.number().int().min(0).max(10).optional(),
   /** Model inputs for every scene (a scene's own `options` go over them). */
   options: modelOptions.optional(),
   /** The picture the first scene starts from (models that cannot start from text alone need one). */

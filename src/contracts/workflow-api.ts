@@ -38,6 +38,12 @@ export const callbackSignals: Record<Step, SignalDefinition<[StepEvent]>> = {
   stitch: stitchCompleteSignal,
 };
 
+/**
+ * A slot under a provider's cap was granted to the scene's task with this fingerprint: sent by whoever
+ * freed it (storage/provider-leases.ts), so the film submits at once instead of polling for its turn.
+ */
+export const providerSlotGrantedSignal = defineSignal<[string]>('providerSlotGranted');
+
 /** Live state: current scene, step, attempt, deadline. `temporal workflow query --name progress` */
 export const progressQuery = defineQuery<ProjectProgress>('progress');
 

@@ -46,6 +46,7 @@ import { strictQueryEncoding } from './validation';
 import { providerWebhookRoutes } from './webhooks/provider-webhooks';
 import { providerCapRoutes } from './admin/provider-cap-routes';
 import { createProviderLeases } from '../storage/provider-leases';
+import { wakeGrantedFilms } from '../platform/wake-granted';
 import { createWebhookApplier, webhookRoutes } from './webhooks/receive';
 import { unverifiedFailureLog } from './webhooks/unverified-failures';
 
@@ -141,7 +142,12 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.silent = true; // errors are logged once, by jsonErrors
 
   const metrics = createGatewayMetrics();
-  const leases = createProviderLeases(database.pool);
+  // A slot freed here (a provider's webhook) is granted and its new holder woken here (docs/providers.md).
+  const leases = createProviderLeases(
+    database.pool,
+    (provider) => config.providers.maxRunning[provider as keyof typeof config.providers.maxRunning] ?? 0,
+    wakeGrantedFilms(() => temporal, logger),
+  );
   registerLiveGauges(metrics.registry, createLiveCounts(database.pool), mergeSettings(config.workflow, workflowSettings).stepTimeoutMs, logger, leases);
   const health = createHealthProbe(connection, prisma);
   const readiness = createReadinessCheck(health, connection, config.temporal.namespace);

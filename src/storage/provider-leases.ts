@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { leaseSql, waiterTtlMs } from './provider-line';
 
 /** Who a provider task is for, and how urgent: what its turn in line is decided by. */
 export interface LeaseRequest {
@@ -15,57 +16,14 @@ export interface LeaseRequest {
 
 export type LeaseAnswer = { held: true } | { held: false; position: number; waiting: number };
 
-/** A granted slot its waiter must claim (come back and submit) within this, or it goes to the next in line. */
-const claimMs = 30_000;
-/** A waiter asks again every second or so; one silent this long (its worker died, its film ended) leaves the line. */
-const waiterTtlMs = 60_000;
+/** A slot just given to a waiting task: its film is woken to claim it (docs/providers.md, "Caps and the queue"). */
+export interface SlotGrant {
+  projectId: string;
+  fingerprint: string;
+}
 
-/**
- * The line for one provider, in fair order: priority first, then round-robin between clients and,
- * within a client, between its users. A party's turn counts the slots it already holds, so a client
- * with 500 films queued and 4 running goes after one with 2 queued and none running.
- */
-const fairLine = `
-  WITH held AS (
-    SELECT COALESCE(client_id, '') AS client_key, COALESCE(user_id, '') AS user_key, count(*)::int AS n
-    FROM provider_leases WHERE provider = $1 AND state = 'held' AND expires_at > now()
-    GROUP BY 1, 2
-  ), by_user AS (
-    SELECT l.fingerprint, l.project_id, l.priority, l.enqueued_at,
-      COALESCE(l.client_id, '') AS client_key,
-      row_number() OVER (PARTITION BY COALESCE(l.client_id, ''), COALESCE(l.user_id, '') ORDER BY l.priority DESC, l.enqueued_at, l.fingerprint)
-        + COALESCE((SELECT n FROM held h WHERE h.client_key = COALESCE(l.client_id, '') AND h.user_key = COALESCE(l.user_id, '')), 0) AS user_turn
-    FROM provider_leases l WHERE l.provider = $1 AND l.state = 'waiting' AND l.expires_at > now()
-  ), by_client AS (
-    SELECT b.*, row_number() OVER (PARTITION BY b.client_key ORDER BY b.priority DESC, b.user_turn, b.enqueued_at, b.fingerprint)
-        + COALESCE((SELECT sum(n) FROM held h WHERE h.client_key = b.client_key), 0) AS client_turn
-    FROM by_user b
-  )
-  SELECT fingerprint, project_id, row_number() OVER (ORDER BY priority DESC, client_turn, user_turn, enqueued_at, fingerprint)::int AS position
-  FROM by_client`;
-
-const leaseSql = {
-  ensureCap: 'INSERT INTO provider_caps (provider) VALUES ($1) ON CONFLICT (provider) DO NOTHING',
-  /** In line (again): a waiter's row is refreshed on each ask; a held one is left as it is. */
-  join: `INSERT INTO provider_leases (fingerprint, provider, project_id, scene_id, client_id, user_id, priority, state, expires_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, 'waiting', now() + make_interval(secs => $8 / 1000.0))
-    ON CONFLICT (fingerprint) DO UPDATE SET expires_at = CASE WHEN provider_leases.state = 'waiting' THEN EXCLUDED.expires_at ELSE provider_leases.expires_at END
-    RETURNING state`,
-  /** A scene asks for a new task only once its previous one has ended (failed, lost or replaced): that one's slot is free. */
-  dropEarlierTasks: 'DELETE FROM provider_leases WHERE scene_id = $1 AND fingerprint <> $2',
-  hold: `UPDATE provider_leases SET expires_at = now() + make_interval(secs => $2 / 1000.0) WHERE fingerprint = $1 AND state = 'held'`,
-  /**
-   * The provider's row, locked by one granter at a time: SKIP LOCKED lets every other waiter go back to
-   * sleep at once instead of queueing on the lock (the granter serves the line in fair order anyway).
-   */
-  lockCap: 'SELECT max_running FROM provider_caps WHERE provider = $1 FOR UPDATE SKIP LOCKED',
-  expire: 'DELETE FROM provider_leases WHERE provider = $1 AND expires_at <= now()',
-  heldCount: `SELECT count(*)::int AS n FROM provider_leases WHERE provider = $1 AND state = 'held'`,
-  grant: `UPDATE provider_leases SET state = 'held', acquired_at = now(), expires_at = now() + make_interval(secs => ${claimMs / 1000})
-    WHERE fingerprint IN (SELECT fingerprint FROM (${fairLine}) line ORDER BY position LIMIT $2)`,
-  place: `SELECT position, (SELECT count(*)::int FROM provider_leases WHERE provider = $1 AND state = 'waiting' AND expires_at > now()) AS waiting
-    FROM (${fairLine}) line WHERE fingerprint = $2`,
-} as const;
+/** Tells the films granted a slot that their turn has come (a Temporal signal); failures only cost the waiter its fallback wait. */
+export type WakeGranted = (grants: SlotGrant[]) => Promise<void>;
 
 /**
  * Caps on tasks running at once at each provider, held in PostgreSQL (docs/providers.md, "Caps and the queue").
@@ -75,60 +33,111 @@ const leaseSql = {
  * activity that submitted it by minutes (its end arrives as a webhook or a poll). A lease spans exactly
  * that: taken before the submit, given back when the outcome is known, across every worker and gateway
  * replica; `expires_at` returns the slot of a worker killed mid-task. Grants are serialized per provider
- * by a row lock taken with SKIP LOCKED, and served in fair order (fairLine) rather than to whoever
+ * by a row lock on its provider_caps row, and served in fair order (fairLine) rather than to whoever
  * retried luckiest.
+ *
+ * Hand-over is pushed, not polled: whoever frees a slot (the gateway on a webhook, a worker on a poll
+ * result or a cancel) grants the next in line in the same transaction and wakes exactly the films
+ * granted (`wake`, a signal). Waiters do not poll; each asks again only on a fallback timer (a lost
+ * signal, a slot that expired), so a line of hundreds costs PostgreSQL a few queries a second, not hundreds.
  */
-export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: string) => number = () => 0) {
+export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: string) => number = () => 0, wake: WakeGranted = async () => undefined) {
+  /** Within a transaction holding the provider's lock: drops what expired and grants every free slot, in fair order. */
+  async function grantFree(client: pg.PoolClient, provider: string, maxRunning: number | null): Promise<SlotGrant[]> {
+    await client.query(leaseSql.expire, [provider]);
+    const cap = maxRunning ?? configuredCap(provider);
+    const held = (await client.query<{ n: number }>(leaseSql.heldCount, [provider])).rows[0].n;
+    const free = cap === 0 ? Number.MAX_SAFE_INTEGER : cap - held;
+    return free > 0 ? (await client.query<SlotGrant>(leaseSql.grant, [provider, Math.min(free, 1_000)])).rows : [];
+  }
+
+  /** Runs `work` in a transaction, then wakes the films it granted a slot to (after the commit: they must find their grant). */
+  async function inTransaction<T>(work: (client: pg.PoolClient, grants: SlotGrant[]) => Promise<T>, except?: string): Promise<T> {
+    const client = await pool.connect();
+    const grants: SlotGrant[] = [];
+    let result: T;
+    try {
+      await client.query('BEGIN');
+      result = await work(client, grants);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    const others = grants.filter((g) => g.fingerprint !== except);
+    if (others.length) await wake(others);
+    return result;
+  }
+
+  /**
+   * Frees the leases `where` names and, holding each provider's lock (taken first, so a granter and a
+   * freer never wait on each other's rows), grants the freed slots to the next in line.
+   */
+  async function free(where: string, values: unknown[]): Promise<void> {
+    const { rows } = await pool.query<{ provider: string }>(leaseSql.providersOf(where), values);
+    for (const { provider } of rows) {
+      await inTransaction(async (client, grants) => {
+        const locked = await client.query<{ max_running: number | null }>(leaseSql.lockCap, [provider]);
+        await client.query(leaseSql.free(where, values.length + 1), [...values, provider]);
+        if (locked.rows[0]) grants.push(...(await grantFree(client, provider, locked.rows[0].max_running)));
+      });
+    }
+  }
+
+  /** Grants whatever is free at the provider now (a cap raised live; a waiter that found the lock taken while slots were free). */
+  const grantNow = (provider: string, except?: string) =>
+    inTransaction(async (client, grants) => {
+      const locked = await client.query<{ max_running: number | null }>(leaseSql.lockCap, [provider]);
+      if (locked.rows[0]) grants.push(...(await grantFree(client, provider, locked.rows[0].max_running)));
+      return grants;
+    }, except);
+
+  /** One ask: join the line (or refresh one's place), and grant free slots if no other granter is at it. */
+  const ask = (r: LeaseRequest) =>
+    inTransaction(async (client, grants) => {
+      const values = [r.fingerprint, r.provider, r.projectId, r.sceneId, r.clientId, r.userId, r.priority, waiterTtlMs];
+      const joined = await client.query<{ state: 'waiting' | 'held' }>(leaseSql.join, values);
+      await client.query(leaseSql.dropEarlierTasks, [r.sceneId, r.fingerprint]);
+      let skipped = false;
+      if (joined.rows[0].state === 'waiting') {
+        const locked = await client.query<{ max_running: number | null }>(leaseSql.lockCapOrSkip, [r.provider]);
+        if (locked.rows[0]) grants.push(...(await grantFree(client, r.provider, locked.rows[0].max_running)));
+        else skipped = true;
+      }
+      const granted = await client.query(leaseSql.hold, [r.fingerprint, r.holdMs]);
+      if (granted.rowCount) return { answer: { held: true } as LeaseAnswer, skipped };
+      const place = await client.query<{ position: number; waiting: number }>(leaseSql.place, [r.provider, r.fingerprint]);
+      return { answer: { held: false, position: place.rows[0]?.position ?? 1, waiting: place.rows[0]?.waiting ?? 1 } as LeaseAnswer, skipped };
+    }, r.fingerprint);
+
   return {
     /** Takes a slot for the task, or a place in line. Idempotent: asking again about a held task only extends it. */
     async acquire(r: LeaseRequest): Promise<LeaseAnswer> {
       await pool.query(leaseSql.ensureCap, [r.provider]);
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const values = [r.fingerprint, r.provider, r.projectId, r.sceneId, r.clientId, r.userId, r.priority, waiterTtlMs];
-        const joined = await client.query<{ state: 'waiting' | 'held' }>(leaseSql.join, values);
-        await client.query(leaseSql.dropEarlierTasks, [r.sceneId, r.fingerprint]);
-        if (joined.rows[0].state === 'waiting') {
-          const locked = await client.query<{ max_running: number | null }>(leaseSql.lockCap, [r.provider]);
-          if (locked.rows[0]) {
-            await client.query(leaseSql.expire, [r.provider]);
-            const cap = locked.rows[0].max_running ?? configuredCap(r.provider);
-            const held = (await client.query<{ n: number }>(leaseSql.heldCount, [r.provider])).rows[0].n;
-            const free = cap === 0 ? Number.MAX_SAFE_INTEGER : cap - held;
-            if (free > 0) await client.query(leaseSql.grant, [r.provider, Math.min(free, 1_000)]);
-          }
-        }
-        const granted = await client.query(leaseSql.hold, [r.fingerprint, r.holdMs]);
-        if (granted.rowCount) {
-          await client.query('COMMIT');
-          return { held: true };
-        }
-        const place = await client.query<{ position: number; waiting: number }>(leaseSql.place, [r.provider, r.fingerprint]);
-        await client.query('COMMIT');
-        return { held: false, position: place.rows[0]?.position ?? 1, waiting: place.rows[0]?.waiting ?? 1 };
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+      const first = await ask(r);
+      if (first.answer.held || !first.skipped) return first.answer;
+      // Another granter held the lock: it may have counted before this task joined. With slots free,
+      // grant once more (waiting for the lock, outside the join's transaction), then ask again.
+      const cap = (await pool.query<{ max_running: number | null }>(leaseSql.cap, [r.provider])).rows[0]?.max_running ?? configuredCap(r.provider);
+      const held = (await pool.query<{ n: number }>(leaseSql.heldCount, [r.provider])).rows[0].n;
+      if (cap !== 0 && held >= cap) return first.answer;
+      const grants = await grantNow(r.provider, r.fingerprint);
+      return grants.some((g) => g.fingerprint === r.fingerprint) ? (await ask(r)).answer : first.answer;
     },
 
-    /** The task's outcome is known (its webhook or poll result arrived, or it was cancelled): its slot is free. */
-    async releaseTask(fingerprint: string, sceneId: string): Promise<void> {
-      await pool.query('DELETE FROM provider_leases WHERE fingerprint = $1 AND scene_id = $2', [fingerprint, sceneId]);
-    },
+    /** Grants whatever is free at the provider now, waking the films granted (after a cap is raised live). */
+    grantNow: (provider: string) => grantNow(provider),
+
+    /** The task's outcome is known (its webhook or poll result arrived, or it was cancelled): its slot goes to the next in line. */
+    releaseTask: (fingerprint: string, sceneId: string) => free('fingerprint = $1 AND scene_id = $2', [fingerprint, sceneId]),
 
     /** The scene's video is saved, or its task was cancelled or watched to its end. */
-    async releaseScene(sceneId: string): Promise<void> {
-      await pool.query('DELETE FROM provider_leases WHERE scene_id = $1', [sceneId]);
-    },
+    releaseScene: (sceneId: string) => free('scene_id = $1', [sceneId]),
 
     /** The film ended (failed, cancelled): nothing of it holds a slot or stands in line. */
-    async releaseProject(projectId: string): Promise<void> {
-      await pool.query('DELETE FROM provider_leases WHERE project_id = $1', [projectId]);
-    },
+    releaseProject: (projectId: string) => free('project_id = $1', [projectId]),
 
     /** A film's place in its provider's line, while one of its scenes waits for a slot. */
     async queueOf(projectId: string): Promise<{ provider: string; position: number } | null> {

@@ -2,10 +2,13 @@ import { RetryState } from '@temporalio/common';
 import {
   ActivityFailure,
   ApplicationFailure,
+  condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
+  setHandler,
   sleep,
   TemporalFailure,
 } from '@temporalio/workflow';
@@ -14,6 +17,7 @@ import type { MediaActivities, MediaPlan } from '../contracts/media';
 import type { RecordActivities } from '../contracts/records';
 import type { ProviderTaskActivities, ServiceActivities } from '../contracts/services';
 import type { WorkflowSettings } from '../contracts/workflow-settings';
+import { providerSlotGrantedSignal } from '../contracts/workflow-api';
 
 /** A failure that more retries could cure: not a cancellation, not a service's refusal (4xx). */
 const retryable = (err: unknown) =>
@@ -32,11 +36,19 @@ function backPressureOf(err: unknown): { type: string; detail: BackPressureDetai
   return { type: cause.type!, detail: (cause.details?.[0] ?? {}) as BackPressureDetail };
 }
 
+/** The first wait for a granted slot before asking again anyway; doubled each time up to slotFallbackMaxMs. */
+const slotFallbackMs = 5_000;
+/** Below the lease's claim time (30 s, storage/provider-line.ts), so a grant whose signal was lost is still claimed. */
+const slotFallbackMaxMs = 20_000;
+
 /**
- * Waits out a provider's back-pressure, then lets the call ask again: for a slot, one activity that
- * Temporal retries until the scene's turn comes (three events however long the line); for a 429, a
- * timer of the provider's Retry-After. No step attempt is spent and no circuit opens: only films made
- * with a provider ever get here, so the guide's films' histories are what they were.
+ * Waits out a provider's back-pressure, then lets the call ask again. For a 429, a timer of the
+ * provider's Retry-After. For a slot: until the `providerSlotGranted` signal names this task (whoever
+ * frees a slot grants it to the next in line and signals that film: storage/provider-leases.ts), with
+ * a fallback timer that asks again anyway (a lost signal, a slot that expired). Runs begun before
+ * that change polled with awaitProviderSlot, an activity Temporal retried every half second, and keep
+ * doing so. No step attempt is spent and no circuit opens: only films made with a provider ever get
+ * here, so the guide's films' histories are what they were.
  */
 function waitOutBackPressure(settings: WorkflowSettings) {
   const { awaitProviderSlot } = proxyActivities<ProviderTaskActivities>({
@@ -45,13 +57,24 @@ function waitOutBackPressure(settings: WorkflowSettings) {
     scheduleToCloseTimeout: '1 day',
     retry: { initialInterval: settings.retryInitialIntervalMs, maximumInterval: settings.retryMaximumIntervalMs, backoffCoefficient: 2 },
   });
+  const granted = new Set<string>();
+  setHandler(providerSlotGrantedSignal, (fingerprint) => void granted.add(fingerprint));
+  let fallbackMs = slotFallbackMs;
   return async (err: unknown, input: unknown): Promise<boolean> => {
     const pressure = backPressureOf(err);
     if (!pressure) return false;
     const { projectId, sceneId, taskNumber } = input as ProviderSlotInput;
     log.info('A provider is at its cap: waiting for a turn', { projectId, sceneId, ...pressure.detail });
-    if (pressure.type === backPressureTypes.waitingForSlot) await awaitProviderSlot({ projectId, sceneId, taskNumber });
-    else await sleep(Math.max(100, pressure.detail.retryAfterMs ?? 1_000));
+    if (pressure.type !== backPressureTypes.waitingForSlot) {
+      await sleep(Math.max(100, pressure.detail.retryAfterMs ?? 1_000));
+    } else if (patched('provider-slot-granted-signal')) {
+      const fingerprint = `${projectId}/${sceneId}/${taskNumber}`;
+      const woken = await condition(() => granted.has(fingerprint), fallbackMs);
+      granted.delete(fingerprint);
+      fallbackMs = woken ? slotFallbackMs : Math.min(slotFallbackMaxMs, fallbackMs * 2);
+    } else {
+      await awaitProviderSlot({ projectId, sceneId, taskNumber });
+    }
     return true;
   };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Stack } from '../../src/dev/start-stack';
-import { createProviderLeases, type LeaseRequest, type ProviderLeases } from '../../src/storage/provider-leases';
+import { createProviderLeases, type LeaseRequest, type ProviderLeases, type SlotGrant } from '../../src/storage/provider-leases';
 import { uniqueId } from '../support/http';
 import { testStack } from '../support/test-stack';
 
@@ -13,11 +13,18 @@ describe("provider leases: a provider's slots under its cap, in PostgreSQL", fun
   let stack: Stack;
   let caps: Map<string, number>;
   let leases: ProviderLeases;
+  /** The films each grant woke, as the gateway and the worker would signal them. */
+  let woken: SlotGrant[];
 
   before(async () => {
     stack = await testStack();
     caps = new Map();
-    leases = createProviderLeases(stack.database.pool, (provider) => caps.get(provider) ?? 0);
+    woken = [];
+    leases = createProviderLeases(
+      stack.database.pool,
+      (provider) => caps.get(provider) ?? 0,
+      async (grants) => void woken.push(...grants),
+    );
   });
 
   /** A provider with `cap` slots, and a way to ask for a task's turn at it. */
@@ -67,6 +74,29 @@ describe("provider leases: a provider's slots under its cap, in PostgreSQL", fun
     assert.equal(urgent.held ? 0 : urgent.position, 1, 'priority goes first');
   });
 
+  it('serves priority work first without starving normal work: priority p weighs 1 + p turns, and waiting ages a task one turn a minute', async () => {
+    const p = provider(1);
+    const holder = p.ask({ client: 'c', user: 'x' });
+    assert.deepEqual(await holder.answer, { held: true });
+    const normal = p.ask({ client: 'c', user: 'normal' });
+    assert.equal((await normal.answer).held, false);
+    // A stream of urgent films (priority 10) from another user joins behind the normal one.
+    const urgent = Array.from({ length: 15 }, () => p.ask({ client: 'c', user: 'urgent', priority: 10 }));
+    for (const u of urgent) assert.equal((await u.answer).held, false);
+    let current = holder.fingerprint;
+    const next = async () => {
+      woken.length = 0;
+      await leases.releaseTask(current, current.split('/')[1]);
+      assert.equal(woken.length, 1, 'one slot freed, one film woken');
+      current = woken[0].fingerprint;
+      return current === normal.fingerprint ? 'normal' : 'urgent';
+    };
+    assert.deepEqual([await next(), await next(), await next()], ['urgent', 'urgent', 'urgent'], 'priority goes first');
+    // The normal film has now waited a minute (its enqueue time moved back, rather than the test waiting one).
+    await stack.database.pool.query(`UPDATE provider_leases SET enqueued_at = enqueued_at - interval '61 seconds' WHERE fingerprint = $1`, [normal.fingerprint]);
+    assert.equal(await next(), 'normal', 'a minute of waiting outweighs new urgent work');
+  });
+
   it('gives a slot back when its task ends, and to the next in line only', async () => {
     const p = provider(1);
     const first = p.ask();
@@ -76,6 +106,29 @@ describe("provider leases: a provider's slots under its cap, in PostgreSQL", fun
     assert.equal((await second.again()).held, false, 'still busy');
     await leases.releaseTask(first.fingerprint, first.fingerprint.split('/')[1]);
     assert.deepEqual(await second.again(), { held: true });
+  });
+
+  it('hands a freed slot to the next in line in the same transaction, and wakes that film only', async () => {
+    const p = provider(2);
+    const running = [p.ask({ client: 'c', user: 'heavy' }), p.ask({ client: 'c', user: 'heavy' })];
+    for (const r of running) assert.deepEqual(await r.answer, { held: true });
+    const heavyNext = p.ask({ client: 'c', user: 'heavy' });
+    const light = p.ask({ client: 'c', user: 'light' });
+    const later = p.ask({ client: 'c', user: 'light' });
+    for (const waiter of [heavyNext, light, later]) assert.equal((await waiter.answer).held, false);
+    woken.length = 0;
+
+    await leases.releaseTask(running[0].fingerprint, running[0].fingerprint.split('/')[1]);
+    // Nobody asked again, yet the light user's task holds the slot (fair order) and only its film was woken.
+    assert.deepEqual(woken, [{ projectId: light.fingerprint.split('/')[0], fingerprint: light.fingerprint }]);
+    const lease = await stack.prisma.providerLease.findUniqueOrThrow({ where: { fingerprint: light.fingerprint } });
+    assert.equal(lease.state, 'held');
+    assert.deepEqual(await light.again(), { held: true }, 'the woken film claims its slot');
+    assert.equal((await heavyNext.again()).held, false, 'the cap still holds');
+
+    await leases.releaseScene(running[1].fingerprint.split('/')[1]);
+    assert.deepEqual(woken.map((w) => w.fingerprint), [light.fingerprint, heavyNext.fingerprint], 'the next freed slot goes to the next in line');
+    assert.equal((await later.again()).held, false);
   });
 
   it('returns the slot of a task nobody heard from by its deadline (a worker killed mid-task leaks nothing)', async () => {

@@ -8,6 +8,8 @@ import { StandInVideos } from './stand-in-videos';
 export interface StandInOptions {
   /** How long a task takes before it finishes (and its webhook, if any, is sent). */
   taskMs?: number;
+  /** Instead of `taskMs`: each task takes a duration drawn evenly from this range (the caps bench: 2-5 s). */
+  taskMsRange?: [number, number];
   /** How long the links to a finished task's outputs work. */
   outputTtlMs?: number;
   /** Tasks whose prompt matches fail, with the provider's own failure shape. */
@@ -30,6 +32,8 @@ export interface StandInTask {
   /** Everything the request carried, as sent. */
   request: Record<string, unknown>;
   createdAt: Date;
+  /** When it finished (succeeded or failed), by the stand-in's clock: the caps bench measures hand-overs from it. */
+  finishedAt?: Date;
   state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
   videoUrl?: string;
   thumbnailUrl?: string;
@@ -100,14 +104,17 @@ export class StandInServer {
     this.tasks.set(accepted.id, accepted);
     this.mostRunning = Math.max(this.mostRunning, this.unfinished());
     await this.options.onSubmit?.(accepted);
-    this.later(Math.min(50, this.options.taskMs ?? 1_000), () => accepted.state === 'queued' && (accepted.state = 'running'));
-    this.later(this.options.taskMs ?? 1_000, () => {
+    const range = this.options.taskMsRange;
+    const taskMs = range ? range[0] + Math.random() * (range[1] - range[0]) : (this.options.taskMs ?? 1_000);
+    this.later(Math.min(50, taskMs), () => accepted.state === 'queued' && (accepted.state = 'running'));
+    this.later(taskMs, () => {
       if (accepted.state !== 'queued' && accepted.state !== 'running') return;
       if (this.options.failPrompts?.test(accepted.prompt)) {
         Object.assign(accepted, { state: 'failed', error: 'The model could not generate this video (stand-in failure)' });
       } else {
         Object.assign(accepted, { state: 'succeeded' }, this.videos.publish(accepted.id, accepted));
       }
+      accepted.finishedAt = new Date();
       finished(accepted);
     });
     return accepted;

@@ -62,6 +62,8 @@ export function providerCapRoutes({ access, leases, configured }: ProviderCapRou
     const { provider } = parseOrThrow(providerParam, ctx.params, 'Path');
     const body = parseOrThrow(capBody, await readJsonBody(ctx, 1024), 'Body');
     await leases.setCap(provider, body.max_running, ctx.get('authorization') ? 'admin token' : 'console');
+    // A raised cap is used at once: the slots it adds go to the next in line, who are woken.
+    await leases.grantNow(provider);
     ctx.body = (await view()).find((c) => c.provider === provider);
   });
 

@@ -38,9 +38,10 @@ export function requestHash(request: CreateProjectRequest): string {
   const choice = chosen
     ? { provider: provider ?? null, model: model ?? null, options: options ?? null, startImage: startImage ?? null, per: request.scenes.map((s) => [s.model ?? null, s.options ?? null]) }
     : {};
-  // Likewise a request that chooses no media steps.
+  // Likewise a request that chooses no media steps, or no priority.
   const mediaChoice = media && (media.last_frame || media.stitch) ? { media: [media.last_frame ?? null, media.stitch ?? null] } : {};
-  const canonical = JSON.stringify({ user_id: request.user_id ?? null, scenes: request.scenes.map((s) => [s.prompt, s.duration ?? null]), ...choice, ...mediaChoice });
+  const priority = request.priority ? { priority: request.priority } : {};
+  const canonical = JSON.stringify({ user_id: request.user_id ?? null, scenes: request.scenes.map((s) => [s.prompt, s.duration ?? null]), ...choice, ...mediaChoice, ...priority });
   return createHash('sha256').update(canonical).digest('hex');
 }
 
@@ -73,6 +74,7 @@ export function createProjectCreator({ prisma, temporal, taskQueue, workflowSett
         workflowId: workflowIdFor(filmId),
         requestHash: hash,
         provider: choice.provider,
+        priority: request.priority ?? 0,
         model: choice.model,
         providerOptions: (choice.options ?? undefined) as Prisma.InputJsonValue | undefined,
         startImageUrl: choice.startImageUrl,

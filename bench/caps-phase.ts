@@ -1,0 +1,174 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { StandInTask } from '../src/dev/providers/stand-in-server';
+import { startStack, type Stack } from '../src/dev/start-stack';
+import { loadConfig } from '../src/platform/load-config';
+import { createLogger } from '../src/platform/logger';
+import { testEnv } from '../test/support/test-stack';
+import { asOperator } from '../test/support/clients';
+import { postJson } from '../test/support/http';
+import { freePort, quantile } from './support';
+
+/** What the caps phase measured at the provider's stand-in. */
+export interface CapsBench {
+  films: number;
+  scenesPerFilm: number;
+  cap: number;
+  taskMs: [number, number];
+  seconds: number;
+  /** Busy slot-seconds ÷ (cap × wall), wall from the first accept to the last accept (films were waiting all along). */
+  utilisation: number;
+  /** The same over the whole run, the ramp up and the last tasks' tail included. */
+  utilisationWholeRun: number;
+  handOver: { samples: number; p50: number; p99: number; max: number };
+  mostRunning: number;
+  refusals: number;
+  /** Of up to 50 films that waited: how many were woken by a grant's signal, and fallback timers that fired among them. */
+  woken: { sampled: number; bySignal: number; fallbackTimersFired: number };
+  /** Webhook deliveries the stand-in made per task (1 when the gateway took each at once). */
+  webhookDeliveriesPerTask: number;
+  /**
+   * Sampled every 200 ms while films waited: slots free at the provider and not yet granted (the freer's
+   * side: webhook → release → grant), and granted but not yet submitted (the woken film's side).
+   */
+  meanSlots: { freeNotGranted: number; grantedNotSubmitted: number; samples: number };
+}
+
+/** The goals of issue 25, beside what was measured. */
+export const capsGoals = (r: CapsBench) =>
+  [
+    [`provider utilisation ≥ 0.95 (cap ${r.cap}, tasks of ${r.taskMs[0] / 1000}-${r.taskMs[1] / 1000} s, while films wait)`, r.utilisation >= 0.95, r.utilisation.toFixed(3)],
+    ['slot free → next task submitted p99 ≤ 250 ms', r.handOver.p99 <= 250, `${r.handOver.p99} ms (p50 ${r.handOver.p50}, max ${r.handOver.max})`],
+    [`never over the cap, no 429`, r.mostRunning <= r.cap && r.refusals === 0, `most running ${r.mostRunning}, ${r.refusals} refused`],
+  ] as const;
+
+/**
+ * Hand-overs as the provider sees them: each create it accepts once the cap was first full is matched
+ * to the oldest finish not yet matched (the slot that freed first); the time between is the hand-over.
+ */
+export function handOvers(tasks: StandInTask[], cap: number): number[] {
+  const accepts = tasks.map((t) => t.createdAt.getTime()).sort((a, b) => a - b);
+  const finishes = tasks.flatMap((t) => (t.finishedAt ? [t.finishedAt.getTime()] : [])).sort((a, b) => a - b);
+  return accepts.slice(cap).map((accepted, i) => accepted - finishes[i]);
+}
+
+/** Busy slot-seconds between `from` and `to`, ÷ (cap × (to − from)). */
+function utilisation(tasks: StandInTask[], cap: number, from: number, to: number): number {
+  let busy = 0;
+  for (const t of tasks) {
+    const start = Math.max(from, t.createdAt.getTime());
+    const end = Math.min(to, t.finishedAt?.getTime() ?? to);
+    if (end > start) busy += end - start;
+  }
+  return busy / (cap * (to - from));
+}
+
+/**
+ * `npm run bench` (or `-- --caps` alone): `films` one-scene films at once (one scene each, so every film
+ * makes one task: the line is the films) against fal's stand-in capped at `cap` (it answers 429 past
+ * it; Reelay's cap, set live, is the same) with tasks of 2-5 s. Runs the test stack in this process
+ * (gateway, worker, Temporal dev server, PostgreSQL, the stand-in): the hand-over is measured at the
+ * stand-in, from a task finishing (its webhook leaves then) to the next create it accepts.
+ */
+export async function capsPhase({ films = 1000, cap = 20, taskMs = [2_000, 5_000] as [number, number], onProgress = (_: string) => {} } = {}): Promise<CapsBench> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-bench-caps-'));
+  let stack: Stack | undefined;
+  try {
+    // The development stack with the gateway's and the worker's own defaults (the test stack's
+    // 3-second step deadlines would cut tasks of 2-5 s short), the admin token the test clients use.
+    const env = testEnv({ SIMULATOR_PORT: '0', RATE_LIMIT_ENABLED: 'false', WORKER_HEALTH_PORT: String(await freePort()), TEMPORAL_CLI: process.env.TEMPORAL_CLI });
+    const config = loadConfig(env, 'stack');
+    stack = await startStack({ config, logger: createLogger({ level: 'silent' }), dataDir, ephemeral: true, temporalPort: await freePort(), temporalUiPort: null, postgresPort: await freePort() });
+    const { gatewayUrl } = stack;
+    const fal = stack.providerStandIns.get('fal')!.server;
+    Object.assign(fal.options, { maxRunning: cap, taskMsRange: taskMs });
+    const put = await fetch(`${gatewayUrl}/api/v1/provider-caps/fal`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', ...asOperator },
+      body: JSON.stringify({ max_running: cap }),
+    });
+    if (!put.ok) throw new Error(`Could not set the cap: ${put.status} ${await put.text()}`);
+    const run = `caps-${Date.now().toString(36)}`;
+    const ids = Array.from({ length: films }, (_, i) => `${run}-${i}`);
+    const started = Date.now();
+    // Created 25 at a time, as fast as the gateway takes them: the line forms within seconds.
+    for (let i = 0; i < ids.length; i += 25) {
+      await Promise.all(
+        ids.slice(i, i + 25).map(async (id) => {
+          const created = await postJson(`${gatewayUrl}/api/v1/projects`, { project_id: id, provider: 'fal', user_id: `user-${Number(id.split('-').pop()) % 7}`, scenes: [{ prompt: `${id}: a wave` }] }, asOperator);
+          if (created.status !== 201) throw new Error(`Could not create ${id}: ${created.status} ${JSON.stringify(created.body)}`);
+        }),
+      );
+      onProgress(`caps: ${Math.min(films, i + 25)}/${films} films created`);
+    }
+    const ours = () => [...fal.tasks.values()].filter((t) => t.prompt.startsWith(`${run}-`));
+    const sampled = { freeNotGranted: 0, grantedNotSubmitted: 0, samples: 0 };
+    const sampler = setInterval(() => {
+      void stack!.database.pool
+        .query<{ held: number; waiting: number }>(`SELECT count(*) FILTER (WHERE state = 'held')::int AS held, count(*) FILTER (WHERE state = 'waiting')::int AS waiting FROM provider_leases WHERE provider = 'fal'`)
+        .then(({ rows: [{ held, waiting }] }) => {
+          const running = fal.unfinished();
+          if (waiting === 0) return;
+          sampled.samples += 1;
+          sampled.freeNotGranted += cap - held;
+          sampled.grantedNotSubmitted += Math.max(0, held - running);
+        }, () => undefined);
+    }, 200);
+    for (;;) {
+      const done = ours().filter((t) => t.finishedAt).length;
+      onProgress(`caps: ${done}/${films} tasks done at the provider`);
+      if (done >= films) break;
+      if (Date.now() - started > 30 * 60_000) throw new Error(`caps phase: only ${done} of ${films} tasks done in 30 minutes`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    clearInterval(sampler);
+    // How the films that waited were woken: by a grant's signal, or by their fallback timer.
+    let signalled = 0;
+    let fallbacks = 0;
+    for (const id of ids.slice(cap, cap + 50)) {
+      const events = (await stack.client.workflow.getHandle(`project-${id}`).fetchHistory()).events ?? [];
+      if (events.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'providerSlotGranted')) signalled += 1;
+      fallbacks += events.filter((e) => e.timerFiredEventAttributes).length;
+    }
+    const tasks = ours();
+    const accepts = tasks.map((t) => t.createdAt.getTime()).sort((a, b) => a - b);
+    const lastFinish = Math.max(...tasks.map((t) => t.finishedAt!.getTime()));
+    const hand = handOvers(tasks, cap).sort((a, b) => a - b);
+    return {
+      films,
+      scenesPerFilm: 1,
+      cap,
+      taskMs,
+      seconds: (Date.now() - started) / 1000,
+      utilisation: utilisation(tasks, cap, accepts[cap - 1], accepts[accepts.length - 1]),
+      utilisationWholeRun: utilisation(tasks, cap, accepts[0], lastFinish),
+      handOver: { samples: hand.length, p50: Math.round(quantile(hand, 0.5)), p99: Math.round(quantile(hand, 0.99)), max: Math.round(hand[hand.length - 1] ?? 0) },
+      mostRunning: fal.mostRunning,
+      refusals: fal.busyRefusals,
+      webhookDeliveriesPerTask: tasks.reduce((n, t) => n + t.deliveries, 0) / tasks.length,
+      woken: { sampled: Math.min(50, Math.max(0, films - cap)), bySignal: signalled, fallbackTimersFired: fallbacks },
+      meanSlots: {
+        freeNotGranted: sampled.freeNotGranted / Math.max(1, sampled.samples),
+        grantedNotSubmitted: sampled.grantedNotSubmitted / Math.max(1, sampled.samples),
+        samples: sampled.samples,
+      },
+    };
+  } finally {
+    await stack?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The phase's lines for the bench's table and BENCHMARKS.md. */
+export function capsRows(r: CapsBench): string[][] {
+  return [
+    [
+      `provider caps: ${r.films} films × ${r.scenesPerFilm} scene at a stand-in capped at ${r.cap}, tasks of ${r.taskMs[0] / 1000}-${r.taskMs[1] / 1000} s`,
+      `utilisation ${r.utilisation.toFixed(3)} (whole run ${r.utilisationWholeRun.toFixed(3)})`,
+      `hand-over ${r.handOver.p50} / ${r.handOver.p99} ms`,
+      `max ${r.handOver.max} ms, ${r.handOver.samples} hand-overs, ${r.seconds.toFixed(0)} s`,
+      `most running ${r.mostRunning}, ${r.refusals} 429s; ${r.woken.bySignal}/${r.woken.sampled} sampled waiters woken by a signal; slots granted but not yet submitted ${r.meanSlots.grantedNotSubmitted.toFixed(1)} on average`,
+    ],
+  ];
+}
