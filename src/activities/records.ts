@@ -8,9 +8,11 @@ import type {
   SceneVideoRecord,
 } from '../contracts/records';
 import { costOf } from '../contracts/providers';
+import type { ReviewRecord, TakeRequest } from '../contracts/review';
 import type { Step } from '../contracts/steps';
 import { storableCopy } from '../contracts/text';
 import type { Database } from '../storage/database';
+import { DbNull } from '../storage/prisma';
 import { captureErrorLogEntry } from '../platform/error-monitoring';
 import { errorLogRow, type GlobalError } from '../storage/error-log';
 import type { StepMetrics } from './step-metrics';
@@ -77,6 +79,16 @@ export const sceneSql = {
     final_video_detail = $5::jsonb, failure_reason = NULL, completed_at = now()`),
 } as const;
 
+/** A review film's take is made with its own prompt, seed and inputs over the scene's (the seed is a model input). */
+export function withTake(scene: SceneChoice, take: TakeRequest | undefined): SceneChoice {
+  if (!take) return scene;
+  const options = take.options || take.seed !== undefined ? { ...scene.sceneOptions, ...take.options, ...(take.seed !== undefined ? { seed: take.seed } : {}) } : scene.sceneOptions;
+  return { ...scene, prompt: take.prompt ?? scene.prompt, sceneOptions: options };
+}
+
+const takeRequestedSql = `INSERT INTO scene_takes (scene_id, take, task_id, prompt, seed, options, start_frame_url) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
+  ON CONFLICT (scene_id, take) DO UPDATE SET task_id = EXCLUDED.task_id, start_frame_url = EXCLUDED.start_frame_url`;
+
 export function createSceneRows(pool: pg.Pool, steps: StepMetrics) {
   async function write(sql: string, values: unknown[], what = 'Scene'): Promise<{ step_seconds?: number | null } | undefined> {
     const { rows, rowCount } = await pool.query<{ n?: number; step_seconds?: number | null }>(sql, values);
@@ -98,6 +110,9 @@ export function createSceneRows(pool: pg.Pool, steps: StepMetrics) {
     },
     videoRequested: (sceneId: string, r: { taskId: string; startFrameUrl: string | null; attempts: number }) =>
       write(sceneSql.videoRequested, [sceneId, r.taskId, r.startFrameUrl, r.attempts]),
+    /** A review film's take is asked for: its row, with what it is made from. */
+    takeRequested: (sceneId: string, r: { take: TakeRequest; prompt: string; taskId: string; startFrameUrl: string | null }) =>
+      pool.query(takeRequestedSql, [sceneId, r.take.take, r.taskId, r.prompt, r.take.seed ?? null, r.take.options ? JSON.stringify(r.take.options) : null, r.startFrameUrl]),
     lastFrameRequested: (sceneId: string, r: { taskId: string; attempts: number }) =>
       write(sceneSql.lastFrameRequested, [sceneId, r.taskId, r.attempts]),
     async videoSaved(r: SceneVideoRecord): Promise<void> {
@@ -136,6 +151,22 @@ export function createProjectRecords({ prisma, pool }: Database, steps: StepMetr
 
     async completeProject(r: FinalVideoRecord): Promise<void> {
       await scenes.projectCompleted(r);
+      if (r.cut) await prisma.projectCut.upsert({ where: { projectId_cut: { projectId: r.projectId, cut: r.cut } }, create: { projectId: r.projectId, cut: r.cut, videoUrl: r.finalVideoUrl }, update: {} });
+    },
+
+    /** A review film's status and what awaits review, with the scenes' chosen takes (whose video and frames become the scene's). */
+    async recordReview({ projectId, status, awaiting, timeoutAt, scenes: chosen = [] }: ReviewRecord): Promise<void> {
+      const awaitingJson = awaiting ? ('stitch' in awaiting ? { stitch: true } : { scene_index: awaiting.sceneIndex }) : null;
+      await prisma.$transaction([
+        ...chosen.flatMap(({ sceneId, chosenTake, chainBroken, take }) => [
+          prisma.sceneTake.updateMany({ where: { sceneId, take: chosenTake }, data: { videoUrl: take.videoUrl, thumbnailUrl: take.thumbnailUrl ?? null, lastFrameUrl: take.lastFrameUrl, cost: take.cost ?? undefined } }),
+          prisma.scene.update({ where: { id: sceneId }, data: { chosenTake, chainBroken, videoUrl: take.videoUrl, thumbnailUrl: take.thumbnailUrl ?? null, lastFrameUrl: take.lastFrameUrl } }),
+        ]),
+        prisma.project.update({
+          where: { id: projectId },
+          data: { status, reviewAwaiting: awaitingJson ?? DbNull, reviewTimeoutAt: timeoutAt ? new Date(timeoutAt) : null },
+        }),
+      ]);
     },
 
     /** An operator retried a failed project: it is in progress again, from the step that failed. */

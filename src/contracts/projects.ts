@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { projectIdSchema } from './ids';
 import { providerNames } from './providers';
+import { reviewModes, reviewTimeoutActions } from './review';
 import { storableText } from './text';
 
 export const maxScenes = 200;
@@ -28,6 +29,14 @@ export const createProjectRequest = z.object({
   options: modelOptions.optional(),
   /** The picture the first scene starts from (models that cannot start from text alone need one). */
   start_image_url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048).optional(),
+  /** A person reviews each scene, or the film before its stitch (docs/review.md); `none` by default. */
+  review: z.enum(reviewModes).optional(),
+  /** How long each review wait lasts; the server's REVIEW_TIMEOUT_HOURS when absent. */
+  review_timeout_hours: z.number().positive().max(24 * 365).optional(),
+  /** What a review that times out does: `approve` (default) or `fail`. */
+  review_timeout_action: z.enum(reviewTimeoutActions).optional(),
+  /** The most the film may spend, in its provider's cost unit; the client's or the server's default when absent. */
+  spend_limit: z.number().min(0).max(1e9).optional(),
   scenes: z
     .array(
       z.object({

@@ -156,6 +156,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     mediaPlan: mediaPlanOf(config.media),
     applyEarlyEvents: apply.applyPending,
     namespaceNotReady: namespaceNotReadyHandler({ readiness, namespace: config.temporal.namespace, addGlobalError: (error) => errors.addGlobalError(error), logger }),
+    reviewDefaults: config.review,
   });
   const limiter = config.rateLimit.enabled
     ? createRateLimiter({ windowMs: config.rateLimit.windowMs, redisUrl: config.redisUrl, keyPrefix: deps.rateLimitKeyPrefix, logger, metrics })
@@ -179,7 +180,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const admin = adminRoutes({ access, events, errors, apply });
   const filmView = { prisma, temporal, temporalUiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace };
   const projects = addFilmRoutes(
-    projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes, access: projectAccess, metrics, providers, queueOf: (filmId) => leases.queueOf(filmId) }),
+    projectRoutes({ prisma, createProject, maxBodyBytes: config.webhooks.maxBodyBytes, access: projectAccess, metrics, providers, queueOf: (filmId) => leases.queueOf(filmId), temporal }),
     { access, ...filmView },
   );
   const operatorConsole = consoleRoutes({ access, ...filmView });
