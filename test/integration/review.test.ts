@@ -75,15 +75,15 @@ describe('review films: a person approves, regenerates and chooses takes, and ne
     await until(id, 'scene 2 awaiting review', awaitingScene(2));
     await postJson(api(`/${id}/approve`), {}, asOperator);
 
-    film = await until(id, 'cut 1', (p) => p.status === 'completed' && p.cuts.length === 1);
+    // Once stitched, the film stays open for changes until the review timeout.
+    film = await until(id, 'cut 1, open for changes', (p) => p.status === 'completed' && p.cuts.length === 1 && p.review.timeout_at);
     assert.equal(film.final_video_url, film.cuts[0].video_url);
-    assert.ok(film.review.timeout_at, 'open for changes until the review timeout');
     assert.equal((await postJson<any>(api(`/${id}/approve`), {}, asOperator)).status, 409, 'nothing awaits review after the stitch');
 
     // After the stitch: choose scene 1's first take, keeping scene 2 (its chain is broken): cut 2.
     const chosen = await postJson<any>(api(`/${id}/scenes/1/choose`), { take: 1, later_scenes: 'keep' }, asOperator);
     assert.equal(chosen.status, 200, JSON.stringify(chosen.body));
-    film = await until(id, 'cut 2', (p) => p.status === 'completed' && p.cuts.length === 2);
+    film = await until(id, 'cut 2', (p) => p.status === 'completed' && p.cuts.length === 2 && p.review.timeout_at);
     assert.equal(film.scenes[1].chosen_take, 1);
     assert.equal(film.scenes[2].chain_broken, true);
     assert.equal(film.final_video_url, film.cuts[1].video_url);
@@ -134,5 +134,29 @@ describe('review films: a person approves, regenerates and chooses takes, and ne
     const film = await until(id, 'the failure', (p) => p.status === 'failed');
     assert.match(film.failure_reason, /no review of scene 0 within/);
     assert.equal(requestsFor(stack, id, 'video').length, 1);
+  });
+
+  it('a provider film waits as awaiting_budget before a video would pass its spend limit, and goes on when the limit is raised', async () => {
+    const id = uniqueId('review-budget');
+    const scenes = ['A lighthouse at dawn', 'The keeper climbs', 'The lamp turns on'].map((p) => ({ prompt: `${id}: ${p}` }));
+    const created = await postJson<any>(api(''), { project_id: id, provider: 'luma', spend_limit: 6, scenes }, asOperator);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    let film = await until(id, 'awaiting budget', (p) => p.status === 'awaiting_budget');
+    assert.equal(film.review.mode, 'none');
+    assert.equal(film.spend.limit, 6);
+    assert.equal(film.spend.unit, 'video_seconds');
+    assert.ok(film.spend.spent > 0 && film.spend.spent <= 6, JSON.stringify(film.spend));
+    assert.deepEqual(film.scenes.map((s: any) => s.status), ['completed', 'pending', 'pending'], 'the second video was not submitted');
+    assert.equal((await stack.prisma.providerSubmission.count({ where: { projectId: id } })), 1);
+
+    const tooLow = await fetch(api(`/${id}/spend-limit`), { method: 'PUT', headers: { ...asOperator, 'content-type': 'application/json' }, body: JSON.stringify({ limit: -1 }) });
+    assert.equal(tooLow.status, 400);
+    const raised = await fetch(api(`/${id}/spend-limit`), { method: 'PUT', headers: { ...asOperator, 'content-type': 'application/json' }, body: JSON.stringify({ limit: 1000 }) });
+    assert.equal(raised.status, 200, await raised.text());
+    film = await until(id, 'the film to complete', (p) => p.status === 'completed');
+    assert.equal(film.spend.limit, 1000);
+    assert.equal(film.spend.spent, film.cost[0].amount, 'every take counted');
+    const [action] = await stack.prisma.reviewAction.findMany({ where: { projectId: id } });
+    assert.deepEqual([action!.action, action!.arguments], ['spend_limit', { limit: 1000 }]);
   });
 });
