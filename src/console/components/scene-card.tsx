@@ -15,7 +15,8 @@ export function SceneCard({ film, scene }: { film: Storyboard; scene: Storyboard
   const next = film.scenes[scene.index + 1];
   const review = isReviewFilm(film);
   const awaited = film.review.awaiting && 'scene_index' in film.review.awaiting && film.review.awaiting.scene_index === scene.index;
-  const formId = canChange(film) && scene.takes.length > 0 ? `scene-${n}-review` : null;
+  const formId = `scene-${n}-review`;
+  const open = canChange(film);
   return (
     <li class={`scene scene-${scene.status}${awaited ? ' awaited' : ''}`} data-scene={n}>
       <h3>
@@ -54,8 +55,12 @@ export function SceneCard({ film, scene }: { film: Storyboard; scene: Storyboard
         {scene.completed_at && <> · done {age(scene.completed_at)}</>}
       </p>
       {scene.failure_reason && <p class="error">Failed: {scene.failure_reason}</p>}
-      {review && scene.takes.length > 0 && <Takes scene={scene} formId={formId} />}
-      {formId && <SceneReview film={film} scene={scene} formId={formId} />}
+      {review && scene.takes.length > 0 && (
+        <>
+          <Takes scene={scene} formId={open ? formId : null} />
+          <SceneReview film={film} scene={scene} formId={formId} open={open} />
+        </>
+      )}
       {next && (
         <p class="chain" data-chain={`${n}-${n + 1}`}>
           <span aria-hidden="true">↳</span> Last frame of scene {n} → first frame of scene {n + 1}

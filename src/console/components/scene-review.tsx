@@ -27,9 +27,10 @@ function regenerateBody(form: FormData): Record<string, unknown> {
  * A scene's changes: a new take (with the prompt editable, a seed and model options if wanted), or an
  * earlier take chosen (its "Use take N" buttons submit this form). On a scene that later scenes were made
  * from, the person says what becomes of them: re-chain (made again from the new last frame) or keep
- * (the chain is marked broken). Left unsaid, the API refuses and says so.
+ * (the chain is marked broken). Left unsaid, the API refuses and says so. While the film cannot take a
+ * change (`open` false: a scene is being made) the form stays, disabled, with the answer to the last action.
  */
-export function SceneReview({ film, scene, formId }: { film: Storyboard; scene: StoryboardScene; formId: string }) {
+export function SceneReview({ film, scene, formId, open }: { film: Storyboard; scene: StoryboardScene; formId: string; open: boolean }) {
   const n = scene.index + 1;
   const later = laterScenesMade(film, scene);
   const { busy, answer, run } = useApiAction();
@@ -63,7 +64,8 @@ export function SceneReview({ film, scene, formId }: { film: Storyboard; scene: 
 
   return (
     <form id={formId} class="scene-review" onSubmit={submit} aria-label={`Change scene ${n}`}>
-      <fieldset>
+      {!open && <p class="meta">Changes are taken while the film awaits review, and after its stitch until its review timeout.</p>}
+      <fieldset disabled={!open}>
         <legend>A new take of scene {n}</legend>
         <label>
           Prompt for scene {n}
@@ -81,7 +83,7 @@ export function SceneReview({ film, scene, formId }: { film: Storyboard; scene: 
         </div>
       </fieldset>
       {later.length > 0 && (
-        <fieldset class="later">
+        <fieldset class="later" disabled={!open}>
           <legend>
             Scene{later.length > 1 ? 's' : ''} {later.map((s) => s.index + 1).join(', ')} {later.length > 1 ? 'were' : 'was'} made from this one. After the change:
           </legend>
@@ -93,7 +95,7 @@ export function SceneReview({ film, scene, formId }: { film: Storyboard; scene: 
           </label>
         </fieldset>
       )}
-      <button type="submit" name="regenerate" disabled={busy}>
+      <button type="submit" name="regenerate" disabled={busy || !open}>
         {busy ? 'Sending…' : `Regenerate scene ${n}`}
       </button>
       <ActionAnswer answer={answer} />
