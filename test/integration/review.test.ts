@@ -5,8 +5,6 @@ import { getJson, postJson, uniqueId } from '../support/http';
 import { requestsFor, waitFor } from '../support/projects';
 import { testStack } from '../support/test-stack';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- the API's JSON, read as a client would */
-
 /**
  * A person steers a film through the project API (docs/review.md): each action is a Temporal update
  * whose refusal is a 409, recorded in review_actions with who asked.
@@ -41,7 +39,7 @@ describe('review films: a person approves, regenerates and chooses takes, and ne
     assert.equal(film.scenes[0].takes[0].prompt, 'a harbour at dawn');
     assert.ok(film.scenes[0].takes[0].video_url && film.scenes[0].takes[0].last_frame_url);
     assert.equal(requestsFor(stack, id, 'video').length, 1, 'the next scene is not paid for before the review');
-    const notices = () => requestsFor(stack, id, 'notification' as never).map((r) => r.body);
+    const notices = () => requestsFor(stack, id, 'notification').map((r) => r.body);
     await waitFor(() => notices().some((n: any) => n.type === 'scene.ready_for_review' && n.scene_index === 0), 10_000, 'the review notification');
 
     // Refusals: nothing of scene 2 exists yet, and take 1 is already scene 0's.
@@ -88,8 +86,8 @@ describe('review films: a person approves, regenerates and chooses takes, and ne
     assert.equal(film.scenes[2].chain_broken, true);
     assert.equal(film.final_video_url, film.cuts[1].video_url);
     assert.notEqual(film.cuts[0].video_url, film.cuts[1].video_url);
-    const stitches = requestsFor(stack, id, 'stitch').map((r) => r.body);
-    assert.deepEqual(stitches.at(-1)!.scenes.map((s: any) => s.video_url), film.scenes.map((s: any) => s.video_url), 'cut 2 stitches the chosen takes');
+    const stitches = requestsFor(stack, id, 'stitch').map((r) => r.body as { scenes: { video_url: string }[] });
+    assert.deepEqual(stitches.at(-1)!.scenes.map((s) => s.video_url), film.scenes.map((s: any) => s.video_url), 'cut 2 stitches the chosen takes');
     await waitFor(() => notices().some((n: any) => n.type === 'project.completed' && n.cut === 2), 10_000, 'the notification of cut 2');
 
     const actions = await stack.prisma.reviewAction.findMany({ where: { projectId: id }, orderBy: { createdAt: 'asc' } });
@@ -125,7 +123,7 @@ describe('review films: a person approves, regenerates and chooses takes, and ne
     assert.equal(tillCallback.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length, 1, 'one update');
     assert.equal(tillCallback.filter((e) => e.workflowTaskCompletedEventAttributes).length, 1, 'one workflow task');
     const [action] = await stack.prisma.reviewAction.findMany({ where: { projectId: client.film(id) } });
-    assert.equal(action!.actor, `client:${client.name}`);
+    assert.equal(action.actor, `client:${client.name}`);
   });
 
   it('a review that times out does as configured: fail', async () => {
@@ -157,6 +155,6 @@ describe('review films: a person approves, regenerates and chooses takes, and ne
     assert.equal(film.spend.limit, 1000);
     assert.equal(film.spend.spent, film.cost[0].amount, 'every take counted');
     const [action] = await stack.prisma.reviewAction.findMany({ where: { projectId: id } });
-    assert.deepEqual([action!.action, action!.arguments], ['spend_limit', { limit: 1000 }]);
+    assert.deepEqual([action.action, action.arguments], ['spend_limit', { limit: 1000 }]);
   });
 });
