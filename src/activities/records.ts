@@ -8,7 +8,7 @@ import type {
   SceneVideoRecord,
 } from '../contracts/records';
 import { costOf } from '../contracts/providers';
-import type { ReviewRecord, TakeRequest } from '../contracts/review';
+import type { RecordedReviewAction, ReviewRecord, TakeRequest } from '../contracts/review';
 import type { Step } from '../contracts/steps';
 import { storableCopy } from '../contracts/text';
 import type { Database } from '../storage/database';
@@ -152,6 +152,14 @@ export function createProjectRecords({ prisma, pool }: Database, steps: StepMetr
     async completeProject(r: FinalVideoRecord): Promise<void> {
       await scenes.projectCompleted(r);
       if (r.cut) await prisma.projectCut.upsert({ where: { projectId_cut: { projectId: r.projectId, cut: r.cut } }, create: { projectId: r.projectId, cut: r.cut, videoUrl: r.finalVideoUrl }, update: {} });
+    },
+
+    async recordedReviewActions({ projectId }: { projectId: string }): Promise<RecordedReviewAction[]> {
+      const rows = await prisma.reviewAction.findMany({ where: { projectId }, orderBy: { createdAt: 'asc' } });
+      return rows.map((row) => {
+        const { later_scenes: laterScenes, ...rest } = row.arguments as Record<string, unknown>;
+        return { action: row.action as RecordedReviewAction['action'], sceneIndex: row.sceneIndex, arguments: { ...rest, ...(laterScenes ? { laterScenes } : {}) } };
+      });
     },
 
     /** A review film's status and what awaits review, with the scenes' chosen takes (whose video and frames become the scene's). */

@@ -54,6 +54,8 @@ export interface ReviewProgress {
   stitchedTakes: number[];
   /** Review notifications sent, so each is sent once however often retried. */
   notified: number;
+  /** The recorded actions were read back (once per film: a reset run reads them again from its start). */
+  actionsRead?: boolean;
 }
 
 export interface StepCounters {

@@ -1,4 +1,4 @@
-import type { ReviewRecord } from './review';
+import type { RecordedReviewAction, ReviewRecord } from './review';
 import type { SceneStatus } from './statuses';
 
 /**
@@ -61,4 +61,6 @@ export interface RecordActivities {
   failProject(failure: ProjectFailure): Promise<void>;
   /** A review film's status, what awaits review, and its scenes' chosen takes (docs/review.md). */
   recordReview(record: ReviewRecord): Promise<void>;
+  /** The film's review actions as the gateway recorded them, oldest first (read back by a run an operator reset). */
+  recordedReviewActions(input: { projectId: string }): Promise<RecordedReviewAction[]>;
 }

@@ -79,6 +79,17 @@ export const chooseTakeUpdate = defineUpdate<{ sceneIndex: number; take: number;
 /** Sets the film's spend limit; a film waiting for budget goes on once it fits. */
 export const setSpendLimitUpdate = defineUpdate<{ limit: number }, [SpendLimitInput]>('setSpendLimit');
 
+/**
+ * An action as the gateway recorded it (review_actions), in the updates' own terms: what a run reset by
+ * an operator reads back, since Temporal re-delivers the updates at the reset point, where their
+ * validators refuse them.
+ */
+export interface RecordedReviewAction {
+  action: 'approve' | 'regenerate' | 'choose' | 'spend_limit';
+  sceneIndex: number | null;
+  arguments: Record<string, unknown>;
+}
+
 /** The review database write the workflow makes (a local activity): the film's status and what awaits review, and scenes' takes. */
 export interface ReviewRecord {
   projectId: string;

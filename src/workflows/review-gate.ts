@@ -2,7 +2,7 @@ import { condition, log } from '@temporalio/workflow';
 import { costOf } from '../contracts/providers';
 import type { ProjectProgress, ProjectStatus, ReviewProgress, SceneProgress } from '../contracts/progress';
 import type { RecordActivities } from '../contracts/records';
-import type { Awaiting, ReviewPlan, ReviewRecord } from '../contracts/review';
+import type { Awaiting, RecordedReviewAction, ReviewPlan, ReviewRecord } from '../contracts/review';
 import type { NotifyUserInput } from '../contracts/services';
 import { handleReviewUpdates, describeAwaiting, type ReviewSignals } from './review-updates';
 import { StepFailed } from './step-runner';
@@ -52,7 +52,14 @@ const initialReview = (plan: ReviewPlan): ReviewProgress => ({
 export function reviewGate({ projectId, plan, progress, records, notify, publishStatus, flush }: ReviewDeps) {
   const signals: ReviewSignals = { approved: false, changed: false };
   if (plan) progress.review ??= initialReview(plan);
-  handleReviewUpdates(progress, plan, signals);
+  const replay = handleReviewUpdates(progress, plan, signals);
+  let recorded: RecordedReviewAction[] = [];
+  /** The next recorded action, applied as its update would be (a run reset by an operator goes through its reviews again). */
+  function applyRecorded() {
+    for (let action = recorded.shift(); action; action = action.action === 'spend_limit' ? recorded.shift() : undefined) {
+      if (!replay(action)) log.warn('A recorded review action does not apply here: skipped', { projectId, action: action.action });
+    }
+  }
   const review = () => progress.review!;
   const reviewing = !!plan && plan.mode !== 'none';
   const deadline = () => new Date(Date.now() + plan!.timeoutMs).toISOString();
@@ -109,6 +116,7 @@ export function reviewGate({ projectId, plan, progress, records, notify, publish
       log.warn('Could not notify the user of a review', { projectId, error: String(err) }),
     );
     for (;;) {
+      applyRecorded();
       const decided = await condition(() => signals.approved || signals.changed, Math.max(0, Date.parse(review().timeoutAt!) - Date.now()));
       if (signals.changed && !nextScene()) {
         // A choice that made nothing anew (a take chosen, later scenes kept): the same thing still awaits review.
@@ -138,6 +146,7 @@ export function reviewGate({ projectId, plan, progress, records, notify, publish
     review().stitchedTakes = progress.scenes.map((s) => s.take ?? 1);
     Object.assign(review(), { open: true, timeoutAt: deadline() });
     await record('completed');
+    applyRecorded();
     const changed = await condition(() => signals.changed, Math.max(0, Date.parse(review().timeoutAt!) - Date.now()));
     Object.assign(review(), { open: false, timeoutAt: null });
     signals.changed = false;
@@ -159,6 +168,12 @@ export function reviewGate({ projectId, plan, progress, records, notify, publish
     cut: () => (reviewing ? { cut: review().cuts.length + 1 } : {}),
 
     async run({ produce, stitch, betweenScenes }: FilmSteps): Promise<void> {
+      if (plan && !review().actionsRead) {
+        // Empty for a new film. After `temporal workflow reset`, Temporal re-delivers the updates at the
+        // reset point, where their validators refuse them: the recorded actions are what keeps the reviews.
+        recorded = await records.recordedReviewActions({ projectId });
+        review().actionsRead = true;
+      }
       for (;;) {
         for (let scene = nextScene(); scene; scene = nextScene()) {
           if (plan) await withinBudget();

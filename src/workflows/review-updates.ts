@@ -1,3 +1,4 @@
+import type { UpdateDefinition } from '@temporalio/common';
 import { setHandler } from '@temporalio/workflow';
 import type { ProjectProgress, ReviewProgress, SceneProgress } from '../contracts/progress';
 import {
@@ -10,6 +11,8 @@ import {
   type LaterScenes,
   type RegenerateInput,
   type SpendLimitInput,
+  type ApproveInput,
+  type RecordedReviewAction,
   type ReviewPlan,
 } from '../contracts/review';
 
@@ -48,7 +51,21 @@ function remake(scene: SceneProgress, request: { prompt?: string; seed?: number;
  * apply now with a message the API answers as a 409; an accepted action changes the film's progress
  * and wakes its loop. The actor is in each update's arguments, so the history says who did what.
  */
-export function handleReviewUpdates(progress: ProjectProgress, plan: ReviewPlan | undefined, signals: ReviewSignals): void {
+export function handleReviewUpdates(progress: ProjectProgress, plan: ReviewPlan | undefined, signals: ReviewSignals): (action: RecordedReviewAction) => boolean {
+  const applied = new Map<string, (input: never) => void>();
+  function register<Args extends [ReviewInput], R>(
+    name: RecordedReviewAction['action'],
+    definition: UpdateDefinition<R, Args>,
+    handler: (...args: Args) => R,
+    { validator }: { validator: (...args: Args) => void },
+  ) {
+    setHandler(definition, handler, { validator });
+    applied.set(name, ((input: Args[0]) => {
+      validator(...([input] as Args));
+      handler(...([input] as Args));
+    }));
+  }
+  type ReviewInput = ApproveInput | RegenerateInput | ChooseTakeInput | SpendLimitInput;
   const review = (): ReviewProgress => progress.review!;
   const reviewed = () => refuseUnless(!!plan && plan.mode !== 'none', 'this film was made without review');
   const steerable = () => {
@@ -74,7 +91,8 @@ export function handleReviewUpdates(progress: ProjectProgress, plan: ReviewPlan 
     return [];
   }
 
-  setHandler(
+  register(
+    'approve',
     approveUpdate,
     (_request) => {
       const approved = review().awaiting!;
@@ -88,7 +106,8 @@ export function handleReviewUpdates(progress: ProjectProgress, plan: ReviewPlan 
       },
     },
   );
-  setHandler(
+  register(
+    'regenerate',
     regenerateSceneUpdate,
     ({ sceneIndex, prompt, seed, options, laterScenes }: RegenerateInput) => {
       const scene = progress.scenes[sceneIndex];
@@ -105,7 +124,8 @@ export function handleReviewUpdates(progress: ProjectProgress, plan: ReviewPlan 
       },
     },
   );
-  setHandler(
+  register(
+    'choose',
     chooseTakeUpdate,
     ({ sceneIndex, take, laterScenes }: ChooseTakeInput) => {
       const scene = progress.scenes[sceneIndex];
@@ -125,7 +145,8 @@ export function handleReviewUpdates(progress: ProjectProgress, plan: ReviewPlan 
       },
     },
   );
-  setHandler(
+  register(
+    'spend_limit',
     setSpendLimitUpdate,
     ({ limit }: SpendLimitInput) => {
       review().limit = limit;
@@ -139,6 +160,17 @@ export function handleReviewUpdates(progress: ProjectProgress, plan: ReviewPlan 
       },
     },
   );
+
+  /** Applies an action the gateway recorded (a run reset by an operator): false when it cannot apply now. */
+  return (action) => {
+    const input = { actor: { kind: 'operator' }, sceneIndex: action.sceneIndex ?? 0, ...action.arguments } as never;
+    try {
+      applied.get(action.action)!(input);
+      return true;
+    } catch {
+      return false;
+    }
+  };
 }
 
 export { describe as describeAwaiting };
