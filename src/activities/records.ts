@@ -8,10 +8,12 @@ import type {
   SceneVideoRecord,
 } from '../contracts/records';
 import { costOf } from '../contracts/providers';
+import type { RecordedReviewAction, ReviewRecord, TakeRequest } from '../contracts/review';
 import type { Step } from '../contracts/steps';
 import { storableCopy } from '../contracts/text';
 import type { Database } from '../storage/database';
 import type { WebhookEndpoint } from '../storage/prisma';
+import { DbNull } from '../storage/prisma';
 import { captureErrorLogEntry } from '../platform/error-monitoring';
 import { errorLogRow, type GlobalError } from '../storage/error-log';
 import type { StepMetrics } from './step-metrics';
@@ -99,6 +101,16 @@ interface SceneRow {
   stored_callback?: string | null;
 }
 
+/** A review film's take is made with its own prompt, seed and inputs over the scene's (the seed is a model input). */
+export function withTake(scene: SceneChoice, take: TakeRequest | undefined): SceneChoice {
+  if (!take) return scene;
+  const options = take.options || take.seed !== undefined ? { ...scene.sceneOptions, ...take.options, ...(take.seed !== undefined ? { seed: take.seed } : {}) } : scene.sceneOptions;
+  return { ...scene, prompt: take.prompt ?? scene.prompt, sceneOptions: options };
+}
+
+const takeRequestedSql = `INSERT INTO scene_takes (scene_id, take, task_id, prompt, seed, options, start_frame_url) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
+  ON CONFLICT (scene_id, take) DO UPDATE SET task_id = EXCLUDED.task_id, start_frame_url = EXCLUDED.start_frame_url`;
+
 export function createSceneRows(pool: pg.Pool, steps: StepMetrics) {
   // Named, so each pooled connection parses and plans these statements once rather than on every step.
   async function write(name: keyof typeof sceneSql, values: unknown[], what = 'Scene'): Promise<SceneRow | undefined> {
@@ -124,6 +136,9 @@ export function createSceneRows(pool: pg.Pool, steps: StepMetrics) {
     },
     videoRequested: (sceneId: string, r: { taskId: string; startFrameUrl: string | null; attempts: number }, callback?: StoredCallbackKey) =>
       requested('videoRequested', [sceneId, r.taskId, r.startFrameUrl, r.attempts], callback),
+    /** A review film's take is asked for: its row, with what it is made from. */
+    takeRequested: (sceneId: string, r: { take: TakeRequest; prompt: string; taskId: string; startFrameUrl: string | null }) =>
+      pool.query(takeRequestedSql, [sceneId, r.take.take, r.taskId, r.prompt, r.take.seed ?? null, r.take.options ? JSON.stringify(r.take.options) : null, r.startFrameUrl]),
     lastFrameRequested: (sceneId: string, r: { taskId: string; attempts: number }, callback?: StoredCallbackKey) =>
       requested('lastFrameRequested', [sceneId, r.taskId, r.attempts], callback),
     async videoSaved(r: SceneVideoRecord): Promise<void> {
@@ -162,6 +177,30 @@ export function createProjectRecords({ prisma, pool }: Database, steps: StepMetr
 
     async completeProject(r: FinalVideoRecord): Promise<void> {
       await scenes.projectCompleted(r);
+      if (r.cut) await prisma.projectCut.upsert({ where: { projectId_cut: { projectId: r.projectId, cut: r.cut } }, create: { projectId: r.projectId, cut: r.cut, videoUrl: r.finalVideoUrl }, update: {} });
+    },
+
+    async recordedReviewActions({ projectId }: { projectId: string }): Promise<RecordedReviewAction[]> {
+      const rows = await prisma.reviewAction.findMany({ where: { projectId }, orderBy: { createdAt: 'asc' } });
+      return rows.map((row) => {
+        const { later_scenes: laterScenes, ...rest } = row.arguments as Record<string, unknown>;
+        return { action: row.action as RecordedReviewAction['action'], sceneIndex: row.sceneIndex, arguments: { ...rest, ...(laterScenes ? { laterScenes } : {}) } };
+      });
+    },
+
+    /** A review film's status and what awaits review, with the scenes' chosen takes (whose video and frames become the scene's). */
+    async recordReview({ projectId, status, awaiting, timeoutAt, scenes: chosen = [] }: ReviewRecord): Promise<void> {
+      const awaitingJson = awaiting ? ('stitch' in awaiting ? { stitch: true } : { scene_index: awaiting.sceneIndex }) : null;
+      await prisma.$transaction([
+        ...chosen.flatMap(({ sceneId, chosenTake, chainBroken, take }) => [
+          prisma.sceneTake.updateMany({ where: { sceneId, take: chosenTake }, data: { videoUrl: take.videoUrl, thumbnailUrl: take.thumbnailUrl ?? null, lastFrameUrl: take.lastFrameUrl, cost: take.cost ?? undefined } }),
+          prisma.scene.update({ where: { id: sceneId }, data: { chosenTake, chainBroken, videoUrl: take.videoUrl, thumbnailUrl: take.thumbnailUrl ?? null, lastFrameUrl: take.lastFrameUrl } }),
+        ]),
+        prisma.project.update({
+          where: { id: projectId },
+          data: { status, reviewAwaiting: awaitingJson ?? DbNull, reviewTimeoutAt: timeoutAt ? new Date(timeoutAt) : null },
+        }),
+      ]);
     },
 
     /** An operator retried a failed project: it is in progress again, from the step that failed. */

@@ -19,7 +19,7 @@ import { annotateActiveSpan } from '../platform/tracing';
 import type { Database } from '../storage/database';
 import { createEventStore } from '../storage/event-store';
 import type { ProviderCalls } from './provider-calls';
-import { createSceneRows } from './records';
+import { createSceneRows, withTake } from './records';
 import { serviceErrorTypes, type ServiceClient } from './service-client';
 import type { StepMetrics } from './step-metrics';
 
@@ -67,9 +67,9 @@ export function createServiceCalls(config: Config, database: Database, client: S
 
   return {
     /** Asks the video service for one scene, seeded by the previous scene's last frame. */
-    async requestSceneVideo({ projectId, sceneId, startFrameUrl, sceneAttempts, taskNumber, previousScene }: RequestSceneVideoInput): Promise<TaskAnswer> {
+    async requestSceneVideo({ projectId, sceneId, startFrameUrl, sceneAttempts, taskNumber, previousScene, take }: RequestSceneVideoInput): Promise<TaskAnswer> {
       if (previousScene) await scenes.completed(previousScene);
-      const scene = await scenes.prompt(sceneId);
+      const scene = withTake(await scenes.prompt(sceneId), take);
       const startFrame = startFrameUrl ?? (scene.index === 0 ? scene.startImageUrl : null);
       const guide = scene.provider === defaultProvider;
       const task =
@@ -96,6 +96,7 @@ export function createServiceCalls(config: Config, database: Database, client: S
         { taskId: task.taskId, startFrameUrl: startFrame, attempts: sceneAttempts },
         guide ? { endpoint: stepNames.video.stored, projectId } : undefined,
       );
+      if (take) await scenes.takeRequested(sceneId, { take, prompt: scene.prompt, taskId: task.taskId, startFrameUrl: startFrame });
       return withStoredCallback('video', task, stored);
     },
 
@@ -139,8 +140,11 @@ export function createServiceCalls(config: Config, database: Database, client: S
         final_video_url: input.finalVideoUrl ?? null,
         thumbnail_url: input.thumbnailUrl ?? null,
         ...(input.reason ? { reason: input.reason } : {}),
+        ...(input.sceneIndex !== undefined ? { scene_index: input.sceneIndex } : {}),
+        ...(input.cut ? { cut: input.cut } : {}),
       };
-      await client.post('notification', body, idempotencyKey(input.projectId, 'notify', input.type, input.sequence ?? 1));
+      // A review film's completions are one per cut, each sent once.
+      await client.post('notification', body, idempotencyKey(input.projectId, 'notify', input.type, input.sequence ?? input.cut ?? 1));
       return { notified: true };
     },
   };

@@ -52,6 +52,49 @@ export interface StoryboardScene {
   completed_at: string | null;
   /** What the scene's video cost at its provider, when the provider says (docs/providers.md). */
   cost: ProviderCost | null;
+  /** Review films (docs/review.md): every video made for the scene, the one in use, and whether it still starts where the scene before ends. */
+  takes: SceneTake[];
+  chosen_take: number | null;
+  chain_broken: boolean;
+}
+
+/** One video made for a scene, as GET /api/v1/projects/:id answers it. */
+export interface SceneTake {
+  take: number;
+  prompt: string;
+  seed: number | null;
+  options: unknown;
+  cost: ProviderCost | null;
+  start_frame_url: string | null;
+  video_url: string | null;
+  thumbnail_url: string | null;
+  last_frame_url: string | null;
+  created_at: string;
+}
+
+/** A film's review state: what waits for a person (a scene or the stitch) and until when. */
+export interface FilmReview {
+  /** `none`, `each_scene` or `before_stitch`. */
+  mode: string;
+  awaiting: { scene_index: number } | { stitch: true } | null;
+  /** While it awaits review, or after a stitch while the film stays open for changes: when that ends. */
+  timeout_at: string | null;
+  /** What a wait that times out does: `approve` or `fail`. */
+  timeout_action: string | null;
+}
+
+/** What the film has spent (every take, chosen or not) against its limit, in its provider's unit. */
+export interface FilmSpend {
+  spent: number;
+  limit: number | null;
+  unit: string | null;
+}
+
+/** A stitched version of a review film: each change after a stitch makes the next one; all stay playable. */
+export interface FilmCut {
+  cut: number;
+  video_url: string;
+  created_at: string;
 }
 
 /** One step of the film, from its request to the callback that finished it. */
@@ -92,6 +135,9 @@ export interface Storyboard {
   /** The scenes' cost so far, one total per unit. */
   cost: ProviderCost[];
   current: LiveStep | null;
+  review: FilmReview;
+  spend: FilmSpend;
+  cuts: FilmCut[];
   scenes: StoryboardScene[];
   timeline: TimelineStep[];
 }

@@ -1,4 +1,6 @@
 import type { ProjectStatus, SceneStatus } from './statuses';
+import type { ProviderCost } from './providers';
+import type { Awaiting, ReviewMode, TakeRequest } from './review';
 import type { Step, StepEvent } from './steps';
 
 export type { ProjectStatus, SceneStatus } from './statuses';
@@ -19,6 +21,41 @@ export interface SceneProgress {
   thumbnailUrl?: string;
   lastFrameUrl?: string;
   steps: { video: StepCounters; lastFrame: StepCounters };
+  /** Review films (docs/review.md): every take made, the one in use, the one being made, and a kept chain's break. */
+  takes?: TakeProgress[];
+  take?: number;
+  nextTake?: TakeRequest;
+  chainBroken?: boolean;
+  /** The cost the provider reported for the video just made. */
+  cost?: ProviderCost | null;
+}
+
+/** One video made for a scene, with what it was made from (over the scene's own prompt and inputs). */
+export interface TakeProgress extends TakeRequest {
+  videoUrl: string;
+  thumbnailUrl?: string;
+  lastFrameUrl: string;
+  cost: ProviderCost | null;
+}
+
+/** A review film's state: what awaits a person, what was spent, the cuts made. */
+export interface ReviewProgress {
+  mode: ReviewMode;
+  awaiting: Awaiting | null;
+  /** When the current wait ends (or a finished film's editing window), ISO 8601. */
+  timeoutAt: string | null;
+  /** Finished, and open for edits until timeoutAt. */
+  open: boolean;
+  spent: number;
+  unit: string | null;
+  limit: number | null;
+  cuts: { cut: number; videoUrl: string }[];
+  /** Each scene's take in the newest cut, to tell whether a change needs a new one. */
+  stitchedTakes: number[];
+  /** Review notifications sent, so each is sent once however often retried. */
+  notified: number;
+  /** The recorded actions were read back (once per film: a reset run reads them again from its start). */
+  actionsRead?: boolean;
 }
 
 export interface StepCounters {
@@ -62,4 +99,6 @@ export interface ProjectProgress {
   run: number;
   /** Callbacks taken (step:taskId) and those buffered for later, carried across continue-as-new. */
   inbox: InboxSnapshot;
+  /** Films made with review or a spend limit only. */
+  review?: ReviewProgress;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { projectIdSchema } from './ids';
 import { mediaStepModes } from './media';
 import { providerNames } from './providers';
+import { reviewModes, reviewTimeoutActions } from './review';
 import { storableText } from './text';
 
 export const maxScenes = 200;
@@ -41,6 +42,14 @@ export const createProjectRequest = z.object({
       stitch: z.enum(mediaStepModes).optional(),
     })
     .optional(),
+  /** A person reviews each scene, or the film before its stitch (docs/review.md); `none` by default. */
+  review: z.enum(reviewModes).optional(),
+  /** How long each review wait lasts; the server's REVIEW_TIMEOUT_HOURS when absent. */
+  review_timeout_hours: z.number().positive().max(24 * 365).optional(),
+  /** What a review that times out does: `approve` (default) or `fail`. */
+  review_timeout_action: z.enum(reviewTimeoutActions).optional(),
+  /** The most the film may spend, in its provider's cost unit; the client's or the server's default when absent. */
+  spend_limit: z.number().min(0).max(1e9).optional(),
   scenes: z
     .array(
       z.object({

@@ -1,3 +1,4 @@
+import type { RecordedReviewAction, ReviewRecord } from './review';
 import type { SceneStatus } from './statuses';
 
 /**
@@ -26,6 +27,8 @@ export interface FinalVideoRecord {
   finalVideoUrl: string;
   thumbnailUrl?: string;
   detail: Record<string, unknown>;
+  /** A review film's cut (1, 2, …): kept beside the earlier ones. */
+  cut?: number;
 }
 
 export interface ProjectFailure {
@@ -56,4 +59,8 @@ export interface RecordActivities {
   cancelProject(input: { projectId: string; reason: string }): Promise<void>;
   /** Marks the project (and the scene that broke it, if any) failed, and records why in the error log. */
   failProject(failure: ProjectFailure): Promise<void>;
+  /** A review film's status, what awaits review, and its scenes' chosen takes (docs/review.md). */
+  recordReview(record: ReviewRecord): Promise<void>;
+  /** The film's review actions as the gateway recorded them, oldest first (read back by a run an operator reset). */
+  recordedReviewActions(input: { projectId: string }): Promise<RecordedReviewAction[]>;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SceneFrameRecord, SceneVideoRecord } from './records';
+import type { TakeRequest } from './review';
 import type { PollTaskInput, ProviderSlotInput } from './providers';
 import type { Step, StepEvent } from './steps';
 
@@ -41,6 +42,8 @@ export interface RequestSceneVideoInput {
    * with its next request, so a callback costs one workflow task (see contracts/records.ts).
    */
   previousScene?: SceneFrameRecord;
+  /** A review film's take: its number, and the prompt, seed and inputs it is made with over the scene's. */
+  take?: TakeRequest;
 }
 
 export interface RequestLastFrameInput {
@@ -66,12 +69,15 @@ export interface RequestStitchInput {
 export interface NotifyUserInput {
   projectId: string;
   userId: string | null;
-  type: 'project.completed' | 'project.failed';
+  type: 'project.completed' | 'project.failed' | 'scene.ready_for_review';
   finalVideoUrl?: string | null;
   thumbnailUrl?: string | null;
   reason?: string;
   /** Counts failures announced for the project, so each one is sent once, however often retried. */
   sequence?: number;
+  /** A review film: the scene awaiting review (null: the stitch), and which cut a completion is. */
+  sceneIndex?: number | null;
+  cut?: number;
 }
 
 /** Where each service takes its requests. */
@@ -117,6 +123,8 @@ export const serviceRequests = {
     final_video_url: z.string().nullable(),
     thumbnail_url: z.string().nullable(),
     reason: z.string().optional(),
+    scene_index: z.number().int().min(0).nullable().optional(),
+    cut: z.number().int().min(1).optional(),
   }),
 } satisfies Record<ServiceName, z.ZodType>;
 

@@ -3,7 +3,7 @@
  * schemas and /openapi.json use these lists, and the database's enums are checked against them (a
  * type assertion in storage/prisma.ts, and the schema test).
  */
-export const projectStatuses = ['pending', 'generating', 'stitching', 'completed', 'failed', 'cancelled'] as const;
+export const projectStatuses = ['pending', 'generating', 'stitching', 'completed', 'failed', 'cancelled', 'awaiting_review', 'awaiting_budget'] as const;
 export type ProjectStatus = (typeof projectStatuses)[number];
 
 export const sceneStatuses = ['pending', 'generating', 'extracting_frame', 'completed', 'failed'] as const;

@@ -162,6 +162,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     workflowSettings: mergeSettings(config.workflow, workflowSettings),
     applyEarlyEvents: apply.applyPending,
     namespaceNotReady: namespaceNotReadyHandler({ readiness, namespace: config.temporal.namespace, addGlobalError: (error) => errors.addGlobalError(error), logger }),
+    reviewDefaults: config.review,
   });
   const limiter = config.rateLimit.enabled
     ? createRateLimiter({ windowMs: config.rateLimit.windowMs, redisUrl: config.redisUrl, keyPrefix: deps.rateLimitKeyPrefix, logger, metrics })
@@ -188,7 +189,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const deleteProject = createProjectDeleter({ prisma, temporal, store });
   const projects = addFilmRoutes(
     projectRoutes({ prisma, createProject, deleteProject, maxBodyBytes: config.webhooks.maxBodyBytes, access: projectAccess, metrics, providers,
-      mediaOffer: () => mediaOfferOf(config), queueOf: (filmId) => leases.queueOf(filmId) }),
+      mediaOffer: () => mediaOfferOf(config), queueOf: (filmId) => leases.queueOf(filmId), temporal }),
     { access, ...filmView },
   );
   const operatorConsole = consoleRoutes({ access, ...filmView });

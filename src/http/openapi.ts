@@ -9,6 +9,7 @@ import { webhookPayloadSchemas } from '../contracts/webhooks';
 import { cancelBody, errorListQuery, eventListQuery, filmListQuery, idParam, projectParam } from './admin/schemas';
 import { registerClientKeyScheme, registerClientPaths } from './openapi-clients';
 import { registerProviderCapPaths } from './openapi-provider-caps';
+import { registerReviewPaths } from './openapi-review';
 
 extendZodWithOpenApi(z);
 
@@ -239,6 +240,7 @@ export function buildOpenApiDocument(version: string) {
 
   registerClientPaths(registry, { json, errors, admin });
   registerProviderCapPaths(registry, { json, errors, admin });
+  registerReviewPaths(registry, { json, errors, security: projectApi });
 
   return new OpenApiGeneratorV3(registry.definitions).generateDocument({
     openapi: '3.0.3',

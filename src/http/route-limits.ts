@@ -8,6 +8,8 @@ const webhookPaths = new Set(webhookEndpoints.map((endpoint) => webhookPath(endp
 
 /** A project's own path, `/api/v1/projects/<id>`: one segment after the collection. */
 const projectPath = /^\/api\/v1\/projects\/[^/]+\/?$/;
+/** A review action on a project: approve, a scene's regenerate or choose, the spend limit. */
+const reviewActionPath = /^\/api\/v1\/projects\/[^/]+\/(approve|spend-limit|scenes\/\d+\/(regenerate|choose))\/?$/;
 
 /**
  * Which limit a request counts against, decided from its method and path alone, before any route runs:
@@ -24,6 +26,8 @@ export function routeGroupOf(method: string, path: string): RouteGroup | undefin
   if (path === '/console' || path.startsWith('/console/')) return 'console';
   if (/^\/api\/v1\/projects\/?$/.test(path) && method === 'POST') return 'projects';
   if (projectPath.test(path) && (method === 'GET' || method === 'HEAD' || method === 'DELETE')) return 'projects';
+  // A person steering a film (docs/review.md): the project API's own limit, like reading it.
+  if (reviewActionPath.test(path) && (method === 'POST' || method === 'PUT')) return 'projects';
   if (path.startsWith('/api/v1/')) return 'admin';
   return 'other';
 }

@@ -138,6 +138,10 @@ export const envSchema = z.object({
   CLIENT_REQUESTS_PER_MINUTE: positiveInt(120),
   /** Films (pending, generating or stitching) a client may have at once, unless the client has its own limit. */
   CLIENT_MAX_RUNNING_FILMS: positiveInt(10),
+  /** How long a review film waits for a person (and stays open for edits after its stitch), unless its request says. */
+  REVIEW_TIMEOUT_HOURS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().positive().max(24 * 365).default(72)),
+  /** Each new film's spend limit, in its provider's cost unit, unless its request or its client says; none when empty. */
+  SPEND_LIMIT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().min(0).optional()),
   /** Trust X-Forwarded-For for the client IP: only behind a proxy that sets it. */
   TRUST_PROXY: flag(false),
   /** Origins allowed to call the /api/v1 paths from a browser; CORS is off when empty. */

@@ -6,6 +6,8 @@ import type * as vocabulary from '../contracts/statuses';
  * through this one module.
  */
 export { PrismaClient } from '../../prisma/generated/client';
+/** SQL NULL for a JSON column (Prisma tells it from JSON's null this way). */
+export { DbNull } from '../../prisma/generated/internal/prismaNamespace';
 export type { Prisma, Project, WebhookEvent } from '../../prisma/generated/client';
 export type { WebhookEndpoint, WebhookOutcome } from '../../prisma/generated/enums';
 

@@ -24,6 +24,7 @@ import { handleOperatorUpdates, type OperatorInterrupts } from './operator-updat
 import { mediaRouting } from './media-steps';
 import { initialProgress } from './progress';
 import { providerTasks } from './provider-tasks';
+import { reviewGate } from './review-gate';
 import { runStep, StepFailed, StepInbox, type StepRunnerContext } from './step-runner';
 
 export type { ProjectWorkflowInput } from '../contracts/workflow-api';
@@ -94,6 +95,8 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
     if (pendingScene) await via.completeScene(pendingScene);
     pendingScene = undefined;
   }
+  const notify = (notice: Parameters<typeof services.notifyUser>[0]) => services.notifyUser(notice);
+  const review = reviewGate({ projectId, plan: input.review, progress, records, notify, publishStatus, flush: flushPendingScene });
 
   async function produceScene(scene: SceneProgress) {
     const { sceneId } = scene;
@@ -104,8 +107,9 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
       const startFrameUrl = progress.scenes[scene.index - 1]?.lastFrameUrl ?? null;
       const previousScene = pendingScene;
       const video = await runStep(runner, 'video', where, scene.steps.video, (taskNumber) =>
-        services.requestSceneVideo({ projectId, sceneId, startFrameUrl, sceneAttempts: sceneAttempts(scene), taskNumber, previousScene }),
+        services.requestSceneVideo({ projectId, sceneId, startFrameUrl, sceneAttempts: sceneAttempts(scene), taskNumber, previousScene, ...review.videoTake(scene) }),
       );
+      review.videoMade(scene, video.detail);
       pendingScene = undefined;
       provider.videoDone();
       const kept = await media.keepSceneVideo(scene.index, { url: video.url, thumbnailUrl: video.thumbnailUrl }, sceneId);
@@ -146,11 +150,11 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
     );
     pendingScene = undefined;
     const thumbnailUrl = film.thumbnailUrl ?? progress.scenes[0]?.thumbnailUrl;
-    await records.completeProject({ projectId, taskId: film.taskId, finalVideoUrl: film.url, thumbnailUrl, detail: film.detail });
+    await records.completeProject({ projectId, taskId: film.taskId, finalVideoUrl: film.url, thumbnailUrl, detail: film.detail, ...review.cut() });
     progress.finalVideoUrl = film.url;
     progress.current = null;
     publishStatus('completed');
-    await services.notifyUser({ projectId, userId: progress.userId, type: 'project.completed', finalVideoUrl: film.url, thumbnailUrl });
+    await notify({ projectId, userId: progress.userId, type: 'project.completed', finalVideoUrl: film.url, thumbnailUrl, ...review.cut() });
   }
 
   /** Between scenes, when the history grows long: hand the state to a fresh run. */
@@ -204,12 +208,7 @@ export const projectWorkflow: ProjectWorkflow = async function projectWorkflow(i
     }
     for (;;) {
       try {
-        for (const scene of progress.scenes) {
-          if (scene.status === 'completed') continue;
-          await produceScene(scene);
-          await continueAsNewIfDue();
-        }
-        await stitchFilm();
+        await review.run({ produce: produceScene, stitch: stitchFilm, betweenScenes: continueAsNewIfDue });
         return;
       } catch (err) {
         if (!(err instanceof StepFailed || err instanceof ActivityFailure) || isCancellation(err)) throw err;

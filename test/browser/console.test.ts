@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Stack } from '../../src/dev/start-stack';
 import { launchChromium } from '../support/browser';
+import { assertAccessible } from './accessibility';
 import { uniqueId } from '../support/http';
 import { startProject, waitFor } from '../support/projects';
 import { testAdminToken, testStack } from '../support/test-stack';
@@ -16,26 +15,6 @@ import { testAdminToken, testStack } from '../support/test-stack';
  * does, click by click. UPDATE_SCREENSHOTS=1 writes the screenshots of README.md and docs/console.md (docs/screenshots/).
  */
 const screenshotDir = process.env.UPDATE_SCREENSHOTS ? path.resolve('docs', 'screenshots') : undefined;
-// Evaluated through the DevTools protocol, which the page's Content-Security-Policy (no inline scripts) does not govern.
-const axeSource = readFileSync(createRequire(__filename).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[] }[];
-}
-
-/** axe-core's WCAG 2.1 A and AA rules (labels, names, roles, contrast, …) on the page as it is now. */
-async function assertAccessible(page: Page, what: string): Promise<void> {
-  await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target) }));
-  });
-  assert.deepEqual(violations, [], `${what}: ${JSON.stringify(violations, null, 1)}`);
-}
 
 describe('console in a browser: sign in, watch a film, replay a webhook, retry a failure', function () {
   this.timeout(120_000);

@@ -5,6 +5,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { Stack } from '../../src/dev/start-stack';
 import type { TaskBehaviour } from '../../src/dev/simulator/simulator';
 import { cancelProjectUpdate, progressQuery, requestNowUpdate, retrySceneUpdate } from '../../src/contracts/workflow-api';
+import { approveUpdate, regenerateSceneUpdate } from '../../src/contracts/review';
 import { startProject, waitFor } from '../support/projects';
 import { mochaGlobalTeardown, testStack } from '../support/test-stack';
 
@@ -20,11 +21,23 @@ type Scenario = {
   name: string;
   scenes: string[];
   settings?: Parameters<typeof startProject>[1]['settings'];
+  review?: Parameters<typeof startProject>[1]['review'];
   faults?: (service: string, body: Record<string, unknown>, state: { fixed: boolean }) => TaskBehaviour | undefined;
   drive?: (handle: WorkflowHandle, state: { fixed: boolean }) => Promise<void>;
 };
 
 const waiting = async (handle: WorkflowHandle) => waitFor(async () => (await handle.query(progressQuery)).current?.phase === 'waiting', 20_000, 'a wait');
+const awaitingScene = async (handle: WorkflowHandle, sceneIndex: number, take = 1) =>
+  waitFor(
+    async () => {
+      const progress = await handle.query(progressQuery);
+      const awaiting = progress.review?.awaiting;
+      return !!awaiting && 'sceneIndex' in awaiting && awaiting.sceneIndex === sceneIndex && progress.scenes[sceneIndex]?.take === take;
+    },
+    20_000,
+    `scene ${sceneIndex} to await review`,
+  );
+const operator = { kind: 'operator' } as const;
 
 const scenarios: Scenario[] = [
   { name: 'happy-path', scenes: ['a harbour at dawn', 'a gull takes off'] },
@@ -97,6 +110,22 @@ const scenarios: Scenario[] = [
     },
   },
   { name: 'continued-as-new', scenes: ['a', 'b', 'c'], settings: { continueAsNewAfterEvents: 30 } },
+  {
+    // docs/review.md: approve, regenerate a scene with an edited prompt and re-chain, approve the rest; open for edits after cut 1 until the timeout.
+    name: 'reviewed-each-scene',
+    scenes: ['a harbour at dawn', 'a gull takes off'],
+    review: { review: 'each_scene', review_timeout_hours: 15 / 3600 },
+    drive: async (handle) => {
+      await awaitingScene(handle, 0);
+      await handle.executeUpdate(approveUpdate, { args: [{ actor: operator }] });
+      await awaitingScene(handle, 1);
+      await handle.executeUpdate(regenerateSceneUpdate, { args: [{ actor: operator, sceneIndex: 0, prompt: 'a harbour at dusk', laterScenes: 'rechain' }] });
+      await awaitingScene(handle, 0, 2);
+      await handle.executeUpdate(approveUpdate, { args: [{ actor: operator }] });
+      await awaitingScene(handle, 1, 2);
+      await handle.executeUpdate(approveUpdate, { args: [{ actor: operator }] });
+    },
+  },
 ];
 
 async function record(stack: Stack, scenario: Scenario, dir: string, label: string) {
@@ -104,7 +133,7 @@ async function record(stack: Stack, scenario: Scenario, dir: string, label: stri
   const state = { fixed: false };
   stack.simulator!.behaviour = ({ service, body, known }) =>
     body.project_id === projectId && !known && scenario.faults ? scenario.faults(service, body, state) : undefined;
-  const handle = await startProject(stack, { projectId, scenes: scenario.scenes, settings: scenario.settings });
+  const handle = await startProject(stack, { projectId, scenes: scenario.scenes, settings: scenario.settings, review: scenario.review });
   await scenario.drive?.(handle, state);
   await handle.result().catch(() => undefined);
   const runs: string[] = [];
@@ -125,7 +154,9 @@ async function main() {
   await mkdir(dir, { recursive: true });
   const stack = await testStack();
   try {
-    for (const scenario of scenarios) await record(stack, scenario, dir, label);
+    // `npm run histories:record -- <name> …` records only the scenarios named.
+    const only = process.argv.slice(2);
+    for (const scenario of scenarios.filter((s) => !only.length || only.includes(s.name))) await record(stack, scenario, dir, label);
   } finally {
     await mochaGlobalTeardown();
   }

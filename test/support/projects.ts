@@ -1,5 +1,6 @@
 import { createProjectCreator } from '../../src/http/projects/create-project';
 import type { VideoChoice } from '../../src/http/projects/video-choice';
+import type { CreateProjectRequest } from '../../src/contracts/projects';
 import type { Stack } from '../../src/dev/start-stack';
 import { mergeSettings, type SettingsOverrides } from '../../src/contracts/workflow-settings';
 import type { RecordedRequest } from '../../src/dev/simulator/simulator';
@@ -13,10 +14,12 @@ export interface StartProjectOptions {
   userId?: string;
   /** The provider and model (the guide's services when absent). */
   choice?: VideoChoice;
+  /** Review and spend-limit fields of the creation request (docs/review.md). */
+  review?: Pick<CreateProjectRequest, 'review' | 'review_timeout_hours' | 'review_timeout_action' | 'spend_limit'>;
 }
 
 /** Creates a project the way the API does, with workflow settings (or a task queue) of the test's choosing. */
-export async function startProject(stack: Stack, { projectId, scenes, settings, taskQueue, userId = 'user-1', choice }: StartProjectOptions) {
+export async function startProject(stack: Stack, { projectId, scenes, settings, taskQueue, userId = 'user-1', choice, review }: StartProjectOptions) {
   const base = mergeSettings(stack.config.workflow, testWorkflowSettings);
   const create = createProjectCreator({
     prisma: stack.prisma,
@@ -25,7 +28,7 @@ export async function startProject(stack: Stack, { projectId, scenes, settings, 
     workflowSettings: mergeSettings(base, settings),
   });
   const provider = choice && choice.provider !== 'guide' ? { provider: choice.provider } : {};
-  await create({ project_id: projectId, user_id: userId, scenes: scenes.map((prompt) => ({ prompt })), ...provider }, null, choice && { video: choice });
+  await create({ project_id: projectId, user_id: userId, scenes: scenes.map((prompt) => ({ prompt })), ...provider, ...review }, null, choice && { video: choice });
   return stack.client.workflow.getHandle(`project-${projectId}`);
 }
 

@@ -1,57 +1,16 @@
 import { useRef } from 'preact/hooks';
-import type { Storyboard, StoryboardScene } from '../../contracts/console';
+import type { Storyboard } from '../../contracts/console';
 import { terminalStatuses } from '../../contracts/console';
 import { api } from '../api';
 import { ConfirmAction } from '../components/confirm-action';
+import { Cuts } from '../components/cuts';
+import { ReviewPanel } from '../components/review-panel';
+import { SceneCard } from '../components/scene-card';
 import { StatusBadge } from '../components/status-badge';
 import { Timeline } from '../components/timeline';
-import { age, formatCost, stepLabel, time } from '../format';
+import { formatCost, stepLabel, time } from '../format';
 import { useLive } from '../live';
-
-const sceneNumber = (scene: { index: number }) => scene.index + 1;
-
-function SceneCard({ scene, next }: { scene: StoryboardScene; next?: StoryboardScene }) {
-  const n = sceneNumber(scene);
-  return (
-    <li class={`scene scene-${scene.status}`} data-scene={n}>
-      <h3>
-        Scene {n} <StatusBadge status={scene.status} />
-      </h3>
-      <p class="prompt">{scene.prompt}</p>
-      <div class="frames">
-        <figure>
-          {scene.thumbnail_url ? <img src={scene.thumbnail_url} alt={`Scene ${n}: ${scene.prompt}`} loading="lazy" /> : <div class="placeholder">not generated yet</div>}
-          <figcaption>
-            Scene {n}
-            {scene.video_url && (
-              <>
-                {' '}
-                · <a href={scene.video_url}>video</a>
-              </>
-            )}
-          </figcaption>
-        </figure>
-        <figure>
-          {scene.last_frame_url ? <img src={scene.last_frame_url} alt={`Last frame of scene ${n}`} loading="lazy" /> : <div class="placeholder">no last frame yet</div>}
-          <figcaption>Last frame</figcaption>
-        </figure>
-      </div>
-      <p class="meta">
-        {/* The scene's `attempts`: requests made for it, its video and its last frame together. */}
-        Service requests: {scene.attempts}
-        {scene.cost && <> · cost {formatCost(scene.cost)}</>}
-        {scene.completed_at && <> · done {age(scene.completed_at)}</>}
-      </p>
-      {scene.failure_reason && <p class="error">Failed: {scene.failure_reason}</p>}
-      {next && (
-        <p class="chain" data-chain={`${n}-${n + 1}`}>
-          <span aria-hidden="true">↳</span> Last frame of scene {n} → first frame of scene {n + 1}
-          {next.start_frame_url && scene.last_frame_url === next.start_frame_url ? ' (seeded)' : next.start_frame_url ? '' : ' (waiting)'}
-        </p>
-      )}
-    </li>
-  );
-}
+import { isReviewFilm } from '../review';
 
 function Actions({ film }: { film: Storyboard }) {
   const reason = useRef<HTMLInputElement>(null);
@@ -120,21 +79,26 @@ export function Film({ id }: { id: string }) {
         </p>
         {film.failure_reason && <p class="error">Failed: {film.failure_reason}</p>}
       </header>
-      {film.final_video_url && (
-        <section aria-labelledby="final-title" class="final">
-          <h2 id="final-title">The film</h2>
-          <video controls preload="metadata" src={film.final_video_url} poster={film.thumbnail_url ?? undefined} aria-label={`Film ${film.project_id}`} />
-          <p>
-            <a href={film.final_video_url}>Open the video</a>
-          </p>
-        </section>
+      {film.cuts.length > 0 ? (
+        <Cuts film={film} />
+      ) : (
+        film.final_video_url && (
+          <section aria-labelledby="final-title" class="final">
+            <h2 id="final-title">The film</h2>
+            <video controls preload="metadata" src={film.final_video_url} poster={film.thumbnail_url ?? undefined} aria-label={`Film ${film.project_id}`} />
+            <p>
+              <a href={film.final_video_url}>Open the video</a>
+            </p>
+          </section>
+        )
       )}
+      {(isReviewFilm(film) || film.spend.limit !== null) && <ReviewPanel film={film} />}
       <Actions film={film} />
       <section aria-labelledby="storyboard-title">
-        <h2 id="storyboard-title">Storyboard</h2>
-        <ol class="storyboard">
-          {film.scenes.map((scene, i) => (
-            <SceneCard key={scene.scene_id} scene={scene} next={film.scenes[i + 1]} />
+        <h2 id="storyboard-title">{isReviewFilm(film) ? 'Storyboard: the review desk' : 'Storyboard'}</h2>
+        <ol class={isReviewFilm(film) ? 'storyboard desk' : 'storyboard'}>
+          {film.scenes.map((scene) => (
+            <SceneCard key={scene.scene_id} film={film} scene={scene} />
           ))}
         </ol>
       </section>

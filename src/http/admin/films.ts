@@ -1,11 +1,12 @@
 import type { Client } from '@temporalio/client';
-import type { FilmList, LiveStep, Storyboard, TimelineStep } from '../../contracts/console';
+import type { FilmList, FilmReview, LiveStep, Storyboard, TimelineStep } from '../../contracts/console';
 import { costOf, sumCosts } from '../../contracts/providers';
 import { terminalStatuses } from '../../contracts/console';
 import type { ProjectStatus } from '../../contracts/statuses';
 import { stepNames, type Step } from '../../contracts/steps';
 import { progressQuery } from '../../contracts/workflow-api';
 import type { PrismaClient, WebhookEvent } from '../../storage/prisma';
+import { findProjectView } from '../projects/project-view';
 
 export interface FilmListQuery {
   status?: ProjectStatus;
@@ -102,8 +103,12 @@ async function liveStep(temporal: Client, workflowId: string): Promise<LiveStep 
 }
 
 export async function findStoryboard({ prisma, temporal, temporalUiUrl, namespace }: StoryboardDeps, projectId: string): Promise<Storyboard | null> {
-  const project = await prisma.project.findUnique({ where: { id: projectId }, include: { scenes: { orderBy: { index: 'asc' } } } });
-  if (!project) return null;
+  const [project, view] = await Promise.all([
+    prisma.project.findUnique({ where: { id: projectId }, include: { scenes: { orderBy: { index: 'asc' } } } }),
+    // The review desk shows what the project API answers (takes, cuts, spend), from the same code.
+    findProjectView(prisma, projectId),
+  ]);
+  if (!project || !view) return null;
   const callbacks = await prisma.webhookEvent.findMany({
     where: { projectId, outcome: { in: ['signaled', 'received', 'pending_project'] } },
     select: { endpoint: true, sceneId: true, status: true, receivedAt: true },
@@ -128,6 +133,10 @@ export async function findStoryboard({ prisma, temporal, temporalUiUrl, namespac
     model: project.model,
     cost: sumCosts(costs),
     current: running ? await liveStep(temporal, project.workflowId) : null,
+    // `awaiting` is a JSON column the workflow writes in exactly this shape (contracts/review.ts, Awaiting as the API names it).
+    review: { ...view.review, awaiting: view.review.awaiting as FilmReview['awaiting'] },
+    spend: view.spend,
+    cuts: view.cuts,
     scenes: project.scenes.map((s, i) => ({
       index: s.index,
       scene_id: s.id,
@@ -141,6 +150,9 @@ export async function findStoryboard({ prisma, temporal, temporalUiUrl, namespac
       last_frame_url: s.lastFrameUrl,
       completed_at: iso(s.completedAt),
       cost: costs[i],
+      takes: view.scenes[i]?.takes ?? [],
+      chosen_take: view.scenes[i]?.chosen_take ?? null,
+      chain_broken: view.scenes[i]?.chain_broken ?? false,
     })),
     timeline: timelineOf(project.createdAt, project.scenes, callbacks),
   };

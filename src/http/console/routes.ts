@@ -93,7 +93,8 @@ export function consoleRoutes(deps: ConsoleRouteDeps): Router<AppState> {
       load: async () => (await findStoryboard(deps, id)) ?? undefined,
       missing: () => new HttpError(404, 'project_not_found', `No project ${id}`),
       // A failed film is not over: its workflow waits for an operator's retry, and the page should see it resume.
-      isFinal: (film) => film.status === 'completed' || film.status === 'cancelled',
+      // Nor is a stitched review film: it stays open for changes (a new cut) until its review timeout.
+      isFinal: (film) => film.status === 'cancelled' || (film.status === 'completed' && film.review.mode === 'none'),
     });
   });
 

@@ -3,6 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { filmIdFor, workflowIdFor } from '../../contracts/ids';
 import type { MediaPlan } from '../../contracts/media';
 import type { CreateProjectRequest } from '../../contracts/projects';
+import type { ReviewMode, ReviewPlan, ReviewTimeoutAction } from '../../contracts/review';
 import { projectIdKey, projectStatusKey, projectWorkflowType, type ProjectWorkflow } from '../../contracts/workflow-api';
 import type { WorkflowSettings } from '../../contracts/workflow-settings';
 import { withinRunningFilmsQuota } from '../../storage/clients';
@@ -28,6 +29,16 @@ export interface ProjectCreatorDeps {
   applyEarlyEvents?: (projectId: string) => Promise<unknown>;
   /** Answers a start Temporal refused for a search attribute the namespace lacks (a 503, not a 500). */
   namespaceNotReady?: (err: unknown) => Promise<never>;
+  /** Review films' defaults: REVIEW_TIMEOUT_HOURS and SPEND_LIMIT (docs/review.md). */
+  reviewDefaults?: { timeoutHours: number; spendLimit: number | null };
+}
+
+/** The film's review plan, fixed in its workflow input; none for a film without review or a spend limit (it runs as films always did). */
+function reviewOf(project: Project): { review?: ReviewPlan } {
+  const mode = project.reviewMode as ReviewMode;
+  if (mode === 'none' && project.spendLimit === null) return {};
+  const timeoutMs = Math.round((project.reviewTimeoutHours ?? 72) * 3_600_000);
+  return { review: { mode, timeoutMs, timeoutAction: (project.reviewTimeoutAction ?? 'approve') as ReviewTimeoutAction, spendLimit: project.spendLimit } };
 }
 
 /** Fingerprint of what was asked for, so a retried create can be told from a different one. */
@@ -38,10 +49,12 @@ export function requestHash(request: CreateProjectRequest): string {
   const choice = chosen
     ? { provider: provider ?? null, model: model ?? null, options: options ?? null, startImage: startImage ?? null, per: request.scenes.map((s) => [s.model ?? null, s.options ?? null]) }
     : {};
-  // Likewise a request that chooses no media steps, or no priority.
+  const { review, review_timeout_hours: hours, review_timeout_action: action, spend_limit: limit } = request;
+  // Likewise a request that chooses no media steps, no priority, no review and no spend limit.
   const mediaChoice = media && (media.last_frame || media.stitch) ? { media: [media.last_frame ?? null, media.stitch ?? null] } : {};
   const priority = request.priority ? { priority: request.priority } : {};
-  const canonical = JSON.stringify({ user_id: request.user_id ?? null, scenes: request.scenes.map((s) => [s.prompt, s.duration ?? null]), ...choice, ...mediaChoice, ...priority });
+  const steering = review || hours || action || limit !== undefined ? { review: [review ?? null, hours ?? null, action ?? null, limit ?? null] } : {};
+  const canonical = JSON.stringify({ user_id: request.user_id ?? null, scenes: request.scenes.map((s) => [s.prompt, s.duration ?? null]), ...choice, ...mediaChoice, ...priority, ...steering });
   return createHash('sha256').update(canonical).digest('hex');
 }
 
@@ -64,8 +77,12 @@ const guideChoice: VideoChoice = { provider: 'guide', model: null, options: null
  * project id: the rows are written once and Temporal starts at most one workflow for the id, so a
  * client retrying after a timeout gets the same project rather than a second film.
  */
-export function createProjectCreator({ prisma, temporal, taskQueue, workflowSettings, applyEarlyEvents, namespaceNotReady }: ProjectCreatorDeps) {
-  const insert = (db: Prisma.TransactionClient | PrismaClient, filmId: string, clientId: string | null, { request, choice, hash }: Creation) =>
+export function createProjectCreator(deps: ProjectCreatorDeps) {
+  const { prisma, temporal, taskQueue, workflowSettings, applyEarlyEvents, namespaceNotReady } = deps;
+  const defaults = deps.reviewDefaults ?? { timeoutHours: 72, spendLimit: null };
+  const clientSpendLimit = async (clientId: string | null) =>
+    clientId ? ((await prisma.client.findUnique({ where: { id: clientId }, select: { spendLimit: true } }))?.spendLimit ?? null) : null;
+  const insert = async (db: Prisma.TransactionClient | PrismaClient, filmId: string, clientId: string | null, { request, choice, hash }: Creation) =>
     db.project.create({
       data: {
         id: filmId,
@@ -78,6 +95,10 @@ export function createProjectCreator({ prisma, temporal, taskQueue, workflowSett
         model: choice.model,
         providerOptions: (choice.options ?? undefined) as Prisma.InputJsonValue | undefined,
         startImageUrl: choice.startImageUrl,
+        reviewMode: request.review ?? 'none',
+        reviewTimeoutHours: request.review_timeout_hours ?? defaults.timeoutHours,
+        reviewTimeoutAction: request.review_timeout_action ?? 'approve',
+        spendLimit: request.spend_limit ?? (await clientSpendLimit(clientId)) ?? defaults.spendLimit,
         scenes: {
           create: request.scenes.map((scene, index) => ({
             id: randomUUID(),
@@ -113,7 +134,7 @@ export function createProjectCreator({ prisma, temporal, taskQueue, workflowSett
       await temporal.workflow.start<ProjectWorkflow>(projectWorkflowType, {
         workflowId: project.workflowId,
         taskQueue,
-        args: [{ projectId: project.id, userId: project.userId, sceneIds: scenes.map((s) => s.id), settings: workflowSettings, ...(mediaPlan ? { media: mediaPlan } : {}) }],
+        args: [{ projectId: project.id, userId: project.userId, sceneIds: scenes.map((s) => s.id), settings: workflowSettings, ...(mediaPlan ? { media: mediaPlan } : {}), ...reviewOf(project) }],
         typedSearchAttributes: [
           { key: projectIdKey, value: project.id },
           { key: projectStatusKey, value: 'pending' },

@@ -11,10 +11,13 @@ import type { ProviderLeases } from '../../storage/provider-leases';
 export async function findProjectView(prisma: PrismaClient, filmId: string, clientId: string | null = null, queueOf?: ProviderLeases['queueOf']) {
   const project = await prisma.project.findUnique({
     where: { id: filmId },
-    include: { scenes: { orderBy: { index: 'asc' } } },
+    include: { scenes: { orderBy: { index: 'asc' }, include: { takes: { orderBy: { take: 'asc' } } } }, cuts: { orderBy: { cut: 'asc' } } },
   });
   if (!project || (clientId !== null && project.clientId !== clientId)) return null;
   const costs = project.scenes.map((s) => costOf(s.videoDetail));
+  const takeCosts = project.scenes.flatMap((s) => s.takes.map((t) => costOf({ cost: t.cost })));
+  // Every take was paid for, chosen or not: a review film's spend is its takes'.
+  const spent = sumCosts(takeCosts.length ? takeCosts : costs)[0];
   return {
     project_id: projectIdOfFilm(project.id, clientId),
     user_id: project.userId,
@@ -25,6 +28,15 @@ export async function findProjectView(prisma: PrismaClient, filmId: string, clie
     queue: queueOf && project.provider !== defaultProvider && !project.completedAt ? await queueOf(project.id) : null,
     /** What the scenes' videos cost, one total per unit the providers report in (empty when none reports). */
     cost: sumCosts(costs),
+    review: {
+      mode: project.reviewMode,
+      awaiting: project.reviewAwaiting ?? null,
+      timeout_at: project.reviewTimeoutAt?.toISOString() ?? null,
+      timeout_hours: project.reviewMode === 'none' ? null : project.reviewTimeoutHours,
+      timeout_action: project.reviewMode === 'none' ? null : project.reviewTimeoutAction,
+    },
+    spend: { spent: spent?.amount ?? 0, limit: project.spendLimit, unit: spent?.unit ?? null },
+    cuts: project.cuts.map((c) => ({ cut: c.cut, video_url: c.videoUrl, created_at: c.createdAt.toISOString() })),
     scenes: project.scenes.map((s, i) => ({
       scene_id: s.id,
       index: s.index,
@@ -37,6 +49,20 @@ export async function findProjectView(prisma: PrismaClient, filmId: string, clie
       model: s.model ?? project.model,
       cost: costs[i],
       failure_reason: s.failureReason,
+      chosen_take: s.chosenTake,
+      chain_broken: s.chainBroken,
+      takes: s.takes.map((t) => ({
+        take: t.take,
+        prompt: t.prompt,
+        seed: t.seed,
+        options: t.options,
+        cost: costOf({ cost: t.cost }),
+        start_frame_url: t.startFrameUrl,
+        video_url: t.videoUrl,
+        thumbnail_url: t.thumbnailUrl,
+        last_frame_url: t.lastFrameUrl,
+        created_at: t.createdAt.toISOString(),
+      })),
     })),
     final_video_url: project.finalVideoUrl,
     thumbnail_url: project.thumbnailUrl,

@@ -15,6 +15,8 @@ import type { DeleteProject } from './delete-project';
 import { findProjectView } from './project-view';
 import { resolveMediaPlan, type MediaOffer } from './media-choice';
 import { resolveVideoChoice } from './video-choice';
+import { addReviewRoutes } from './review-routes';
+import type { Client } from '@temporalio/client';
 import type { ProviderSettings } from '../../platform/provider-env';
 import type { ProviderName } from '../../contracts/providers';
 import type { VideoProviderAdapter } from '../../providers/adapter';
@@ -33,6 +35,8 @@ export interface ProjectRouteDeps {
   mediaOffer: () => MediaOffer;
   /** A film's place in its provider's line, while a scene waits for a slot. */
   queueOf: ProviderLeases['queueOf'];
+  /** Where the review actions send their updates (docs/review.md). */
+  temporal: Client;
 }
 
 const clientOf = (caller: Caller) => (caller.kind === 'client' ? caller.clientId : null);
@@ -43,8 +47,9 @@ const clientOf = (caller: Caller) => (caller.kind === 'client' ? caller.clientId
  * A client names its films by its own project ids and sees only its own: another client's film, or an
  * operator's, is a 404 like one that does not exist. The operator names any film by its whole id.
  */
-export function projectRoutes({ prisma, createProject, deleteProject, maxBodyBytes, access, metrics, providers, mediaOffer, queueOf }: ProjectRouteDeps): Router<AppState> {
+export function projectRoutes({ prisma, createProject, deleteProject, maxBodyBytes, access, metrics, providers, mediaOffer, queueOf, temporal }: ProjectRouteDeps): Router<AppState> {
   const router = new Router<ProjectApiState>({ prefix: '/api/v1/projects' });
+  addReviewRoutes(router, access, { prisma, temporal });
 
   router.post(
     '/',
