@@ -38,7 +38,7 @@ export async function singleDeployment({ dataDir, databaseUrl, simulatorUrl, sec
     startDevServer({ cliPath: cli.path, dbFile: path.join(dataDir, 'temporal.sqlite'), port: temporalPort, namespace: 'default', logFile: path.join(dataDir, 'temporal.log') });
   let temporal: DevServer = await startTemporal();
   const bundlePath = path.join(dataDir, 'workflow-bundle.js');
-  await writeFile(bundlePath, await bundleProjectWorkflows({ traced: false }));
+  await writeFile(bundlePath, await bundleProjectWorkflows());
   const { worker, gateway, gatewayUrl } = await appProcesses({
     databaseUrl,
     temporalAddress: temporal.address,

@@ -13,7 +13,7 @@ async function main() {
   const logger = createLogger({ level: config.logLevel, name: 'reelay-worker', file: config.logFile });
   initErrorMonitoring(config, { service: 'reelay-worker' });
   const database = openDatabase(config.databaseUrl!, { onIdleError: (err) => logger.warn({ err }, 'Database connection lost') });
-  const worker = await startWorker(config, database, logger, prebuiltWorkflowBundle(config.workflowBundlePath, tracing !== undefined));
+  const worker = await startWorker(config, database, logger, prebuiltWorkflowBundle(config.workflowBundlePath));
   stopOnSignals(async () => {
     await worker.stop();
     await database.close();

@@ -8,10 +8,9 @@ import type { ActivityInterceptorsFactory, InjectedSinks, WorkerOptions } from '
 import { activeTracing } from '../platform/tracing';
 
 /**
- * The workflow side of tracing (workflow-tracing-interceptors.ts), which `bundleWorkflowCode` must be
- * given. It doubles the bundle (1.7 to 3.4 MiB) and adds 3 s to bundling, so only a worker that traces
- * takes it: `npm run build` writes a traced bundle beside the plain one, and a worker bundling from source
- * (`npm start`) adds it when tracing is on.
+ * The workflow side of tracing (workflow-tracing-interceptors.ts), in every worker's workflow code
+ * whether it traces or not (workflow-bundle.ts says why): it doubles the bundle (1.7 to 3.4 MiB) and
+ * adds 3 s to bundling, which is the price of any worker replaying any film's history.
  */
 export const workflowInterceptorModules = [require.resolve('./workflow-tracing-interceptors')];
 
@@ -32,8 +31,8 @@ const traceActivity: ActivityInterceptorsFactory = (ctx) => ({
 });
 
 /**
- * Adds tracing to a worker's options: the sink for workflow spans and, when tracing is on, the workflow
- * interceptors (when it bundles from source) and the activity span (outermost, so whatever the other
+ * Adds tracing to a worker's options: the workflow interceptors (when it bundles from source; always,
+ * see workflowInterceptorModules), the sink for workflow spans and, when tracing is on, the activity span (outermost, so whatever the other
  * activity interceptors do runs inside it).
  */
 export function withTracing(options: WorkerOptions): WorkerOptions {
@@ -45,7 +44,7 @@ export function withTracing(options: WorkerOptions): WorkerOptions {
       ...interceptors,
       activity: [...(traced ? [traceActivity] : []), ...(interceptors.activity ?? [])],
       // A prebuilt bundle already holds them (the SDK warns when they are given beside one).
-      ...(traced && !options.workflowBundle ? { workflowModules: [...(interceptors.workflowModules ?? []), ...workflowInterceptorModules] } : {}),
+      ...(!options.workflowBundle ? { workflowModules: [...(interceptors.workflowModules ?? []), ...workflowInterceptorModules] } : {}),
     },
     sinks: { ...options.sinks, ...workflowSpanSinks() },
   };

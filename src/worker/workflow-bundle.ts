@@ -5,37 +5,35 @@ import { projectRoot } from '../platform/project-root';
 import { workflowInterceptorModules } from './tracing';
 
 /**
- * Written by `npm run build` next to the compiled worker, so a production worker starts without webpack:
- * one bundle with the tracing interceptors and one without, which is half the size (1.7 against 3.4 MiB)
- * and what a worker that does not trace loads, so tracing off costs no memory.
+ * Written by `npm run build` next to the compiled worker, so a production worker starts without webpack.
+ * One bundle for every worker, tracing or not: the tracing interceptors are part of the workflow code
+ * whether or not this worker exports spans, because they await inside a traced update's handler, so a
+ * history written with them replays only with them (a review film's approval did not replay without:
+ * its completion came before the review wait's timer cancel instead of after). Untraced messages pass
+ * straight through them.
  */
-export const workflowBundlePaths = {
-  plain: path.join(projectRoot, 'dist', 'workflow-bundle.js'),
-  traced: path.join(projectRoot, 'dist', 'workflow-bundle-traced.js'),
-};
+export const workflowBundlePath = path.join(projectRoot, 'dist', 'workflow-bundle.js');
 
 /**
- * WORKFLOW_BUNDLE_PATH when set; else the bundle built with this compiled code (the traced one when this
- * worker traces), when running from `dist/`. From `src/` (tsx) workflows are bundled from source, so a
- * stale `dist/` never runs old code.
+ * WORKFLOW_BUNDLE_PATH when set; else the bundle built with this compiled code, when running from
+ * `dist/`. From `src/` (tsx) workflows are bundled from source, so a stale `dist/` never runs old code.
  */
-export function prebuiltWorkflowBundle(configured: string | undefined, traced: boolean): WorkflowBundleOption | undefined {
+export function prebuiltWorkflowBundle(configured: string | undefined): WorkflowBundleOption | undefined {
   if (configured) {
     if (!existsSync(configured)) throw new Error(`WORKFLOW_BUNDLE_PATH points to ${configured}, which does not exist`);
     return { codePath: configured };
   }
-  const built = workflowBundlePaths[traced ? 'traced' : 'plain'];
-  return __filename.endsWith('.js') && existsSync(built) ? { codePath: built } : undefined;
+  return __filename.endsWith('.js') && existsSync(workflowBundlePath) ? { codePath: workflowBundlePath } : undefined;
 }
 
 /** Webpack's progress lines are noise on every start; its warnings and errors are not. */
 export const quietBundlerLogger = { trace() {}, debug() {}, info() {}, log() {}, warn: console.warn, error: console.error };
 
-/** The project workflows bundled from source into one script, with the tracing interceptors or without, as `npm run build` writes them. */
-export async function bundleProjectWorkflows({ traced }: { traced: boolean }): Promise<string> {
+/** The project workflows bundled from source into one script, with the tracing interceptors, as `npm run build` writes it. */
+export async function bundleProjectWorkflows(): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
-    workflowInterceptorModules: traced ? workflowInterceptorModules : [],
+    workflowInterceptorModules,
     logger: quietBundlerLogger,
   });
   return code;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
+import { workflowInterceptorModules } from '../../src/worker/tracing';
 import { quietBundlerLogger } from '../../src/worker/workflow-bundle';
 import { testStack } from '../support/test-stack';
 
@@ -26,7 +27,9 @@ async function histories() {
 async function replayAll(workflowsPath: string) {
   const all = await histories();
   const results = new Map<string, Error | undefined>();
-  for await (const result of Worker.runReplayHistories({ workflowsPath, bundlerOptions: { logger: quietBundlerLogger } as never }, all)) {
+  // With the workflow interceptors every worker bundles (workflow-bundle.ts): they are part of the workflow code.
+  const options = { workflowsPath, interceptors: { workflowModules: workflowInterceptorModules }, bundlerOptions: { logger: quietBundlerLogger } as never };
+  for await (const result of Worker.runReplayHistories(options, all)) {
     results.set(all.find((h) => h.workflowId === result.workflowId)!.file, result.error);
   }
   return results;
@@ -44,6 +47,7 @@ describe('upgrades: recorded histories replay against the current workflow code'
     for (const name of ['happy-path', 'task-failed-then-retried', 'lost-callback-and-lost-task', 'project-failed', 'failed-then-retried-by-operator', 'cancelled-by-update', 'cancelled-natively', 'continued-as-new.run-1']) {
       assert.ok(files.includes(`${name}.json`), name);
     }
+    assert.ok(files.some((f) => f.startsWith('reviewed-each-scene.')), 'a film a person reviewed, regenerated and re-chained');
   });
 
   it('keeps every history it has recorded: none deleted since recording became append-only', () => {

@@ -114,7 +114,7 @@ async function boot(onStep: (step: string) => void): Promise<BootedStack> {
   });
   try {
     onStep('bundling the workflows');
-    const workflowBundle = { code: await bundleProjectWorkflows({ traced: true }) }; // the suite traces (into memory)
+    const workflowBundle = { code: await bundleProjectWorkflows() };
     const stack = await startStack({
       onStep,
       config,
