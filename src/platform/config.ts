@@ -83,7 +83,7 @@ export interface Config {
   providers: ProviderSettings;
   /** The built-in media steps and the asset store (docs/media.md). */
   media: MediaSettings;
-  simulator: { port: number; delayMs: number };
+  simulator: { port: number; delayMs: number; standInLinkTtlMs: number };
   logLevel: Env['LOG_LEVEL'];
   /** Sentry (SENTRY_DSN): undefined when off. */
   errorMonitoring?: { dsn: string; environment: string };

@@ -198,6 +198,8 @@ export const envSchema = z.object({
 
   SIMULATOR_PORT: port.default(3100),
   SIMULATOR_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
+  /** How long the providers' stand-ins keep a video link alive (Replicate's expire after an hour): shorter, to watch a film outlive them. */
+  STAND_IN_LINK_TTL_SECONDS: positiveInt(3600, 7 * 86_400),
 
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 

@@ -197,7 +197,7 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role, defaults: Comm
     services,
     providers: providerSettings(env),
     media: mediaSettings(env, defaults.assetStore),
-    simulator: { port: env.SIMULATOR_PORT, delayMs: env.SIMULATOR_DELAY_MS },
+    simulator: { port: env.SIMULATOR_PORT, delayMs: env.SIMULATOR_DELAY_MS, standInLinkTtlMs: env.STAND_IN_LINK_TTL_SECONDS * 1000 },
     logLevel: env.LOG_LEVEL,
     errorMonitoring: env.SENTRY_DSN ? { dsn: env.SENTRY_DSN, environment: env.SENTRY_ENVIRONMENT ?? env.NODE_ENV } : undefined,
   };

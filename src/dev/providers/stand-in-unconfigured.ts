@@ -28,13 +28,14 @@ const configured: Record<Exclude<ProviderName, 'guide'>, (s: ProviderSettings) =
 /**
  * Starts a stand-in for every provider without a key of its own and points `config` at it, as
  * `npm start` and the tests do: a film can then choose any provider and be made offline
- * (`VIDEO_PROVIDER=replicate npm start`). Tasks take as long as the simulator's (SIMULATOR_DELAY_MS).
+ * (`VIDEO_PROVIDER=replicate npm start`). Tasks take as long as the simulator's (SIMULATOR_DELAY_MS); the
+ * links they hand out expire after STAND_IN_LINK_TTL_SECONDS.
  */
 export async function standInForUnconfiguredProviders(config: Config, onStep: (message: string) => void): Promise<Map<ProviderName, ProviderStandIn>> {
   const started = new Map<ProviderName, ProviderStandIn>();
   for (const [name, start] of Object.entries(standIns) as [Exclude<ProviderName, 'guide'>, NonNullable<(typeof standIns)['fal']>][]) {
     if (configured[name](config.providers)) continue;
-    const standIn = await start({ taskMs: config.simulator.delayMs });
+    const standIn = await start({ taskMs: config.simulator.delayMs, outputTtlMs: config.simulator.standInLinkTtlMs });
     started.set(name, standIn);
     for (const [variable, value] of Object.entries(standIn.env)) settingOf[variable]?.(config.providers, value);
   }
