@@ -80,8 +80,10 @@ const guideChoice: VideoChoice = { provider: 'guide', model: null, options: null
 export function createProjectCreator(deps: ProjectCreatorDeps) {
   const { prisma, temporal, taskQueue, workflowSettings, applyEarlyEvents, namespaceNotReady } = deps;
   const defaults = deps.reviewDefaults ?? { timeoutHours: 72, spendLimit: null };
-  const clientSpendLimit = async (clientId: string | null) =>
-    clientId ? ((await prisma.client.findUnique({ where: { id: clientId }, select: { spendLimit: true } }))?.spendLimit ?? null) : null;
+  // Read on the inserting transaction's own connection: one from the pool, taken while that transaction
+  // holds its client's quota lock, waited on the transactions queued behind that lock (P2028 at 13 creates at once).
+  const clientSpendLimit = async (db: Prisma.TransactionClient | PrismaClient, clientId: string | null) =>
+    clientId ? ((await db.client.findUnique({ where: { id: clientId }, select: { spendLimit: true } }))?.spendLimit ?? null) : null;
   const insert = async (db: Prisma.TransactionClient | PrismaClient, filmId: string, clientId: string | null, { request, choice, hash }: Creation) =>
     db.project.create({
       data: {
@@ -98,7 +100,7 @@ export function createProjectCreator(deps: ProjectCreatorDeps) {
         reviewMode: request.review ?? 'none',
         reviewTimeoutHours: request.review_timeout_hours ?? defaults.timeoutHours,
         reviewTimeoutAction: request.review_timeout_action ?? 'approve',
-        spendLimit: request.spend_limit ?? (await clientSpendLimit(clientId)) ?? defaults.spendLimit,
+        spendLimit: request.spend_limit ?? (await clientSpendLimit(db, clientId)) ?? defaults.spendLimit,
         scenes: {
           create: request.scenes.map((scene, index) => ({
             id: randomUUID(),
