@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { lookup } from 'node:dns/promises';
 import { promisify } from 'node:util';
 import { locateFfmpeg } from './simulator/media/locate-ffmpeg';
 
@@ -43,7 +44,10 @@ function serverReason(text: string): string {
 async function durationOf(url: string): Promise<number | undefined> {
   const ffmpeg = await locateFfmpeg();
   if ('missing' in ffmpeg) return undefined;
-  const stderr = await promisify(execFile)(ffmpeg.path, ['-hide_banner', '-nostdin', '-i', url], { timeout: 60_000 }).then(
+  // The static ffmpeg build crashes resolving a host name (a static glibc cannot load its resolver): give it the address.
+  const target = new URL(url);
+  if (!/^[\d.]+$|^\[/.test(target.hostname)) target.hostname = (await lookup(target.hostname, { family: 4 })).address;
+  const stderr = await promisify(execFile)(ffmpeg.path, ['-hide_banner', '-nostdin', '-i', target.href], { timeout: 60_000 }).then(
     ({ stderr: text }) => text,
     (err: { stderr?: string }) => err.stderr ?? '',
   );
