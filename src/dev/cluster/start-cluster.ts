@@ -12,6 +12,7 @@ import { startEmbeddedRedis } from '../embedded-redis';
 import { freePort } from '../free-port';
 import { goAvailable } from '../go-install';
 import { startSeaweedForCluster } from '../seaweedfs';
+import { standInForUnconfiguredProviders } from '../providers/stand-in-unconfigured';
 import { simulateUnconfiguredServices } from '../simulator/simulate-unconfigured';
 import type { ServiceSimulator } from '../simulator/simulator';
 import { buildTemporalServer, findTemporalServer, temporalServerVersion } from '../temporal/server-binaries';
@@ -150,9 +151,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     if (simulator) stops.push({ name: 'service simulator', stop: () => simulator.stop() });
     const seaweed = await startSeaweedForCluster(config, path.join(options.dataDir, 'seaweedfs'), onStep);
     if (seaweed) stops.push({ name: 'SeaweedFS', stop: () => seaweed.stop() });
-
-    // Every replica gets the configuration as resolved here: one set of secrets, one database.
-    const env = { ...(options.environment ?? process.env), ...replicaVariables(config) };
+    const standIns = [...(await standInForUnconfiguredProviders(config, onStep)).values()];
+    stops.push({ name: 'provider stand-ins', stop: () => Promise.all(standIns.map((s) => s.stop())) });
+    // Every replica gets the configuration as resolved here: one set of secrets, one database, the stand-ins.
+    const env = { ...(options.environment ?? process.env), ...replicaVariables(config), ...Object.fromEntries(standIns.flatMap((s) => Object.entries(s.env))) };
     const supervise = (name: string, launch: SupervisedProcessOptions['launch']) => {
       const replica = new SupervisedProcess({ name, launch, logFile: path.join(logDir, `${name.replace(' ', '-')}.log`), onRestart: options.onRestart });
       replicas.push(replica);
