@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Stack } from '../../src/dev/start-stack';
-import { findTemporalCli } from '../../src/dev/temporal/cli';
 import { uniqueId } from '../support/http';
 import { requestsFor, startProject } from '../support/projects';
+import { temporalCli } from '../support/temporal-cli';
 import { testStack } from '../support/test-stack';
-
-const run = promisify(execFile);
 
 /**
  * Ops replay a film with Temporal's own reset (the Web UI's Reset, `temporal workflow reset`): the
@@ -22,13 +18,7 @@ describe('replaying a film with temporal workflow reset', function () {
     stack = await testStack();
   });
 
-  /** The `temporal` CLI against the suite's server, as an operator types it. */
-  async function temporal(...args: string[]): Promise<string> {
-    const cli = findTemporalCli(process.env.TEMPORAL_CLI);
-    assert.ok(cli, 'the Temporal CLI');
-    const { stdout } = await run(cli.path, [...args, '--address', stack.temporalAddress, '--namespace', stack.config.temporal.namespace]);
-    return stdout;
-  }
+  const temporal = (...args: string[]) => temporalCli(stack, ...args);
 
   const distinctKeys = (projectId: string, service: 'video' | 'lastFrame' | 'stitch') =>
     new Set(requestsFor(stack, projectId, service).map((r) => r.idempotencyKey)).size;

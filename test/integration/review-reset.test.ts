@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Stack } from '../../src/dev/start-stack';
-import { findTemporalCli } from '../../src/dev/temporal/cli';
 import { progressQuery } from '../../src/contracts/workflow-api';
 import { asOperator } from '../support/clients';
 import { postJson, uniqueId } from '../support/http';
 import { requestsFor, startProject, waitFor } from '../support/projects';
+import { temporalCli } from '../support/temporal-cli';
 import { testStack } from '../support/test-stack';
-
-const run = promisify(execFile);
 
 /**
  * `temporal workflow reset` of a reviewed film: Temporal re-delivers the updates at the reset point, where
@@ -21,12 +17,7 @@ describe('resetting a reviewed film with temporal workflow reset', function () {
   before(async () => {
     stack = await testStack();
   });
-  async function temporal(...args: string[]): Promise<string> {
-    const cli = findTemporalCli(process.env.TEMPORAL_CLI);
-    assert.ok(cli, 'the Temporal CLI');
-    const { stdout } = await run(cli.path, [...args, '--address', stack.temporalAddress, '--namespace', stack.config.temporal.namespace]);
-    return stdout;
-  }
+  const temporal = (...args: string[]) => temporalCli(stack, ...args);
 
   it('keeps the reviews: the approval and the regenerated take, under the same keys', async () => {
     const projectId = uniqueId('reset-review');
