@@ -16,6 +16,7 @@ import { stepNames, webhookUrl, type Step } from '../contracts/steps';
 import { storedStepEvent } from '../contracts/webhooks';
 import { callbackBaseUrl, type Config } from '../platform/config';
 import { annotateActiveSpan } from '../platform/tracing';
+import type { LinkSharer } from '../media/asset-links';
 import type { Database } from '../storage/database';
 import { createEventStore } from '../storage/event-store';
 import type { ProviderCalls } from './provider-calls';
@@ -25,9 +26,17 @@ import type { StepMetrics } from './step-metrics';
 
 /**
  * The activities that call the services: each asks for one task (or sends one notification) under an
- * idempotency key, and records on the scene what it asked for.
+ * idempotency key, and records on the scene what it asked for. Reelay's own asset links go out
+ * `share`d (signed for whoever receives them) and are recorded stable.
  */
-export function createServiceCalls(config: Config, database: Database, client: ServiceClient, steps: StepMetrics, providers: ProviderCalls): ServiceActivities {
+export function createServiceCalls(
+  config: Config,
+  database: Database,
+  client: ServiceClient,
+  steps: StepMetrics,
+  providers: ProviderCalls,
+  share: LinkSharer,
+): ServiceActivities {
   const events = createEventStore(database);
   const scenes = createSceneRows(database.pool, steps);
   const callbackUrl = (step: Step) => webhookUrl(callbackBaseUrl(config), stepNames[step].endpoint);
@@ -72,9 +81,10 @@ export function createServiceCalls(config: Config, database: Database, client: S
       const scene = withTake(await scenes.prompt(sceneId), take);
       const startFrame = startFrameUrl ?? (scene.index === 0 ? scene.startImageUrl : null);
       const guide = scene.provider === defaultProvider;
+      const sharedStartFrame = await share(startFrame);
       const task =
         !guide
-          ? await providers.submit({ scene, projectId, sceneId, taskNumber, startFrameUrl: startFrame })
+          ? await providers.submit({ scene, projectId, sceneId, taskNumber, startFrameUrl: sharedStartFrame })
           : await createTask(
               'video',
               {
@@ -83,7 +93,7 @@ export function createServiceCalls(config: Config, database: Database, client: S
                 scene_index: scene.index,
                 prompt: scene.prompt,
                 duration: scene.duration,
-                start_frame_url: startFrame,
+                start_frame_url: sharedStartFrame,
                 webhook_url: callbackUrl('video'),
               },
               taskNumber,
@@ -104,7 +114,7 @@ export function createServiceCalls(config: Config, database: Database, client: S
       if (video) await scenes.videoSaved(video);
       const task = await createTask(
         'lastFrame',
-        { project_id: projectId, scene_id: sceneId, video_url: videoUrl, webhook_url: callbackUrl('lastFrame') },
+        { project_id: projectId, scene_id: sceneId, video_url: await share(videoUrl), webhook_url: callbackUrl('lastFrame') },
         taskNumber,
         { projectId, sceneId },
         false,
@@ -120,7 +130,7 @@ export function createServiceCalls(config: Config, database: Database, client: S
         'stitch',
         {
           project_id: projectId,
-          scenes: sceneVideos.map((s) => ({ scene_id: s.sceneId, video_url: s.videoUrl })),
+          scenes: await Promise.all(sceneVideos.map(async (s) => ({ scene_id: s.sceneId, video_url: await share(s.videoUrl) }))),
           webhook_url: callbackUrl('stitch'),
         },
         taskNumber,
@@ -137,8 +147,8 @@ export function createServiceCalls(config: Config, database: Database, client: S
         project_id: input.projectId,
         user_id: input.userId,
         type: input.type,
-        final_video_url: input.finalVideoUrl ?? null,
-        thumbnail_url: input.thumbnailUrl ?? null,
+        final_video_url: (await share(input.finalVideoUrl)) ?? null,
+        thumbnail_url: (await share(input.thumbnailUrl)) ?? null,
         ...(input.reason ? { reason: input.reason } : {}),
         ...(input.sceneIndex !== undefined ? { scene_index: input.sceneIndex } : {}),
         ...(input.cut ? { cut: input.cut } : {}),
