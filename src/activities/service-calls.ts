@@ -42,6 +42,16 @@ export function createServiceCalls(
   const callbackUrl = (step: Step) => webhookUrl(callbackBaseUrl(config), stepNames[step].endpoint);
 
   /**
+   * The project's part of an idempotency key: its id, and for a film that took a deleted film's id the
+   * scope it was given then, so a service that remembers the deleted film's stitch or notification
+   * does not answer this film with it. A scene's keys hold the scene's own (new) id.
+   */
+  async function projectKeyPart(projectId: string): Promise<string> {
+    const { rows } = await database.pool.query<{ key_scope: string | null }>({ name: 'project-key-scope', text: 'SELECT key_scope FROM projects WHERE id = $1', values: [projectId] });
+    return rows[0]?.key_scope ? `${projectId}~${rows[0].key_scope}` : projectId;
+  }
+
+  /**
    * Asks the service for the step's task. Asked again for a task whose callback already came (a run
    * reset with Temporal), the workflow gets that callback: the service will not send it twice. A
    * scene's step looks for it in the write that records the request (`lookUpCallback` false, see
@@ -54,7 +64,8 @@ export function createServiceCalls(
     subject: { projectId: string; sceneId?: string },
     lookUpCallback = true,
   ): Promise<TaskAnswer> {
-    const key = idempotencyKey(subject.projectId, stepNames[step].keyPart, subject.sceneId ?? 'project', taskNumber);
+    const keyOwner = subject.sceneId ? subject.projectId : await projectKeyPart(subject.projectId);
+    const key = idempotencyKey(keyOwner, stepNames[step].keyPart, subject.sceneId ?? 'project', taskNumber);
     const { scene_index: sceneIndex } = body as { scene_index?: number };
     annotateActiveSpan({ [spanAttributes.step]: step, [spanAttributes.projectId]: subject.projectId, [spanAttributes.sceneId]: subject.sceneId, [spanAttributes.sceneIndex]: sceneIndex });
     const answer = taskAccepted.safeParse(await client.post(step, body, key));
@@ -154,7 +165,7 @@ export function createServiceCalls(
         ...(input.cut ? { cut: input.cut } : {}),
       };
       // A review film's completions are one per cut, each sent once.
-      await client.post('notification', body, idempotencyKey(input.projectId, 'notify', input.type, input.sequence ?? input.cut ?? 1));
+      await client.post('notification', body, idempotencyKey(await projectKeyPart(input.projectId), 'notify', input.type, input.sequence ?? input.cut ?? 1));
       return { notified: true };
     },
   };

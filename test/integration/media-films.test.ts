@@ -182,6 +182,25 @@ describe('a film with the built-in media steps and its own asset store, after th
     const again = await remove(owner.headers);
     assert.equal(again.status, 404);
     assert.equal(again.body!.code, 'project_not_found');
+
+    // The id is free again: a new film under it runs a new workflow (the deleted film's run stays closed).
+    const deletedRun = (await stack.client.workflow.getHandle(`project-${owner.film(projectId)}`).describe()).runId;
+    const reborn = await postJson(`${api.url}/api/v1/projects`, { project_id: projectId, scenes: [{ prompt: 'A new sandcastle' }] }, owner.headers);
+    assert.equal(reborn.status, 201, JSON.stringify(reborn.body));
+    // Read from the database: the client's rate limit is spent on the first film's polling.
+    const row = await waitFor(async () => {
+      const project = await stack.prisma.project.findUnique({ where: { id: owner.film(projectId) } });
+      return project && ['completed', 'failed', 'cancelled'].includes(project.status) ? project : undefined;
+    }, 120_000, 'the new film under the deleted id to end');
+    assert.equal(row.status, 'completed', JSON.stringify(row));
+    const handle = stack.client.workflow.getHandle(`project-${owner.film(projectId)}`);
+    await handle.result();
+    const run = await handle.describe();
+    assert.notEqual(run.runId, deletedRun, 'a run of its own');
+    assert.equal(run.status.name, 'COMPLETED');
+    const notified = requestsFor(stack, owner.film(projectId), 'notification').filter((r) => r.body.type === 'project.completed');
+    assert.equal(notified.length, 2, 'each film’s completion is told, under a key of its own');
+    assert.notEqual(notified[0].idempotencyKey, notified[1].idempotencyKey);
     await rm(root, { recursive: true, force: true });
   });
 
@@ -266,12 +285,13 @@ describe('a film with the built-in media steps and its own asset store, after th
 
     // Every link the film keeps is Reelay's own, under the stable keys, handed out signed.
     const own = (key: string) => `${api.url}/assets/projects/${projectId}/${key}`;
+    assert.ok(film.final_video_url);
     assert.equal(stable(film.final_video_url), own('film.mp4'));
     film.scenes.forEach((scene, i) => {
       assert.equal(stable(scene.video_url), own(`scenes/${i + 1}/video.mp4`));
       assert.equal(stable(scene.last_frame_url), own(`scenes/${i + 1}/last-frame.png`));
     });
-    for (const link of [film.final_video_url!, ...film.scenes.flatMap((s) => [s.video_url!, s.last_frame_url!])]) {
+    for (const link of [film.final_video_url, ...film.scenes.flatMap((s) => [s.video_url!, s.last_frame_url!])]) {
       assert.match(link, /\?expires=\d+&signature=[\w-]+$/, `${link} is signed`);
     }
     // The scenes chain: Replicate was asked to open each scene on the built-in last frame before it, by a
@@ -315,7 +335,7 @@ describe('a film with the built-in media steps and its own asset store, after th
       const view = await read();
       return view.scenes.every((s) => s.video_url === null && s.last_frame_url === null) && view;
     }, 30_000, 'the intermediate assets to be removed');
-    assert.equal(pruned.final_video_url, film.final_video_url);
+    assert.equal(stable(pruned.final_video_url), stable(film.final_video_url));
     for (const gone of [...film.scenes.map((s) => s.video_url!), ...film.scenes.map((s) => s.last_frame_url!)]) {
       assert.equal((await fetch(gone.replace(api.url, sweeper.url), { method: 'HEAD' })).status, 404, `${gone} was removed`);
     }

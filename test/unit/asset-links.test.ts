@@ -40,7 +40,7 @@ describe('signed asset links', () => {
     assert.match(await fromFolder(`${base}/assets/${key}`), /\?expires=\d+&signature=/);
     assert.equal(await fromFolder('https://replicate.delivery/abc/out.mp4'), 'https://replicate.delivery/abc/out.mp4');
     assert.equal(await fromFolder(null), null);
-    const s3 = new S3AssetStore({ kind: 's3', bucket: 'films', region: 'us-east-1', endpoint: 'http://127.0.0.1:9', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret-key-example', forcePathStyle: true });
+    const s3 = new S3AssetStore({ bucket: 'films', region: 'us-east-1', endpoint: 'http://127.0.0.1:9', accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret-key-example', forcePathStyle: true });
     const presigned = new URL(await linkSharer(base, signer, s3, 600)(`${base}/assets/${key}`));
     assert.equal(decodeURIComponent(presigned.pathname), `/films/${key}`);
     assert.equal(presigned.searchParams.get('X-Amz-Expires'), '600');
