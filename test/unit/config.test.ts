@@ -97,6 +97,15 @@ describe('configuration', () => {
     }
   });
 
+  it('npm run cluster with a store gives every gateway and worker the one asset-link secret it made up', () => {
+    const store = { ASSET_STORE: 's3', S3_BUCKET: 'films' };
+    const parent = loadConfig(store, 'stack');
+    for (const role of ['gateway', 'worker'] as const) {
+      const replica = loadConfig({ ...store, ...replicaVariables(parent), DATABASE_URL: 'postgresql://h/db', TEMPORAL_ADDRESS: 't:7233', VIDEO_GENERATION_SERVICE: 'http://127.0.0.1:1', LAST_FRAME_SERVICE_URL: 'http://127.0.0.1:1', STITCH_SERVICE_URL: 'http://127.0.0.1:1' }, role);
+      assert.deepEqual(replica.media.linkSecrets, parent.media.linkSecrets, role);
+    }
+  });
+
   it('stops the whole stack in production without its secrets', () => {
     const problems = problemsOf(() => loadConfig({ NODE_ENV: 'production', NEXT_PUBLIC_APP_URL: 'https://reelay.example.com' }, 'stack'));
     assert.equal(problems.length, 4);
