@@ -133,6 +133,8 @@ describe('a film with the built-in media steps and its own asset store, after th
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const film = await filmEnds(async () => (await getJson<FilmView>(`${api.url}/api/v1/projects/${projectId}`, asOperator)).body);
     assert.equal(film.status, 'completed', JSON.stringify(film));
+    // The user is told after the film is recorded complete.
+    await waitFor(() => requestsFor(stack, projectId, 'notification').length > 0, 30_000, 'the notification');
     const handedOut = [
       ...requestsFor(stack, projectId, 'lastFrame').map((r) => r.body.video_url as string),
       ...requestsFor(stack, projectId, 'stitch').flatMap((r) => (r.body.scenes as { video_url: string }[]).map((scene) => scene.video_url)),
