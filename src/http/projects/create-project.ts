@@ -7,6 +7,7 @@ import type { ReviewMode, ReviewPlan, ReviewTimeoutAction } from '../../contract
 import { projectIdKey, projectStatusKey, projectWorkflowType, type ProjectWorkflow } from '../../contracts/workflow-api';
 import type { WorkflowSettings } from '../../contracts/workflow-settings';
 import { withinRunningFilmsQuota } from '../../storage/clients';
+import { defaultSpendLimit } from '../../storage/spend-limits';
 import type { Prisma, PrismaClient, Project } from '../../storage/prisma';
 import { isMissingSearchAttribute } from '../readiness';
 import type { VideoChoice } from './video-choice';
@@ -29,7 +30,7 @@ export interface ProjectCreatorDeps {
   applyEarlyEvents?: (projectId: string) => Promise<unknown>;
   /** Answers a start Temporal refused for a search attribute the namespace lacks (a 503, not a 500). */
   namespaceNotReady?: (err: unknown) => Promise<never>;
-  /** Review films' defaults: REVIEW_TIMEOUT_HOURS and SPEND_LIMIT (docs/review.md). */
+  /** Review films' defaults: REVIEW_TIMEOUT_HOURS and SPEND_LIMIT (docs/review.md); a client's or its user's default spend limit comes first. */
   reviewDefaults?: { timeoutHours: number; spendLimit: number | null };
 }
 
@@ -82,8 +83,8 @@ export function createProjectCreator(deps: ProjectCreatorDeps) {
   const defaults = deps.reviewDefaults ?? { timeoutHours: 72, spendLimit: null };
   // Read on the inserting transaction's own connection: one from the pool, taken while that transaction
   // holds its client's quota lock, waited on the transactions queued behind that lock (P2028 at 13 creates at once).
-  const clientSpendLimit = async (db: Prisma.TransactionClient | PrismaClient, clientId: string | null) =>
-    clientId ? ((await db.client.findUnique({ where: { id: clientId }, select: { spendLimit: true } }))?.spendLimit ?? null) : null;
+  const ownersSpendLimit = async (db: Prisma.TransactionClient | PrismaClient, clientId: string | null, userId: string | null) =>
+    clientId ? defaultSpendLimit(db, clientId, userId) : null;
   const insert = async (db: Prisma.TransactionClient | PrismaClient, filmId: string, clientId: string | null, { request, choice, hash }: Creation) =>
     db.project.create({
       data: {
@@ -100,7 +101,7 @@ export function createProjectCreator(deps: ProjectCreatorDeps) {
         reviewMode: request.review ?? 'none',
         reviewTimeoutHours: request.review_timeout_hours ?? defaults.timeoutHours,
         reviewTimeoutAction: request.review_timeout_action ?? 'approve',
-        spendLimit: request.spend_limit ?? (await clientSpendLimit(db, clientId)) ?? defaults.spendLimit,
+        spendLimit: request.spend_limit ?? (await ownersSpendLimit(db, clientId, request.user_id ?? null)) ?? defaults.spendLimit,
         scenes: {
           create: request.scenes.map((scene, index) => ({
             id: randomUUID(),
