@@ -67,12 +67,22 @@ export function reviewGate({ projectId, plan, progress, records, notify, publish
   const record = (status: ReviewRecord['status'], scenes?: ReviewRecord['scenes']) =>
     records.recordReview({ projectId, status, awaiting: review().awaiting, timeoutAt: review().timeoutAt, ...(scenes ? { scenes } : {}) });
 
-  /** Waits while the next video would pass the spend limit, until the limit is raised (setSpendLimit). */
-  async function withinBudget() {
+  /** The scene's price before it is made (the plan's estimate), when it is in the unit the film's spend is counted in. */
+  const estimateOf = (scene: SceneProgress) => {
+    const estimate = plan?.estimates?.[scene.index];
+    return estimate && (review().unit === null || review().unit === estimate.unit) ? estimate : undefined;
+  };
+
+  /**
+   * Waits while the scene's next video would pass the spend limit, until the limit is raised
+   * (setSpendLimit). The video is priced at its estimate, else at the last take's cost.
+   */
+  async function withinBudget(scene: SceneProgress) {
     const lastCost = [...progress.scenes].reverse().find((s) => s.cost)?.cost?.amount ?? 0;
-    const fits = () => review().limit === null || (review().spent < review().limit! && review().spent + lastCost <= review().limit!);
+    const next = estimateOf(scene)?.amount ?? lastCost;
+    const fits = () => review().limit === null || (review().spent < review().limit! && review().spent + next <= review().limit!);
     if (fits()) return;
-    log.info('The next video would pass the spend limit: waiting for a higher one', { projectId, spent: review().spent, limit: review().limit });
+    log.info('The next video would pass the spend limit: waiting for a higher one', { projectId, spent: review().spent, next, limit: review().limit });
     publishStatus('awaiting_budget');
     await record('awaiting_budget');
     await condition(fits);
@@ -162,7 +172,8 @@ export function reviewGate({ projectId, plan, progress, records, notify, publish
     videoTake: (scene: SceneProgress) => (plan ? { take: scene.nextTake ?? { take: 1 } } : {}),
     /** The video just made reported this cost (kept for the spend limit; review films only). */
     videoMade: (scene: SceneProgress, detail: Record<string, unknown>) => {
-      if (plan) scene.cost = costOf(detail);
+      // A provider that reports no cost is counted at the video's estimate.
+      if (plan) scene.cost = costOf(detail) ?? plan.estimates?.[scene.index] ?? null;
     },
     /** The cut a stitch makes (review films only): `{ cut }` for its record and notification. */
     cut: () => (reviewing ? { cut: review().cuts.length + 1 } : {}),
@@ -176,7 +187,7 @@ export function reviewGate({ projectId, plan, progress, records, notify, publish
       }
       for (;;) {
         for (let scene = nextScene(); scene; scene = nextScene()) {
-          if (plan) await withinBudget();
+          if (plan) await withinBudget(scene);
           await produce(scene);
           if (plan) {
             const made = await keepTake(scene);

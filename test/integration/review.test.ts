@@ -157,4 +157,20 @@ describe('review films: a person approves, regenerates and chooses takes, and ne
     const [action] = await stack.prisma.reviewAction.findMany({ where: { projectId: id } });
     assert.deepEqual([action.action, action.arguments], ['spend_limit', { limit: 1000 }]);
   });
+
+  it("pauses before the first submit when the first video's estimate would pass the limit (Luma: 5 s of video against 3)", async () => {
+    const id = uniqueId('review-estimate');
+    const scenes = ['A lighthouse at dawn', 'The keeper climbs'].map((p) => ({ prompt: `${id}: ${p}` }));
+    const created = await postJson<any>(api(''), { project_id: id, provider: 'luma', spend_limit: 3, scenes }, asOperator);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    let film = await until(id, 'awaiting budget', (p) => p.status === 'awaiting_budget');
+    assert.deepEqual(film.spend, { spent: 0, limit: 3, unit: null });
+    assert.deepEqual(film.scenes.map((s: any) => s.status), ['pending', 'pending'], 'nothing was submitted');
+    assert.equal(await stack.prisma.providerSubmission.count({ where: { projectId: id } }), 0, 'Luma was never asked');
+
+    const enough = await fetch(api(`/${id}/spend-limit`), { method: 'PUT', headers: { ...asOperator, 'content-type': 'application/json' }, body: JSON.stringify({ limit: 10 }) });
+    assert.equal(enough.status, 200, await enough.text());
+    film = await until(id, 'the film to complete', (p) => p.status === 'completed');
+    assert.deepEqual(film.spend, { spent: 10, limit: 10, unit: 'video_seconds' }, 'two videos of 5 s, each estimated as Luma reports it');
+  });
 });

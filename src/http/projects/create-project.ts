@@ -3,6 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { filmIdFor, workflowIdFor } from '../../contracts/ids';
 import type { MediaPlan } from '../../contracts/media';
 import type { CreateProjectRequest } from '../../contracts/projects';
+import type { ProviderCost } from '../../contracts/providers';
 import type { ReviewMode, ReviewPlan, ReviewTimeoutAction } from '../../contracts/review';
 import { projectIdKey, projectStatusKey, projectWorkflowType, type ProjectWorkflow } from '../../contracts/workflow-api';
 import type { WorkflowSettings } from '../../contracts/workflow-settings';
@@ -35,11 +36,12 @@ export interface ProjectCreatorDeps {
 }
 
 /** The film's review plan, fixed in its workflow input; none for a film without review or a spend limit (it runs as films always did). */
-function reviewOf(project: Project): { review?: ReviewPlan } {
+function reviewOf(project: Project, estimates: FilmChoices['estimates']): { review?: ReviewPlan } {
   const mode = project.reviewMode as ReviewMode;
   if (mode === 'none' && project.spendLimit === null) return {};
   const timeoutMs = Math.round((project.reviewTimeoutHours ?? 72) * 3_600_000);
-  return { review: { mode, timeoutMs, timeoutAction: (project.reviewTimeoutAction ?? 'approve') as ReviewTimeoutAction, spendLimit: project.spendLimit } };
+  const timeoutAction = (project.reviewTimeoutAction ?? 'approve') as ReviewTimeoutAction;
+  return { review: { mode, timeoutMs, timeoutAction, spendLimit: project.spendLimit, ...(estimates ? { estimates } : {}) } };
 }
 
 /** Fingerprint of what was asked for, so a retried create can be told from a different one. */
@@ -69,6 +71,8 @@ interface Creation {
 export interface FilmChoices {
   video: VideoChoice;
   media?: MediaPlan;
+  /** Each scene's video priced before it is made (video-choice.ts sceneEstimates); absent when none is known. */
+  estimates?: (ProviderCost | null)[];
 }
 
 const guideChoice: VideoChoice = { provider: 'guide', model: null, options: null, startImageUrl: null };
@@ -131,13 +135,13 @@ export function createProjectCreator(deps: ProjectCreatorDeps) {
     }
   }
 
-  async function startWorkflow(project: Project, mediaPlan: MediaPlan | undefined) {
+  async function startWorkflow(project: Project, { media: mediaPlan, estimates }: FilmChoices) {
     const scenes = await prisma.scene.findMany({ where: { projectId: project.id }, orderBy: { index: 'asc' }, select: { id: true } });
     try {
       await temporal.workflow.start<ProjectWorkflow>(projectWorkflowType, {
         workflowId: project.workflowId,
         taskQueue,
-        args: [{ projectId: project.id, userId: project.userId, sceneIds: scenes.map((s) => s.id), settings: workflowSettings, ...(mediaPlan ? { media: mediaPlan } : {}), ...reviewOf(project) }],
+        args: [{ projectId: project.id, userId: project.userId, sceneIds: scenes.map((s) => s.id), settings: workflowSettings, ...(mediaPlan ? { media: mediaPlan } : {}), ...reviewOf(project, estimates) }],
         typedSearchAttributes: [
           { key: projectIdKey, value: project.id },
           { key: projectStatusKey, value: 'pending' },
@@ -165,7 +169,7 @@ export function createProjectCreator(deps: ProjectCreatorDeps) {
     // Only a project that never got going needs its workflow started (again, if a start was lost).
     if (project.status === 'pending') {
       // The same request (its hash matched), so the same media choice: the plan is this request's.
-      await startWorkflow(project, choices.media);
+      await startWorkflow(project, choices);
       await applyEarlyEvents?.(project.id);
     }
     return { kind: created ? 'created' : 'existing', project };
