@@ -1,4 +1,4 @@
-import { condition, log } from '@temporalio/workflow';
+import { condition, log, patched } from '@temporalio/workflow';
 import { costOf } from '../contracts/providers';
 import type { ProjectProgress, ProjectStatus, ReviewProgress, SceneProgress } from '../contracts/progress';
 import type { RecordActivities } from '../contracts/records';
@@ -35,6 +35,7 @@ const initialReview = (plan: ReviewPlan): ReviewProgress => ({
   cuts: [],
   stitchedTakes: [],
   notified: 0,
+  reviewsTracked: true,
 });
 
 /**
@@ -111,6 +112,11 @@ export function reviewGate({ projectId, plan, progress, records, notify, publish
       return { sceneId: s.sceneId, chosenTake: s.take!, chainBroken: !!s.chainBroken, take: { videoUrl: take.videoUrl, thumbnailUrl: take.thumbnailUrl, lastFrameUrl: take.lastFrameUrl, cost: take.cost } };
     });
   const madeScenes = () => progress.scenes.filter((s) => s.status === 'completed' && s.take !== undefined);
+  /**
+   * A made scene whose take in use no person approved or chose: one that awaited review when a change to
+   * an earlier scene (kept, not re-chained) came first. It is asked about again before the stitch.
+   */
+  const unreviewedScene = () => (review().reviewsTracked ? madeScenes().find((s) => s.reviewedTake !== s.take) : undefined);
 
   /**
    * Waits for a person's word on what awaits review. True when approved (or timed out with `approve`),
@@ -141,6 +147,8 @@ export function reviewGate({ projectId, plan, progress, records, notify, publish
         throw new StepFailed(scene ? 'video' : 'stitch', scene?.sceneId, `no review of ${describeAwaiting(awaiting)} within ${plan!.timeoutMs / 3_600_000} hours`);
       }
       if (!decided) log.info('Review timed out: approved as configured', { projectId, awaiting });
+      const reviewed = sceneIndex === null ? undefined : progress.scenes[sceneIndex];
+      if (approved && reviewed) reviewed.reviewedTake = reviewed.take;
       const changed = signals.changed;
       Object.assign(review(), { awaiting: null, timeoutAt: null });
       Object.assign(signals, { approved: false, changed: false });
@@ -195,6 +203,11 @@ export function reviewGate({ projectId, plan, progress, records, notify, publish
             else await record('generating', made);
           }
           await betweenScenes();
+        }
+        const unreviewed = plan?.mode === 'each_scene' ? unreviewedScene() : undefined;
+        if (unreviewed && patched('review-asks-again-after-keep')) {
+          await awaitReview({ sceneIndex: unreviewed.index }, []);
+          continue;
         }
         if (plan?.mode === 'before_stitch' && !(await awaitReview({ stitch: true }, []))) continue;
         await stitch();
