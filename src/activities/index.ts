@@ -1,5 +1,6 @@
 import type { MetricMeter } from '@temporalio/common';
-import type { Config } from '../platform/config';
+import { linkSharerFor } from '../media/asset-links';
+import { callbackBaseUrl, type Config } from '../platform/config';
 import type { Database } from '../storage/database';
 import { createProviders } from '../providers/registry';
 import { createProviderCalls } from './provider-calls';
@@ -13,7 +14,7 @@ export function createActivities(config: Config, database: Database, breakers: S
   const steps = createStepMetrics(meter);
   const { submit, ...providerTasks } = createProviderCalls(config, database, createProviders(config.providers));
   return {
-    ...createServiceCalls(config, database, createServiceClient(config.services, breakers), steps, { submit }),
+    ...createServiceCalls(config, database, createServiceClient(config.services, breakers), steps, { submit }, linkSharerFor(config.media, callbackBaseUrl(config))),
     ...providerTasks,
     ...createProjectRecords(database, steps),
   };

@@ -16,6 +16,7 @@ import { stepNames, webhookUrl, type Step } from '../contracts/steps';
 import { storedStepEvent } from '../contracts/webhooks';
 import { callbackBaseUrl, type Config } from '../platform/config';
 import { annotateActiveSpan } from '../platform/tracing';
+import type { LinkSharer } from '../media/asset-links';
 import type { Database } from '../storage/database';
 import { createEventStore } from '../storage/event-store';
 import type { ProviderCalls } from './provider-calls';
@@ -25,12 +26,30 @@ import type { StepMetrics } from './step-metrics';
 
 /**
  * The activities that call the services: each asks for one task (or sends one notification) under an
- * idempotency key, and records on the scene what it asked for.
+ * idempotency key, and records on the scene what it asked for. Reelay's own asset links go out
+ * `share`d (signed for whoever receives them) and are recorded stable.
  */
-export function createServiceCalls(config: Config, database: Database, client: ServiceClient, steps: StepMetrics, providers: ProviderCalls): ServiceActivities {
+export function createServiceCalls(
+  config: Config,
+  database: Database,
+  client: ServiceClient,
+  steps: StepMetrics,
+  providers: ProviderCalls,
+  share: LinkSharer,
+): ServiceActivities {
   const events = createEventStore(database);
   const scenes = createSceneRows(database.pool, steps);
   const callbackUrl = (step: Step) => webhookUrl(callbackBaseUrl(config), stepNames[step].endpoint);
+
+  /**
+   * The project's part of an idempotency key: its id, and for a film that took a deleted film's id the
+   * scope it was given then, so a service that remembers the deleted film's stitch or notification
+   * does not answer this film with it. A scene's keys hold the scene's own (new) id.
+   */
+  async function projectKeyPart(projectId: string): Promise<string> {
+    const { rows } = await database.pool.query<{ key_scope: string | null }>({ name: 'project-key-scope', text: 'SELECT key_scope FROM projects WHERE id = $1', values: [projectId] });
+    return rows[0]?.key_scope ? `${projectId}~${rows[0].key_scope}` : projectId;
+  }
 
   /**
    * Asks the service for the step's task. Asked again for a task whose callback already came (a run
@@ -45,7 +64,8 @@ export function createServiceCalls(config: Config, database: Database, client: S
     subject: { projectId: string; sceneId?: string },
     lookUpCallback = true,
   ): Promise<TaskAnswer> {
-    const key = idempotencyKey(subject.projectId, stepNames[step].keyPart, subject.sceneId ?? 'project', taskNumber);
+    const keyOwner = subject.sceneId ? subject.projectId : await projectKeyPart(subject.projectId);
+    const key = idempotencyKey(keyOwner, stepNames[step].keyPart, subject.sceneId ?? 'project', taskNumber);
     const { scene_index: sceneIndex } = body as { scene_index?: number };
     annotateActiveSpan({ [spanAttributes.step]: step, [spanAttributes.projectId]: subject.projectId, [spanAttributes.sceneId]: subject.sceneId, [spanAttributes.sceneIndex]: sceneIndex });
     const answer = taskAccepted.safeParse(await client.post(step, body, key));
@@ -72,9 +92,10 @@ export function createServiceCalls(config: Config, database: Database, client: S
       const scene = withTake(await scenes.prompt(sceneId), take);
       const startFrame = startFrameUrl ?? (scene.index === 0 ? scene.startImageUrl : null);
       const guide = scene.provider === defaultProvider;
+      const sharedStartFrame = await share(startFrame);
       const task =
         !guide
-          ? await providers.submit({ scene, projectId, sceneId, taskNumber, startFrameUrl: startFrame })
+          ? await providers.submit({ scene, projectId, sceneId, taskNumber, startFrameUrl: sharedStartFrame })
           : await createTask(
               'video',
               {
@@ -83,7 +104,7 @@ export function createServiceCalls(config: Config, database: Database, client: S
                 scene_index: scene.index,
                 prompt: scene.prompt,
                 duration: scene.duration,
-                start_frame_url: startFrame,
+                start_frame_url: sharedStartFrame,
                 webhook_url: callbackUrl('video'),
               },
               taskNumber,
@@ -104,7 +125,7 @@ export function createServiceCalls(config: Config, database: Database, client: S
       if (video) await scenes.videoSaved(video);
       const task = await createTask(
         'lastFrame',
-        { project_id: projectId, scene_id: sceneId, video_url: videoUrl, webhook_url: callbackUrl('lastFrame') },
+        { project_id: projectId, scene_id: sceneId, video_url: await share(videoUrl), webhook_url: callbackUrl('lastFrame') },
         taskNumber,
         { projectId, sceneId },
         false,
@@ -120,7 +141,7 @@ export function createServiceCalls(config: Config, database: Database, client: S
         'stitch',
         {
           project_id: projectId,
-          scenes: sceneVideos.map((s) => ({ scene_id: s.sceneId, video_url: s.videoUrl })),
+          scenes: await Promise.all(sceneVideos.map(async (s) => ({ scene_id: s.sceneId, video_url: await share(s.videoUrl) }))),
           webhook_url: callbackUrl('stitch'),
         },
         taskNumber,
@@ -137,14 +158,14 @@ export function createServiceCalls(config: Config, database: Database, client: S
         project_id: input.projectId,
         user_id: input.userId,
         type: input.type,
-        final_video_url: input.finalVideoUrl ?? null,
-        thumbnail_url: input.thumbnailUrl ?? null,
+        final_video_url: (await share(input.finalVideoUrl)) ?? null,
+        thumbnail_url: (await share(input.thumbnailUrl)) ?? null,
         ...(input.reason ? { reason: input.reason } : {}),
         ...(input.sceneIndex !== undefined ? { scene_index: input.sceneIndex } : {}),
         ...(input.cut ? { cut: input.cut } : {}),
       };
       // A review film's completions are one per cut, each sent once.
-      await client.post('notification', body, idempotencyKey(input.projectId, 'notify', input.type, input.sequence ?? input.cut ?? 1));
+      await client.post('notification', body, idempotencyKey(await projectKeyPart(input.projectId), 'notify', input.type, input.sequence ?? input.cut ?? 1));
       return { notified: true };
     },
   };

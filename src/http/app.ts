@@ -37,7 +37,7 @@ import { projectRoutes } from './projects/routes';
 import { createReadinessCheck, namespaceNotReadyHandler, notReadyRetryAfterSeconds, type ReadinessCheck } from './readiness';
 import { createRateLimiter } from './rate-limit';
 import { requestContext } from './request-context';
-import { assetRoutes } from './assets';
+import { assetService } from './assets';
 import { pruneIntermediateAssets } from './asset-retention';
 import { openAssetStore } from '../media/open-store';
 import { createAssetRetentionRecords } from '../storage/asset-retention';
@@ -211,6 +211,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   if (apiCors) app.use(onApiPaths(apiCors));
   // The API's query parameters must be UTF-8 (never on the webhooks: a callback is not refused for a query it does not use).
   app.use(onApiPaths(strictQueryEncoding()));
+  const assets = assetService(config, store);
+  if (assets.signAnswers) app.use(assets.signAnswers);
   app.use(webhooks.routes()).use(webhooks.allowedMethods(methodErrors));
   app.use(providerWebhooks.routes()).use(providerWebhooks.allowedMethods(methodErrors));
   app.use(projects.routes()).use(projects.allowedMethods(methodErrors));
@@ -219,8 +221,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.use(providerCaps.routes()).use(providerCaps.allowedMethods(methodErrors));
   app.use(operatorConsole.routes()).use(operatorConsole.allowedMethods(methodErrors));
   app.use(gatewayInfo.routes()).use(gatewayInfo.allowedMethods(methodErrors));
-  const assets = assetRoutes(config.media, store);
-  app.use(assets.routes()).use(assets.allowedMethods(methodErrors));
+  app.use(assets.routes.routes()).use(assets.routes.allowedMethods(methodErrors));
 
   const prune = () =>
     Promise.all([

@@ -2,11 +2,22 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import { callbackBaseUrl, type Config } from '../platform/config';
 import type { MediaSettings } from '../platform/media-env';
+import { createAssetLinkSigner, type AssetLinkSigner, type LinkCheck } from '../media/asset-links';
 import { isAssetKey, type AssetStore } from '../media/asset-store';
 import { LocalAssetStore } from '../media/local-store';
 import { assetRoutePrefix } from '../media/open-store';
 import { S3AssetStore } from '../media/s3-store';
+import { HttpError } from './errors';
+import { signAssetLinksInAnswers } from './signed-asset-links';
+
+/** Why a link was refused: the same 403 whether or not the asset exists, so a refusal reveals nothing. */
+const refusals: Record<Exclude<LinkCheck, 'valid'>, [code: string, message: string]> = {
+  unsigned: ['asset_link_unsigned', 'This link needs its signature: take the film\'s links from the project API (GET /api/v1/projects/:id)'],
+  forged: ['asset_link_invalid', 'This link\'s signature does not match it'],
+  expired: ['asset_link_expired', 'This link has expired: take a fresh one from the project API (GET /api/v1/projects/:id)'],
+};
 
 /**
  * The one range of a `Range: bytes=…` header (RFC 9110 §14.1.2) a <video> asks for: `a-b`, `a-` or the
@@ -26,21 +37,19 @@ export function byteRange(header: string | undefined, size: number): { start: nu
 }
 
 /**
- * GET/HEAD /assets/<key>: the film's stored media, under the stable links the API and the user's
- * notification carry. From a local folder: served with byte ranges (a <video> seeks), an ETag (the
- * SHA-256 of the copy) and caching headers. From S3: a redirect to a freshly signed link that lives
- * ASSET_URL_TTL_SECONDS, so a stored link never expires while the signed ones do.
+ * GET/HEAD /assets/<key>?expires=…&signature=…: the film's stored media, under the signed links the API
+ * and the user's notification carry (asset-links.ts). From a local folder: served with byte ranges (a
+ * <video> seeks), an ETag (the SHA-256 of the copy) and caching headers. From S3: a redirect to the
+ * bucket's own presigned link, which lives ASSET_URL_TTL_SECONDS.
  */
-export function assetRoutes(settings: MediaSettings, store: AssetStore | undefined): Router {
+export function assetRoutes(settings: MediaSettings, store: AssetStore | undefined, signer: AssetLinkSigner | undefined): Router {
   const router = new Router();
   const serve = async (ctx: Context) => {
     const key = decodeURIComponent(ctx.path.slice(assetRoutePrefix.length));
+    const verdict = signer ? signer.check(key, ctx.query) : 'unsigned';
+    if (verdict !== 'valid') throw new HttpError(403, ...refusals[verdict]);
     const asset = store && isAssetKey(key) ? await store.head(key) : undefined;
-    if (!store || !asset) {
-      ctx.status = 404;
-      ctx.body = { error: 'not_found', message: 'No such asset' };
-      return;
-    }
+    if (!store || !asset) throw new HttpError(404, 'not_found', 'No such asset');
     // Answered here rather than redirected: a HEAD (the signed link is signed for GET only), and the
     // pictures (last frames, thumbnails: small), which providers fetch as a scene's start frame and
     // some, like the simulator, never follow a redirect for.
@@ -49,7 +58,7 @@ export function assetRoutes(settings: MediaSettings, store: AssetStore | undefin
       ctx.type = asset.contentType;
       ctx.length = asset.size;
       ctx.set('ETag', `"${asset.sha256}"`);
-      ctx.set('Cache-Control', 'public, max-age=300, must-revalidate');
+      ctx.set('Cache-Control', 'private, max-age=300, must-revalidate');
       if (ctx.method !== 'HEAD') ctx.body = await store.read(key);
       return;
     }
@@ -62,8 +71,9 @@ export function assetRoutes(settings: MediaSettings, store: AssetStore | undefin
     const { size } = await stat(file);
     ctx.set('Accept-Ranges', 'bytes');
     ctx.set('ETag', `"${asset.sha256}"`);
-    // A key's bytes change only when a step is redone (an operator's retry): cache, but check back.
-    ctx.set('Cache-Control', 'public, max-age=300, must-revalidate');
+    // A key's bytes change only when a step is redone (an operator's retry): cache, but check back; in the
+    // viewer's cache only, as a signed link is somebody's film.
+    ctx.set('Cache-Control', 'private, max-age=300, must-revalidate');
     ctx.type = asset.contentType;
     if (ctx.fresh) {
       ctx.status = 304;
@@ -86,4 +96,14 @@ export function assetRoutes(settings: MediaSettings, store: AssetStore | undefin
   router.get(`${assetRoutePrefix}*key`, serve);
   router.head(`${assetRoutePrefix}*key`, serve);
   return router;
+}
+
+/** The gateway's side of the asset store: the /assets/ routes, and the signing of the links its answers hand out. */
+export function assetService(config: Config, store: AssetStore | undefined) {
+  const { linkSecrets: secrets, urlTtlSeconds: ttlSeconds, publicUrl } = config.media;
+  const signer = store && secrets.length ? createAssetLinkSigner({ secrets, ttlSeconds }) : undefined;
+  return {
+    routes: assetRoutes(config.media, store, signer),
+    signAnswers: signer && signAssetLinksInAnswers(publicUrl ?? callbackBaseUrl(config), signer),
+  };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { mediaEnvSchema } from './media-env';
 import { providerEnvSchema } from './provider-env';
+import { secretList } from './secret-list';
 
 /** Empty strings in .env files mean "not set", as most twelve-factor tools treat them. */
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().min(1).optional());
@@ -35,7 +36,6 @@ const optionalDsn = z.preprocess(
     .optional(),
 );
 
-/** Comma-separated so a secret can be rotated: the new one is added, senders move over, the old one goes. */
 const port = z.coerce.number({ error: 'must be a port number (0-65535)' }).int().min(0).max(65535);
 
 const positiveInt = (fallback: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -52,14 +52,6 @@ const commaList = z.preprocess(
   z.string().transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean)).optional(),
 );
 
-const secretList = z.preprocess(
-  (v) => (v === '' ? undefined : v),
-  z
-    .string()
-    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
-    .pipe(z.array(z.string().min(16, 'each secret must be at least 16 characters')).min(1))
-    .optional(),
-);
 
 /**
  * Every environment variable Reelay reads, in one place. `.env.example` and docker-compose.yml are

@@ -51,6 +51,11 @@ function missingRequirements(source: NodeJS.ProcessEnv, role: Role): string[] {
     }
     if (!set('ADMIN_API_TOKEN')) problems.push(`ADMIN_API_TOKEN: ${secretsRequired} (it guards the admin API, the console, the event store and error log)`);
   }
+  // The worker signs the asset links it hands out and every gateway checks them: one secret for all.
+  const withStore = ['local', 's3'].includes(source.ASSET_STORE?.trim() ?? '');
+  if (withStore && !set('ASSET_LINK_SECRET') && (role === 'gateway' || role === 'worker' || (production && role === 'stack'))) {
+    problems.push(`ASSET_LINK_SECRET: required with ASSET_STORE=${source.ASSET_STORE!.trim()} (it signs the links to the films' media)`);
+  }
   if (role === 'worker') {
     for (const { urlVar } of requiredServices) if (!set(urlVar)) problems.push(`${urlVar}: required by the worker`);
   }
@@ -196,7 +201,7 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role, defaults: Comm
     },
     services,
     providers: providerSettings(env),
-    media: mediaSettings(env, defaults.assetStore),
+    media: mediaSettings(env, defaults.assetStore, () => orGenerated('ASSET_LINK_SECRET', undefined)),
     simulator: { port: env.SIMULATOR_PORT, delayMs: env.SIMULATOR_DELAY_MS, standInLinkTtlMs: env.STAND_IN_LINK_TTL_SECONDS * 1000 },
     logLevel: env.LOG_LEVEL,
     errorMonitoring: env.SENTRY_DSN ? { dsn: env.SENTRY_DSN, environment: env.SENTRY_ENVIRONMENT ?? env.NODE_ENV } : undefined,

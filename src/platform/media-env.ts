@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { defaultMediaTaskQueue, mediaStepModes, type MediaStepMode } from '../contracts/media';
 import { projectRoot } from './project-root';
+import { secretList } from './secret-list';
 
 export const assetStoreKinds = ['none', 'local', 's3'] as const;
 export type AssetStoreKind = (typeof assetStoreKinds)[number];
@@ -20,7 +21,9 @@ export const mediaEnvSchema = {
   ASSET_DIR: optional(z.string().trim().min(1)),
   /** Base of the links Reelay hands out for stored assets; default: the gateway's own /assets. */
   ASSET_PUBLIC_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).transform((u) => u.replace(/\/+$/, ''))),
-  /** How long a signed S3 link the gateway redirects to stays valid. */
+  /** Signs the asset links Reelay hands out (gateway and worker share it); required with a store outside npm start. */
+  ASSET_LINK_SECRET: secretList,
+  /** How long a handed-out asset link (and the signed S3 link the gateway redirects to) stays valid. */
   ASSET_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).default(3600),
   /** Days a finished film's intermediate assets (scene videos, last frames) are kept; 0 keeps them forever. */
   ASSET_INTERMEDIATE_RETENTION_DAYS: z.coerce.number().int().min(0).default(0),
@@ -50,6 +53,8 @@ export interface MediaSettings {
   store: AssetStoreSettings;
   publicUrl?: string;
   urlTtlSeconds: number;
+  /** ASSET_LINK_SECRET (or one npm start made up); empty without a store. */
+  linkSecrets: string[];
   intermediateRetentionDays: number;
   taskQueue: string;
   worker: MediaEnv['MEDIA_WORKER'];
@@ -60,7 +65,7 @@ export interface MediaSettings {
 export const defaultAssetDir = path.join(projectRoot, '.data', 'assets');
 
 /** `defaultStore`: the store when ASSET_STORE is unset (`local` for npm start, which keeps its films' media). */
-export function mediaSettings(env: MediaEnv, defaultStore: AssetStoreKind = 'none'): MediaSettings {
+export function mediaSettings(env: MediaEnv, defaultStore: AssetStoreKind = 'none', generatedSecret?: () => string | undefined): MediaSettings {
   const kind = env.ASSET_STORE ?? defaultStore;
   const store: AssetStoreSettings =
     kind === 'local'
@@ -78,6 +83,7 @@ export function mediaSettings(env: MediaEnv, defaultStore: AssetStoreKind = 'non
     store,
     publicUrl: env.ASSET_PUBLIC_URL,
     urlTtlSeconds: env.ASSET_URL_TTL_SECONDS,
+    linkSecrets: store.kind === 'none' ? [] : (env.ASSET_LINK_SECRET ?? [generatedSecret?.()].filter((s): s is string => Boolean(s))),
     intermediateRetentionDays: env.ASSET_INTERMEDIATE_RETENTION_DAYS,
     taskQueue: env.MEDIA_TASK_QUEUE,
     worker: env.MEDIA_WORKER,

@@ -11,8 +11,14 @@ import { asOperator, newTestClient } from '../support/clients';
 import { extraGateways } from '../support/extra-gateway';
 import { getJson, postJson, uniqueId } from '../support/http';
 import { requestsFor, waitFor } from '../support/projects';
-import { freePort, testEnv, testStack } from '../support/test-stack';
+import { createAssetLinkSigner } from '../../src/media/asset-links';
+import { freePort, testAssetLinkSecret, testEnv, testStack } from '../support/test-stack';
 import { WorkerProcess } from '../support/worker-process';
+
+/** A link as Reelay stores it: without the signature it is handed out with. */
+const stable = (url: string | null) => url && url.split('?')[0];
+/** What a test signs with: the secret every test deployment shares. */
+const testSigner = (ttlSeconds = 600) => createAssetLinkSigner({ secrets: [testAssetLinkSecret], ttlSeconds });
 
 interface FilmView {
   status: string;
@@ -106,8 +112,8 @@ describe('a film with the built-in media steps and its own asset store, after th
     const film = await filmEnds(async () => (await getJson<FilmView>(`${api.url}/api/v1/projects/${projectId}`, asOperator)).body);
     assert.equal(film.status, 'completed', JSON.stringify(film));
     const own = (key: string) => `${api.url}/assets/projects/${projectId}/${key}`;
-    assert.deepEqual(film.scenes.map((s) => s.last_frame_url), [own('scenes/1/last-frame.png'), own('scenes/2/last-frame.png')]);
-    assert.equal(film.final_video_url, own('film.mp4'));
+    assert.deepEqual(film.scenes.map((s) => stable(s.last_frame_url)), [own('scenes/1/last-frame.png'), own('scenes/2/last-frame.png')]);
+    assert.equal(stable(film.final_video_url), own('film.mp4'));
     assert.equal(requestsFor(stack, projectId, 'lastFrame').length, 0, 'the last-frame service was not asked');
     assert.equal(requestsFor(stack, projectId, 'stitch').length, 0, 'the stitch service was not asked');
 
@@ -118,6 +124,30 @@ describe('a film with the built-in media steps and its own asset store, after th
     const body = refused.body as { code: string; details: { fields: { field: string }[] } };
     assert.equal(body.code, 'validation_failed');
     assert.deepEqual(body.details.fields.map((f) => f.field), ['media.stitch']);
+  });
+
+  it('hands the remote steps and the notification links to the stored media they can fetch without a key (S3: presigned)', async () => {
+    const api = await deployment({ TEMPORAL_TASK_QUEUE: uniqueId('remote-s3'), MEDIA_TASK_QUEUE: uniqueId('media'), ...(await storeEnv.s3()) });
+    const projectId = uniqueId('remote-s3');
+    const created = await postJson(`${api.url}/api/v1/projects`, { project_id: projectId, scenes: [{ prompt: 'A paper boat' }, { prompt: 'It reaches the sea' }] }, asOperator);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const film = await filmEnds(async () => (await getJson<FilmView>(`${api.url}/api/v1/projects/${projectId}`, asOperator)).body);
+    assert.equal(film.status, 'completed', JSON.stringify(film));
+    const handedOut = [
+      ...requestsFor(stack, projectId, 'lastFrame').map((r) => r.body.video_url as string),
+      ...requestsFor(stack, projectId, 'stitch').flatMap((r) => (r.body.scenes as { video_url: string }[]).map((scene) => scene.video_url)),
+      ...requestsFor(stack, projectId, 'notification').map((r) => r.body.final_video_url as string),
+      ...requestsFor(stack, projectId, 'video').map((r) => r.body.start_frame_url as string | null).filter((url): url is string => url !== null),
+    ];
+    assert.equal(handedOut.length, 2 + 2 + 1 + 1, handedOut.join('\n'));
+    for (const link of handedOut) {
+      const url = new URL(link);
+      assert.ok(url.pathname.includes(`/projects/${encodeURIComponent(projectId)}/`) || url.pathname.includes(`/projects/${projectId}/`), link);
+      assert.ok(url.searchParams.has('X-Amz-Signature'), `the bucket's presigned link, fetched with no redirect: ${link}`);
+      const fetched = await fetch(link, { redirect: 'manual' });
+      assert.equal(fetched.status, 200, link);
+      await fetched.arrayBuffer();
+    }
   });
 
   it("deletes a finished film with its stored media, only for its own client, never while it runs", async () => {
@@ -152,6 +182,25 @@ describe('a film with the built-in media steps and its own asset store, after th
     const again = await remove(owner.headers);
     assert.equal(again.status, 404);
     assert.equal(again.body!.code, 'project_not_found');
+
+    // The id is free again: a new film under it runs a new workflow (the deleted film's run stays closed).
+    const deletedRun = (await stack.client.workflow.getHandle(`project-${owner.film(projectId)}`).describe()).runId;
+    const reborn = await postJson(`${api.url}/api/v1/projects`, { project_id: projectId, scenes: [{ prompt: 'A new sandcastle' }] }, owner.headers);
+    assert.equal(reborn.status, 201, JSON.stringify(reborn.body));
+    // Read from the database: the client's rate limit is spent on the first film's polling.
+    const row = await waitFor(async () => {
+      const project = await stack.prisma.project.findUnique({ where: { id: owner.film(projectId) } });
+      return project && ['completed', 'failed', 'cancelled'].includes(project.status) ? project : undefined;
+    }, 120_000, 'the new film under the deleted id to end');
+    assert.equal(row.status, 'completed', JSON.stringify(row));
+    const handle = stack.client.workflow.getHandle(`project-${owner.film(projectId)}`);
+    await handle.result();
+    const run = await handle.describe();
+    assert.notEqual(run.runId, deletedRun, 'a run of its own');
+    assert.equal(run.status.name, 'COMPLETED');
+    const notified = requestsFor(stack, owner.film(projectId), 'notification').filter((r) => r.body.type === 'project.completed');
+    assert.equal(notified.length, 2, 'each film’s completion is told, under a key of its own');
+    assert.notEqual(notified[0].idempotencyKey, notified[1].idempotencyKey);
     await rm(root, { recursive: true, force: true });
   });
 
@@ -172,7 +221,7 @@ describe('a film with the built-in media steps and its own asset store, after th
       await new Promise((r) => setTimeout(r, 1_500));
       assert.ok(replicate.server.videos.sending > 0, 'still copying');
       await api.worker.kill();
-      const firstVideo = `${api.url}/assets/projects/${projectId}/scenes/1/video.mp4`;
+      const firstVideo = testSigner().signed(api.url, `projects/${projectId}/scenes/1/video.mp4`);
       assert.equal((await fetch(firstVideo, { method: 'HEAD' })).status, 404, 'no half-copied video is served');
 
       await api.startWorker();
@@ -197,6 +246,23 @@ describe('a film with the built-in media steps and its own asset store, after th
     }
   });
 
+  /** The film is answered to no one who lacks a signed, unexpired link, whether or not the asset exists. */
+  async function linksAreGuarded(base: string, key: string): Promise<void> {
+    const refusal = async (url: string, method = 'GET') => {
+      const response = await fetch(url, { method, redirect: 'manual' });
+      return { status: response.status, code: method === 'HEAD' ? undefined : ((await response.json()) as { code: string }).code };
+    };
+    assert.deepEqual(await refusal(`${base}/assets/${key}`), { status: 403, code: 'asset_link_unsigned' });
+    assert.deepEqual(await refusal(`${base}/assets/${key}`, 'HEAD'), { status: 403, code: undefined });
+    const signed = testSigner().signed(base, key);
+    assert.deepEqual(await refusal(signed.replace(/signature=[\w-]+/, `signature=${'A'.repeat(43)}`)), { status: 403, code: 'asset_link_invalid' });
+    assert.deepEqual(await refusal(signed.replace(key, key.replace('film.mp4', 'scenes/1/video.mp4'))), { status: 403, code: 'asset_link_invalid' }, 'a signature opens its own asset only');
+    const otherSecret = createAssetLinkSigner({ secrets: ['another-deployment-secret-0123456789'], ttlSeconds: 600 }).signed(base, key);
+    assert.deepEqual(await refusal(otherSecret), { status: 403, code: 'asset_link_invalid' });
+    assert.deepEqual(await refusal(testSigner().signed(base, key, Date.now() - 3_600_000)), { status: 403, code: 'asset_link_expired' });
+    assert.deepEqual(await refusal(testSigner().signed(base, 'projects/no-such-film/film.mp4')), { status: 404, code: 'not_found' });
+  }
+
   async function filmOutlivesItsLinks(store: keyof typeof storeEnv): Promise<void> {
     const replicate = stack.providerStandIns.get('replicate')!;
     const media = {
@@ -217,21 +283,29 @@ describe('a film with the built-in media steps and its own asset store, after th
     const film = await filmEnds(read);
     assert.equal(film.status, 'completed', JSON.stringify(film));
 
-    // Every link the film keeps is Reelay's own, under the stable keys.
+    // Every link the film keeps is Reelay's own, under the stable keys, handed out signed.
     const own = (key: string) => `${api.url}/assets/projects/${projectId}/${key}`;
-    assert.equal(film.final_video_url, own('film.mp4'));
+    assert.ok(film.final_video_url);
+    assert.equal(stable(film.final_video_url), own('film.mp4'));
     film.scenes.forEach((scene, i) => {
-      assert.equal(scene.video_url, own(`scenes/${i + 1}/video.mp4`));
-      assert.equal(scene.last_frame_url, own(`scenes/${i + 1}/last-frame.png`));
+      assert.equal(stable(scene.video_url), own(`scenes/${i + 1}/video.mp4`));
+      assert.equal(stable(scene.last_frame_url), own(`scenes/${i + 1}/last-frame.png`));
     });
-    // The scenes chain: Replicate was asked to open each scene on the built-in last frame before it.
+    for (const link of [film.final_video_url, ...film.scenes.flatMap((s) => [s.video_url!, s.last_frame_url!])]) {
+      assert.match(link, /\?expires=\d+&signature=[\w-]+$/, `${link} is signed`);
+    }
+    // The scenes chain: Replicate was asked to open each scene on the built-in last frame before it, by a
+    // link it could fetch without a key (the gateway's signed one; the bucket's presigned one from S3).
     const tasks = [...replicate.server.tasks.values()].filter((t) => t.prompt.startsWith(`${projectId}:`));
     assert.equal(tasks.length, 3, 'one Replicate prediction per scene');
     const byPrompt = prompts.map((p) => tasks.find((t) => t.prompt === `${projectId}: ${p}`)!);
-    assert.deepEqual(
-      byPrompt.map((t) => t.startFrameUrl),
-      [null, film.scenes[0].last_frame_url, film.scenes[1].last_frame_url],
-    );
+    assert.equal(byPrompt[0].startFrameUrl, null);
+    for (const [i, task] of byPrompt.slice(1).entries()) {
+      const frame = new URL(task.startFrameUrl!);
+      assert.ok(frame.pathname.endsWith(`/projects/${projectId}/scenes/${i + 1}/last-frame.png`), `scene ${i + 2} opens on scene ${i + 1}'s last frame: ${frame.href}`);
+      assert.ok(store === 's3' ? frame.searchParams.has('X-Amz-Signature') : frame.searchParams.has('signature'), `a link fetchable without a key: ${frame.href}`);
+    }
+    await linksAreGuarded(api.url, `projects/${projectId}/film.mp4`);
 
     replicate.server.videos.expireAll();
     const expired = await fetch(`${replicate.server.url}/outputs/${byPrompt[0].id}.mp4`);
@@ -261,7 +335,7 @@ describe('a film with the built-in media steps and its own asset store, after th
       const view = await read();
       return view.scenes.every((s) => s.video_url === null && s.last_frame_url === null) && view;
     }, 30_000, 'the intermediate assets to be removed');
-    assert.equal(pruned.final_video_url, film.final_video_url);
+    assert.equal(stable(pruned.final_video_url), stable(film.final_video_url));
     for (const gone of [...film.scenes.map((s) => s.video_url!), ...film.scenes.map((s) => s.last_frame_url!)]) {
       assert.equal((await fetch(gone.replace(api.url, sweeper.url), { method: 'HEAD' })).status, 404, `${gone} was removed`);
     }

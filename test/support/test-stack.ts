@@ -19,6 +19,8 @@ export const testSecrets = {
 } as const;
 
 export const testAdminToken = 'test-admin-token-0123456789abcdef-0123';
+/** Signs the asset links test deployments hand out (the shared stack and every extra gateway and worker). */
+export const testAssetLinkSecret = 'test-asset-link-secret-0123456789abcdef';
 
 /** Short retries and deadlines, so failure paths finish in a second or two rather than minutes. */
 export const testWorkflowSettings: SettingsOverrides = {
@@ -71,6 +73,7 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
     LAST_FRAME_WEBHOOK_SECRET: testSecrets['last-frame-complete'],
     STITCH_WEBHOOK_SECRET: testSecrets['stitch-complete'],
     ADMIN_API_TOKEN: testAdminToken,
+    ASSET_LINK_SECRET: testAssetLinkSecret,
     WEBHOOK_LOG: testWebhookLog,
     ...overrides,
   };

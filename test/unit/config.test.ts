@@ -37,6 +37,21 @@ describe('configuration', () => {
     assert.deepEqual(problemsOf(() => loadConfig({ ASSET_STORE: 'ftp' }, 'stack')).map((p) => p.split(':')[0]), ['ASSET_STORE']);
   });
 
+  it('signs asset links with ASSET_LINK_SECRET: required of every gateway and worker with a store, made up only by npm start', () => {
+    const secret = 'asset-link-secret-0123456789abcdef';
+    assert.deepEqual(loadConfig({ ASSET_STORE: 'local', ASSET_LINK_SECRET: `${secret},older-secret-0123456789` }, 'stack').media.linkSecrets, [secret, 'older-secret-0123456789']);
+    const npmStart = loadConfig({}, 'stack', { assetStore: 'local' });
+    assert.match(npmStart.media.linkSecrets[0], /^[0-9a-f]{64}$/);
+    assert.equal(npmStart.generated.ASSET_LINK_SECRET, npmStart.media.linkSecrets[0], 'announced with the other made-up secrets');
+    assert.deepEqual(loadConfig({}, 'stack').media.linkSecrets, [], 'no store, nothing to sign');
+    for (const role of ['gateway', 'worker'] as const) {
+      const problems = problemsOf(() => loadConfig({ ASSET_STORE: 'local' }, role));
+      assert.ok(problems.some((p) => p.startsWith('ASSET_LINK_SECRET: required with ASSET_STORE=local')), `${role}: ${problems.join('; ')}`);
+    }
+    assert.ok(problemsOf(() => loadConfig({ NODE_ENV: 'production', ASSET_STORE: 's3', S3_BUCKET: 'films' }, 'stack')).some((p) => p.startsWith('ASSET_LINK_SECRET')));
+    assert.ok(problemsOf(() => loadConfig({ ASSET_STORE: 'local', ASSET_LINK_SECRET: 'short' }, 'stack')).some((p) => p.startsWith('ASSET_LINK_SECRET')), 'too short');
+  });
+
   it('generates a strong secret per webhook in development, and says which', () => {
     const config = loadConfig({ VIDEO_WEBHOOK_SECRET: 'configured-secret-value-123' }, 'stack');
     assert.deepEqual(config.webhookSecrets['video-complete'], ['configured-secret-value-123']);
@@ -79,6 +94,15 @@ describe('configuration', () => {
       assert.deepEqual(gateway.generated, {}, 'a replica makes nothing up');
       assert.deepEqual(gateway.webhookSecrets, parent.webhookSecrets);
       assert.equal(gateway.adminToken, parent.adminToken);
+    }
+  });
+
+  it('npm run cluster with a store gives every gateway and worker the one asset-link secret it made up', () => {
+    const store = { ASSET_STORE: 's3', S3_BUCKET: 'films' };
+    const parent = loadConfig(store, 'stack');
+    for (const role of ['gateway', 'worker'] as const) {
+      const replica = loadConfig({ ...store, ...replicaVariables(parent), DATABASE_URL: 'postgresql://h/db', TEMPORAL_ADDRESS: 't:7233', VIDEO_GENERATION_SERVICE: 'http://127.0.0.1:1', LAST_FRAME_SERVICE_URL: 'http://127.0.0.1:1', STITCH_SERVICE_URL: 'http://127.0.0.1:1' }, role);
+      assert.deepEqual(replica.media.linkSecrets, parent.media.linkSecrets, role);
     }
   });
 

@@ -209,10 +209,10 @@ describe('docker-compose.yml and npm run cluster', () => {
         return Boolean(chosen && /proxy_pass\s+http:\/\/gateways\b/.test(chosen.body) && !/\bdeny\s+all\b/.test(chosen.body));
       };
 
-      it("serves the public the webhooks (and the guide's GET health checks), the project and admin API, the console and /openapi.json", () => {
+      it("serves the public the webhooks (and the guide's GET health checks), the project and admin API, the console, /openapi.json and the signed asset links", () => {
         const publicServer = servers.get(publicPort.container)!;
         assert.ok(publicServer, `a server listens on the public port ${publicPort.container}`);
-        const publicPaths = [...webhookEndpoints.map((endpoint) => webhookPath(endpoint)), '/api/v1/projects', '/api/v1/projects/film-1', '/api/v1/errors', '/console', '/console/films/film-1', '/openapi.json'];
+        const publicPaths = [...webhookEndpoints.map((endpoint) => webhookPath(endpoint)), '/api/v1/projects', '/api/v1/projects/film-1', '/api/v1/errors', '/console', '/console/films/film-1', '/openapi.json', '/assets/projects/film-1/film.mp4'];
         for (const requestPath of publicPaths) assert.ok(reachesGateway(publicServer, requestPath), `${requestPath} is served publicly`);
       });
 

@@ -242,6 +242,7 @@ export function replicaVariables(config: Config): NodeJS.ProcessEnv {
     ...Object.fromEntries(webhookEndpoints.map((e) => [webhookSecretEnv[e], config.webhookSecrets[e].join(',')])),
     ...Object.fromEntries(Object.entries(config.services).map(([service, endpoint]) => [serviceUrlVariable[service as ServiceName], endpoint.url])),
     ...s3Variables(config.media.store),
+    ...(config.media.linkSecrets.length ? { ASSET_LINK_SECRET: config.media.linkSecrets.join(',') } : {}),
   };
 }
 

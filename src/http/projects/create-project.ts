@@ -135,7 +135,17 @@ export function createProjectCreator(deps: ProjectCreatorDeps) {
     }
   }
 
-  async function startWorkflow(project: Project, { media: mediaPlan, estimates }: FilmChoices) {
+  /**
+   * Whether the workflow under this film's id is a deleted film's: closed, and started before this film's
+   * row was written (a film is deleted only once it has ended, so its id can be used again).
+   */
+  async function belongsToDeletedFilm(project: Project): Promise<boolean> {
+    const run = await temporal.workflow.getHandle(project.workflowId).describe();
+    return run.status.name !== 'RUNNING' && run.startTime < project.createdAt;
+  }
+
+  async function startWorkflow(project: Project, choices: FilmChoices, reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE' = 'REJECT_DUPLICATE'): Promise<void> {
+    const { media: mediaPlan, estimates } = choices;
     const scenes = await prisma.scene.findMany({ where: { projectId: project.id }, orderBy: { index: 'asc' }, select: { id: true } });
     try {
       await temporal.workflow.start<ProjectWorkflow>(projectWorkflowType, {
@@ -146,12 +156,20 @@ export function createProjectCreator(deps: ProjectCreatorDeps) {
           { key: projectIdKey, value: project.id },
           { key: projectStatusKey, value: 'pending' },
         ],
-        // A running workflow for this id is this project's: use it. A closed one is never restarted.
+        // A running workflow for this id is this project's: use it. A closed one is never restarted,
+        // unless it was a deleted film's (the id is then this new film's to use).
         workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdReusePolicy: reuse,
       });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        if (reuse === 'REJECT_DUPLICATE' && (await belongsToDeletedFilm(project))) {
+          // The services may still hold the deleted film's project-wide requests under their keys.
+          await prisma.project.updateMany({ where: { id: project.id, keyScope: null }, data: { keyScope: randomUUID() } });
+          await startWorkflow(project, choices, 'ALLOW_DUPLICATE');
+        }
+        return;
+      }
       if (namespaceNotReady && isMissingSearchAttribute(err)) await namespaceNotReady(err);
       throw err;
     }
