@@ -26,6 +26,8 @@ export interface SceneProgress {
   take?: number;
   nextTake?: TakeRequest;
   chainBroken?: boolean;
+  /** The take a person approved (or chose): a scene whose take in use differs is asked about again before the stitch. */
+  reviewedTake?: number;
   /** The cost the provider reported for the video just made. */
   cost?: ProviderCost | null;
 }
@@ -56,6 +58,8 @@ export interface ReviewProgress {
   notified: number;
   /** The recorded actions were read back (once per film: a reset run reads them again from its start). */
   actionsRead?: boolean;
+  /** Each scene's reviewedTake is kept (films begun with that change; a run resumed from an older one is not asked again). */
+  reviewsTracked?: boolean;
 }
 
 export interface StepCounters {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineUpdate } from '@temporalio/workflow';
+import type { ProviderCost } from './providers';
 
 /**
  * A person steering a film (docs/review.md): review gates, takes of a scene, cuts of the film and a
@@ -20,6 +21,12 @@ export interface ReviewPlan {
   timeoutAction: ReviewTimeoutAction;
   /** The most the film may spend, in the unit its provider reports; null: no limit. */
   spendLimit: number | null;
+  /**
+   * Each scene's video priced before it is made, by index (providers/prices.ts; null: no price known):
+   * checked against the limit before each submit, and counted for a video whose provider reports no cost.
+   * Absent in films started before estimates (they check the last take's cost, as they always did).
+   */
+  estimates?: (ProviderCost | null)[];
 }
 
 /** Who asked, as the gateway identified them: carried in each update's arguments, so the history says who. */

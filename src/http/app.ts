@@ -14,6 +14,7 @@ import { createErrorLog } from '../storage/error-log';
 import { createEventStore } from '../storage/event-store';
 import { createApiKeys } from '../storage/api-keys';
 import { createClients } from '../storage/clients';
+import { createSpendLimits } from '../storage/spend-limits';
 import { createLiveCounts } from '../storage/live-counts';
 import { clientRoutes } from './admin/client-routes';
 import { addFilmRoutes } from './admin/film-routes';
@@ -177,7 +178,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const access = adminAccess(adminToken, consoleSessions(sessionStore), throttle);
   const apiKeys = createApiKeys(prisma);
   const projectAccess = [identifyCaller(access, apiKeys, config.clientQuotas), clientRequestQuota(clientLimiter, metrics)];
-  const clientAdmin = clientRoutes({ access, clients: createClients(prisma), apiKeys, defaults: config.clientQuotas });
+  const spending = { spendLimits: createSpendLimits(prisma), gatewayDefault: config.review.spendLimit };
+  const clientAdmin = clientRoutes({ access, clients: createClients(prisma), apiKeys, defaults: config.clientQuotas, ...spending });
 
   const unverified = unverifiedFailureLog(errors, logger);
   const webhooks = webhookRoutes({ config, events, errors, apply, health, metrics, limiter, unverified });

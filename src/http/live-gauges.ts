@@ -6,6 +6,7 @@ import type { LiveCounts } from '../storage/live-counts';
 import type { ProviderLeases } from '../storage/provider-leases';
 
 const inProgress: ProjectStatus[] = ['pending', 'generating', 'stitching'];
+const awaiting: ProjectStatus[] = ['awaiting_review', 'awaiting_budget'];
 const finished: ProjectStatus[] = ['completed', 'failed', 'cancelled'];
 const steps: Step[] = ['video', 'lastFrame', 'stitch'];
 
@@ -42,6 +43,15 @@ export function registerLiveGauges(
     for (const status of inProgress) g.set({ status }, 0);
     for (const { status, n } of await counts.filmsInProgress()) g.set({ status }, n);
   });
+  gauge(
+    'reelay_films_awaiting',
+    'Films waiting for a person, by status: awaiting_review (a review gate) or awaiting_budget (a higher spend limit) (database-wide)',
+    ['status'],
+    async (g) => {
+      for (const status of awaiting) g.set({ status }, 0);
+      for (const { status, n } of await counts.filmsAwaiting()) g.set({ status }, n);
+    },
+  );
   gauge('reelay_client_films_running', "Each client's films not finished yet, as its films-at-once quota counts them (database-wide)", ['client'], async (g) => {
     for (const { client, n } of await counts.clientFilmsRunning()) g.set({ client }, n);
   });

@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { clientLimitsBody, clientParam, clientSummaryView, clientView, createClientBody, keyInfoView, keyParam, newKeyBody, newKeyView } from './admin/client-schemas';
+import { spendLimitBody, spendLimitsView, userParam } from './admin/spend-limit-routes';
 
 type Json = (schema: z.ZodType, description: string) => RouteConfig['responses'][number];
 type Errors = (...statuses: number[]) => RouteConfig['responses'];
@@ -43,6 +44,30 @@ export function registerClientPaths(registry: OpenAPIRegistry, { json, errors, a
     security: admin,
     request: { params: clientParam, ...body(clientLimitsBody) },
     responses: { 200: json(clientView, 'Updated'), ...errors(400, 401, 404) },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/clients/{name}/spend-limits',
+    summary: "A client's default spend limits (its own and its users') and their latest changes",
+    security: admin,
+    request: { params: clientParam },
+    responses: { 200: json(spendLimitsView, 'The defaults'), ...errors(400, 401, 404) },
+  });
+  registry.registerPath({
+    method: 'put',
+    path: '/api/v1/clients/{name}/spend-limit',
+    summary: "Set the client's default spend limit for its new films (null: SPEND_LIMIT); the change is recorded",
+    security: admin,
+    request: { params: clientParam, ...body(spendLimitBody) },
+    responses: { 200: json(spendLimitsView, 'Updated'), ...errors(400, 401, 404) },
+  });
+  registry.registerPath({
+    method: 'put',
+    path: '/api/v1/clients/{name}/users/{user_id}/spend-limit',
+    summary: "Set one user's default spend limit for their new films (null: removed, the client's applies); the change is recorded",
+    security: admin,
+    request: { params: userParam, ...body(spendLimitBody) },
+    responses: { 200: json(spendLimitsView, 'Updated'), ...errors(400, 401, 404) },
   });
   registry.registerPath({
     method: 'get',

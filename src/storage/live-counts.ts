@@ -10,6 +10,9 @@ export const liveCountsSql = {
   /** Films not finished yet, by status (the status index: only films in flight are read). */
   filmsInProgress: `SELECT status::text AS status, count(*)::int AS n FROM projects
     WHERE status IN ('pending', 'generating', 'stitching') GROUP BY status`,
+  /** Films waiting for a person: a review, or a higher spend limit (the status index: only those films are read). */
+  filmsAwaiting: `SELECT status::text AS status, count(*)::int AS n FROM projects
+    WHERE status IN ('awaiting_review', 'awaiting_budget') GROUP BY status`,
   /** Each client's films not finished yet: what its "films at once" quota counts (the client_id, status index). */
   clientFilmsRunning: `SELECT client_id AS client, count(*)::int AS n FROM projects
     WHERE client_id IS NOT NULL AND status IN ('pending', 'generating', 'stitching') GROUP BY client_id`,
@@ -38,6 +41,7 @@ export function createLiveCounts(pool: pg.Pool) {
   const rows = async <Row extends pg.QueryResultRow>(sql: string, values: unknown[] = []) => (await pool.query<Row>(sql, values)).rows;
   return {
     filmsInProgress: () => rows<{ status: ProjectStatus; n: number }>(liveCountsSql.filmsInProgress),
+    filmsAwaiting: () => rows<{ status: ProjectStatus; n: number }>(liveCountsSql.filmsAwaiting),
     clientFilmsRunning: () => rows<{ client: string; n: number }>(liveCountsSql.clientFilmsRunning),
     filmsFinishedLastDay: () => rows<{ status: ProjectStatus; n: number }>(liveCountsSql.filmsFinishedLastDay),
     filmsPastStepDeadline: (deadlineMs: Record<Step, number>) =>

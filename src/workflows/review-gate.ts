@@ -1,4 +1,4 @@
-import { condition, log } from '@temporalio/workflow';
+import { condition, log, patched } from '@temporalio/workflow';
 import { costOf } from '../contracts/providers';
 import type { ProjectProgress, ProjectStatus, ReviewProgress, SceneProgress } from '../contracts/progress';
 import type { RecordActivities } from '../contracts/records';
@@ -35,6 +35,7 @@ const initialReview = (plan: ReviewPlan): ReviewProgress => ({
   cuts: [],
   stitchedTakes: [],
   notified: 0,
+  reviewsTracked: true,
 });
 
 /**
@@ -67,12 +68,22 @@ export function reviewGate({ projectId, plan, progress, records, notify, publish
   const record = (status: ReviewRecord['status'], scenes?: ReviewRecord['scenes']) =>
     records.recordReview({ projectId, status, awaiting: review().awaiting, timeoutAt: review().timeoutAt, ...(scenes ? { scenes } : {}) });
 
-  /** Waits while the next video would pass the spend limit, until the limit is raised (setSpendLimit). */
-  async function withinBudget() {
+  /** The scene's price before it is made (the plan's estimate), when it is in the unit the film's spend is counted in. */
+  const estimateOf = (scene: SceneProgress) => {
+    const estimate = plan?.estimates?.[scene.index];
+    return estimate && (review().unit === null || review().unit === estimate.unit) ? estimate : undefined;
+  };
+
+  /**
+   * Waits while the scene's next video would pass the spend limit, until the limit is raised
+   * (setSpendLimit). The video is priced at its estimate, else at the last take's cost.
+   */
+  async function withinBudget(scene: SceneProgress) {
     const lastCost = [...progress.scenes].reverse().find((s) => s.cost)?.cost?.amount ?? 0;
-    const fits = () => review().limit === null || (review().spent < review().limit! && review().spent + lastCost <= review().limit!);
+    const next = estimateOf(scene)?.amount ?? lastCost;
+    const fits = () => review().limit === null || (review().spent < review().limit! && review().spent + next <= review().limit!);
     if (fits()) return;
-    log.info('The next video would pass the spend limit: waiting for a higher one', { projectId, spent: review().spent, limit: review().limit });
+    log.info('The next video would pass the spend limit: waiting for a higher one', { projectId, spent: review().spent, next, limit: review().limit });
     publishStatus('awaiting_budget');
     await record('awaiting_budget');
     await condition(fits);
@@ -101,6 +112,11 @@ export function reviewGate({ projectId, plan, progress, records, notify, publish
       return { sceneId: s.sceneId, chosenTake: s.take!, chainBroken: !!s.chainBroken, take: { videoUrl: take.videoUrl, thumbnailUrl: take.thumbnailUrl, lastFrameUrl: take.lastFrameUrl, cost: take.cost } };
     });
   const madeScenes = () => progress.scenes.filter((s) => s.status === 'completed' && s.take !== undefined);
+  /**
+   * A made scene whose take in use no person approved or chose: one that awaited review when a change to
+   * an earlier scene (kept, not re-chained) came first. It is asked about again before the stitch.
+   */
+  const unreviewedScene = () => (review().reviewsTracked ? madeScenes().find((s) => s.reviewedTake !== s.take) : undefined);
 
   /**
    * Waits for a person's word on what awaits review. True when approved (or timed out with `approve`),
@@ -131,6 +147,8 @@ export function reviewGate({ projectId, plan, progress, records, notify, publish
         throw new StepFailed(scene ? 'video' : 'stitch', scene?.sceneId, `no review of ${describeAwaiting(awaiting)} within ${plan!.timeoutMs / 3_600_000} hours`);
       }
       if (!decided) log.info('Review timed out: approved as configured', { projectId, awaiting });
+      const reviewed = sceneIndex === null ? undefined : progress.scenes[sceneIndex];
+      if (approved && reviewed) reviewed.reviewedTake = reviewed.take;
       const changed = signals.changed;
       Object.assign(review(), { awaiting: null, timeoutAt: null });
       Object.assign(signals, { approved: false, changed: false });
@@ -162,7 +180,8 @@ export function reviewGate({ projectId, plan, progress, records, notify, publish
     videoTake: (scene: SceneProgress) => (plan ? { take: scene.nextTake ?? { take: 1 } } : {}),
     /** The video just made reported this cost (kept for the spend limit; review films only). */
     videoMade: (scene: SceneProgress, detail: Record<string, unknown>) => {
-      if (plan) scene.cost = costOf(detail);
+      // A provider that reports no cost is counted at the video's estimate.
+      if (plan) scene.cost = costOf(detail) ?? plan.estimates?.[scene.index] ?? null;
     },
     /** The cut a stitch makes (review films only): `{ cut }` for its record and notification. */
     cut: () => (reviewing ? { cut: review().cuts.length + 1 } : {}),
@@ -176,7 +195,7 @@ export function reviewGate({ projectId, plan, progress, records, notify, publish
       }
       for (;;) {
         for (let scene = nextScene(); scene; scene = nextScene()) {
-          if (plan) await withinBudget();
+          if (plan) await withinBudget(scene);
           await produce(scene);
           if (plan) {
             const made = await keepTake(scene);
@@ -184,6 +203,11 @@ export function reviewGate({ projectId, plan, progress, records, notify, publish
             else await record('generating', made);
           }
           await betweenScenes();
+        }
+        const unreviewed = plan?.mode === 'each_scene' ? unreviewedScene() : undefined;
+        if (unreviewed && patched('review-asks-again-after-keep')) {
+          await awaitReview({ sceneIndex: unreviewed.index }, []);
+          continue;
         }
         if (plan?.mode === 'before_stitch' && !(await awaitReview({ stitch: true }, []))) continue;
         await stitch();

@@ -130,7 +130,8 @@ export function handleReviewUpdates(progress: ProjectProgress, plan: ReviewPlan 
     ({ sceneIndex, take, laterScenes }: ChooseTakeInput) => {
       const scene = progress.scenes[sceneIndex];
       const chosen = scene.takes!.find((t) => t.take === take)!;
-      Object.assign(scene, { take, nextTake: undefined, status: 'completed', videoUrl: chosen.videoUrl, thumbnailUrl: chosen.thumbnailUrl, lastFrameUrl: chosen.lastFrameUrl });
+      // A take a person chose is one they reviewed: it is not asked about again.
+      Object.assign(scene, { take, reviewedTake: take, nextTake: undefined, status: 'completed', videoUrl: chosen.videoUrl, thumbnailUrl: chosen.thumbnailUrl, lastFrameUrl: chosen.lastFrameUrl });
       const regenerating = applyToLater(sceneIndex, laterScenes);
       signals.changed = true;
       return { sceneIndex, take, regenerating };

@@ -6,7 +6,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import type { Stack } from '../../src/dev/start-stack';
 import { launchChromium } from '../support/browser';
 import { asOperator } from '../support/clients';
-import { postJson, uniqueId } from '../support/http';
+import { getJson, uniqueId } from '../support/http';
 import { requestsFor } from '../support/projects';
 import { testAdminToken, testStack } from '../support/test-stack';
 import { assertAccessible } from './accessibility';
@@ -68,11 +68,18 @@ describe('review desk in a browser: approve, regenerate with an edited prompt, r
     await browser?.close();
   });
 
-  it('approves scene 1 by keyboard, regenerates scene 2 with a prompt typed in the desk, approves the rest: cut 1', async () => {
-    const created = await postJson(`${stack.gatewayUrl}/api/v1/projects`, { project_id: filmId, review: 'each_scene', scenes: prompts.map((prompt) => ({ prompt })) }, asOperator);
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    await page.goto(`${stack.gatewayUrl}/console/films/${filmId}`);
+  it('creates a review film with a spend limit from the console, approves scene 1 by keyboard, regenerates scene 2 with a prompt typed in the desk, approves the rest: cut 1', async () => {
+    await page.getByText('New film').click();
+    await page.getByLabel('Project id (optional)').fill(filmId);
+    await page.getByLabel('Scenes, one prompt per line').fill(prompts.join('\n'));
+    await page.getByLabel('Review', { exact: true }).selectOption({ label: 'After each scene' });
+    await page.getByLabel(/^Spend limit/).fill('250');
+    await assertAccessible(page, 'the new film form');
+    await page.getByRole('button', { name: 'Start the film' }).click();
+    await page.waitForURL(`**/console/films/${filmId}`);
     await page.getByRole('heading', { name: 'Storyboard: the review desk' }).waitFor();
+    const made = await getJson<any>(`${stack.gatewayUrl}/api/v1/projects/${filmId}`, asOperator);
+    assert.deepEqual([made.body.review.mode, made.body.spend.limit], ['each_scene', 250], 'made with the review and the limit chosen in the form');
     await awaiting(1, 1);
     await scene(1).locator('.badge', { hasText: 'awaits your review' }).waitFor();
     assert.equal(requestsFor(stack, filmId, 'video').length, 1, 'scene 2 is not paid for before scene 1 is approved');

@@ -56,7 +56,7 @@ describe('ops: what the alerts and the dashboard read', function () {
       assert.equal(metricFamilies(workerText).get('reelay_step_duration_seconds'), 'histogram');
       assert.equal(metricFamilies(workerText).get('reelay_circuit_state'), 'gauge');
       assert.equal(metricFamilies(workerText).get('temporal_workflow_completed'), 'counter');
-      for (const name of ['reelay_films_in_progress', 'reelay_films_finished_last_day', 'reelay_films_past_step_deadline', 'reelay_error_log_entries_last_hour']) {
+      for (const name of ['reelay_films_in_progress', 'reelay_films_awaiting', 'reelay_films_finished_last_day', 'reelay_films_past_step_deadline', 'reelay_error_log_entries_last_hour']) {
         assert.equal(metricFamilies(gatewayText).get(name), 'gauge', name);
       }
       assert.ok((sample(gatewayText, 'reelay_films_finished_last_day{status="completed"}') ?? 0) >= 1);
@@ -128,6 +128,9 @@ describe('ops: what the alerts and the dashboard read', function () {
       await film('generating', { scenes: [['extracting_frame', '6 minutes']] }); // last frame: 5 min deadline
       await film('stitching', { ago: '31 minutes' });
       await film('stitching', { ago: '1 minute' });
+      await film('awaiting_review', { scenes: [['completed', '3 days']] }); // waits for a person: not stuck
+      await film('awaiting_review');
+      await film('awaiting_budget', { scenes: [['completed', '1 hour'], ['pending', '1 hour']] });
       await film('cancelled', { completedAgo: '1 hour', scenes: [['generating', '2 hours']] }); // not in progress: not stuck
       await film('completed', { completedAgo: '2 hours' });
       await film('completed', { completedAgo: '2 days' });
@@ -151,6 +154,8 @@ describe('ops: what the alerts and the dashboard read', function () {
         'reelay_films_in_progress{status="pending"}': 1,
         'reelay_films_in_progress{status="generating"}': 3,
         'reelay_films_in_progress{status="stitching"}': 2,
+        'reelay_films_awaiting{status="awaiting_review"}': 2,
+        'reelay_films_awaiting{status="awaiting_budget"}': 1,
         'reelay_films_finished_last_day{status="completed"}': 1,
         'reelay_films_finished_last_day{status="failed"}': 1,
         'reelay_films_finished_last_day{status="cancelled"}': 1,

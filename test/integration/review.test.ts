@@ -101,6 +101,30 @@ describe('review films: a person approves, regenerates and chooses takes, and ne
     ]);
   });
 
+  it('after a kept regeneration of an earlier scene, asks again about the scene that awaited review, not the approved one kept', async () => {
+    const id = uniqueId('review-keep');
+    await postJson(api(''), { project_id: id, review: 'each_scene', scenes: [{ prompt: 'one' }, { prompt: 'two' }, { prompt: 'three' }] }, asOperator);
+    for (const n of [0, 1]) {
+      await until(id, `scene ${n} awaiting review`, awaitingScene(n));
+      assert.equal((await postJson(api(`/${id}/approve`), {}, asOperator)).status, 200);
+    }
+    await until(id, 'scene 2 awaiting review', awaitingScene(2));
+    const kept = await postJson<any>(api(`/${id}/scenes/0/regenerate`), { prompt: 'one, again', later_scenes: 'keep' }, asOperator);
+    assert.deepEqual(kept.body.result, { scene_index: 0, take: 2, regenerating: [0] });
+    await until(id, 'scene 0 take 2 awaiting review', (p) => awaitingScene(0)(p) && p.scenes[0].chosen_take === 2);
+    assert.equal((await postJson(api(`/${id}/approve`), {}, asOperator)).status, 200);
+
+    // Scene 2 awaited review when the change came: it is asked about again. Scene 1, approved and kept, is not.
+    const film = await until(id, 'scene 2 awaiting review again', awaitingScene(2));
+    assert.deepEqual(film.scenes.map((s: any) => [s.chosen_take, s.chain_broken]), [[2, false], [1, true], [1, false]]);
+    assert.equal(requestsFor(stack, id, 'stitch').length, 0, 'not stitched before scene 2 is approved');
+    await waitFor(() => requestsFor(stack, id, 'notification').filter((r) => r.body.type === 'scene.ready_for_review' && r.body.scene_index === 2).length === 2, 10_000, 'a second notice for scene 2');
+    assert.equal((await postJson(api(`/${id}/approve`), {}, asOperator)).status, 200);
+    await until(id, 'cut 1', (p) => p.status === 'completed' && p.cuts.length === 1);
+    const approvals = await stack.prisma.reviewAction.findMany({ where: { projectId: id, action: 'approve' }, orderBy: { createdAt: 'asc' } });
+    assert.deepEqual(approvals.map((a) => a.sceneIndex), [0, 1, 0, 2]);
+  });
+
   it("before_stitch: a client's film waits before its stitch; another client's actions are 404s; a review costs one update and one workflow task", async () => {
     const client = await newTestClient(stack);
     const other = await newTestClient(stack);
@@ -156,5 +180,21 @@ describe('review films: a person approves, regenerates and chooses takes, and ne
     assert.equal(film.spend.spent, film.cost[0].amount, 'every take counted');
     const [action] = await stack.prisma.reviewAction.findMany({ where: { projectId: id } });
     assert.deepEqual([action.action, action.arguments], ['spend_limit', { limit: 1000 }]);
+  });
+
+  it("pauses before the first submit when the first video's estimate would pass the limit (Luma: 5 s of video against 3)", async () => {
+    const id = uniqueId('review-estimate');
+    const scenes = ['A lighthouse at dawn', 'The keeper climbs'].map((p) => ({ prompt: `${id}: ${p}` }));
+    const created = await postJson<any>(api(''), { project_id: id, provider: 'luma', spend_limit: 3, scenes }, asOperator);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    let film = await until(id, 'awaiting budget', (p) => p.status === 'awaiting_budget');
+    assert.deepEqual(film.spend, { spent: 0, limit: 3, unit: null });
+    assert.deepEqual(film.scenes.map((s: any) => s.status), ['pending', 'pending'], 'nothing was submitted');
+    assert.equal(await stack.prisma.providerSubmission.count({ where: { projectId: id } }), 0, 'Luma was never asked');
+
+    const enough = await fetch(api(`/${id}/spend-limit`), { method: 'PUT', headers: { ...asOperator, 'content-type': 'application/json' }, body: JSON.stringify({ limit: 10 }) });
+    assert.equal(enough.status, 200, await enough.text());
+    film = await until(id, 'the film to complete', (p) => p.status === 'completed');
+    assert.deepEqual(film.spend, { spent: 10, limit: 10, unit: 'video_seconds' }, 'two videos of 5 s, each estimated as Luma reports it');
   });
 });

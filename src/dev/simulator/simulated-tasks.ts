@@ -33,7 +33,8 @@ export interface SentWebhook {
  * - `callbackFirst`: send the callback before answering the request, so it reaches the workflow
  *   before the activity that asked for the task has even returned;
  * - `taskId`: use this task id instead of a fresh one, as a provider that reuses ids does (a test
- *   service restarted, the guide's `test_123`).
+ *   service restarted, the guide's `test_123`);
+ * - `holdUntil`: answer only once this settles (a request in flight while its caller dies).
  */
 export interface TaskBehaviour {
   reject?: number;
@@ -46,6 +47,7 @@ export interface TaskBehaviour {
   extraDelayMs?: number;
   callbackFirst?: boolean;
   taskId?: string;
+  holdUntil?: Promise<unknown>;
 }
 
 export interface SimulatedTask {

@@ -105,6 +105,7 @@ export class ServiceSimulator {
         this.requests.push({ service, path: servicePaths[service], authorization, idempotencyKey: key, body, at: Date.now() });
         const known = this.tasks.find(service, key);
         const behaviour = this.behaviour({ service, body, idempotencyKey: key, known: Boolean(known) }) ?? {};
+        if (behaviour.holdUntil) await behaviour.holdUntil.catch(() => undefined);
         if (behaviour.reject) {
           ctx.status = behaviour.reject;
           ctx.body = behaviour.rejectBody ?? { error: `simulated ${behaviour.reject}` };

@@ -8,8 +8,9 @@ import type { AppState } from '../request-context';
 import { parseOrThrow } from '../validation';
 import { requireAdmin, type AdminAccess } from './auth';
 import { clientLimitsBody, clientParam, createClientBody, keyParam, newKeyBody } from './client-schemas';
+import { addSpendLimitRoutes, type SpendLimitRouteDeps } from './spend-limit-routes';
 
-export interface ClientRouteDeps {
+export interface ClientRouteDeps extends SpendLimitRouteDeps {
   access: AdminAccess;
   clients: Clients;
   apiKeys: ApiKeys;
@@ -42,9 +43,10 @@ const clientView = (c: { id: string; requestsPerMinute: number | null; maxRunnin
 
 /**
  * The clients of the project API and their keys, behind ADMIN_API_TOKEN (the same operations as
- * `npm run clients`). A key is in an answer only when it is made: it is never stored, only its hash.
+ * `npm run clients`), and their default spend limits. A key is in an answer only when it is made: it is
+ * never stored, only its hash.
  */
-export function clientRoutes({ access, clients, apiKeys, defaults }: ClientRouteDeps): Router<AppState> {
+export function clientRoutes({ access, clients, apiKeys, defaults, ...spending }: ClientRouteDeps): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/api/v1/clients' });
   const admin = requireAdmin(access);
   const summaryView = (c: ClientSummary) => ({
@@ -112,5 +114,6 @@ export function clientRoutes({ access, clients, apiKeys, defaults }: ClientRoute
     ctx.body = keyInfoView(revoked);
   });
 
+  addSpendLimitRoutes(router, admin, spending);
   return router;
 }

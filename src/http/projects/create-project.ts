@@ -3,10 +3,12 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { filmIdFor, workflowIdFor } from '../../contracts/ids';
 import type { MediaPlan } from '../../contracts/media';
 import type { CreateProjectRequest } from '../../contracts/projects';
+import type { ProviderCost } from '../../contracts/providers';
 import type { ReviewMode, ReviewPlan, ReviewTimeoutAction } from '../../contracts/review';
 import { projectIdKey, projectStatusKey, projectWorkflowType, type ProjectWorkflow } from '../../contracts/workflow-api';
 import type { WorkflowSettings } from '../../contracts/workflow-settings';
 import { withinRunningFilmsQuota } from '../../storage/clients';
+import { defaultSpendLimit } from '../../storage/spend-limits';
 import type { Prisma, PrismaClient, Project } from '../../storage/prisma';
 import { isMissingSearchAttribute } from '../readiness';
 import type { VideoChoice } from './video-choice';
@@ -29,16 +31,17 @@ export interface ProjectCreatorDeps {
   applyEarlyEvents?: (projectId: string) => Promise<unknown>;
   /** Answers a start Temporal refused for a search attribute the namespace lacks (a 503, not a 500). */
   namespaceNotReady?: (err: unknown) => Promise<never>;
-  /** Review films' defaults: REVIEW_TIMEOUT_HOURS and SPEND_LIMIT (docs/review.md). */
+  /** Review films' defaults: REVIEW_TIMEOUT_HOURS and SPEND_LIMIT (docs/review.md); a client's or its user's default spend limit comes first. */
   reviewDefaults?: { timeoutHours: number; spendLimit: number | null };
 }
 
 /** The film's review plan, fixed in its workflow input; none for a film without review or a spend limit (it runs as films always did). */
-function reviewOf(project: Project): { review?: ReviewPlan } {
+function reviewOf(project: Project, estimates: FilmChoices['estimates']): { review?: ReviewPlan } {
   const mode = project.reviewMode as ReviewMode;
   if (mode === 'none' && project.spendLimit === null) return {};
   const timeoutMs = Math.round((project.reviewTimeoutHours ?? 72) * 3_600_000);
-  return { review: { mode, timeoutMs, timeoutAction: (project.reviewTimeoutAction ?? 'approve') as ReviewTimeoutAction, spendLimit: project.spendLimit } };
+  const timeoutAction = (project.reviewTimeoutAction ?? 'approve') as ReviewTimeoutAction;
+  return { review: { mode, timeoutMs, timeoutAction, spendLimit: project.spendLimit, ...(estimates ? { estimates } : {}) } };
 }
 
 /** Fingerprint of what was asked for, so a retried create can be told from a different one. */
@@ -68,6 +71,8 @@ interface Creation {
 export interface FilmChoices {
   video: VideoChoice;
   media?: MediaPlan;
+  /** Each scene's video priced before it is made (video-choice.ts sceneEstimates); absent when none is known. */
+  estimates?: (ProviderCost | null)[];
 }
 
 const guideChoice: VideoChoice = { provider: 'guide', model: null, options: null, startImageUrl: null };
@@ -82,8 +87,8 @@ export function createProjectCreator(deps: ProjectCreatorDeps) {
   const defaults = deps.reviewDefaults ?? { timeoutHours: 72, spendLimit: null };
   // Read on the inserting transaction's own connection: one from the pool, taken while that transaction
   // holds its client's quota lock, waited on the transactions queued behind that lock (P2028 at 13 creates at once).
-  const clientSpendLimit = async (db: Prisma.TransactionClient | PrismaClient, clientId: string | null) =>
-    clientId ? ((await db.client.findUnique({ where: { id: clientId }, select: { spendLimit: true } }))?.spendLimit ?? null) : null;
+  const ownersSpendLimit = async (db: Prisma.TransactionClient | PrismaClient, clientId: string | null, userId: string | null) =>
+    clientId ? defaultSpendLimit(db, clientId, userId) : null;
   const insert = async (db: Prisma.TransactionClient | PrismaClient, filmId: string, clientId: string | null, { request, choice, hash }: Creation) =>
     db.project.create({
       data: {
@@ -100,7 +105,7 @@ export function createProjectCreator(deps: ProjectCreatorDeps) {
         reviewMode: request.review ?? 'none',
         reviewTimeoutHours: request.review_timeout_hours ?? defaults.timeoutHours,
         reviewTimeoutAction: request.review_timeout_action ?? 'approve',
-        spendLimit: request.spend_limit ?? (await clientSpendLimit(db, clientId)) ?? defaults.spendLimit,
+        spendLimit: request.spend_limit ?? (await ownersSpendLimit(db, clientId, request.user_id ?? null)) ?? defaults.spendLimit,
         scenes: {
           create: request.scenes.map((scene, index) => ({
             id: randomUUID(),
@@ -139,13 +144,14 @@ export function createProjectCreator(deps: ProjectCreatorDeps) {
     return run.status.name !== 'RUNNING' && run.startTime < project.createdAt;
   }
 
-  async function startWorkflow(project: Project, mediaPlan: MediaPlan | undefined, reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE' = 'REJECT_DUPLICATE'): Promise<void> {
+  async function startWorkflow(project: Project, choices: FilmChoices, reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE' = 'REJECT_DUPLICATE'): Promise<void> {
+    const { media: mediaPlan, estimates } = choices;
     const scenes = await prisma.scene.findMany({ where: { projectId: project.id }, orderBy: { index: 'asc' }, select: { id: true } });
     try {
       await temporal.workflow.start<ProjectWorkflow>(projectWorkflowType, {
         workflowId: project.workflowId,
         taskQueue,
-        args: [{ projectId: project.id, userId: project.userId, sceneIds: scenes.map((s) => s.id), settings: workflowSettings, ...(mediaPlan ? { media: mediaPlan } : {}), ...reviewOf(project) }],
+        args: [{ projectId: project.id, userId: project.userId, sceneIds: scenes.map((s) => s.id), settings: workflowSettings, ...(mediaPlan ? { media: mediaPlan } : {}), ...reviewOf(project, estimates) }],
         typedSearchAttributes: [
           { key: projectIdKey, value: project.id },
           { key: projectStatusKey, value: 'pending' },
@@ -160,7 +166,7 @@ export function createProjectCreator(deps: ProjectCreatorDeps) {
         if (reuse === 'REJECT_DUPLICATE' && (await belongsToDeletedFilm(project))) {
           // The services may still hold the deleted film's project-wide requests under their keys.
           await prisma.project.updateMany({ where: { id: project.id, keyScope: null }, data: { keyScope: randomUUID() } });
-          await startWorkflow(project, mediaPlan, 'ALLOW_DUPLICATE');
+          await startWorkflow(project, choices, 'ALLOW_DUPLICATE');
         }
         return;
       }
@@ -181,7 +187,7 @@ export function createProjectCreator(deps: ProjectCreatorDeps) {
     // Only a project that never got going needs its workflow started (again, if a start was lost).
     if (project.status === 'pending') {
       // The same request (its hash matched), so the same media choice: the plan is this request's.
-      await startWorkflow(project, choices.media);
+      await startWorkflow(project, choices);
       await applyEarlyEvents?.(project.id);
     }
     return { kind: created ? 'created' : 'existing', project };

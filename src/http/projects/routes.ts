@@ -14,7 +14,7 @@ import type { CreateProject } from './create-project';
 import type { DeleteProject } from './delete-project';
 import { findProjectView } from './project-view';
 import { resolveMediaPlan, type MediaOffer } from './media-choice';
-import { resolveVideoChoice } from './video-choice';
+import { resolveVideoChoice, sceneEstimates } from './video-choice';
 import { addReviewRoutes } from './review-routes';
 import type { Client } from '@temporalio/client';
 import type { ProviderSettings } from '../../platform/provider-env';
@@ -68,7 +68,7 @@ export function projectRoutes({ prisma, createProject, deleteProject, maxBodyByt
       const owner = caller.kind === 'client' ? { clientId: caller.clientId, maxRunningFilms: caller.maxRunningFilms } : null;
       const video = resolveVideoChoice(request, providers.settings, providers.adapters);
       const media = resolveMediaPlan(request, mediaOffer());
-      const result = await createProject(request, owner, { video, media });
+      const result = await createProject(request, owner, { video, media, estimates: sceneEstimates(request, video) });
       if (result.kind === 'quota_exceeded') {
         metrics.clientQuotaRefusals.inc({ client: owner!.clientId, quota: 'running_films' });
         throw new HttpError(

@@ -1,7 +1,8 @@
 import type { CreateProjectRequest } from '../../contracts/projects';
-import type { ProviderName } from '../../contracts/providers';
+import type { ProviderCost, ProviderName } from '../../contracts/providers';
 import type { ProviderSettings } from '../../platform/provider-env';
 import type { VideoProviderAdapter } from '../../providers/adapter';
+import { estimateVideoCost } from '../../providers/prices';
 import { HttpError } from '../errors';
 import type { FieldProblem } from '../validation';
 
@@ -56,6 +57,20 @@ export function resolveVideoChoice(
   });
   refuseIf([...fields.values()]);
   return { provider, model, options: request.options ?? null, startImageUrl };
+}
+
+/**
+ * Each scene's video priced before it is made (providers/prices.ts), in the unit its provider reports;
+ * null where no price is known. Undefined when no scene has one (the guide's services), so such a
+ * film's workflow input is what it always was.
+ */
+export function sceneEstimates(request: CreateProjectRequest, choice: VideoChoice): (ProviderCost | null)[] | undefined {
+  if (choice.provider === 'guide' || !choice.model) return undefined;
+  const estimates = request.scenes.map(
+    (scene) =>
+      estimateVideoCost(choice.provider, { model: scene.model ?? choice.model!, durationSeconds: scene.duration, options: { ...choice.options, ...scene.options } }) ?? null,
+  );
+  return estimates.some(Boolean) ? estimates : undefined;
 }
 
 /** The field an adapter's problem begins with (`model: …`, `options.seed: …`), with the scene's prefix. */
