@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { noopMetricMeter } from '@temporalio/common';
 import type { Stack } from '../../src/dev/start-stack';
+import { createProjectRecords } from '../../src/activities/records';
+import { createStepMetrics } from '../../src/activities/step-metrics';
 import { createProviderLeases, type LeaseRequest, type ProviderLeases, type SlotGrant } from '../../src/storage/provider-leases';
 import { uniqueId } from '../support/http';
 import { testStack } from '../support/test-stack';
@@ -164,6 +167,28 @@ describe("provider leases: a provider's slots under its cap, in PostgreSQL", fun
     assert.ok(claimed.held && claimed.waitedSeconds >= 7 && claimed.waitedSeconds < 30, JSON.stringify(claimed));
     await leases.releaseProject(film); // asked again (a retried activity): nothing more happens
     assert.equal((await next.again()).held, true);
+  });
+
+  it('hands the slot of a film that fails or is cancelled to the next in line when the film is recorded ended, not at a timeout', async () => {
+    const records = createProjectRecords(stack.database, createStepMetrics(noopMetricMeter), leases);
+    for (const end of ['failed', 'cancelled'] as const) {
+      const p = provider(1);
+      const film = uniqueId(`ends-${end}`);
+      await stack.database.pool.query(`INSERT INTO projects (id, status, workflow_id, request_hash, updated_at) VALUES ($1, 'generating', $1, 'h', now())`, [film]);
+      // The film holds the slot (a submit the provider refused for good, say) and the next film waits.
+      assert.equal((await p.ask({ fingerprint: `${film}/scene-a/1`, holdMs: 600_000 }).answer).held, true);
+      const next = p.ask();
+      assert.equal((await next.answer).held, false);
+      woken.length = 0;
+      if (end === 'failed') {
+        await records.failProject({ projectId: film, reason: 'the provider refused the scene', cause: { kind: 'activity', activityType: 'submit' } });
+      } else {
+        await records.cancelProject({ projectId: film, reason: 'cancelled by an operator' });
+      }
+      assert.deepEqual(woken.map((w) => w.fingerprint), [next.fingerprint], `${end}: the next film is granted the slot and woken`);
+      assert.equal((await next.again()).held, true);
+      assert.equal(await stack.prisma.providerLease.count({ where: { projectId: film } }), 0);
+    }
   });
 
   it('frees a scene’s earlier task when it asks for a new one (the old one failed or was lost)', async () => {
