@@ -215,10 +215,8 @@ export function createProjectRecords({ prisma, pool }: Database, steps: StepMetr
     },
 
     async cancelProject({ projectId, reason }: { projectId: string; reason: string }): Promise<void> {
-      await prisma.$transaction([
-        prisma.project.update({ where: { id: projectId }, data: { status: 'cancelled', failureReason: reason, completedAt: new Date() } }),
-      ]);
-      await leases.releaseProject(projectId);
+      await leases.releaseProject(projectId); // first, as in failProject
+      await prisma.project.update({ where: { id: projectId }, data: { status: 'cancelled', failureReason: reason, completedAt: new Date() } });
     },
 
     /** Marks the project (and the scene that broke it, if any) failed, and records why in the error log. */
@@ -231,6 +229,9 @@ export function createProjectRecords({ prisma, pool }: Database, steps: StepMetr
         message: reason,
         context: { projectId, ...(sceneId ? { sceneId } : {}), ...cause, ...(detail !== undefined ? { detail: storableCopy(detail) } : {}) },
       };
+      // Nothing of a failed film holds a slot or stands in line: its slots go to the next in line now, not at
+      // their TTL. Before the record, so a retry after a failed release never writes the error log twice.
+      await leases.releaseProject(projectId);
       await prisma.$transaction([
         ...(sceneId
           ? [prisma.scene.update({ where: { id: sceneId }, data: { status: 'failed', failureReason: reason } })]
@@ -241,8 +242,6 @@ export function createProjectRecords({ prisma, pool }: Database, steps: StepMetr
         }),
         prisma.errorLog.create({ data: errorLogRow(failure) }),
       ]);
-      // Nothing of a failed film holds a slot or stands in line: its slots go to the next in line now, not at their TTL.
-      await leases.releaseProject(projectId);
       captureErrorLogEntry(failure); // once committed, so a retried activity reports it once
     },
   };
