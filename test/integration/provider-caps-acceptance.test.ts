@@ -43,8 +43,18 @@ describe('acceptance: 60 films of 3 scenes from 3 users at a provider capped at 
     const standIn = stack.providerStandIns.get('fal')!;
     fal = standIn.server;
     saved = { ...(fal.options as FalStandInOptions) };
-    // A second replica of each: the worker sends its tasks' webhooks to the second gateway.
-    gateway = await GatewayProcess.onStack(stack, standIn.env);
+    // A second replica of each: the worker sends its tasks' webhooks to the second gateway. The films are
+    // created through it, so they run with its workflow settings: a service outage tolerated for minutes,
+    // as in production, rather than the suite's 5 s, which a slot asked for on a loaded 2-core machine with
+    // 58 films at once can outlast (films then failed "requestSceneVideo timed out"); step deadlines short
+    // enough that a callback lost while the gateway is down costs seconds.
+    gateway = await GatewayProcess.onStack(stack, {
+      ...standIn.env,
+      SERVICE_OUTAGE_TOLERANCE_MINUTES: '5',
+      STEP_TIMEOUT_VIDEO_SECONDS: '60',
+      STEP_TIMEOUT_LAST_FRAME_SECONDS: '20',
+      STEP_TIMEOUT_STITCH_SECONDS: '60',
+    });
     await gateway.start();
     worker = await stackWorker(stack, stack.config.temporal.taskQueue, { ...standIn.env, NEXT_PUBLIC_APP_URL: gateway.url });
     await worker.start();
@@ -74,7 +84,7 @@ describe('acceptance: 60 films of 3 scenes from 3 users at a provider capped at 
       const id = uniqueId(user);
       const scenes = [1, 2, 3].map((n) => ({ prompt: `${id}: scene ${n}, the tide` }));
       for (;;) {
-        const res = await fetch(`${stack.gatewayUrl}/api/v1/projects`, {
+        const res = await fetch(`${gateway.url}/api/v1/projects`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...client.headers },
           body: JSON.stringify({ project_id: id, provider: 'fal', user_id: user, scenes }),
