@@ -4,14 +4,15 @@ import { backPressureTypes, type BackPressureDetail, type PollTaskInput, type Pr
 import type { TaskAnswer } from '../contracts/services';
 import type { StepEvent } from '../contracts/steps';
 import { callbackBaseUrl, type Config } from '../platform/config';
-import { wakeGrantedFilms } from '../platform/wake-granted';
 import { finishedStates, ProviderCallError, type ProviderTask, type VideoProviderAdapter } from '../providers/adapter';
 import { toStepEvent, videoCompletePayload } from '../contracts/webhooks';
 import { completionBody } from '../providers/completion';
 import type { Database } from '../storage/database';
-import { createProviderLeases } from '../storage/provider-leases';
+import type { ProviderLeases } from '../storage/provider-leases';
+import { createActivityLeases } from './activity-leases';
 import type { SceneChoice } from './records';
 import { serviceErrorTypes, type ServiceCallDetail } from './service-client';
+import type { StepMetrics } from './step-metrics';
 
 /** Where a provider posts a scene's completion: the gateway's route for it, naming the scene (docs/providers.md). */
 export function providerCallbackUrl(config: Config, provider: ProviderName, fingerprint: string, projectId: string, sceneId: string): string {
@@ -68,21 +69,12 @@ export interface ProviderSubmission {
  * and the record) asks the provider for a task with this fingerprint before submitting another, where
  * the provider can list its tasks (findSubmitted). docs/providers.md gives the measured result.
  */
-export function createProviderCalls(config: Config, { pool }: Database, adapters: ReadonlyMap<ProviderName, VideoProviderAdapter>) {
-  // A slot freed by this worker (a poll's result, a cancel) is granted here, and its new holder woken
-  // with the worker's own client, which only an activity's context carries.
-  const inActivity = () => {
-    try {
-      return Context.current().client;
-    } catch {
-      return undefined; // outside an activity (a test driving the calls directly): waiters fall back to their timer
-    }
-  };
-  const leases = createProviderLeases(
-    pool,
-    (provider) => config.providers.maxRunning[provider as keyof typeof config.providers.maxRunning] ?? 0,
-    wakeGrantedFilms(inActivity, { warn: (detail, message) => void Context.current().log.warn(message, detail) }),
-  );
+export function createProviderCalls(
+  config: Config,
+  { pool }: Database,
+  adapters: ReadonlyMap<ProviderName, VideoProviderAdapter>,
+  { leases = createActivityLeases(config, pool), steps }: { leases?: ProviderLeases; steps?: Pick<StepMetrics, 'slotWait'> } = {},
+) {
   function adapterFor(provider: string): VideoProviderAdapter {
     const adapter = adapters.get(provider as ProviderName);
     if (!adapter) throw ApplicationFailure.nonRetryable(`The ${provider} provider is not available on this worker`, 'ProviderNotConfigured');
@@ -102,12 +94,12 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
    * submit it is final (the workflow then waits in awaitProviderSlot, spending no step attempt); from
    * awaitProviderSlot it is retried by Temporal after slotRetryMs, with no history event per try.
    */
-  async function takeSlot(provider: ProviderName, fingerprint: string, projectId: string, sceneId: string, final: boolean): Promise<void> {
+  async function takeSlot(provider: ProviderName, fingerprint: string, projectId: string, sceneId: string, final: boolean): Promise<{ client: string | null; waitedSeconds: number }> {
     const { rows } = await pool.query<{ client_id: string | null; user_id: string | null; priority: number }>(submissionSql.filmOwner, [projectId]);
     const owner = rows[0] ?? { client_id: null, user_id: null, priority: 0 };
     const holdMs = config.workflow.stepTimeoutMs.video;
     const turn = await leases.acquire({ provider, fingerprint, projectId, sceneId, clientId: owner.client_id, userId: owner.user_id, priority: owner.priority, holdMs });
-    if (turn.held) return;
+    if (turn.held) return { client: owner.client_id, waitedSeconds: turn.waitedSeconds };
     throw ApplicationFailure.create({
       type: backPressureTypes.waitingForSlot,
       message: `Waiting for a slot at ${provider}: ${turn.position} of ${turn.waiting} in line`,
@@ -123,7 +115,7 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
     const fingerprint = `${projectId}/${sceneId}/${taskNumber}`;
     // A task not yet submitted waits for its turn first, so the intent below is recorded only when a submit follows.
     const recorded = await pool.query<{ task_id: string | null }>(submissionSql.recorded, [fingerprint]);
-    if (!recorded.rows[0]?.task_id) await takeSlot(adapter.name, fingerprint, projectId, sceneId, true);
+    const slot = recorded.rows[0]?.task_id ? undefined : await takeSlot(adapter.name, fingerprint, projectId, sceneId, true);
     const { rows } = await pool.query<{ task_id: string | null; created_at: Date; existed: boolean }>(submissionSql.intend, [
       fingerprint,
       adapter.name,
@@ -131,6 +123,8 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
       sceneId,
     ]);
     const intent = rows[0];
+    // Counted once per task: the first time its intent is written (a retried submit finds it).
+    if (slot && !intent.existed) steps?.slotWait(adapter.name, slot.client, slot.waitedSeconds);
     const answer = (taskId: string, taskStatus?: string, storedCallback?: StepEvent): TaskAnswer => ({
       taskId,
       ...(taskStatus ? { taskStatus } : {}),

@@ -16,6 +16,7 @@ import type { WebhookEndpoint } from '../storage/prisma';
 import { DbNull } from '../storage/prisma';
 import { captureErrorLogEntry } from '../platform/error-monitoring';
 import { errorLogRow, type GlobalError } from '../storage/error-log';
+import type { ProviderLeases } from '../storage/provider-leases';
 import type { StepMetrics } from './step-metrics';
 
 export interface ScenePrompt {
@@ -159,7 +160,7 @@ export type SceneRows = ReturnType<typeof createSceneRows>;
  * The workflow's progress, written to PostgreSQL. Every write is a plain update keyed by id, so a
  * retried activity writes the same row to the same values: idempotent by construction.
  */
-export function createProjectRecords({ prisma, pool }: Database, steps: StepMetrics): RecordActivities {
+export function createProjectRecords({ prisma, pool }: Database, steps: StepMetrics, leases: Pick<ProviderLeases, 'releaseProject'>): RecordActivities {
   const scenes = createSceneRows(pool, steps);
   return {
     async setProjectStatus({ projectId, status }: { projectId: string; status: 'generating' | 'stitching' }): Promise<void> {
@@ -214,10 +215,8 @@ export function createProjectRecords({ prisma, pool }: Database, steps: StepMetr
     },
 
     async cancelProject({ projectId, reason }: { projectId: string; reason: string }): Promise<void> {
-      await prisma.$transaction([
-        prisma.project.update({ where: { id: projectId }, data: { status: 'cancelled', failureReason: reason, completedAt: new Date() } }),
-        prisma.providerLease.deleteMany({ where: { projectId } }),
-      ]);
+      await leases.releaseProject(projectId); // first, as in failProject
+      await prisma.project.update({ where: { id: projectId }, data: { status: 'cancelled', failureReason: reason, completedAt: new Date() } });
     },
 
     /** Marks the project (and the scene that broke it, if any) failed, and records why in the error log. */
@@ -230,6 +229,9 @@ export function createProjectRecords({ prisma, pool }: Database, steps: StepMetr
         message: reason,
         context: { projectId, ...(sceneId ? { sceneId } : {}), ...cause, ...(detail !== undefined ? { detail: storableCopy(detail) } : {}) },
       };
+      // Nothing of a failed film holds a slot or stands in line: its slots go to the next in line now, not at
+      // their TTL. Before the record, so a retry after a failed release never writes the error log twice.
+      await leases.releaseProject(projectId);
       await prisma.$transaction([
         ...(sceneId
           ? [prisma.scene.update({ where: { id: sceneId }, data: { status: 'failed', failureReason: reason } })]
@@ -239,8 +241,6 @@ export function createProjectRecords({ prisma, pool }: Database, steps: StepMetr
           data: { status: 'failed', failureReason: reason, completedAt: new Date() },
         }),
         prisma.errorLog.create({ data: errorLogRow(failure) }),
-        // Nothing of a failed film holds a slot at its provider or stands in line for one.
-        prisma.providerLease.deleteMany({ where: { projectId } }),
       ]);
       captureErrorLogEntry(failure); // once committed, so a retried activity reports it once
     },

@@ -27,3 +27,12 @@ export const stepLabel: Record<string, string> = { video: 'Video', lastFrame: 'L
 /** A provider's cost in its own unit: `3.2 compute seconds`, `40 credits`. */
 export const formatCost = ({ amount, unit }: { amount: number; unit: string }): string =>
   `${Number(amount.toFixed(3))} ${unit.replace('_', ' ')}`;
+
+/** Providers as their own sites spell them. */
+export const providerLabel: Record<string, string> = { guide: "the guide's services", replicate: 'Replicate', fal: 'fal', runway: 'Runway', luma: 'Luma' };
+
+const ordinalRules = new Intl.PluralRules('en', { type: 'ordinal' });
+const ordinalSuffix: Record<string, string> = { one: 'st', two: 'nd', few: 'rd', other: 'th' };
+
+/** 1st, 2nd, 3rd, 4th, 11th, 22nd, 37th. */
+export const ordinal = (n: number): string => `${n}${ordinalSuffix[ordinalRules.select(n)] ?? 'th'}`;

@@ -135,6 +135,8 @@ export interface Storyboard {
   /** The scenes' cost so far, one total per unit. */
   cost: ProviderCost[];
   current: LiveStep | null;
+  /** While one of its scenes waits for a slot under its provider's cap: which provider, and its place in line (1: next). */
+  queue: { provider: string; position: number } | null;
   review: FilmReview;
   spend: FilmSpend;
   cuts: FilmCut[];

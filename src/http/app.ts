@@ -186,12 +186,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const providerWebhooks = providerWebhookRoutes({ config, events, errors, apply, health, metrics, limiter, unverified, adapters: providers.adapters, leases });
   const providerCaps = providerCapRoutes({ access, leases, configured: config.providers.maxRunning });
   const admin = adminRoutes({ access, events, errors, apply });
-  const filmView = { prisma, temporal, temporalUiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace };
+  const queueOf = (filmId: string) => leases.queueOf(filmId);
+  const filmView = { prisma, temporal, temporalUiUrl: config.temporal.uiUrl, namespace: config.temporal.namespace, queueOf };
   const store = openAssetStore(config.media.store);
-  const deleteProject = createProjectDeleter({ prisma, temporal, store });
+  const deleteProject = createProjectDeleter({ prisma, temporal, store, leases });
   const projects = addFilmRoutes(
     projectRoutes({ prisma, createProject, deleteProject, maxBodyBytes: config.webhooks.maxBodyBytes, access: projectAccess, metrics, providers,
-      mediaOffer: () => mediaOfferOf(config), queueOf: (filmId) => leases.queueOf(filmId), temporal }),
+      mediaOffer: () => mediaOfferOf(config), queueOf, temporal }),
     { access, ...filmView },
   );
   const operatorConsole = consoleRoutes({ access, ...filmView });

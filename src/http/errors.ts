@@ -70,6 +70,10 @@ export function jsonErrors(logger: Logger): Middleware {
         ctx.body = errorBody(code, err.message, err.details ? { details: err.details } : {});
       } else if (status < 500) {
         ctx.body = errorBody(code, (err as Error).message);
+      } else if (code === 'database_busy') {
+        logger.warn({ err, requestId, method: ctx.method, path: ctx.path }, 'The database could not start a transaction in time');
+        ctx.set('retry-after', '1');
+        ctx.body = errorBody(code, 'The database is busy; retry shortly', { request_id: requestId });
       } else {
         const context = { requestId, method: ctx.method, path: ctx.path };
         logger.error({ err, ...context }, 'Request failed');
@@ -83,6 +87,9 @@ export function jsonErrors(logger: Logger): Middleware {
 /** The status and code a failure is answered with (by `jsonErrors`; the webhook access log reports the same). */
 export function failureOf(err: unknown): { status: number; code: string } {
   if (err instanceof HttpError) return { status: err.status, code: err.code };
+  // Prisma's P2028: no transaction could start within its wait (every connection busy, a burst of creates
+  // queued on one client's quota lock). A dependency not ready, not a fault: 503, asked again shortly.
+  if ((err as { code?: unknown } | null)?.code === 'P2028') return { status: 503, code: 'database_busy' };
   const status = httpStatusOf(err);
   return status && status < 500 ? { status, code: codeForStatus[status] ?? 'bad_request' } : { status: 500, code: 'internal_error' };
 }

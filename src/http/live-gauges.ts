@@ -9,6 +9,8 @@ const inProgress: ProjectStatus[] = ['pending', 'generating', 'stitching'];
 const awaiting: ProjectStatus[] = ['awaiting_review', 'awaiting_budget'];
 const finished: ProjectStatus[] = ['completed', 'failed', 'cancelled'];
 const steps: Step[] = ['video', 'lastFrame', 'stitch'];
+/** How many users per provider the per-user wait gauge names at most. */
+export const longestWaitingUsers = 10;
 
 /**
  * Gauges of the films and the error log, read from PostgreSQL on each scrape. They describe the shared
@@ -72,6 +74,27 @@ export function registerLiveGauges(
     gauge('reelay_provider_queue_length', "Scenes waiting for a slot under their provider's cap, by provider (database-wide)", ['provider'], async (g) => {
       for (const { provider, waiting } of await leases.usage()) g.set({ provider }, waiting);
     });
+    gauge(
+      'reelay_provider_oldest_wait_seconds',
+      "How long the scene longest in line has waited for a slot under its provider's cap, by provider (database-wide; absent: nobody waits)",
+      ['provider'],
+      async (g) => {
+        for (const { provider, seconds } of await counts.providerOldestWait()) g.set({ provider }, seconds);
+      },
+    );
+    gauge('reelay_provider_client_queue_length', 'Scenes waiting for a slot, by provider and client (@operator: the operator\'s films; database-wide)', ['provider', 'client'], async (g) => {
+      for (const { provider, client, n } of await counts.providerClientQueue()) g.set({ provider, client }, n);
+    });
+    // Per user, only the worst few: user ids are the clients' own and unbounded, and a series per user
+    // would grow Prometheus without limit. The longest waits are what an operator acts on.
+    gauge(
+      'reelay_provider_longest_waiting_users_seconds',
+      `The ${longestWaitingUsers} users per provider whose oldest scene in line has waited longest, and how long (database-wide)`,
+      ['provider', 'client', 'user'],
+      async (g) => {
+        for (const { seconds, ...labels } of await counts.providerLongestWaitingUsers(longestWaitingUsers)) g.set(labels, seconds);
+      },
+    );
     gauge('reelay_provider_slots_held', "Provider tasks holding a slot under their provider's cap, by provider (database-wide)", ['provider'], async (g) => {
       for (const { provider, held } of await leases.usage()) g.set({ provider }, held);
     });

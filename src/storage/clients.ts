@@ -63,6 +63,13 @@ export type Clients = ReturnType<typeof createClients>;
 export type QuotaOutcome<T> = { created: T; refused?: undefined } | { refused: { running: number; limit: number } };
 
 /**
+ * How long a create waits for a database connection to take its client's quota lock on. A burst of one
+ * client's creates queues on that lock, each holding a connection, so the ones behind wait longer than
+ * Prisma's 2 s default before giving up (then a 503 database_busy, http/errors.ts).
+ */
+const quotaConnectionWaitMs = 10_000;
+
+/**
  * Runs `create` (which inserts one film for the client) only while the client has fewer than `limit`
  * films in flight. A per-client advisory lock, held to the end of the transaction, makes count-then-insert
  * one step: two creates at once cannot both take the last place.
@@ -78,5 +85,5 @@ export async function withinRunningFilmsQuota<T>(
     const running = await tx.project.count({ where: { clientId, status: { in: [...runningStatuses] } } });
     if (running >= limit) return { refused: { running, limit } };
     return { created: await create(tx) };
-  });
+  }, { maxWait: quotaConnectionWaitMs });
 }

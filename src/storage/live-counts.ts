@@ -35,6 +35,25 @@ export const liveCountsSql = {
   /** Error log rows of the last hour by category, reason and severity (the created_at index). */
   errorsLastHour: `SELECT type, code, severity::text AS severity, count(*)::int AS n FROM error_log
     WHERE created_at >= now() - interval '1 hour' GROUP BY type, code, severity`,
+  /** Per provider: how long the scene first in line by age has waited for a slot (the provider_leases line index). */
+  providerOldestWait: `SELECT provider, extract(epoch FROM now() - min(enqueued_at))::float AS seconds FROM provider_leases
+    WHERE state = 'waiting' AND expires_at > now() GROUP BY provider`,
+  /**
+   * Per provider and client: scenes waiting for a slot. Clients are few (the operator makes each), so a
+   * bounded label; the operator's own films are `@operator` (a client's name never holds `@`).
+   */
+  providerClientQueue: `SELECT provider, COALESCE(client_id, '@operator') AS client, count(*)::int AS n FROM provider_leases
+    WHERE state = 'waiting' AND expires_at > now() GROUP BY provider, client_id`,
+  /**
+   * Per provider, the $1 users whose oldest scene in line has waited longest, and how long. Users are
+   * unbounded (each client names its own), so only the worst few are a series at any time.
+   */
+  providerLongestWaitingUsers: `SELECT provider, client, "user", seconds FROM (
+      SELECT provider, COALESCE(client_id, '@operator') AS client, COALESCE(user_id, '') AS "user",
+        extract(epoch FROM now() - min(enqueued_at))::float AS seconds,
+        row_number() OVER (PARTITION BY provider ORDER BY min(enqueued_at), COALESCE(client_id, ''), COALESCE(user_id, '')) AS rank
+      FROM provider_leases WHERE state = 'waiting' AND expires_at > now() GROUP BY provider, client_id, user_id
+    ) users WHERE rank <= $1`,
 } as const;
 
 export function createLiveCounts(pool: pg.Pool) {
@@ -47,6 +66,10 @@ export function createLiveCounts(pool: pg.Pool) {
     filmsPastStepDeadline: (deadlineMs: Record<Step, number>) =>
       rows<{ step: Step; n: number }>(liveCountsSql.filmsPastStepDeadline, [deadlineMs.video / 1000, deadlineMs.lastFrame / 1000, deadlineMs.stitch / 1000]),
     errorsLastHour: () => rows<{ type: string; code: string; severity: Severity; n: number }>(liveCountsSql.errorsLastHour),
+    providerOldestWait: () => rows<{ provider: string; seconds: number }>(liveCountsSql.providerOldestWait),
+    providerClientQueue: () => rows<{ provider: string; client: string; n: number }>(liveCountsSql.providerClientQueue),
+    providerLongestWaitingUsers: (top: number) =>
+      rows<{ provider: string; client: string; user: string; seconds: number }>(liveCountsSql.providerLongestWaitingUsers, [top]),
   };
 }
 

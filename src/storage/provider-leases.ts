@@ -14,7 +14,8 @@ export interface LeaseRequest {
   holdMs: number;
 }
 
-export type LeaseAnswer = { held: true } | { held: false; position: number; waiting: number };
+/** Held: a slot, and how long the task waited in line for it. Not held: its place in line. */
+export type LeaseAnswer = { held: true; waitedSeconds: number } | { held: false; position: number; waiting: number };
 
 /** A slot just given to a waiting task: its film is woken to claim it (docs/providers.md, "Caps and the queue"). */
 export interface SlotGrant {
@@ -106,8 +107,8 @@ export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: st
         if (locked.rows[0]) grants.push(...(await grantFree(client, r.provider, locked.rows[0].max_running)));
         else skipped = true;
       }
-      const granted = await client.query(leaseSql.hold, [r.fingerprint, r.holdMs]);
-      if (granted.rowCount) return { answer: { held: true } as LeaseAnswer, skipped };
+      const granted = await client.query<{ waited_seconds: number }>(leaseSql.hold, [r.fingerprint, r.holdMs]);
+      if (granted.rows[0]) return { answer: { held: true, waitedSeconds: Math.max(0, granted.rows[0].waited_seconds) } as LeaseAnswer, skipped };
       const place = await client.query<{ position: number; waiting: number }>(leaseSql.place, [r.provider, r.fingerprint]);
       return { answer: { held: false, position: place.rows[0]?.position ?? 1, waiting: place.rows[0]?.waiting ?? 1 } as LeaseAnswer, skipped };
     }, r.fingerprint);

@@ -3,7 +3,7 @@ import { createActivities } from '../activities';
 import { createMediaActivities } from '../activities/media-steps';
 import type { AssetStore } from '../media/asset-store';
 import type { ServiceBreakers } from '../activities/service-client';
-import { stepDurationBuckets, stepDurationMetric } from '../activities/step-metrics';
+import { slotWaitBuckets, slotWaitMetric, stepDurationBuckets, stepDurationMetric } from '../activities/step-metrics';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
 import type { Database } from '../storage/database';
@@ -27,7 +27,7 @@ const prometheusExporter = (port: number) => ({
   prometheus: {
     bindAddress: `0.0.0.0:${port}`,
     useSecondsForDurations: true,
-    histogramBucketOverrides: { [stepDurationMetric]: stepDurationBuckets },
+    histogramBucketOverrides: { [stepDurationMetric]: stepDurationBuckets, [slotWaitMetric]: slotWaitBuckets },
   },
 });
 

@@ -187,7 +187,7 @@ describe('ops: what the alerts and the dashboard read', function () {
     it('records each step once, as long as from its request to the write that saves its result', async () => {
       const recorded: [Step, number][] = [];
       const costs: unknown[] = [];
-      const steps: StepMetrics = { stepFinished: (step, seconds) => recorded.push([step, seconds]), taskCost: (...cost) => costs.push(cost) };
+      const steps: StepMetrics = { stepFinished: (step, seconds) => recorded.push([step, seconds]), taskCost: (...cost) => costs.push(cost), slotWait: () => undefined };
       const rows = createSceneRows(database.pool, steps);
       const projectId = await film('stitching', { ago: '100 seconds', scenes: [['generating', '42 seconds']] });
       const sceneId = `${projectId}-s0`;

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { noopMetricMeter } from '@temporalio/common';
 import type { Stack } from '../../src/dev/start-stack';
+import { createProjectRecords } from '../../src/activities/records';
+import { createStepMetrics } from '../../src/activities/step-metrics';
 import { createProviderLeases, type LeaseRequest, type ProviderLeases, type SlotGrant } from '../../src/storage/provider-leases';
 import { uniqueId } from '../support/http';
 import { testStack } from '../support/test-stack';
@@ -77,7 +80,7 @@ describe("provider leases: a provider's slots under its cap, in PostgreSQL", fun
   it('serves priority work first without starving normal work: priority p weighs 1 + p turns, and waiting ages a task one turn a minute', async () => {
     const p = provider(1);
     const holder = p.ask({ client: 'c', user: 'x' });
-    assert.deepEqual(await holder.answer, { held: true });
+    assert.equal((await holder.answer).held, true);
     const normal = p.ask({ client: 'c', user: 'normal' });
     assert.equal((await normal.answer).held, false);
     // A stream of urgent films (priority 10) from another user joins behind the normal one.
@@ -100,18 +103,18 @@ describe("provider leases: a provider's slots under its cap, in PostgreSQL", fun
   it('gives a slot back when its task ends, and to the next in line only', async () => {
     const p = provider(1);
     const first = p.ask();
-    assert.deepEqual(await first.answer, { held: true });
+    assert.equal((await first.answer).held, true);
     const second = p.ask();
     assert.equal((await second.answer).held, false);
     assert.equal((await second.again()).held, false, 'still busy');
     await leases.releaseTask(first.fingerprint, first.fingerprint.split('/')[1]);
-    assert.deepEqual(await second.again(), { held: true });
+    assert.equal((await second.again()).held, true);
   });
 
   it('hands a freed slot to the next in line in the same transaction, and wakes that film only', async () => {
     const p = provider(2);
     const running = [p.ask({ client: 'c', user: 'heavy' }), p.ask({ client: 'c', user: 'heavy' })];
-    for (const r of running) assert.deepEqual(await r.answer, { held: true });
+    for (const r of running) assert.equal((await r.answer).held, true);
     // One after another, so that the light user's two tasks join the line in this order.
     const heavyNext = p.ask({ client: 'c', user: 'heavy' });
     assert.equal((await heavyNext.answer).held, false);
@@ -126,7 +129,7 @@ describe("provider leases: a provider's slots under its cap, in PostgreSQL", fun
     assert.deepEqual(woken, [{ projectId: light.fingerprint.split('/')[0], fingerprint: light.fingerprint }]);
     const lease = await stack.prisma.providerLease.findUniqueOrThrow({ where: { fingerprint: light.fingerprint } });
     assert.equal(lease.state, 'held');
-    assert.deepEqual(await light.again(), { held: true }, 'the woken film claims its slot');
+    assert.equal((await light.again()).held, true, 'the woken film claims its slot');
     assert.equal((await heavyNext.again()).held, false, 'the cap still holds');
 
     await leases.releaseScene(running[1].fingerprint.split('/')[1]);
@@ -137,20 +140,63 @@ describe("provider leases: a provider's slots under its cap, in PostgreSQL", fun
   it('returns the slot of a task nobody heard from by its deadline (a worker killed mid-task leaks nothing)', async () => {
     const p = provider(1);
     const lost = p.ask({ holdMs: 300 });
-    assert.deepEqual(await lost.answer, { held: true });
+    assert.equal((await lost.answer).held, true);
     const next = p.ask();
     assert.equal((await next.answer).held, false);
     await new Promise((resolve) => setTimeout(resolve, 400));
-    assert.deepEqual(await next.again(), { held: true });
+    assert.equal((await next.again()).held, true);
     assert.equal(await stack.prisma.providerLease.count({ where: { fingerprint: lost.fingerprint } }), 0);
+  });
+
+  it('gives every slot and place of an ended film to the next in line at once, and says how long a task waited for its slot', async () => {
+    const p = provider(1);
+    const film = uniqueId('film');
+    const running = p.ask({ fingerprint: `${film}/scene-a/1` });
+    assert.equal((await running.answer).held, true);
+    const sameFilm = p.ask({ fingerprint: `${film}/scene-b/1` });
+    const next = p.ask();
+    assert.equal((await sameFilm.answer).held, false);
+    assert.equal((await next.answer).held, false);
+    await stack.database.pool.query(`UPDATE provider_leases SET enqueued_at = enqueued_at - interval '7 seconds' WHERE fingerprint = $1`, [next.fingerprint]);
+    woken.length = 0;
+
+    await leases.releaseProject(film); // the film failed or was cancelled
+    assert.deepEqual(woken.map((w) => w.fingerprint), [next.fingerprint], 'the next film is granted the slot and woken, not left for a TTL');
+    assert.equal(await stack.prisma.providerLease.count({ where: { projectId: film } }), 0, 'nothing of the ended film holds a slot or a place');
+    const claimed = await next.again();
+    assert.ok(claimed.held && claimed.waitedSeconds >= 7 && claimed.waitedSeconds < 30, JSON.stringify(claimed));
+    await leases.releaseProject(film); // asked again (a retried activity): nothing more happens
+    assert.equal((await next.again()).held, true);
+  });
+
+  it('hands the slot of a film that fails or is cancelled to the next in line when the film is recorded ended, not at a timeout', async () => {
+    const records = createProjectRecords(stack.database, createStepMetrics(noopMetricMeter), leases);
+    for (const end of ['failed', 'cancelled'] as const) {
+      const p = provider(1);
+      const film = uniqueId(`ends-${end}`);
+      await stack.database.pool.query(`INSERT INTO projects (id, status, workflow_id, request_hash, updated_at) VALUES ($1, 'generating', $1, 'h', now())`, [film]);
+      // The film holds the slot (a submit the provider refused for good, say) and the next film waits.
+      assert.equal((await p.ask({ fingerprint: `${film}/scene-a/1`, holdMs: 600_000 }).answer).held, true);
+      const next = p.ask();
+      assert.equal((await next.answer).held, false);
+      woken.length = 0;
+      if (end === 'failed') {
+        await records.failProject({ projectId: film, reason: 'the provider refused the scene', cause: { kind: 'activity', activityType: 'submit' } });
+      } else {
+        await records.cancelProject({ projectId: film, reason: 'cancelled by an operator' });
+      }
+      assert.deepEqual(woken.map((w) => w.fingerprint), [next.fingerprint], `${end}: the next film is granted the slot and woken`);
+      assert.equal((await next.again()).held, true);
+      assert.equal(await stack.prisma.providerLease.count({ where: { projectId: film } }), 0);
+    }
   });
 
   it('frees a scene’s earlier task when it asks for a new one (the old one failed or was lost)', async () => {
     const p = provider(1);
     const film = uniqueId('film');
     const firstTry = p.ask({ fingerprint: `${film}/scene-a/1` });
-    assert.deepEqual(await firstTry.answer, { held: true });
+    assert.equal((await firstTry.answer).held, true);
     const secondTry = p.ask({ fingerprint: `${film}/scene-a/2` });
-    assert.deepEqual(await secondTry.answer, { held: true }, 'the slot of task 1 went to task 2');
+    assert.equal((await secondTry.answer).held, true, 'the slot of task 1 went to task 2');
   });
 });

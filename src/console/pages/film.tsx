@@ -8,7 +8,7 @@ import { ReviewPanel } from '../components/review-panel';
 import { SceneCard } from '../components/scene-card';
 import { StatusBadge } from '../components/status-badge';
 import { Timeline } from '../components/timeline';
-import { formatCost, stepLabel, time } from '../format';
+import { formatCost, ordinal, providerLabel, stepLabel, time } from '../format';
 import { useLive } from '../live';
 import { isReviewFilm } from '../review';
 
@@ -77,6 +77,11 @@ export function Film({ id }: { id: string }) {
               ? `Finished ${film.completed_at ? time(film.completed_at) : ''}`
               : ''}
         </p>
+        {film.queue && (
+          <p class="queue" role="status">
+            Waiting for a slot at {providerLabel[film.queue.provider] ?? film.queue.provider}: {ordinal(film.queue.position)}
+          </p>
+        )}
         {film.failure_reason && <p class="error">Failed: {film.failure_reason}</p>}
       </header>
       {film.cuts.length > 0 ? (

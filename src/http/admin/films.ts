@@ -6,6 +6,7 @@ import type { ProjectStatus } from '../../contracts/statuses';
 import { stepNames, type Step } from '../../contracts/steps';
 import { progressQuery } from '../../contracts/workflow-api';
 import type { PrismaClient, WebhookEvent } from '../../storage/prisma';
+import type { ProviderLeases } from '../../storage/provider-leases';
 import { findProjectView } from '../projects/project-view';
 
 export interface FilmListQuery {
@@ -89,6 +90,8 @@ export interface StoryboardDeps {
   /** The Temporal Web UI's base URL, if any, and the namespace, for the link to the workflow. */
   temporalUiUrl?: string;
   namespace: string;
+  /** The film's place in its provider's line, when a scene waits for a slot. */
+  queueOf?: ProviderLeases['queueOf'];
 }
 
 /** The workflow's current step, asked of the workflow itself; null when it is not running or does not answer. */
@@ -102,11 +105,11 @@ async function liveStep(temporal: Client, workflowId: string): Promise<LiveStep 
   }
 }
 
-export async function findStoryboard({ prisma, temporal, temporalUiUrl, namespace }: StoryboardDeps, projectId: string): Promise<Storyboard | null> {
+export async function findStoryboard({ prisma, temporal, temporalUiUrl, namespace, queueOf }: StoryboardDeps, projectId: string): Promise<Storyboard | null> {
   const [project, view] = await Promise.all([
     prisma.project.findUnique({ where: { id: projectId }, include: { scenes: { orderBy: { index: 'asc' } } } }),
     // The review desk shows what the project API answers (takes, cuts, spend), from the same code.
-    findProjectView(prisma, projectId),
+    findProjectView(prisma, projectId, null, queueOf),
   ]);
   if (!project || !view) return null;
   const callbacks = await prisma.webhookEvent.findMany({
@@ -133,6 +136,7 @@ export async function findStoryboard({ prisma, temporal, temporalUiUrl, namespac
     model: project.model,
     cost: sumCosts(costs),
     current: running ? await liveStep(temporal, project.workflowId) : null,
+    queue: running ? view.queue : null,
     // `awaiting` is a JSON column the workflow writes in exactly this shape (contracts/review.ts, Awaiting as the API names it).
     review: { ...view.review, awaiting: view.review.awaiting as FilmReview['awaiting'] },
     spend: view.spend,

@@ -2,6 +2,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { assetKeys, type AssetStore } from '../../media/asset-store';
 import { deleteProjectRows } from '../../storage/project-deletion';
 import type { PrismaClient } from '../../storage/prisma';
+import type { ProviderLeases } from '../../storage/provider-leases';
 import { HttpError } from '../errors';
 
 export interface ProjectDeleterDeps {
@@ -9,6 +10,8 @@ export interface ProjectDeleterDeps {
   temporal: Client;
   /** The deployment's asset store, when it has one: the film's media go with it. */
   store: AssetStore | undefined;
+  /** A film not running holds no slot, unless its workflow was terminated: any it left go to the next in line. */
+  leases?: Pick<ProviderLeases, 'releaseProject'>;
 }
 
 /** Seconds a caller waits before asking again when Temporal cannot say whether the film still runs. */
@@ -20,7 +23,7 @@ const temporalRetryAfterSeconds = 5;
  * leaves media no row points to. A film whose workflow is still open (running, or failed and waiting
  * for an operator's retry) is refused: it must be cancelled first. Nothing is terminated.
  */
-export function createProjectDeleter({ prisma, temporal, store }: ProjectDeleterDeps) {
+export function createProjectDeleter({ prisma, temporal, store, leases }: ProjectDeleterDeps) {
   async function stillRunning(workflowId: string): Promise<boolean> {
     try {
       const description = await temporal.workflow.getHandle(workflowId).describe();
@@ -50,6 +53,7 @@ export function createProjectDeleter({ prisma, temporal, store }: ProjectDeleter
       const keys = await store.list(assetKeys.project(filmId));
       if (keys.length) await store.delete(keys);
     }
+    await leases?.releaseProject(filmId);
     return deleteProjectRows(prisma, filmId);
   };
 }
