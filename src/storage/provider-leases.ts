@@ -107,16 +107,21 @@ export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: st
         else skipped = true;
       }
       const granted = await client.query(leaseSql.hold, [r.fingerprint, r.holdMs]);
-      if (granted.rowCount) return { answer: { held: true } as LeaseAnswer, skipped };
-      const place = await client.query<{ position: number; waiting: number }>(leaseSql.place, [r.provider, r.fingerprint]);
-      return { answer: { held: false, position: place.rows[0]?.position ?? 1, waiting: place.rows[0]?.waiting ?? 1 } as LeaseAnswer, skipped };
+      return { held: granted.rowCount !== 0, skipped };
     }, r.fingerprint);
+
+  /** The task's place in line, read after the ask's commit: the provider's lock is not held while the line is ranked. */
+  async function placeOf(r: LeaseRequest, asked: { held: boolean; skipped: boolean }): Promise<{ answer: LeaseAnswer; skipped: boolean }> {
+    if (asked.held) return { answer: { held: true }, skipped: asked.skipped };
+    const place = await pool.query<{ position: number; waiting: number }>(leaseSql.place, [r.provider, r.fingerprint]);
+    return { answer: { held: false, position: place.rows[0]?.position ?? 1, waiting: place.rows[0]?.waiting ?? 1 }, skipped: asked.skipped };
+  }
 
   return {
     /** Takes a slot for the task, or a place in line. Idempotent: asking again about a held task only extends it. */
     async acquire(r: LeaseRequest): Promise<LeaseAnswer> {
       await pool.query(leaseSql.ensureCap, [r.provider]);
-      const first = await ask(r);
+      const first = await placeOf(r, await ask(r));
       if (first.answer.held || !first.skipped) return first.answer;
       // Another granter held the lock: it may have counted before this task joined. With slots free,
       // grant once more (waiting for the lock, outside the join's transaction), then ask again.
@@ -124,7 +129,7 @@ export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: st
       const held = (await pool.query<{ n: number }>(leaseSql.heldCount, [r.provider])).rows[0].n;
       if (cap !== 0 && held >= cap) return first.answer;
       const grants = await grantNow(r.provider, r.fingerprint);
-      return grants.some((g) => g.fingerprint === r.fingerprint) ? (await ask(r)).answer : first.answer;
+      return grants.some((g) => g.fingerprint === r.fingerprint) ? (await placeOf(r, await ask(r))).answer : first.answer;
     },
 
     /** Grants whatever is free at the provider now, waking the films granted (after a cap is raised live). */
