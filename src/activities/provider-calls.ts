@@ -103,9 +103,10 @@ export function createProviderCalls(config: Config, { pool }: Database, adapters
    * awaitProviderSlot it is retried by Temporal after slotRetryMs, with no history event per try.
    */
   async function takeSlot(provider: ProviderName, fingerprint: string, projectId: string, sceneId: string, final: boolean): Promise<void> {
+    const holdMs = config.workflow.stepTimeoutMs.video;
+    if (await leases.claim(fingerprint, holdMs)) return;
     const { rows } = await pool.query<{ client_id: string | null; user_id: string | null; priority: number }>(submissionSql.filmOwner, [projectId]);
     const owner = rows[0] ?? { client_id: null, user_id: null, priority: 0 };
-    const holdMs = config.workflow.stepTimeoutMs.video;
     const turn = await leases.acquire({ provider, fingerprint, projectId, sceneId, clientId: owner.client_id, userId: owner.user_id, priority: owner.priority, holdMs });
     if (turn.held) return;
     throw ApplicationFailure.create({

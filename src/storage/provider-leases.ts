@@ -118,6 +118,14 @@ export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: st
   }
 
   return {
+    /**
+     * Claims a slot already granted to the task (its film was woken by the grant's signal), in one
+     * statement: the hand-over's path from signal to submit. False when the task holds none yet.
+     */
+    async claim(fingerprint: string, holdMs: number): Promise<boolean> {
+      return (await pool.query(leaseSql.hold, [fingerprint, holdMs])).rowCount !== 0;
+    },
+
     /** Takes a slot for the task, or a place in line. Idempotent: asking again about a held task only extends it. */
     async acquire(r: LeaseRequest): Promise<LeaseAnswer> {
       await pool.query(leaseSql.ensureCap, [r.provider]);
