@@ -44,6 +44,8 @@ export interface CapsBench {
   wakes: WakeBreakdown;
   /** The machine's 1-minute load average (it is shared): mean and highest, sampled each second of the run. */
   load: { mean: number; max: number; cores: number };
+  /** The most memory this process (gateway, worker with its workflow cache, stand-in) held, and the worker's workflow cache size. */
+  memory: { rssMaxMiB: number; maxCachedWorkflows: number };
 }
 
 /** The shared machine's load while the phase ran. */
@@ -130,6 +132,7 @@ export async function capsPhase({ films = 1000, cap = 20, taskMs = [2_000, 5_000
     const ours = () => [...fal.tasks.values()].filter((t) => t.prompt.startsWith(`${run}-`));
     const sampled = { freeNotGranted: 0, grantedNotSubmitted: 0, samples: 0 };
     const loads: number[] = [];
+    let rssMax = 0;
     const sampler = setInterval(() => {
       void stack!.database.pool
         .query<{ held: number; waiting: number }>(`SELECT count(*) FILTER (WHERE state = 'held')::int AS held, count(*) FILTER (WHERE state = 'waiting')::int AS waiting FROM provider_leases WHERE provider = 'fal'`)
@@ -144,6 +147,7 @@ export async function capsPhase({ films = 1000, cap = 20, taskMs = [2_000, 5_000
     for (;;) {
       const done = ours().filter((t) => t.finishedAt).length;
       loads.push(os.loadavg()[0]);
+      rssMax = Math.max(rssMax, process.memoryUsage.rss());
       onProgress(`caps: ${done}/${films} tasks done at the provider`);
       if (done >= films) break;
       if (Date.now() - started > 30 * 60_000) throw new Error(`caps phase: only ${done} of ${films} tasks done in 30 minutes`);
@@ -187,6 +191,7 @@ export async function capsPhase({ films = 1000, cap = 20, taskMs = [2_000, 5_000
         samples: sampled.samples,
       },
       wakes,
+      memory: { rssMaxMiB: Math.round(rssMax / 2 ** 20), maxCachedWorkflows: config.workerMaxCachedWorkflows },
       load: { mean: loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length), max: Math.max(0, ...loads), cores: os.cpus().length },
     };
   } finally {
@@ -207,7 +212,7 @@ export function capsRows(r: CapsBench): string[][] {
       `most running ${r.mostRunning}, ${r.refusals} 429s; ${r.woken.bySignal}/${r.woken.sampled} sampled waiters woken by a signal; slots granted but not yet submitted ${r.meanSlots.grantedNotSubmitted.toFixed(1)} on average; ` +
         `${r.wakes.fallbacksPerFilm.toFixed(1)} fallback wakes and ${r.wakes.workflowTasksPerFilm.toFixed(1)} workflow tasks per film; ` +
         `grant signal → workflow task started p50/p99 ${r.wakes.signalToTaskStart.p50}/${r.wakes.signalToTaskStart.p99} ms, → task accepted ${r.wakes.taskStartToAccepted.p50}/${r.wakes.taskStartToAccepted.p99} ms; ` +
-        `machine load ${loadText(r)}`,
+        `machine load ${loadText(r)}; most memory ${r.memory.rssMaxMiB} MiB with ${r.memory.maxCachedWorkflows} workflows cached at most`,
     ],
   ];
 }
