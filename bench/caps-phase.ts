@@ -10,6 +10,7 @@ import { asOperator } from '../test/support/clients';
 import { postJson } from '../test/support/http';
 import { freePort, quantile } from './support';
 import { wakeBreakdown, type WakeBreakdown } from './caps-wakes';
+import { productionImageEnv } from './app-processes';
 
 /** What the caps phase measured at the provider's stand-in. */
 export interface CapsBench {
@@ -46,6 +47,8 @@ export interface CapsBench {
   load: { mean: number; max: number; cores: number };
   /** The most memory this process (gateway, worker with its workflow cache, stand-in) held, and the worker's workflow cache size. */
   memory: { rssMaxMiB: number; maxCachedWorkflows: number };
+  /** WORKFLOW_STACK_TRACES as the worker ran (off, as in the production image, unless set). */
+  workflowStackTraces: string;
 }
 
 /** The shared machine's load while the phase ran. */
@@ -97,6 +100,10 @@ function utilisation(tasks: StandInTask[], cap: number, from: number, to: number
 export async function capsPhase({ films = 1000, cap = 20, taskMs = [2_000, 5_000] as [number, number], onProgress = (_: string) => {} } = {}): Promise<CapsBench> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-bench-caps-'));
   let stack: Stack | undefined;
+  // The workflow thread as the production image runs it, like the rest of the bench: no stack recorded
+  // for every promise (read from this process's environment by the worker's thread). Set to compare.
+  const stackTraces = process.env.WORKFLOW_STACK_TRACES;
+  process.env.WORKFLOW_STACK_TRACES = stackTraces ?? productionImageEnv().WORKFLOW_STACK_TRACES;
   try {
     // The development stack with the gateway's and the worker's own defaults (the test stack's
     // 3-second step deadlines would cut tasks of 2-5 s short), the admin token the test clients use.
@@ -191,10 +198,12 @@ export async function capsPhase({ films = 1000, cap = 20, taskMs = [2_000, 5_000
         samples: sampled.samples,
       },
       wakes,
+      workflowStackTraces: process.env.WORKFLOW_STACK_TRACES ?? 'on',
       memory: { rssMaxMiB: Math.round(rssMax / 2 ** 20), maxCachedWorkflows: config.workerMaxCachedWorkflows },
       load: { mean: loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length), max: Math.max(0, ...loads), cores: os.cpus().length },
     };
   } finally {
+    if (stackTraces === undefined) delete process.env.WORKFLOW_STACK_TRACES;
     await stack?.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
@@ -212,7 +221,7 @@ export function capsRows(r: CapsBench): string[][] {
       `most running ${r.mostRunning}, ${r.refusals} 429s; ${r.woken.bySignal}/${r.woken.sampled} sampled waiters woken by a signal; slots granted but not yet submitted ${r.meanSlots.grantedNotSubmitted.toFixed(1)} on average; ` +
         `${r.wakes.fallbacksPerFilm.toFixed(1)} fallback wakes and ${r.wakes.workflowTasksPerFilm.toFixed(1)} workflow tasks per film; ` +
         `grant signal → workflow task started p50/p99 ${r.wakes.signalToTaskStart.p50}/${r.wakes.signalToTaskStart.p99} ms, → task accepted ${r.wakes.taskStartToAccepted.p50}/${r.wakes.taskStartToAccepted.p99} ms; ` +
-        `machine load ${loadText(r)}; most memory ${r.memory.rssMaxMiB} MiB with ${r.memory.maxCachedWorkflows} workflows cached at most`,
+        `machine load ${loadText(r)}; most memory ${r.memory.rssMaxMiB} MiB with ${r.memory.maxCachedWorkflows} workflows cached at most; workflow stack traces ${r.workflowStackTraces}`,
     ],
   ];
 }
