@@ -95,9 +95,12 @@ export function createProviderCalls(
    * awaitProviderSlot it is retried by Temporal after slotRetryMs, with no history event per try.
    */
   async function takeSlot(provider: ProviderName, fingerprint: string, projectId: string, sceneId: string, final: boolean): Promise<{ client: string | null; waitedSeconds: number }> {
+    const holdMs = config.workflow.stepTimeoutMs.video;
+    // Granted while the film slept: claimed in one statement, before anything else (the hand-over's path).
+    const claimed = await leases.claim(fingerprint, holdMs);
     const { rows } = await pool.query<{ client_id: string | null; user_id: string | null; priority: number }>(submissionSql.filmOwner, [projectId]);
     const owner = rows[0] ?? { client_id: null, user_id: null, priority: 0 };
-    const holdMs = config.workflow.stepTimeoutMs.video;
+    if (claimed !== undefined) return { client: owner.client_id, waitedSeconds: claimed };
     const turn = await leases.acquire({ provider, fingerprint, projectId, sceneId, clientId: owner.client_id, userId: owner.user_id, priority: owner.priority, holdMs });
     if (turn.held) return { client: owner.client_id, waitedSeconds: turn.waitedSeconds };
     throw ApplicationFailure.create({

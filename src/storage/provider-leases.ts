@@ -108,16 +108,31 @@ export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: st
         else skipped = true;
       }
       const granted = await client.query<{ waited_seconds: number }>(leaseSql.hold, [r.fingerprint, r.holdMs]);
-      if (granted.rows[0]) return { answer: { held: true, waitedSeconds: Math.max(0, granted.rows[0].waited_seconds) } as LeaseAnswer, skipped };
-      const place = await client.query<{ position: number; waiting: number }>(leaseSql.place, [r.provider, r.fingerprint]);
-      return { answer: { held: false, position: place.rows[0]?.position ?? 1, waiting: place.rows[0]?.waiting ?? 1 } as LeaseAnswer, skipped };
+      return { held: granted.rowCount !== 0, waitedSeconds: Math.max(0, granted.rows[0]?.waited_seconds ?? 0), skipped };
     }, r.fingerprint);
 
+  /** The task's place in line, read after the ask's commit: the provider's lock is not held while the line is ranked. */
+  async function placeOf(r: LeaseRequest, asked: { held: boolean; waitedSeconds: number; skipped: boolean }): Promise<{ answer: LeaseAnswer; skipped: boolean }> {
+    if (asked.held) return { answer: { held: true, waitedSeconds: asked.waitedSeconds }, skipped: asked.skipped };
+    const place = await pool.query<{ position: number; waiting: number }>(leaseSql.place, [r.provider, r.fingerprint]);
+    return { answer: { held: false, position: place.rows[0]?.position ?? 1, waiting: place.rows[0]?.waiting ?? 1 }, skipped: asked.skipped };
+  }
+
   return {
+    /**
+     * Claims a slot already granted to the task (its film was woken by the grant's signal), in one
+     * statement: the hand-over's path from signal to submit. False when the task holds none yet.
+     */
+    /** The seconds the task waited, when its slot is held (granted while it slept); undefined when it is not. */
+    async claim(fingerprint: string, holdMs: number): Promise<number | undefined> {
+      const { rows } = await pool.query<{ waited_seconds: number }>(leaseSql.hold, [fingerprint, holdMs]);
+      return rows[0] ? Math.max(0, rows[0].waited_seconds) : undefined;
+    },
+
     /** Takes a slot for the task, or a place in line. Idempotent: asking again about a held task only extends it. */
     async acquire(r: LeaseRequest): Promise<LeaseAnswer> {
       await pool.query(leaseSql.ensureCap, [r.provider]);
-      const first = await ask(r);
+      const first = await placeOf(r, await ask(r));
       if (first.answer.held || !first.skipped) return first.answer;
       // Another granter held the lock: it may have counted before this task joined. With slots free,
       // grant once more (waiting for the lock, outside the join's transaction), then ask again.
@@ -125,7 +140,7 @@ export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: st
       const held = (await pool.query<{ n: number }>(leaseSql.heldCount, [r.provider])).rows[0].n;
       if (cap !== 0 && held >= cap) return first.answer;
       const grants = await grantNow(r.provider, r.fingerprint);
-      return grants.some((g) => g.fingerprint === r.fingerprint) ? (await ask(r)).answer : first.answer;
+      return grants.some((g) => g.fingerprint === r.fingerprint) ? (await placeOf(r, await ask(r))).answer : first.answer;
     },
 
     /** Grants whatever is free at the provider now, waking the films granted (after a cap is raised live). */

@@ -5,10 +5,13 @@
 /** A granted slot its waiter must claim (come back and submit) within this, or it goes to the next in line. */
 export const claimMs = 30_000;
 /**
- * A waiter refreshes its place each time it asks (when woken, and on its fallback timer, at most every
- * 20 s: activity-proxies.ts); one silent this long (its worker died, its film ended) leaves the line.
+ * A waiter refreshes its place each time it asks (when woken, and on its fallback timer: every 20 s at
+ * most near the front of the line, every 10 minutes further back: activity-proxies.ts); one silent
+ * this long (its film was terminated without ending) leaves the line. A film that ends gives its place
+ * back at once (releaseProject), and a slot granted to a film that never comes returns after claimMs,
+ * so a long time-to-live costs little, while a short one made every waiter wake to keep its place.
  */
-export const waiterTtlMs = 60_000;
+export const waiterTtlMs = 30 * 60_000;
 
 /**
  * The line for one provider, in fair order: round-robin between clients and, within a client, between

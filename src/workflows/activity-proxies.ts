@@ -40,6 +40,17 @@ function backPressureOf(err: unknown): { type: string; detail: BackPressureDetai
 const slotFallbackMs = 5_000;
 /** Below the lease's claim time (30 s, storage/provider-line.ts), so a grant whose signal was lost is still claimed. */
 const slotFallbackMaxMs = 20_000;
+/**
+ * A waiter further back than this in line asks again only after slotFallbackFarMs. Each fallback wakes
+ * the film (a workflow task, a replay when the worker's cache evicted it, a transaction): with every
+ * waiter asking every 20 s, 1,000 waiting films made 50 wakes a second, nine times the line's useful
+ * work, and the grants' own wakes queued behind them (BENCHMARKS.md, provider caps). A far waiter is
+ * woken by its grant's signal long before its timer; the timer is only for a lost signal, after which
+ * the film joins the line again.
+ */
+const slotNearFront = 20;
+/** Below the line's waiter time-to-live (storage/provider-line.ts), so a far waiter keeps its place. */
+const slotFallbackFarMs = 10 * 60_000;
 
 /**
  * Waits out a provider's back-pressure, then lets the call ask again. For a 429, a timer of the
@@ -69,9 +80,10 @@ function waitOutBackPressure(settings: WorkflowSettings) {
       await sleep(Math.max(100, pressure.detail.retryAfterMs ?? 1_000));
     } else if (patched('provider-slot-granted-signal')) {
       const fingerprint = `${projectId}/${sceneId}/${taskNumber}`;
-      const woken = await condition(() => granted.has(fingerprint), fallbackMs);
+      const far = (pressure.detail.position ?? 1) > slotNearFront && patched('provider-slot-far-fallback');
+      const woken = await condition(() => granted.has(fingerprint), far ? slotFallbackFarMs : fallbackMs);
       granted.delete(fingerprint);
-      fallbackMs = woken ? slotFallbackMs : Math.min(slotFallbackMaxMs, fallbackMs * 2);
+      if (!far) fallbackMs = woken ? slotFallbackMs : Math.min(slotFallbackMaxMs, fallbackMs * 2);
     } else {
       await awaitProviderSlot({ projectId, sceneId, taskNumber });
     }

@@ -137,6 +137,25 @@ describe("provider leases: a provider's slots under its cap, in PostgreSQL", fun
     assert.equal((await later.again()).held, false);
   });
 
+  it('keeps a silent waiter’s place for minutes (films far back in line are not woken to keep it), and lets a woken film claim its grant at once', async () => {
+    const p = provider(1);
+    const running = p.ask();
+    assert.deepEqual(await running.answer, { held: true });
+    const waiter = p.ask();
+    assert.equal((await waiter.answer).held, false);
+    assert.equal(await leases.claim(waiter.fingerprint, 60_000), false, 'nothing to claim before its grant');
+    // Five minutes without a word from the waiter (its film asks again only on a grant's signal or a long fallback).
+    await stack.database.pool.query(
+      `UPDATE provider_leases SET enqueued_at = enqueued_at - interval '5 minutes', expires_at = expires_at - interval '5 minutes' WHERE fingerprint = $1`,
+      [waiter.fingerprint],
+    );
+    woken.length = 0;
+    await leases.releaseTask(running.fingerprint, running.fingerprint.split('/')[1]);
+    assert.deepEqual(woken.map((w) => w.fingerprint), [waiter.fingerprint], 'the silent waiter was still next in line');
+    assert.equal(await leases.claim(waiter.fingerprint, 60_000), true, 'the woken film claims its slot');
+    assert.equal((await p.ask().answer).held, false, 'the cap still holds');
+  });
+
   it('returns the slot of a task nobody heard from by its deadline (a worker killed mid-task leaks nothing)', async () => {
     const p = provider(1);
     const lost = p.ask({ holdMs: 300 });

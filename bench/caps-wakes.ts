@@ -1,0 +1,56 @@
+import type { Client } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { pool, quantile } from './support';
+
+type Percentiles = { p50: number; p99: number; max: number };
+
+/**
+ * Where a waiting film's time went, read from the histories of films spread along the whole line:
+ * how often each was woken without a grant (fallback timers), and for its grant, the time from the
+ * grant's signal reaching Temporal to the worker starting the film's workflow task (Temporal's
+ * dispatch and the worker's queue), and from that start to the provider accepting the task (the
+ * workflow task: a replay if the worker's cache had evicted the film, the submit's local activity).
+ */
+export interface WakeBreakdown {
+  films: number;
+  /** Fallback timers fired per film (each a wake that found no grant). */
+  fallbacksPerFilm: number;
+  /** Workflow tasks per film, the grant's and the fallbacks' included. */
+  workflowTasksPerFilm: number;
+  signalToTaskStart: Percentiles;
+  taskStartToAccepted: Percentiles;
+}
+
+const percentiles = (values: number[]): Percentiles => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { p50: Math.round(quantile(sorted, 0.5)), p99: Math.round(quantile(sorted, 0.99)), max: Math.round(sorted[sorted.length - 1] ?? 0) };
+};
+
+/** `acceptedAt` (ms): when the provider accepted each sampled film's task, by film id. */
+export async function wakeBreakdown(client: Client, ids: string[], acceptedAt: Map<string, number>, samples = 100): Promise<WakeBreakdown> {
+  const step = Math.max(1, Math.floor(ids.length / samples));
+  const sampled = ids.filter((_, i) => i % step === 0).slice(0, samples);
+  let fallbacks = 0;
+  let tasks = 0;
+  const toStart: number[] = [];
+  const toAccepted: number[] = [];
+  await pool(sampled, 8, async (id) => {
+    const events = (await client.workflow.getHandle(`project-${id}`).fetchHistory()).events ?? [];
+    fallbacks += events.filter((e) => e.timerFiredEventAttributes).length;
+    tasks += events.filter((e) => e.workflowTaskStartedEventAttributes).length;
+    const accepted = acceptedAt.get(id);
+    const signal = events.findLastIndex((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'providerSlotGranted');
+    const started = events.findIndex((e, i) => i > signal && e.workflowTaskStartedEventAttributes);
+    if (signal < 0 || started < 0 || accepted === undefined) return;
+    const startedAt = tsToMs(events[started].eventTime);
+    toStart.push(startedAt - tsToMs(events[signal].eventTime));
+    toAccepted.push(accepted - startedAt);
+  });
+  return {
+    films: sampled.length,
+    fallbacksPerFilm: fallbacks / sampled.length,
+    workflowTasksPerFilm: tasks / sampled.length,
+    signalToTaskStart: percentiles(toStart),
+    taskStartToAccepted: percentiles(toAccepted),
+  };
+}
