@@ -113,9 +113,11 @@ describe("provider leases: a provider's slots under its cap, in PostgreSQL", fun
 
   it('hands a freed slot to the next in line in the same transaction, and wakes that film only', async () => {
     const p = provider(2);
-    const running = [p.ask({ client: 'c', user: 'heavy' }), p.ask({ client: 'c', user: 'heavy' })];
-    for (const r of running) assert.equal((await r.answer).held, true);
-    // One after another, so that the light user's two tasks join the line in this order.
+    // Every ask one after another: this is about the hand-over, not about asks at once (the first test).
+    const running = [p.ask({ client: 'c', user: 'heavy' })];
+    assert.equal((await running[0].answer).held, true);
+    running.push(p.ask({ client: 'c', user: 'heavy' }));
+    assert.equal((await running[1].answer).held, true);
     const heavyNext = p.ask({ client: 'c', user: 'heavy' });
     assert.equal((await heavyNext.answer).held, false);
     const light = p.ask({ client: 'c', user: 'light' });
@@ -140,10 +142,10 @@ describe("provider leases: a provider's slots under its cap, in PostgreSQL", fun
   it('keeps a silent waiter’s place for minutes (films far back in line are not woken to keep it), and lets a woken film claim its grant at once', async () => {
     const p = provider(1);
     const running = p.ask();
-    assert.deepEqual(await running.answer, { held: true });
+    assert.equal((await running.answer).held, true);
     const waiter = p.ask();
     assert.equal((await waiter.answer).held, false);
-    assert.equal(await leases.claim(waiter.fingerprint, 60_000), false, 'nothing to claim before its grant');
+    assert.equal(await leases.claim(waiter.fingerprint, 60_000), undefined, 'nothing to claim before its grant');
     // Five minutes without a word from the waiter (its film asks again only on a grant's signal or a long fallback).
     await stack.database.pool.query(
       `UPDATE provider_leases SET enqueued_at = enqueued_at - interval '5 minutes', expires_at = expires_at - interval '5 minutes' WHERE fingerprint = $1`,
@@ -152,7 +154,8 @@ describe("provider leases: a provider's slots under its cap, in PostgreSQL", fun
     woken.length = 0;
     await leases.releaseTask(running.fingerprint, running.fingerprint.split('/')[1]);
     assert.deepEqual(woken.map((w) => w.fingerprint), [waiter.fingerprint], 'the silent waiter was still next in line');
-    assert.equal(await leases.claim(waiter.fingerprint, 60_000), true, 'the woken film claims its slot');
+    const waited = await leases.claim(waiter.fingerprint, 60_000);
+    assert.ok(waited !== undefined && waited >= 290, `the woken film claims its slot, after its ${waited} s in line`);
     assert.equal((await p.ask().answer).held, false, 'the cap still holds');
   });
 
