@@ -1,13 +1,13 @@
 import cors from '@koa/cors';
 import Router from '@koa/router';
 import type { Client, Connection } from '@temporalio/client';
-import createDebug from 'debug';
 import Koa from 'koa';
 import { mergeSettings, type SettingsOverrides } from '../contracts/workflow-settings';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
 import { packageVersion } from '../platform/project-root';
 import { activeTracing } from '../platform/tracing';
+import { debugEnabled } from '../platform/debug-setting';
 import type { Database } from '../storage/database';
 import { createConsoleSessionStore } from '../storage/console-sessions';
 import { createErrorLog } from '../storage/error-log';
@@ -74,16 +74,6 @@ export interface Gateway {
 const methodErrors = { throw: false };
 
 const pruneEveryMs = 60 * 60_000;
-
-/** Whether a DEBUG value (the `debug` package's syntax: `webhooks:*,-webhooks:x`) turns `name` on. */
-function debugEnabled(setting: string | undefined, name: string): boolean {
-  if (!setting) return false;
-  const previous = createDebug.disable(); // the package keeps one global setting: borrow it, then restore it
-  createDebug.enable(setting);
-  const enabled = createDebug.enabled(name);
-  createDebug.enable(previous);
-  return enabled;
-}
 
 /** A middleware applied to the project and admin API (`/api/v1/*`) only, never to the webhooks. */
 const onApiPaths =
@@ -178,8 +168,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const access = adminAccess(adminToken, consoleSessions(sessionStore), throttle);
   const apiKeys = createApiKeys(prisma);
   const projectAccess = [identifyCaller(access, apiKeys, config.clientQuotas), clientRequestQuota(clientLimiter, metrics)];
-  const spending = { spendLimits: createSpendLimits(prisma), gatewayDefault: config.review.spendLimit };
-  const clientAdmin = clientRoutes({ access, clients: createClients(prisma), apiKeys, defaults: config.clientQuotas, ...spending });
+  const clientAdmin = clientRoutes({ access, clients: createClients(prisma), apiKeys, defaults: config.clientQuotas, spendLimits: createSpendLimits(prisma), gatewayDefault: config.review.spendLimit });
 
   const unverified = unverifiedFailureLog(errors, logger);
   const webhooks = webhookRoutes({ config, events, errors, apply, health, metrics, limiter, unverified });
@@ -213,7 +202,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // The API's query parameters must be UTF-8 (never on the webhooks: a callback is not refused for a query it does not use).
   app.use(onApiPaths(strictQueryEncoding()));
   const assets = assetService(config, store);
-  if (assets.signAnswers) app.use(assets.signAnswers);
+  app.use(assets.signAnswers);
   app.use(webhooks.routes()).use(webhooks.allowedMethods(methodErrors));
   app.use(providerWebhooks.routes()).use(providerWebhooks.allowedMethods(methodErrors));
   app.use(projects.routes()).use(projects.allowedMethods(methodErrors));

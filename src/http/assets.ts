@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { callbackBaseUrl, type Config } from '../platform/config';
 import type { MediaSettings } from '../platform/media-env';
 import { createAssetLinkSigner, type AssetLinkSigner, type LinkCheck } from '../media/asset-links';
@@ -98,12 +98,15 @@ export function assetRoutes(settings: MediaSettings, store: AssetStore | undefin
   return router;
 }
 
+const passThrough: Middleware = (_ctx, next) => next();
+
 /** The gateway's side of the asset store: the /assets/ routes, and the signing of the links its answers hand out. */
 export function assetService(config: Config, store: AssetStore | undefined) {
   const { linkSecrets: secrets, urlTtlSeconds: ttlSeconds, publicUrl } = config.media;
   const signer = store && secrets.length ? createAssetLinkSigner({ secrets, ttlSeconds }) : undefined;
   return {
     routes: assetRoutes(config.media, store, signer),
-    signAnswers: signer && signAssetLinksInAnswers(publicUrl ?? callbackBaseUrl(config), signer),
+    /** Passes answers through as they are when there is no store (no link of Reelay's to sign). */
+    signAnswers: signer ? signAssetLinksInAnswers(publicUrl ?? callbackBaseUrl(config), signer) : passThrough,
   };
 }

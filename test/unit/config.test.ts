@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ConfigError } from '../../src/platform/config';
 import { loadConfig } from '../../src/platform/load-config';
 import { envNames } from '../../src/platform/env-schema';
-import { replicaVariables } from '../../src/dev/cluster/start-cluster';
+import { replicaVariables } from '../../src/dev/cluster/replica-variables';
 
 const root = path.resolve(__dirname, '..', '..');
 

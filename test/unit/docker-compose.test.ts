@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { replicaVariables } from '../../src/dev/cluster/start-cluster';
+import { replicaVariables } from '../../src/dev/cluster/replica-variables';
 import { prometheusVersion } from '../../src/dev/promtool';
 import { valkeyVersion } from '../../src/dev/redis-binary';
 import { temporalServerVersion, temporalUiVersion } from '../../src/dev/temporal/server-binaries';

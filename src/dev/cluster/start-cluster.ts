@@ -2,8 +2,7 @@ import { spawn } from 'node:child_process';
 import cluster from 'node:cluster';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { webhookEndpoints, webhookSecretEnv } from '../../contracts/steps';
-import { serviceUrlVariable, type Config, type ServiceName } from '../../platform/config';
+import type { Config } from '../../platform/config';
 import type { Logger } from '../../platform/logger';
 import { setUpNamespace } from '../../platform/search-attributes';
 import { migrateDatabase } from '../../storage/migrate';
@@ -19,6 +18,7 @@ import { buildTemporalServer, findTemporalServer, temporalServerVersion } from '
 import { serverPorts, startTemporalServer, type TemporalServer } from '../temporal/temporal-server';
 import { startUiServer } from '../temporal/ui-server';
 import { waitForHttp } from '../logged-process';
+import { replicaVariables } from './replica-variables';
 import { SupervisedProcess, type SupervisedProcessOptions } from './supervised-process';
 
 export interface ClusterOptions {
@@ -226,26 +226,3 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     throw err;
   }
 }
-
-/** The variables a worker or gateway reads, from the configuration as the cluster resolved it. */
-export function replicaVariables(config: Config): NodeJS.ProcessEnv {
-  return {
-    PORT: String(config.port),
-    DATABASE_URL: config.databaseUrl,
-    REDIS_URL: config.redisUrl,
-    TEMPORAL_ADDRESS: config.temporal.address,
-    TEMPORAL_NAMESPACE: config.temporal.namespace,
-    TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-    NEXT_PUBLIC_APP_URL: config.publicUrl,
-    TEMPORAL_UI_URL: config.temporal.uiUrl,
-    ADMIN_API_TOKEN: config.adminToken,
-    ...Object.fromEntries(webhookEndpoints.map((e) => [webhookSecretEnv[e], config.webhookSecrets[e].join(',')])),
-    ...Object.fromEntries(Object.entries(config.services).map(([service, endpoint]) => [serviceUrlVariable[service as ServiceName], endpoint.url])),
-    ...s3Variables(config.media.store),
-    ...(config.media.linkSecrets.length ? { ASSET_LINK_SECRET: config.media.linkSecrets.join(',') } : {}),
-  };
-}
-
-/** The S3 store as resolved here (SeaweedFS started for it, perhaps), for the replicas. */
-const s3Variables = (store: Config['media']['store']): NodeJS.ProcessEnv =>
-  store.kind === 's3' ? { S3_ENDPOINT: store.endpoint, S3_ACCESS_KEY_ID: store.accessKeyId, S3_SECRET_ACCESS_KEY: store.secretAccessKey } : {};
