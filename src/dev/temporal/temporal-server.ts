@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import pg from 'pg';
-import { freePort, freeSmallPort } from '../free-port';
+import { freePort } from '../free-port';
 import { spawnLogged } from '../logged-process';
 import { waitUntilServing, type DevServer } from './dev-server';
 import { renderDynamicConfig, renderServerConfig, type ServerDatabase, type ServerPorts, type ServerTls } from './server-config';
@@ -81,7 +81,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
 export async function serverPorts(frontend?: number): Promise<ServerPorts> {
   const [frontendHttp, history, matching, worker, metrics] = await Promise.all(Array.from({ length: 5 }, () => freePort()));
   const membership = [] as unknown as ServerPorts['membership'];
-  for (let i = 0; i < 4; i += 1) membership.push(await freeSmallPort());
+  for (let i = 0; i < 4; i += 1) membership.push(await freePort());
   return { frontend: frontend ?? (await freePort()), frontendHttp, history, matching, worker, membership, metrics };
 }
 
