@@ -111,6 +111,12 @@ export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: st
       return { held: granted.rowCount !== 0, waitedSeconds: Math.max(0, granted.rows[0]?.waited_seconds ?? 0), skipped };
     }, r.fingerprint);
 
+  /** Extends a held slot's lease; undefined when the task holds none. One statement. */
+  async function claim(fingerprint: string, holdMs: number): Promise<number | undefined> {
+    const { rows } = await pool.query<{ waited_seconds: number }>(leaseSql.hold, [fingerprint, holdMs]);
+    return rows[0] ? Math.max(0, rows[0].waited_seconds) : undefined;
+  }
+
   /** The task's place in line, read after the ask's commit: the provider's lock is not held while the line is ranked. */
   async function placeOf(r: LeaseRequest, asked: { held: boolean; waitedSeconds: number; skipped: boolean }): Promise<{ answer: LeaseAnswer; skipped: boolean }> {
     if (asked.held) return { answer: { held: true, waitedSeconds: asked.waitedSeconds }, skipped: asked.skipped };
@@ -119,28 +125,22 @@ export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: st
   }
 
   return {
-    /**
-     * Claims a slot already granted to the task (its film was woken by the grant's signal), in one
-     * statement: the hand-over's path from signal to submit. False when the task holds none yet.
-     */
-    /** The seconds the task waited, when its slot is held (granted while it slept); undefined when it is not. */
-    async claim(fingerprint: string, holdMs: number): Promise<number | undefined> {
-      const { rows } = await pool.query<{ waited_seconds: number }>(leaseSql.hold, [fingerprint, holdMs]);
-      return rows[0] ? Math.max(0, rows[0].waited_seconds) : undefined;
-    },
+    /** The seconds the task waited, when its slot is held (granted while its film slept): the hand-over's path from signal to submit. */
+    claim,
 
     /** Takes a slot for the task, or a place in line. Idempotent: asking again about a held task only extends it. */
     async acquire(r: LeaseRequest): Promise<LeaseAnswer> {
       await pool.query(leaseSql.ensureCap, [r.provider]);
-      const first = await placeOf(r, await ask(r));
-      if (first.answer.held || !first.skipped) return first.answer;
-      // Another granter held the lock: it may have counted before this task joined. With slots free,
-      // grant once more (waiting for the lock, outside the join's transaction), then ask again.
+      const asked = await ask(r);
+      if (asked.held || !asked.skipped) return (await placeOf(r, asked)).answer;
+      // Another granter held the line's lock: it may have granted this task after the ask looked (its
+      // wake is then on its way), or counted before this task joined. With slots free, grant once more
+      // (waiting for the lock, outside the join's transaction); either way the answer is the lease's own.
       const cap = (await pool.query<{ max_running: number | null }>(leaseSql.cap, [r.provider])).rows[0]?.max_running ?? configuredCap(r.provider);
       const held = (await pool.query<{ n: number }>(leaseSql.heldCount, [r.provider])).rows[0].n;
-      if (cap !== 0 && held >= cap) return first.answer;
-      const grants = await grantNow(r.provider, r.fingerprint);
-      return grants.some((g) => g.fingerprint === r.fingerprint) ? (await placeOf(r, await ask(r))).answer : first.answer;
+      if (cap === 0 || held < cap) await grantNow(r.provider, r.fingerprint);
+      const waited = await claim(r.fingerprint, r.holdMs);
+      return waited !== undefined ? { held: true, waitedSeconds: waited } : (await placeOf(r, asked)).answer;
     },
 
     /** Grants whatever is free at the provider now, waking the films granted (after a cap is raised live). */
