@@ -8,7 +8,7 @@ import type {
   SceneVideoRecord,
 } from '../contracts/records';
 import { costOf } from '../contracts/providers';
-import type { RecordedReviewAction, ReviewRecord, TakeRequest } from '../contracts/review';
+import type { RecordedReviewAction, ReviewRecord, TakeRequest } from '../contracts/review-api';
 import type { Step } from '../contracts/steps';
 import { storableCopy } from '../contracts/text';
 import type { Database } from '../storage/database';

@@ -1,6 +1,6 @@
 import type { ProjectStatus, SceneStatus } from './statuses';
 import type { ProviderCost } from './providers';
-import type { Awaiting, ReviewMode, TakeRequest } from './review';
+import type { Awaiting, ReviewMode, TakeRequest } from './review-api';
 import type { Step, StepEvent } from './steps';
 
 export type { ProjectStatus, SceneStatus } from './statuses';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { projectIdSchema } from './ids';
 import { mediaStepModes } from './media';
 import { providerNames } from './providers';
-import { reviewModes, reviewTimeoutActions } from './review';
+import { reviewModes, reviewTimeoutActions } from './review-api';
 import { storableText } from './text';
 
 export const maxScenes = 200;

@@ -1,4 +1,4 @@
-import type { RecordedReviewAction, ReviewRecord } from './review';
+import type { RecordedReviewAction, ReviewRecord } from './review-api';
 import type { SceneStatus } from './statuses';
 
 /**

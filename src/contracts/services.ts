@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SceneFrameRecord, SceneVideoRecord } from './records';
-import type { TakeRequest } from './review';
+import type { TakeRequest } from './review-api';
 import type { PollTaskInput, ProviderSlotInput } from './providers';
 import type { Step, StepEvent } from './steps';
 

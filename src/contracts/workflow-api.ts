@@ -2,7 +2,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate, type SignalDefinition } from '@temporalio/workflow';
 import type { MediaPlan } from './media';
 import type { ProjectProgress } from './progress';
-import type { ReviewPlan } from './review';
+import type { ReviewPlan } from './review-api';
 import { stepNames, type Step, type StepEvent } from './steps';
 import type { SettingsOverrides } from './workflow-settings';
 
@@ -20,7 +20,7 @@ export interface ProjectWorkflowInput {
   settings?: SettingsOverrides;
   /** Built-in media steps and the asset store (contracts/media.ts); absent: the remote services only, as before. */
   media?: MediaPlan;
-  /** Review gates and the spend limit (contracts/review.ts); absent: none, and the film runs as it always did. */
+  /** Review gates and the spend limit (contracts/review-api.ts); absent: none, and the film runs as it always did. */
   review?: ReviewPlan;
   /** Where the previous run stopped, when this run was started by continue-as-new. */
   resume?: ProjectProgress;

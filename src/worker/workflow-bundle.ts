@@ -29,6 +29,14 @@ export function prebuiltWorkflowBundle(configured: string | undefined): Workflow
 /** Webpack's progress lines are noise on every start; its warnings and errors are not. */
 export const quietBundlerLogger = { trace() {}, debug() {}, info() {}, log() {}, warn: console.warn, error: console.error };
 
+/**
+ * Packages that must not reach the workflow code. Each workflow instance evaluates its bundle's modules
+ * afresh (the SDK shares only its own between instances), so every film, and every replay of one the
+ * cache evicted, paid for zod's schemas (a quarter of the bundle) while no workflow validates anything:
+ * validation stays at the gateway and the activities. The workflows import contracts free of it.
+ */
+const keptOutOfWorkflows = ['zod'];
+
 /** The project workflows bundled from source into one script, with the tracing interceptors, as `npm run build` writes it. */
 export async function bundleProjectWorkflows(): Promise<string> {
   const { code } = await bundleWorkflowCode({
@@ -36,5 +44,7 @@ export async function bundleProjectWorkflows(): Promise<string> {
     workflowInterceptorModules,
     logger: quietBundlerLogger,
   });
+  const leaked = keptOutOfWorkflows.filter((name) => code.includes(`node_modules/${name}/`));
+  if (leaked.length) throw new Error(`The workflow bundle reached ${leaked.join(', ')}: import the workflows' contracts from a module without it (contracts/review-api.ts, for one)`);
   return code;
 }

@@ -2,7 +2,7 @@ import { condition, log, patched } from '@temporalio/workflow';
 import { costOf } from '../contracts/providers';
 import type { ProjectProgress, ProjectStatus, ReviewProgress, SceneProgress } from '../contracts/progress';
 import type { RecordActivities } from '../contracts/records';
-import type { Awaiting, RecordedReviewAction, ReviewPlan, ReviewRecord } from '../contracts/review';
+import type { Awaiting, RecordedReviewAction, ReviewPlan, ReviewRecord } from '../contracts/review-api';
 import type { NotifyUserInput } from '../contracts/services';
 import { handleReviewUpdates, describeAwaiting, type ReviewSignals } from './review-updates';
 import { StepFailed } from './step-runner';

@@ -14,7 +14,7 @@ import {
   type ApproveInput,
   type RecordedReviewAction,
   type ReviewPlan,
-} from '../contracts/review';
+} from '../contracts/review-api';
 
 /** What the updates tell the film's loop (review-gate.ts): plain flags, read by its conditions. */
 export interface ReviewSignals {

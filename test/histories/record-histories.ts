@@ -5,7 +5,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { Stack } from '../../src/dev/start-stack';
 import type { TaskBehaviour } from '../../src/dev/simulator/simulator';
 import { cancelProjectUpdate, progressQuery, requestNowUpdate, retrySceneUpdate } from '../../src/contracts/workflow-api';
-import { approveUpdate, regenerateSceneUpdate } from '../../src/contracts/review';
+import { approveUpdate, regenerateSceneUpdate } from '../../src/contracts/review-api';
 import { startProject, waitFor } from '../support/projects';
 import { mochaGlobalTeardown, testStack } from '../support/test-stack';
 
