@@ -64,7 +64,8 @@ export const isSettled = (outcome: WebhookOutcome): boolean => settled.has(outco
 /**
  * The two statements every webhook runs are plain SQL (the second batched, see signaled-marks.ts): measured on this stack,
  * Prisma's upsert cost 3 ms of CPU per call (it compiles and interprets each query in JavaScript), the
- * same statement through `pg` 0.2 ms. Checked against prisma/schema.prisma by
+ * same statement through `pg` 0.2 ms. They run as named statements (`named` below), so each connection
+ * has PostgreSQL parse and plan them once, not on every webhook. Checked against prisma/schema.prisma by
  * test/integration/storage-schema.test.ts; everything else goes through Prisma's typed client.
  */
 export const eventStoreSql = {
@@ -97,6 +98,9 @@ export const eventStoreSql = {
   LIMIT 1`,
 } as const;
 
+/** A statement of eventStoreSql as a named (prepared once per connection) query. */
+const named = (name: keyof typeof eventStoreSql, values: unknown[]) => ({ name: `events.${name}`, text: eventStoreSql[name], values });
+
 /**
  * The gateway's memory of every verified webhook. One upsert per delivery both stores a new event
  * and counts a repeat, so the duplicate check costs a single round trip.
@@ -105,15 +109,9 @@ export function createEventStore({ prisma, pool, asyncCommit }: Database) {
   const markSignaled = createSignaledMarks(asyncCommit);
   return {
     async recordDelivery(event: IncomingEvent): Promise<StoredEvent> {
-      const { rows } = await pool.query<StoredEventRow>(eventStoreSql.recordDelivery, [
-        event.endpoint,
-        event.taskId,
-        event.status,
-        event.projectId,
-        event.sceneId ?? null,
-        JSON.stringify(event.headers),
-        event.rawBody,
-      ]);
+      const { rows } = await pool.query<StoredEventRow>(
+        named('recordDelivery', [event.endpoint, event.taskId, event.status, event.projectId, event.sceneId ?? null, JSON.stringify(event.headers), event.rawBody]),
+      );
       const row = rows[0];
       return {
         id: row.id,
@@ -126,7 +124,7 @@ export function createEventStore({ prisma, pool, asyncCommit }: Database) {
     /** `signaled`, the outcome of nearly every webhook, goes through the batched marks (signaled-marks.ts). */
     async setOutcome(id: string, outcome: WebhookOutcome): Promise<void> {
       if (outcome === 'signaled') return markSignaled(id);
-      await pool.query(eventStoreSql.setOutcome, [id, outcome]);
+      await pool.query(named('setOutcome', [id, outcome]));
     },
 
     /** Newest first, keyset-paginated. */
@@ -152,7 +150,7 @@ export function createEventStore({ prisma, pool, asyncCommit }: Database) {
      * idempotency key, and the service will not call back a second time.
      */
     async callbackOf(key: { endpoint: WebhookEndpoint; projectId: string; sceneId?: string; taskId: string }): Promise<{ rawBody: string } | undefined> {
-      const { rows } = await pool.query<{ raw_body: string }>(eventStoreSql.callbackOf, [key.endpoint, key.projectId, key.sceneId ?? null, key.taskId]);
+      const { rows } = await pool.query<{ raw_body: string }>(named('callbackOf', [key.endpoint, key.projectId, key.sceneId ?? null, key.taskId]));
       return rows[0] ? { rawBody: rows[0].raw_body } : undefined;
     },
 

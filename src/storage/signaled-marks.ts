@@ -35,7 +35,7 @@ export function createSignaledMarks(asyncCommit: pg.Pool) {
       const batch = waiting;
       waiting = [];
       try {
-        await asyncCommit.query(signaledMarksSql, [batch.map((w) => w.id)]);
+        await asyncCommit.query({ name: 'events.signaledMarks', text: signaledMarksSql, values: [batch.map((w) => w.id)] });
         for (const w of batch) w.resolve();
       } catch (err) {
         for (const w of batch) w.reject(err);

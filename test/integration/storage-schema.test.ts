@@ -7,7 +7,7 @@ import { sceneSql } from '../../src/activities/records';
 import { errorSeverities, projectStatuses, sceneStatuses, webhookOutcomes } from '../../src/contracts/statuses';
 import { webhookEndpointDbValue, webhookEndpoints } from '../../src/contracts/steps';
 import type { Stack } from '../../src/dev/start-stack';
-import { eventStoreSql } from '../../src/storage/event-store';
+import { createEventStore, eventStoreSql } from '../../src/storage/event-store';
 import { liveCountsSql } from '../../src/storage/live-counts';
 import { testStack } from '../support/test-stack';
 
@@ -94,6 +94,49 @@ describe('the database as the code uses it: prisma/schema.prisma is the one sour
 
   it('would catch a statement naming a column the schema does not have', async () => {
     await assert.rejects(prepare('typo', sceneSql.completed.replace('last_frame_url', 'last_frame_uri')), /column "last_frame_uri"/);
+  });
+
+  it("marks a webhook signaled in place: no index holds a column the mark sets, and pages keep room for it (a HOT update)", async () => {
+    const pool = stack.database.pool;
+    const setColumns = [...eventStoreSql.signaledMarks.matchAll(/(\w+) = /g)].map((m) => m[1]).filter((column) => column !== 'id');
+    assert.deepEqual(setColumns, ['outcome', 'signaled_at']);
+    const { rows: indexed } = await pool.query<{ index: string; column: string }>(
+      `SELECT i.indexrelid::regclass::text AS index, a.attname AS column
+       FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid
+       WHERE i.indrelid = 'webhook_events'::regclass
+         AND (a.attnum = ANY(i.indkey) OR pg_get_expr(i.indexprs, i.indrelid) LIKE '%' || a.attname || '%'
+              OR pg_get_expr(i.indpred, i.indrelid) LIKE '%' || a.attname || '%')`,
+    );
+    assert.deepEqual(indexed.filter((r) => setColumns.includes(r.column)), []);
+    const { rows: options } = await pool.query<{ reloptions: string[] | null }>(`SELECT reloptions FROM pg_class WHERE oid = 'webhook_events'::regclass`);
+    assert.ok(options[0].reloptions?.some((o) => /^fillfactor=([1-8]\d|9[0-5])$/.test(o)), `fillfactor leaves room: ${String(options[0].reloptions)}`);
+
+    // And PostgreSQL counts the marks as HOT updates (the marking connection is asked to send its statistics at once).
+    const hot = async () => {
+      await pool.query('SELECT pg_stat_clear_snapshot()');
+      const { rows } = await pool.query<{ updates: string; hot: string }>(
+        `SELECT n_tup_upd AS updates, n_tup_hot_upd AS hot FROM pg_stat_user_tables WHERE relname = 'webhook_events'`,
+      );
+      return { updates: Number(rows[0].updates), hot: Number(rows[0].hot) };
+    };
+    const before = await hot();
+    const events = createEventStore(stack.database);
+    const marks = 20;
+    await Promise.all(
+      Array.from({ length: marks }, async (_, i) => {
+        const taskId = `hot-${process.pid}-${Date.now()}-${i}`;
+        const stored = await events.recordDelivery({ endpoint: webhookEndpointDbValue['stitch-complete'], taskId, status: 'completed', projectId: 'hot-check', headers: {}, rawBody: `{"task_id":"${taskId}"}` });
+        await events.setOutcome(stored.id, 'signaled');
+      }),
+    );
+    await stack.database.asyncCommit.query('SELECT pg_stat_force_next_flush()');
+    let after = await hot();
+    for (let tries = 0; after.updates - before.updates < marks && tries < 50; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await hot();
+    }
+    assert.equal(after.updates - before.updates, marks);
+    assert.equal(after.hot - before.hot, marks);
   });
 
   it('stores the same status words the code, the API and /openapi.json use', async () => {
