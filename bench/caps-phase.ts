@@ -226,7 +226,8 @@ export function capsRows(r: CapsBench): string[][] {
         `${r.wakes.fallbacksPerFilm.toFixed(1)} fallback wakes and ${r.wakes.workflowTasksPerFilm.toFixed(1)} workflow tasks per film; ` +
         `grant signal → workflow task started p50/p99 ${r.wakes.signalToTaskStart.p50}/${r.wakes.signalToTaskStart.p99} ms, → task accepted ${r.wakes.taskStartToAccepted.p50}/${r.wakes.taskStartToAccepted.p99} ms; ` +
         `freer's side: finish → webhook answered p50/p99 ${r.wakes.finishToWebhookAnswered.p50}/${r.wakes.finishToWebhookAnswered.p99} ms, → grant signal ${r.wakes.finishToSignal.p50}/${r.wakes.finishToSignal.p99} ms; ` +
-        `signal → workflow task scheduled p99 ${r.wakes.signalToTaskScheduled.p99} ms; ${r.shape}; ` +
+        `signal → workflow task scheduled p99 ${r.wakes.signalToTaskScheduled.p99} ms; task started → submit scheduled p50/p99 ${r.wakes.taskStartToSubmitScheduled.p50}/${r.wakes.taskStartToSubmitScheduled.p99} ms, ` +
+        `→ accepted ${r.wakes.submitScheduledToAccepted.p50}/${r.wakes.submitScheduledToAccepted.p99} ms; ${r.shape}; ` +
         `machine load ${loadText(r)}; most memory ${r.memory.rssMaxMiB} MiB with ${r.memory.maxCachedWorkflows} workflows cached at most; workflow stack traces ${r.workflowStackTraces}`,
     ],
   ];

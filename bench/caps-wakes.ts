@@ -28,6 +28,22 @@ export interface WakeBreakdown {
   finishToSignal: Percentiles;
   /** Signal → the workflow task scheduled (Temporal), scheduled → started (the worker polling it: its backlog). */
   signalToTaskScheduled: Percentiles;
+  /**
+   * Inside taskStartToAccepted, from the submit's local-activity marker: task started → the local
+   * activity scheduled (the workflow's activation), and scheduled → the provider accepting the task (the
+   * activity's dispatch, its queries before the submit, the submit's request).
+   */
+  taskStartToSubmitScheduled: Percentiles;
+  submitScheduledToAccepted: Percentiles;
+}
+
+/** When the local activity whose marker this is was scheduled (core's LocalActivityMarkerData, JSON in the marker's `data`). */
+function localActivityScheduledAt(event: { markerRecordedEventAttributes?: { details?: Record<string, { payloads?: { data?: Uint8Array | null }[] | null }> | null } | null }, type: string): number | undefined {
+  const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+  if (!data) return undefined;
+  const marker = JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string; original_schedule_time?: { seconds: number; nanos: number } | null };
+  const at = marker.original_schedule_time;
+  return marker.activity_type === type && at ? at.seconds * 1000 + Math.floor(at.nanos / 1e6) : undefined;
 }
 
 /** For each film, the task whose slot it took (the provider's finish it follows): when that finished and when its webhook was answered. */
@@ -46,7 +62,7 @@ export async function wakeBreakdown(client: Client, ids: string[], acceptedAt: M
   let tasks = 0;
   const toStart: number[] = [];
   const toAccepted: number[] = [];
-  const [toAnswered, toSignal, toScheduled] = [[], [], []] as number[][];
+  const [toAnswered, toSignal, toScheduled, toSubmitScheduled, submitToAccepted] = [[], [], [], [], []] as number[][];
   await pool(sampled, 8, async (id) => {
     const events = (await client.workflow.getHandle(`project-${id}`).fetchHistory()).events ?? [];
     fallbacks += events.filter((e) => e.timerFiredEventAttributes).length;
@@ -61,6 +77,11 @@ export async function wakeBreakdown(client: Client, ids: string[], acceptedAt: M
     toAccepted.push(accepted - startedAt);
     const scheduled = events.findLastIndex((e, i) => i < started && e.workflowTaskScheduledEventAttributes);
     if (scheduled >= 0) toScheduled.push(Math.max(0, tsToMs(events[scheduled].eventTime) - signalledAt));
+    const submitScheduledAt = events.slice(started).map((e) => localActivityScheduledAt(e, 'requestSceneVideo')).find((at) => at !== undefined);
+    if (submitScheduledAt !== undefined) {
+      toSubmitScheduled.push(submitScheduledAt - startedAt);
+      submitToAccepted.push(accepted - submitScheduledAt);
+    }
     const slot = freed.get(id);
     if (!slot) return;
     toSignal.push(signalledAt - slot.finishedAt);
@@ -75,5 +96,7 @@ export async function wakeBreakdown(client: Client, ids: string[], acceptedAt: M
     finishToWebhookAnswered: percentiles(toAnswered),
     finishToSignal: percentiles(toSignal),
     signalToTaskScheduled: percentiles(toScheduled),
+    taskStartToSubmitScheduled: percentiles(toSubmitScheduled),
+    submitScheduledToAccepted: percentiles(submitToAccepted),
   };
 }
