@@ -51,6 +51,8 @@ export async function productionCapsStack(dataDir: string, env: Record<string, s
     const connection = await Connection.connect({ address: temporal.address });
     stops.push(() => connection.close());
     const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+    // An idle connection the server closes (PostgreSQL stopping) must not end the run before its report.
+    pool.on('error', () => undefined);
     stops.push(() => pool.end());
     const secrets = randomWebhookSecrets();
     const simulator = new ServiceSimulator({ secrets, delayMs: 0, logger: createLogger({ level: 'silent' }), maxDeliveryAttempts: 50 });
