@@ -115,7 +115,7 @@ export async function capsPhase({ films = 1000, cap = 20, taskMs = [2_000, 5_000
   // to set it (a film woken for its slot after the cache evicted it is rebuilt first). To try another
   // setting: WORKER_MAX_CACHED_WORKFLOWS=N npm run bench -- --caps (and WORKFLOW_STACK_TRACES=on).
   const env: Record<string, string> = { WORKER_MAX_CACHED_WORKFLOWS: String(films + 500) };
-  for (const name of ['WORKER_MAX_CACHED_WORKFLOWS', 'WORKFLOW_STACK_TRACES'] as const) if (process.env[name]) env[name] = process.env[name]!;
+  for (const name of ['WORKER_MAX_CACHED_WORKFLOWS', 'WORKER_WORKFLOW_THREADS', 'WORKFLOW_STACK_TRACES'] as const) if (process.env[name]) env[name] = process.env[name]!;
   try {
     stack = await (oneProcess ? oneProcessCapsStack : productionCapsStack)(dataDir, env);
     const { gatewayUrl, fal } = stack;
