@@ -2,14 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { StandInTask } from '../src/dev/providers/stand-in-server';
-import { startStack, type Stack } from '../src/dev/start-stack';
-import { loadConfig } from '../src/platform/load-config';
-import { createLogger } from '../src/platform/logger';
-import { testEnv } from '../test/support/test-stack';
-import { asOperator } from '../test/support/clients';
 import { postJson } from '../test/support/http';
-import { freePort, quantile } from './support';
-import { wakeBreakdown, type WakeBreakdown } from './caps-wakes';
+import { quantile } from './support';
+import { wakeBreakdown, type FreedSlot, type WakeBreakdown } from './caps-wakes';
+import { oneProcessCapsStack, productionCapsStack, type CapsStack } from './caps-stack';
 import { productionImageEnv } from './app-processes';
 
 /** What the caps phase measured at the provider's stand-in. */
@@ -45,8 +41,10 @@ export interface CapsBench {
   wakes: WakeBreakdown;
   /** The machine's 1-minute load average (it is shared): mean and highest, sampled each second of the run. */
   load: { mean: number; max: number; cores: number };
-  /** The most memory this process (gateway, worker with its workflow cache, stand-in) held, and the worker's workflow cache size. */
+  /** The most memory the worker or gateway held (this process, with the stand-in, in the one-process shape), and the worker's workflow cache size. */
   memory: { rssMaxMiB: number; maxCachedWorkflows: number };
+  /** Gateway, worker and stand-in as separate processes (as deployed), or all in this one process (`--caps-one-process`). */
+  shape: CapsStack['shape'];
   /** WORKFLOW_STACK_TRACES as the worker ran (off, as in the production image, unless set). */
   workflowStackTraces: string;
 }
@@ -79,6 +77,18 @@ export function handOvers(tasks: StandInTask[], cap: number, acceptedFrom = 0): 
   return accepts.slice(cap).flatMap((accepted, i) => (accepted >= acceptedFrom ? [accepted - finishes[i]] : []));
 }
 
+/** Each film that waited, matched to the slot it took as handOvers matches them: the oldest finish not yet matched. */
+function freedSlots(tasks: StandInTask[], cap: number): Map<string, FreedSlot> {
+  const accepted = [...tasks].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  const finished = tasks.filter((t) => t.finishedAt).sort((a, b) => a.finishedAt!.getTime() - b.finishedAt!.getTime());
+  return new Map(
+    accepted.slice(cap).flatMap((t, i) => {
+      const slot = finished[i];
+      return slot ? [[t.prompt.split(':')[0], { finishedAt: slot.finishedAt!.getTime(), webhookAnsweredAt: slot.webhookAnsweredAt?.getTime() }] as const] : [];
+    }),
+  );
+}
+
 /** Busy slot-seconds between `from` and `to`, ÷ (cap × (to − from)). */
 function utilisation(tasks: StandInTask[], cap: number, from: number, to: number): number {
   let busy = 0;
@@ -93,32 +103,26 @@ function utilisation(tasks: StandInTask[], cap: number, from: number, to: number
 /**
  * `npm run bench` (or `-- --caps` alone): `films` one-scene films at once (one scene each, so every film
  * makes one task: the line is the films) against fal's stand-in capped at `cap` (it answers 429 past
- * it; Reelay's cap, set live, is the same) with tasks of 2-5 s. Runs the test stack in this process
- * (gateway, worker, Temporal dev server, PostgreSQL, the stand-in): the hand-over is measured at the
- * stand-in, from a task finishing (its webhook leaves then) to the next create it accepts.
+ * it; Reelay's cap, set live, is the same) with tasks of 2-5 s. The gateway and the worker run as
+ * deployed, each its own process with the production image's settings (bench/caps-stack.ts;
+ * `oneProcess`: the development stack in this process instead, as before): the hand-over is measured at
+ * the stand-in, from a task finishing (its webhook leaves then) to the next create it accepts.
  */
-export async function capsPhase({ films = 1000, cap = 20, taskMs = [2_000, 5_000] as [number, number], onProgress = (_: string) => {} } = {}): Promise<CapsBench> {
+export async function capsPhase({ films = 1000, cap = 20, taskMs = [2_000, 5_000] as [number, number], oneProcess = false, onProgress = (_: string) => {} } = {}): Promise<CapsBench> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-bench-caps-'));
-  let stack: Stack | undefined;
-  // The workflow thread as the production image runs it, like the rest of the bench: no stack recorded
-  // for every promise (read from this process's environment by the worker's thread). Set to compare.
-  const stackTraces = process.env.WORKFLOW_STACK_TRACES;
-  process.env.WORKFLOW_STACK_TRACES = stackTraces ?? productionImageEnv().WORKFLOW_STACK_TRACES;
+  let stack: CapsStack | undefined;
+  // The worker's workflow cache above the line, as docs/configuration.md tells users with provider caps
+  // to set it (a film woken for its slot after the cache evicted it is rebuilt first). To try another
+  // setting: WORKER_MAX_CACHED_WORKFLOWS=N npm run bench -- --caps (and WORKFLOW_STACK_TRACES=on).
+  const env: Record<string, string> = { WORKER_MAX_CACHED_WORKFLOWS: String(films + 500) };
+  for (const name of ['WORKER_MAX_CACHED_WORKFLOWS', 'WORKER_WORKFLOW_THREADS', 'WORKFLOW_STACK_TRACES'] as const) if (process.env[name]) env[name] = process.env[name]!;
   try {
-    // The development stack with the gateway's and the worker's own defaults (the test stack's
-    // 3-second step deadlines would cut tasks of 2-5 s short), the admin token the test clients use.
-    const env = testEnv({ SIMULATOR_PORT: '0', RATE_LIMIT_ENABLED: 'false', WORKER_HEALTH_PORT: String(await freePort()), TEMPORAL_CLI: process.env.TEMPORAL_CLI,
-      // To try a worker setting against the line: WORKER_MAX_CACHED_WORKFLOWS=N npm run bench -- --caps.
-      ...(process.env.WORKER_MAX_CACHED_WORKFLOWS ? { WORKER_MAX_CACHED_WORKFLOWS: process.env.WORKER_MAX_CACHED_WORKFLOWS } : {}),
-    });
-    const config = loadConfig(env, 'stack');
-    stack = await startStack({ config, logger: createLogger({ level: 'silent' }), dataDir, ephemeral: true, temporalPort: await freePort(), temporalUiPort: null, postgresPort: await freePort() });
-    const { gatewayUrl } = stack;
-    const fal = stack.providerStandIns.get('fal')!.server;
+    stack = await (oneProcess ? oneProcessCapsStack : productionCapsStack)(dataDir, env);
+    const { gatewayUrl, fal } = stack;
     Object.assign(fal.options, { maxRunning: cap, taskMsRange: taskMs });
     const put = await fetch(`${gatewayUrl}/api/v1/provider-caps/fal`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json', ...asOperator },
+      headers: { 'content-type': 'application/json', ...stack.asAdmin },
       body: JSON.stringify({ max_running: cap }),
     });
     if (!put.ok) throw new Error(`Could not set the cap: ${put.status} ${await put.text()}`);
@@ -129,7 +133,7 @@ export async function capsPhase({ films = 1000, cap = 20, taskMs = [2_000, 5_000
     for (let i = 0; i < ids.length; i += 25) {
       await Promise.all(
         ids.slice(i, i + 25).map(async (id) => {
-          const created = await postJson(`${gatewayUrl}/api/v1/projects`, { project_id: id, provider: 'fal', user_id: `user-${Number(id.split('-').pop()) % 7}`, scenes: [{ prompt: `${id}: a wave` }] }, asOperator);
+          const created = await postJson(`${gatewayUrl}/api/v1/projects`, { project_id: id, provider: 'fal', user_id: `user-${Number(id.split('-').pop()) % 7}`, scenes: [{ prompt: `${id}: a wave` }] }, stack!.asAdmin);
           if (created.status !== 201) throw new Error(`Could not create ${id}: ${created.status} ${JSON.stringify(created.body)}`);
         }),
       );
@@ -141,7 +145,7 @@ export async function capsPhase({ films = 1000, cap = 20, taskMs = [2_000, 5_000
     const loads: number[] = [];
     let rssMax = 0;
     const sampler = setInterval(() => {
-      void stack!.database.pool
+      void stack!.pool
         .query<{ held: number; waiting: number }>(`SELECT count(*) FILTER (WHERE state = 'held')::int AS held, count(*) FILTER (WHERE state = 'waiting')::int AS waiting FROM provider_leases WHERE provider = 'fal'`)
         .then(({ rows: [{ held, waiting }] }) => {
           const running = fal.unfinished();
@@ -154,7 +158,7 @@ export async function capsPhase({ films = 1000, cap = 20, taskMs = [2_000, 5_000
     for (;;) {
       const done = ours().filter((t) => t.finishedAt).length;
       loads.push(os.loadavg()[0]);
-      rssMax = Math.max(rssMax, process.memoryUsage.rss());
+      rssMax = Math.max(rssMax, await stack.peakMemoryMiB());
       onProgress(`caps: ${done}/${films} tasks done at the provider`);
       if (done >= films) break;
       if (Date.now() - started > 30 * 60_000) throw new Error(`caps phase: only ${done} of ${films} tasks done in 30 minutes`);
@@ -173,7 +177,7 @@ export async function capsPhase({ films = 1000, cap = 20, taskMs = [2_000, 5_000
     const accepts = tasks.map((t) => t.createdAt.getTime()).sort((a, b) => a - b);
     const lastFinish = Math.max(...tasks.map((t) => t.finishedAt!.getTime()));
     const acceptedAt = new Map(tasks.map((t) => [t.prompt.split(':')[0], t.createdAt.getTime()]));
-    const wakes = await wakeBreakdown(stack.client, ids.slice(cap), acceptedAt);
+    const wakes = await wakeBreakdown(stack.client, ids.slice(cap), acceptedAt, freedSlots(tasks, cap));
     return {
       films,
       scenesPerFilm: 1,
@@ -198,12 +202,12 @@ export async function capsPhase({ films = 1000, cap = 20, taskMs = [2_000, 5_000
         samples: sampled.samples,
       },
       wakes,
-      workflowStackTraces: process.env.WORKFLOW_STACK_TRACES ?? 'on',
-      memory: { rssMaxMiB: Math.round(rssMax / 2 ** 20), maxCachedWorkflows: config.workerMaxCachedWorkflows },
+      workflowStackTraces: env.WORKFLOW_STACK_TRACES ?? productionImageEnv().WORKFLOW_STACK_TRACES ?? 'on',
+      memory: { rssMaxMiB: rssMax, maxCachedWorkflows: stack.maxCachedWorkflows },
+      shape: stack.shape,
       load: { mean: loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length), max: Math.max(0, ...loads), cores: os.cpus().length },
     };
   } finally {
-    if (stackTraces === undefined) delete process.env.WORKFLOW_STACK_TRACES;
     await stack?.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
@@ -221,6 +225,9 @@ export function capsRows(r: CapsBench): string[][] {
       `most running ${r.mostRunning}, ${r.refusals} 429s; ${r.woken.bySignal}/${r.woken.sampled} sampled waiters woken by a signal; slots granted but not yet submitted ${r.meanSlots.grantedNotSubmitted.toFixed(1)} on average; ` +
         `${r.wakes.fallbacksPerFilm.toFixed(1)} fallback wakes and ${r.wakes.workflowTasksPerFilm.toFixed(1)} workflow tasks per film; ` +
         `grant signal → workflow task started p50/p99 ${r.wakes.signalToTaskStart.p50}/${r.wakes.signalToTaskStart.p99} ms, → task accepted ${r.wakes.taskStartToAccepted.p50}/${r.wakes.taskStartToAccepted.p99} ms; ` +
+        `freer's side: finish → webhook answered p50/p99 ${r.wakes.finishToWebhookAnswered.p50}/${r.wakes.finishToWebhookAnswered.p99} ms, → grant signal ${r.wakes.finishToSignal.p50}/${r.wakes.finishToSignal.p99} ms; ` +
+        `signal → workflow task scheduled p99 ${r.wakes.signalToTaskScheduled.p99} ms; task started → submit scheduled p50/p99 ${r.wakes.taskStartToSubmitScheduled.p50}/${r.wakes.taskStartToSubmitScheduled.p99} ms, ` +
+        `→ accepted ${r.wakes.submitScheduledToAccepted.p50}/${r.wakes.submitScheduledToAccepted.p99} ms; ${r.shape}; ` +
         `machine load ${loadText(r)}; most memory ${r.memory.rssMaxMiB} MiB with ${r.memory.maxCachedWorkflows} workflows cached at most; workflow stack traces ${r.workflowStackTraces}`,
     ],
   ];

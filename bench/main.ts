@@ -45,7 +45,7 @@ const historiesDir = process.argv.find((a) => a.startsWith('--histories='))?.sli
 const latencyProjects = quick ? 50 : 200;
 /** --media runs the media phase alone (ffmpeg's steps and the S3 copy against a bare PutObject). */
 const mediaOnly = process.argv.includes('--media');
-/** --caps runs the provider-caps phase alone (1,000 one-scene films at a stand-in capped at 20; --caps=FILMS for fewer). */
+/** --caps runs the provider-caps phase alone (1,000 one-scene films at a stand-in capped at 20; --caps=FILMS for fewer; --caps-one-process on the development stack in one process). */
 const capsArg = process.argv.find((a) => a === '--caps' || a.startsWith('--caps='));
 const capsFilms = Number(capsArg?.split('=')[1]) || (quick ? 200 : 1000);
 const mediaOptions = quick ? { runs: 3, mebibytes: 16 } : {};
@@ -440,7 +440,10 @@ async function printMediaPhase(): Promise<void> {
 }
 
 async function printCapsPhase(): Promise<void> {
-  const caps = await capsPhase({ films: capsFilms, onProgress: (phase) => console.log(phase) });
+  const oneProcess = process.argv.includes('--caps-one-process');
+  // The production shape runs the compiled dist/ (the full bench has built it already).
+  if (!oneProcess) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const caps = await capsPhase({ films: capsFilms, oneProcess, onProgress: (phase) => console.log(phase) });
   console.log(JSON.stringify(caps, null, 2));
   for (const row of capsRows(caps)) console.log(row.join('  |  '));
   for (const [goal, ok, value] of capsGoals(caps)) console.log(`${ok ? 'MET ' : 'MISS'}  ${goal}: ${value}`);

@@ -75,6 +75,8 @@ export interface Config {
   workflowBundlePath?: string;
   /** Workflows the worker keeps in memory between their tasks (WORKER_MAX_CACHED_WORKFLOWS). */
   workerMaxCachedWorkflows: number;
+  /** Threads running workflow code in the worker (WORKER_WORKFLOW_THREADS). */
+  workerWorkflowThreads: number;
   /** Settings every new project's workflow starts with. */
   workflow: WorkflowSettings;
   circuit: CircuitOptions;

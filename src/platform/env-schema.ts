@@ -167,6 +167,11 @@ export const envSchema = z.object({
    */
   WORKER_MAX_CACHED_WORKFLOWS: positiveInt(250, 100_000),
   /**
+   * Threads running workflow code in the worker (the SDK's workflowThreadPoolSize; 1, its default with a
+   * reused V8 context). A second lets two films' workflow tasks run at once on a machine with cores to spare.
+   */
+  WORKER_WORKFLOW_THREADS: positiveInt(1, 16),
+  /**
    * Read by the Temporal SDK's workflow thread (patches/@temporalio+worker+*.patch), not by our config:
    * `off` skips the promise hook that records a stack for every promise a workflow creates, for the
    * stack trace query of the Web UI. Measured by the bench's scale run: a quarter of the workflow

@@ -182,6 +182,7 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role, defaults: Comm
     workerHealthPort: env.WORKER_HEALTH_PORT,
     workflowBundlePath: env.WORKFLOW_BUNDLE_PATH,
     workerMaxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
+    workerWorkflowThreads: env.WORKER_WORKFLOW_THREADS,
     workflow: resolveSettings({
       stepTimeoutMs: {
         video: env.STEP_TIMEOUT_VIDEO_SECONDS * 1000,

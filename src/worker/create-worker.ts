@@ -67,8 +67,8 @@ export interface ProjectWorkerDeps {
  * How the project worker takes its tasks (cache, pollers, sticky queue). The bench's engine floor
  * (bench/floor/) runs its minimal workflow with these same options, so the two differ only in the workflow.
  */
-export function workerTuning(config: Pick<Config, 'workerMaxCachedWorkflows'>): Pick<WorkerOptions, 'maxCachedWorkflows'> {
-  return { maxCachedWorkflows: config.workerMaxCachedWorkflows };
+export function workerTuning(config: Pick<Config, 'workerMaxCachedWorkflows' | 'workerWorkflowThreads'>): Pick<WorkerOptions, 'maxCachedWorkflows' | 'workflowThreadPoolSize'> {
+  return { maxCachedWorkflows: config.workerMaxCachedWorkflows, workflowThreadPoolSize: config.workerWorkflowThreads };
 }
 
 /** The worker that runs project workflows and their activities on the configured task queue. */

@@ -40,6 +40,8 @@ export interface StandInTask {
   error?: string;
   /** Webhook deliveries attempted for the task (each retry counts). */
   deliveries: number;
+  /** When a delivery of its webhook was first answered 2xx (the caps bench times the gateway's side of a hand-over with it). */
+  webhookAnsweredAt?: Date;
 }
 
 /**
@@ -137,6 +139,7 @@ export class StandInServer {
     const attempt = async (n: number): Promise<void> => {
       task.deliveries += 1;
       const answer = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers() }, redirect: 'manual' }).catch(() => undefined);
+      if (answer?.ok) task.webhookAnsweredAt ??= new Date();
       if (answer?.ok || n >= retryDelaysMs.length) return;
       this.later(retryDelaysMs[n], () => attempt(n + 1));
     };
