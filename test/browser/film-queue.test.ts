@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import type { Stack } from '../../src/dev/start-stack';
 import type { StandInOptions, StandInServer } from '../../src/dev/providers/stand-in-server';
-import { launchChromium } from '../support/browser';
+import { launchChromium, signedInConsolePage } from '../support/browser';
 import { asOperator } from '../support/clients';
 import { postJson, uniqueId } from '../support/http';
 import { testAdminToken, testStack } from '../support/test-stack';
@@ -32,11 +32,7 @@ describe("console in a browser: a film's place in its provider's line", function
     fal = stack.providerStandIns.get('fal')!.server;
     saved = { ...fal.options };
     browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    await page.goto(`${stack.gatewayUrl}/console`);
-    await page.getByLabel('Admin token').fill(testAdminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Films' }).waitFor();
+    page = await signedInConsolePage(browser, stack.gatewayUrl, testAdminToken);
   });
 
   after(async () => {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import type { Stack } from '../../src/dev/start-stack';
-import { launchChromium } from '../support/browser';
+import { launchChromium, signedInConsolePage } from '../support/browser';
 import { asOperator } from '../support/clients';
 import { getJson, uniqueId } from '../support/http';
 import { requestsFor } from '../support/projects';
@@ -54,14 +54,9 @@ describe('review desk in a browser: approve, regenerate with an edited prompt, r
   before(async () => {
     stack = await testStack();
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
     shots = screenshotDir ?? (await mkdtemp(path.join(os.tmpdir(), 'reelay-review-shots-')));
     await mkdir(shots, { recursive: true });
-    await page.goto(`${stack.gatewayUrl}/console`);
-    await page.getByLabel('Admin token').fill(testAdminToken);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Films' }).waitFor();
+    page = await signedInConsolePage(browser, stack.gatewayUrl, testAdminToken);
   });
 
   after(async () => {

@@ -1,5 +1,5 @@
 import chromium from '@sparticuz/chromium';
-import { chromium as playwright, type Browser } from 'playwright-core';
+import { chromium as playwright, type Browser, type Page } from 'playwright-core';
 
 /**
  * Chromium for the browser tests, with no root and no download at test time: the binary ships inside the
@@ -25,4 +25,14 @@ export async function launchChromium(): Promise<Browser> {
       '--no-pings',
     ],
   });
+}
+
+/** A page of the console at `gatewayUrl`, signed in with `token` (the admin token) and showing its film list. */
+export async function signedInConsolePage(browser: Browser, gatewayUrl: string, token: string): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  await page.goto(`${gatewayUrl}/console`);
+  await page.getByLabel('Admin token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Films' }).waitFor();
+  return page;
 }
