@@ -127,6 +127,14 @@ describe('console in a browser: sign in, watch a film, replay a webhook, retry a
     await listed.waitFor();
     assert.deepEqual((await listed.locator('td').allInnerTexts()).slice(0, 4).map((cell) => cell.trim()), [filmId, 'operator', 'completed', '3 of 3 scenes']);
     await assertAccessible(page, 'films list');
+    // The live list re-renders the page as films change: the filter's fields keep what was typed and chosen.
+    await page.getByLabel('Project id contains').fill(filmId);
+    await page.locator('form.filters select[name="status"]').selectOption('completed');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL((u) => u.searchParams.get('q') === filmId && u.searchParams.get('status') === 'completed');
+    assert.equal(await page.getByLabel('Project id contains').inputValue(), filmId);
+    assert.equal(await page.locator('form.filters select[name="status"]').inputValue(), 'completed');
+    await listed.waitFor();
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await page.getByRole('textbox', { name: 'Project', exact: true }).fill(filmId);
     await page.getByLabel('Endpoint').selectOption('stitch-complete');

@@ -15,10 +15,13 @@ export function FilterSelect({
   return (
     <label>
       {label}
-      <select name={name} value={value} onChange={onChange && ((e) => onChange(e.currentTarget.value))}>
-        <option value="">any</option>
+      {/* Without onChange the form owns the choice (read on submit): `value` would put it back on every re-render. */}
+      <select name={name} {...(onChange ? { value, onChange: (e: Event) => onChange((e.currentTarget as HTMLSelectElement).value) } : {})}>
+        <option value="" selected={!onChange && value === ''}>
+          any
+        </option>
         {options.map((o) => (
-          <option key={o} value={o}>
+          <option key={o} value={o} selected={!onChange && o === value}>
             {o.replace(/_/g, ' ')}
           </option>
         ))}

@@ -36,14 +36,19 @@ export function Errors() {
   const [error, setError] = useState('');
 
   useEffect(() => {
+    // An answer for filters since changed can arrive after the new one's: it is dropped.
+    let current = true;
     const load = () =>
       Promise.all([
-        api<Stats>('/api/v1/errors/stats').then(setStats),
-        api<{ data: ErrorEntry[] }>(`/api/v1/errors${query({ ...filters, limit: 50 })}`).then((page) => setEntries(page.data)),
-      ]).catch((err) => setError(err instanceof ApiError ? err.message : String(err)));
+        api<Stats>('/api/v1/errors/stats').then((stats) => current && setStats(stats)),
+        api<{ data: ErrorEntry[] }>(`/api/v1/errors${query({ ...filters, limit: 50 })}`).then((page) => current && setEntries(page.data)),
+      ]).catch((err) => current && setError(err instanceof ApiError ? err.message : String(err)));
     void load();
     const timer = setInterval(() => void load(), refreshMs);
-    return () => clearInterval(timer);
+    return () => {
+      current = false;
+      clearInterval(timer);
+    };
   }, [filters.type, filters.severity]);
 
   return (

@@ -25,11 +25,12 @@ export function Films() {
     <section aria-labelledby="films-title">
       <h1 id="films-title">Films</h1>
       <NewFilm />
-      <form class="filters" onSubmit={filter} role="search">
+      {/* Uncontrolled fields: the live list re-renders the page, which must not undo what is being typed. */}
+      <form class="filters" onSubmit={filter} role="search" key={`${status}\n${search}`}>
         <FilterSelect label="Status" name="status" value={status} options={projectStatuses} />
         <label>
           Project id contains
-          <input name="q" type="search" value={search} />
+          <input name="q" type="search" defaultValue={search} />
         </label>
         <button type="submit">Filter</button>
       </form>

@@ -1,5 +1,5 @@
 import { useLocation } from 'preact-iso';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { webhookOutcomes } from '../../contracts/statuses';
 import { webhookEndpoints } from '../../contracts/steps';
 import { api, ApiError, query } from '../api';
@@ -37,14 +37,18 @@ export function Webhooks() {
   const [error, setError] = useState('');
   const filters = { project_id: params.project_id, endpoint: params.endpoint, outcome: params.outcome, since: isoOf(params.since), until: isoOf(params.until) };
 
+  // Answers can arrive out of order (the list before a filter, then the filtered one): only the latest asked is shown.
+  const latest = useRef(0);
   const load = async (after?: string) => {
+    const asked = ++latest.current;
     setError('');
     try {
       const page = await api<Page>(`/api/v1/webhooks/events${query({ ...filters, cursor: after, limit: 50 })}`);
+      if (asked !== latest.current) return;
       setEvents((previous) => (after ? [...previous, ...page.data] : page.data));
       setCursor(page.next_cursor);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err));
+      if (asked === latest.current) setError(err instanceof ApiError ? err.message : String(err));
     }
   };
   useEffect(() => void load(), [JSON.stringify(params)]);
@@ -58,20 +62,21 @@ export function Webhooks() {
   return (
     <section aria-labelledby="webhooks-title">
       <h1 id="webhooks-title">Webhook events</h1>
-      <form class="filters" onSubmit={filter} role="search">
+      {/* Uncontrolled fields (a re-render must not undo what is being typed), renewed when the URL's filters change. */}
+      <form class="filters" onSubmit={filter} role="search" key={JSON.stringify(params)}>
         <label>
           Project
-          <input name="project_id" value={params.project_id ?? ''} />
+          <input name="project_id" defaultValue={params.project_id ?? ''} />
         </label>
         <FilterSelect label="Endpoint" name="endpoint" value={params.endpoint ?? ''} options={webhookEndpoints} />
         <FilterSelect label="Outcome" name="outcome" value={params.outcome ?? ''} options={webhookOutcomes} />
         <label>
           From
-          <input name="since" type="datetime-local" value={params.since ?? ''} />
+          <input name="since" type="datetime-local" defaultValue={params.since ?? ''} />
         </label>
         <label>
           Until
-          <input name="until" type="datetime-local" value={params.until ?? ''} />
+          <input name="until" type="datetime-local" defaultValue={params.until ?? ''} />
         </label>
         <button type="submit">Filter</button>
       </form>
