@@ -118,10 +118,10 @@ export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: st
   }
 
   /** The task's place in line, read after the ask's commit: the provider's lock is not held while the line is ranked. */
-  async function placeOf(r: LeaseRequest, asked: { held: boolean; waitedSeconds: number; skipped: boolean }): Promise<{ answer: LeaseAnswer; skipped: boolean }> {
-    if (asked.held) return { answer: { held: true, waitedSeconds: asked.waitedSeconds }, skipped: asked.skipped };
+  async function placeOf(r: LeaseRequest, asked: { held: boolean; waitedSeconds: number }): Promise<LeaseAnswer> {
+    if (asked.held) return { held: true, waitedSeconds: asked.waitedSeconds };
     const place = await pool.query<{ position: number; waiting: number }>(leaseSql.place, [r.provider, r.fingerprint]);
-    return { answer: { held: false, position: place.rows[0]?.position ?? 1, waiting: place.rows[0]?.waiting ?? 1 }, skipped: asked.skipped };
+    return { held: false, position: place.rows[0]?.position ?? 1, waiting: place.rows[0]?.waiting ?? 1 };
   }
 
   return {
@@ -132,7 +132,7 @@ export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: st
     async acquire(r: LeaseRequest): Promise<LeaseAnswer> {
       await pool.query(leaseSql.ensureCap, [r.provider]);
       const asked = await ask(r);
-      if (asked.held || !asked.skipped) return (await placeOf(r, asked)).answer;
+      if (asked.held || !asked.skipped) return placeOf(r, asked);
       // Another granter held the line's lock: it may have granted this task after the ask looked (its
       // wake is then on its way), or counted before this task joined. With slots free, grant once more
       // (waiting for the lock, outside the join's transaction); either way the answer is the lease's own.
@@ -140,7 +140,7 @@ export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: st
       const held = (await pool.query<{ n: number }>(leaseSql.heldCount, [r.provider])).rows[0].n;
       if (cap === 0 || held < cap) await grantNow(r.provider, r.fingerprint);
       const waited = await claim(r.fingerprint, r.holdMs);
-      return waited !== undefined ? { held: true, waitedSeconds: waited } : (await placeOf(r, asked)).answer;
+      return waited !== undefined ? { held: true, waitedSeconds: waited } : placeOf(r, asked);
     },
 
     /** Grants whatever is free at the provider now, waking the films granted (after a cap is raised live). */
