@@ -13,16 +13,17 @@ import { traceHeader } from '../../src/worker/workflow-tracing-interceptors';
 async function modulesOfOneInstance(): Promise<string[]> {
   const code = await bundleProjectWorkflows();
   const shared = new Map<string, unknown>();
-  let instance: Map<string, unknown> | undefined;
+  const instance = new Map<string, unknown>();
+  let bundleStarted = false;
   const context = vm.createContext({}, { microtaskMode: 'afterEvaluate' });
   Object.defineProperty(context, '__webpack_module_cache__', {
     value: new Proxy({}, {
-      get: (_, id: string) => shared.get(id) ?? instance?.get(id),
-      set: (_, id: string, module) => ((instance ?? shared).set(id, module), true),
+      get: (_, id: string) => shared.get(id) ?? instance.get(id),
+      set: (_, id: string, module) => ((bundleStarted ? instance : shared).set(id, module), true),
     }),
   });
   new vm.Script(code).runInContext(context);
-  instance = new Map();
+  bundleStarted = true;
   vm.runInContext('__TEMPORAL__.importWorkflows(); __TEMPORAL__.importInterceptors().forEach((m) => m.interceptors())', context);
   return [...instance.keys()];
 }
