@@ -7,8 +7,7 @@ import type { MediaSettings } from '../platform/media-env';
 import { createAssetLinkSigner, type AssetLinkSigner, type LinkCheck } from '../media/asset-links';
 import { isAssetKey, type AssetStore } from '../media/asset-store';
 import { LocalAssetStore } from '../media/local-store';
-import { assetRoutePrefix } from '../media/open-store';
-import { S3AssetStore } from '../media/s3-store';
+import { assetRoutePrefix, isS3Store } from '../media/open-store';
 import { HttpError } from './errors';
 import { signAssetLinksInAnswers } from './signed-asset-links';
 
@@ -53,7 +52,7 @@ export function assetRoutes(settings: MediaSettings, store: AssetStore | undefin
     // Answered here rather than redirected: a HEAD (the signed link is signed for GET only), and the
     // pictures (last frames, thumbnails: small), which providers fetch as a scene's start frame and
     // some, like the simulator, never follow a redirect for.
-    if (store instanceof S3AssetStore && (ctx.method === 'HEAD' || asset.contentType.startsWith('image/'))) {
+    if (isS3Store(store) && (ctx.method === 'HEAD' || asset.contentType.startsWith('image/'))) {
       ctx.status = 200;
       ctx.type = asset.contentType;
       ctx.length = asset.size;
@@ -62,7 +61,7 @@ export function assetRoutes(settings: MediaSettings, store: AssetStore | undefin
       if (ctx.method !== 'HEAD') ctx.body = await store.read(key);
       return;
     }
-    if (store instanceof S3AssetStore) {
+    if (isS3Store(store)) {
       ctx.set('Cache-Control', `private, max-age=${Math.max(0, settings.urlTtlSeconds - 60)}`);
       ctx.redirect(await store.signedUrl(key, settings.urlTtlSeconds));
       return;

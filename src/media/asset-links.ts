@@ -1,8 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AssetStore } from './asset-store';
 import type { MediaSettings } from '../platform/media-env';
-import { assetLink, keyOfAssetLink, openAssetStore } from './open-store';
-import { S3AssetStore } from './s3-store';
+import { assetLink, isS3Store, keyOfAssetLink, openAssetStore } from './open-store';
 
 /** What a request for /assets/<key> proved about its link. */
 export type LinkCheck = 'valid' | 'unsigned' | 'forged' | 'expired';
@@ -58,7 +57,7 @@ export function linkSharer(base: string, signer: AssetLinkSigner | undefined, st
   return async <T extends string | null | undefined>(url: T): Promise<T> => {
     const key = url ? keyOfAssetLink(base, url) : undefined;
     if (!key || !signer) return url;
-    return (store instanceof S3AssetStore ? await store.signedUrl(key, ttlSeconds) : signer.signed(base, key)) as T;
+    return (store && isS3Store(store) ? await store.signedUrl(key, ttlSeconds) : signer.signed(base, key)) as T;
   };
 }
 
