@@ -58,9 +58,9 @@ export const leaseSql = {
     RETURNING state`,
   /** A scene asks for a new task only once its previous one has ended (failed, lost or replaced): that one's slot is free. */
   dropEarlierTasks: 'DELETE FROM provider_leases WHERE scene_id = $1 AND fingerprint <> $2',
-  /** A held slot is kept; the answer says how long the task waited in line for it (the wait metric). */
+  /** A held slot is kept; the answer says how long the task waited in line for it (the wait metric), and for whom. */
   hold: `UPDATE provider_leases SET expires_at = now() + make_interval(secs => $2 / 1000.0) WHERE fingerprint = $1 AND state = 'held'
-    RETURNING extract(epoch FROM COALESCE(acquired_at, now()) - enqueued_at)::float AS waited_seconds`,
+    RETURNING extract(epoch FROM COALESCE(acquired_at, now()) - enqueued_at)::float AS waited_seconds, client_id`,
   /**
    * The provider's row, locked by one granter at a time. A waiter asking takes it with SKIP LOCKED, so
    * hundreds of them never queue on the lock (whoever holds it serves the line in fair order anyway).
