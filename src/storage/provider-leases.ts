@@ -45,11 +45,7 @@ export type WakeGranted = (grants: SlotGrant[]) => Promise<void>;
 export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: string) => number = () => 0, wake: WakeGranted = async () => undefined) {
   /** Within a transaction holding the provider's lock: drops what expired and grants every free slot, in fair order. */
   async function grantFree(client: pg.PoolClient, provider: string, maxRunning: number | null): Promise<SlotGrant[]> {
-    await client.query(leaseSql.expire, [provider]);
-    const cap = maxRunning ?? configuredCap(provider);
-    const held = (await client.query<{ n: number }>(leaseSql.heldCount, [provider])).rows[0].n;
-    const free = cap === 0 ? Number.MAX_SAFE_INTEGER : cap - held;
-    return free > 0 ? (await client.query<SlotGrant>(leaseSql.grant, [provider, Math.min(free, 1_000)])).rows : [];
+    return (await client.query<SlotGrant>(leaseSql.grantFree, [provider, maxRunning ?? configuredCap(provider)])).rows;
   }
 
   /** Runs `work` in a transaction, then wakes the films it granted a slot to (after the commit: they must find their grant). */
@@ -104,11 +100,15 @@ export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: st
       const joined = await client.query<{ state: 'waiting' | 'held' }>(leaseSql.join, values);
       await client.query(leaseSql.dropEarlierTasks, [r.sceneId, r.fingerprint]);
       let skipped = false;
-      if (joined.rows[0].state === 'waiting') {
+      let mine = joined.rows[0].state === 'held';
+      if (!mine) {
         const locked = await client.query<{ max_running: number | null }>(leaseSql.lockCapOrSkip, [r.provider]);
         if (locked.rows[0]) grants.push(...(await grantFree(client, r.provider, locked.rows[0].max_running)));
         else skipped = true;
+        mine = grants.some((g) => g.fingerprint === r.fingerprint);
       }
+      // Not held: another granter cannot have granted it since the join (the row is this transaction's until its commit).
+      if (!mine) return { held: false, waitedSeconds: 0, skipped };
       const granted = await client.query<{ waited_seconds: number }>(leaseSql.hold, [r.fingerprint, r.holdMs]);
       return { held: granted.rowCount !== 0, waitedSeconds: Math.max(0, granted.rows[0]?.waited_seconds ?? 0), skipped };
     }, r.fingerprint);
