@@ -96,11 +96,12 @@ export function createProviderCalls(
    */
   async function takeSlot(provider: ProviderName, fingerprint: string, projectId: string, sceneId: string, final: boolean): Promise<{ client: string | null; waitedSeconds: number }> {
     const holdMs = config.workflow.stepTimeoutMs.video;
-    // Granted while the film slept: claimed in one statement, before anything else (the hand-over's path).
+    // Granted while the film slept: claimed in one statement, before anything else (the hand-over's path);
+    // the lease names the film's client, so the claim needs no second look-up.
     const claimed = await leases.claim(fingerprint, holdMs);
+    if (claimed) return { client: claimed.clientId, waitedSeconds: claimed.waitedSeconds };
     const { rows } = await pool.query<{ client_id: string | null; user_id: string | null; priority: number }>(submissionSql.filmOwner, [projectId]);
     const owner = rows[0] ?? { client_id: null, user_id: null, priority: 0 };
-    if (claimed !== undefined) return { client: owner.client_id, waitedSeconds: claimed };
     const turn = await leases.acquire({ provider, fingerprint, projectId, sceneId, clientId: owner.client_id, userId: owner.user_id, priority: owner.priority, holdMs });
     if (turn.held) return { client: owner.client_id, waitedSeconds: turn.waitedSeconds };
     throw ApplicationFailure.create({

@@ -133,12 +133,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.silent = true; // errors are logged once, by jsonErrors
 
   const metrics = createGatewayMetrics();
-  // A slot freed here (a provider's webhook) is granted and its new holder woken here (docs/providers.md).
-  const leases = createProviderLeases(
-    database.pool,
-    (provider) => config.providers.maxRunning[provider as keyof typeof config.providers.maxRunning] ?? 0,
-    wakeGrantedFilms(() => temporal, logger),
-  );
+  // A slot freed here (a provider's webhook) is granted and its new holder woken here (docs/providers.md),
+  // on connections of its own: on the shared pool the grant queued behind the films being created.
+  const leasesOn = (pool: typeof database.pool) =>
+    createProviderLeases(pool, (provider) => config.providers.maxRunning[provider as keyof typeof config.providers.maxRunning] ?? 0, wakeGrantedFilms(() => temporal, logger));
+  const leases = leasesOn(database.pool);
   registerLiveGauges(metrics.registry, createLiveCounts(database.pool), mergeSettings(config.workflow, workflowSettings).stepTimeoutMs, logger, leases);
   const health = createHealthProbe(connection, prisma);
   const readiness = createReadinessCheck(health, connection, config.temporal.namespace);
@@ -172,7 +171,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
 
   const unverified = unverifiedFailureLog(errors, logger);
   const webhooks = webhookRoutes({ config, events, errors, apply, health, metrics, limiter, unverified });
-  const providerWebhooks = providerWebhookRoutes({ config, events, errors, apply, health, metrics, limiter, unverified, adapters: providers.adapters, leases });
+  const providerWebhooks = providerWebhookRoutes({ config, events, errors, apply, health, metrics, limiter, unverified, adapters: providers.adapters, leases: leasesOn(database.handOver) });
   const providerCaps = providerCapRoutes({ access, leases, configured: config.providers.maxRunning });
   const admin = adminRoutes({ access, events, errors, apply });
   const queueOf = (filmId: string) => leases.queueOf(filmId);

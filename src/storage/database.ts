@@ -12,6 +12,13 @@ export interface Database {
    * (at most the last ~0.6 s of them; never out of order, never half of one). See event-store.ts.
    */
   asyncCommit: pg.Pool;
+  /**
+   * Two more connections, opened on first use, for the provider line's hand-over alone (a webhook
+   * freeing a slot grants it to the next in line: storage/provider-leases.ts). On the shared pool that
+   * transaction queued behind whatever else the process was doing, such as 1,000 films being created
+   * at once (BENCHMARKS.md, provider caps).
+   */
+  handOver: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -32,14 +39,17 @@ export function openDatabase(
   pool.on('error', (err) => onIdleError?.(err));
   const asyncCommit = new pg.Pool({ connectionString: databaseUrl, max: 1, options: '-c TimeZone=UTC -c synchronous_commit=off' });
   asyncCommit.on('error', (err) => onIdleError?.(err));
+  const handOver = new pg.Pool({ connectionString: databaseUrl, max: 2, options: '-c TimeZone=UTC' });
+  handOver.on('error', (err) => onIdleError?.(err));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
     pool,
     asyncCommit,
+    handOver,
     async close() {
       await prisma.$disconnect();
-      await Promise.all([pool.end(), asyncCommit.end()]);
+      await Promise.all([pool.end(), asyncCommit.end(), handOver.end()]);
     },
   };
 }

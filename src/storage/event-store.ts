@@ -69,6 +69,8 @@ export const isSettled = (outcome: WebhookOutcome): boolean => settled.has(outco
  * test/integration/storage-schema.test.ts; everything else goes through Prisma's typed client.
  */
 export const eventStoreSql = {
+  /** Whether a project has a webhook that arrived before it and was never applied (pendingFor's outcomes). */
+  anyPending: `SELECT 1 FROM webhook_events WHERE project_id = $1 AND outcome IN ('pending_project', 'received', 'signal_failed') LIMIT 1`,
   recordDelivery: `
   WITH stored AS (
     INSERT INTO webhook_events (id, endpoint, task_id, status, project_id, scene_id, headers, raw_body, outcome)
@@ -155,7 +157,11 @@ export function createEventStore({ prisma, pool, asyncCommit }: Database) {
     },
 
     /** Events that arrived before their project existed, oldest first, to apply in order. */
-    pendingFor(projectId: string) {
+    async pendingFor(projectId: string) {
+      // Asked on every create, where there is nearly never one: a plain existence check first, since a
+      // Prisma query costs the gateway far more CPU than PostgreSQL spends on it (BENCHMARKS.md, provider caps).
+      const any = await pool.query(named('anyPending', [projectId]));
+      if (!any.rowCount) return [];
       return prisma.webhookEvent.findMany({
         where: { projectId, outcome: { in: ['pending_project', 'received', 'signal_failed'] } },
         orderBy: { receivedAt: 'asc' },

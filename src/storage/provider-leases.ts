@@ -45,11 +45,7 @@ export type WakeGranted = (grants: SlotGrant[]) => Promise<void>;
 export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: string) => number = () => 0, wake: WakeGranted = async () => undefined) {
   /** Within a transaction holding the provider's lock: drops what expired and grants every free slot, in fair order. */
   async function grantFree(client: pg.PoolClient, provider: string, maxRunning: number | null): Promise<SlotGrant[]> {
-    await client.query(leaseSql.expire, [provider]);
-    const cap = maxRunning ?? configuredCap(provider);
-    const held = (await client.query<{ n: number }>(leaseSql.heldCount, [provider])).rows[0].n;
-    const free = cap === 0 ? Number.MAX_SAFE_INTEGER : cap - held;
-    return free > 0 ? (await client.query<SlotGrant>(leaseSql.grant, [provider, Math.min(free, 1_000)])).rows : [];
+    return (await client.query<SlotGrant>(leaseSql.grantFree, [provider, maxRunning ?? configuredCap(provider)])).rows;
   }
 
   /** Runs `work` in a transaction, then wakes the films it granted a slot to (after the commit: they must find their grant). */
@@ -76,13 +72,15 @@ export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: st
    * Frees the leases `where` names and, holding each provider's lock (taken first, so a granter and a
    * freer never wait on each other's rows), grants the freed slots to the next in line.
    */
-  async function free(where: string, values: unknown[]): Promise<void> {
-    const { rows } = await pool.query<{ provider: string }>(leaseSql.providersOf(where), values);
-    for (const { provider } of rows) {
+  async function free(where: string, values: unknown[], knownProvider?: string): Promise<void> {
+    // A webhook names its provider: one round trip fewer before the hand-over's lock.
+    const providers = knownProvider ? [knownProvider] : (await pool.query<{ provider: string }>(leaseSql.providersOf(where), values)).rows.map((r) => r.provider);
+    for (const provider of providers) {
       await inTransaction(async (client, grants) => {
         const locked = await client.query<{ max_running: number | null }>(leaseSql.lockCap, [provider]);
-        await client.query(leaseSql.free(where, values.length + 1), [...values, provider]);
-        if (locked.rows[0]) grants.push(...(await grantFree(client, provider, locked.rows[0].max_running)));
+        const freed = await client.query(leaseSql.free(where, values.length + 1), [...values, provider]);
+        // Nothing of it held or waited there (a repeated webhook, a provider named by the caller): nothing to grant.
+        if (locked.rows[0] && freed.rowCount) grants.push(...(await grantFree(client, provider, locked.rows[0].max_running)));
       });
     }
   }
@@ -102,19 +100,23 @@ export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: st
       const joined = await client.query<{ state: 'waiting' | 'held' }>(leaseSql.join, values);
       await client.query(leaseSql.dropEarlierTasks, [r.sceneId, r.fingerprint]);
       let skipped = false;
-      if (joined.rows[0].state === 'waiting') {
+      let mine = joined.rows[0].state === 'held';
+      if (!mine) {
         const locked = await client.query<{ max_running: number | null }>(leaseSql.lockCapOrSkip, [r.provider]);
         if (locked.rows[0]) grants.push(...(await grantFree(client, r.provider, locked.rows[0].max_running)));
         else skipped = true;
+        mine = grants.some((g) => g.fingerprint === r.fingerprint);
       }
+      // Not held: another granter cannot have granted it since the join (the row is this transaction's until its commit).
+      if (!mine) return { held: false, waitedSeconds: 0, skipped };
       const granted = await client.query<{ waited_seconds: number }>(leaseSql.hold, [r.fingerprint, r.holdMs]);
       return { held: granted.rowCount !== 0, waitedSeconds: Math.max(0, granted.rows[0]?.waited_seconds ?? 0), skipped };
     }, r.fingerprint);
 
-  /** Extends a held slot's lease; undefined when the task holds none. One statement. */
-  async function claim(fingerprint: string, holdMs: number): Promise<number | undefined> {
-    const { rows } = await pool.query<{ waited_seconds: number }>(leaseSql.hold, [fingerprint, holdMs]);
-    return rows[0] ? Math.max(0, rows[0].waited_seconds) : undefined;
+  /** Extends a held slot's lease: how long the task waited for it and its film's client; undefined when the task holds none. One statement. */
+  async function claim(fingerprint: string, holdMs: number): Promise<{ waitedSeconds: number; clientId: string | null } | undefined> {
+    const { rows } = await pool.query<{ waited_seconds: number; client_id: string | null }>(leaseSql.hold, [fingerprint, holdMs]);
+    return rows[0] ? { waitedSeconds: Math.max(0, rows[0].waited_seconds), clientId: rows[0].client_id } : undefined;
   }
 
   /** The task's place in line, read after the ask's commit: the provider's lock is not held while the line is ranked. */
@@ -139,15 +141,15 @@ export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: st
       const cap = (await pool.query<{ max_running: number | null }>(leaseSql.cap, [r.provider])).rows[0]?.max_running ?? configuredCap(r.provider);
       const held = (await pool.query<{ n: number }>(leaseSql.heldCount, [r.provider])).rows[0].n;
       if (cap === 0 || held < cap) await grantNow(r.provider, r.fingerprint);
-      const waited = await claim(r.fingerprint, r.holdMs);
-      return waited !== undefined ? { held: true, waitedSeconds: waited } : placeOf(r, asked);
+      const claimed = await claim(r.fingerprint, r.holdMs);
+      return claimed ? { held: true, waitedSeconds: claimed.waitedSeconds } : placeOf(r, asked);
     },
 
     /** Grants whatever is free at the provider now, waking the films granted (after a cap is raised live). */
     grantNow: (provider: string) => grantNow(provider),
 
     /** The task's outcome is known (its webhook or poll result arrived, or it was cancelled): its slot goes to the next in line. */
-    releaseTask: (fingerprint: string, sceneId: string) => free('fingerprint = $1 AND scene_id = $2', [fingerprint, sceneId]),
+    releaseTask: (fingerprint: string, sceneId: string, provider?: string) => free('fingerprint = $1 AND scene_id = $2', [fingerprint, sceneId], provider),
 
     /** The scene's video is saved, or its task was cancelled or watched to its end. */
     releaseScene: (sceneId: string) => free('scene_id = $1', [sceneId]),

@@ -58,9 +58,9 @@ export const leaseSql = {
     RETURNING state`,
   /** A scene asks for a new task only once its previous one has ended (failed, lost or replaced): that one's slot is free. */
   dropEarlierTasks: 'DELETE FROM provider_leases WHERE scene_id = $1 AND fingerprint <> $2',
-  /** A held slot is kept; the answer says how long the task waited in line for it (the wait metric). */
+  /** A held slot is kept; the answer says how long the task waited in line for it (the wait metric), and for whom. */
   hold: `UPDATE provider_leases SET expires_at = now() + make_interval(secs => $2 / 1000.0) WHERE fingerprint = $1 AND state = 'held'
-    RETURNING extract(epoch FROM COALESCE(acquired_at, now()) - enqueued_at)::float AS waited_seconds`,
+    RETURNING extract(epoch FROM COALESCE(acquired_at, now()) - enqueued_at)::float AS waited_seconds, client_id`,
   /**
    * The provider's row, locked by one granter at a time. A waiter asking takes it with SKIP LOCKED, so
    * hundreds of them never queue on the lock (whoever holds it serves the line in fair order anyway).
@@ -69,10 +69,19 @@ export const leaseSql = {
   /** Whoever frees a slot waits for the lock instead: the slot it freed must be granted by someone. */
   lockCap: 'SELECT max_running FROM provider_caps WHERE provider = $1 FOR UPDATE',
   cap: 'SELECT max_running FROM provider_caps WHERE provider = $1',
-  expire: 'DELETE FROM provider_leases WHERE provider = $1 AND expires_at <= now()',
   heldCount: `SELECT count(*)::int AS n FROM provider_leases WHERE provider = $1 AND state = 'held'`,
-  grant: `UPDATE provider_leases SET state = 'held', acquired_at = now(), expires_at = now() + make_interval(secs => ${claimMs / 1000})
-    WHERE fingerprint IN (SELECT fingerprint FROM (${fairLine}) line ORDER BY position LIMIT $2)
+  /**
+   * Under the provider's lock: drops what expired and grants every free slot ($2 the cap, 0 unlimited),
+   * in fair order, in one statement. Whoever holds the lock waits on nothing but this and its commit:
+   * as three statements (expire, count, grant), a freer's hand-over waited for the askers' round trips.
+   * Expired rows are left out by each part's own `expires_at > now()` (the DELETE's effect is not
+   * visible within the statement), and a full line costs nothing: LIMIT 0 reads no row of it.
+   */
+  grantFree: `WITH expired AS (DELETE FROM provider_leases WHERE provider = $1 AND expires_at <= now()),
+    held AS (SELECT count(*)::int AS n FROM provider_leases WHERE provider = $1 AND state = 'held' AND expires_at > now())
+    UPDATE provider_leases SET state = 'held', acquired_at = now(), expires_at = now() + make_interval(secs => ${claimMs / 1000})
+    WHERE fingerprint IN (SELECT fingerprint FROM (${fairLine}) line ORDER BY position
+      LIMIT (SELECT CASE WHEN $2::int = 0 THEN 1000 ELSE least(1000, greatest(0, $2::int - n)) END FROM held))
     RETURNING project_id AS "projectId", fingerprint`,
   place: `SELECT position, (SELECT count(*)::int FROM provider_leases WHERE provider = $1 AND state = 'waiting' AND expires_at > now()) AS waiting
     FROM (${fairLine}) line WHERE fingerprint = $2`,

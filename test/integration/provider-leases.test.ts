@@ -138,6 +138,28 @@ describe("provider leases: a provider's slots under its cap, in PostgreSQL", fun
     assert.equal((await later.again()).held, false);
   });
 
+  it('hands a slot over when the webhook names its provider, and a repeated webhook hands nothing over', async () => {
+    const p = provider(1);
+    const running = p.ask({ client: 'studio' });
+    assert.equal((await running.answer).held, true);
+    const waiter = p.ask({ client: 'studio' });
+    assert.equal((await waiter.answer).held, false);
+    const after = p.ask({ client: 'studio' });
+    assert.equal((await after.answer).held, false);
+    woken.length = 0;
+    await leases.releaseTask(running.fingerprint, running.fingerprint.split('/')[1], p.name);
+    assert.deepEqual(woken.map((w) => w.fingerprint), [waiter.fingerprint], 'the freed slot went to the next in line');
+    assert.deepEqual(
+      { ...(await leases.claim(waiter.fingerprint, 60_000)), waitedSeconds: 0 },
+      { waitedSeconds: 0, clientId: 'studio' },
+      'the woken film claims its slot, and learns its client from the lease',
+    );
+    // The same webhook again: its task holds nothing any more, so no slot is freed and nobody is woken.
+    await leases.releaseTask(running.fingerprint, running.fingerprint.split('/')[1], p.name);
+    assert.deepEqual(woken.map((w) => w.fingerprint), [waiter.fingerprint]);
+    assert.equal((await after.again()).held, false, 'the cap still holds');
+  });
+
   it('keeps a silent waiter’s place for minutes (films far back in line are not woken to keep it), and lets a woken film claim its grant at once', async () => {
     const p = provider(1);
     const running = p.ask();
@@ -153,7 +175,7 @@ describe("provider leases: a provider's slots under its cap, in PostgreSQL", fun
     woken.length = 0;
     await leases.releaseTask(running.fingerprint, running.fingerprint.split('/')[1]);
     assert.deepEqual(woken.map((w) => w.fingerprint), [waiter.fingerprint], 'the silent waiter was still next in line');
-    const waited = await leases.claim(waiter.fingerprint, 60_000);
+    const waited = (await leases.claim(waiter.fingerprint, 60_000))?.waitedSeconds;
     assert.ok(waited !== undefined && waited >= 290, `the woken film claims its slot, after its ${waited} s in line`);
     assert.equal((await p.ask().answer).held, false, 'the cap still holds');
   });

@@ -65,6 +65,8 @@ interface Creation {
   request: CreateProjectRequest;
   choice: VideoChoice;
   hash: string;
+  /** The new film's scenes' ids, in order: its workflow starts with them without reading them back. */
+  sceneIds: string[];
 }
 
 /** What a film is made with beyond its scenes: its video provider, and its media steps (docs/media.md; none: remote services only). */
@@ -89,7 +91,7 @@ export function createProjectCreator(deps: ProjectCreatorDeps) {
   // holds its client's quota lock, waited on the transactions queued behind that lock (P2028 at 13 creates at once).
   const ownersSpendLimit = async (db: Prisma.TransactionClient | PrismaClient, clientId: string | null, userId: string | null) =>
     clientId ? defaultSpendLimit(db, clientId, userId) : null;
-  const insert = async (db: Prisma.TransactionClient | PrismaClient, filmId: string, clientId: string | null, { request, choice, hash }: Creation) =>
+  const insert = async (db: Prisma.TransactionClient | PrismaClient, filmId: string, clientId: string | null, { request, choice, hash, sceneIds }: Creation) =>
     db.project.create({
       data: {
         id: filmId,
@@ -108,7 +110,7 @@ export function createProjectCreator(deps: ProjectCreatorDeps) {
         spendLimit: request.spend_limit ?? (await ownersSpendLimit(db, clientId, request.user_id ?? null)) ?? defaults.spendLimit,
         scenes: {
           create: request.scenes.map((scene, index) => ({
-            id: randomUUID(),
+            id: sceneIds[index],
             index,
             prompt: scene.prompt,
             duration: scene.duration ?? null,
@@ -144,9 +146,16 @@ export function createProjectCreator(deps: ProjectCreatorDeps) {
     return run.status.name !== 'RUNNING' && run.startTime < project.createdAt;
   }
 
-  async function startWorkflow(project: Project, choices: FilmChoices, reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE' = 'REJECT_DUPLICATE'): Promise<void> {
+  async function startWorkflow(
+    project: Project,
+    choices: FilmChoices,
+    reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE' = 'REJECT_DUPLICATE',
+    createdSceneIds?: string[],
+  ): Promise<void> {
     const { media: mediaPlan, estimates } = choices;
-    const scenes = await prisma.scene.findMany({ where: { projectId: project.id }, orderBy: { index: 'asc' }, select: { id: true } });
+    const scenes = createdSceneIds
+      ? createdSceneIds.map((id) => ({ id }))
+      : await prisma.scene.findMany({ where: { projectId: project.id }, orderBy: { index: 'asc' }, select: { id: true } });
     try {
       await temporal.workflow.start<ProjectWorkflow>(projectWorkflowType, {
         workflowId: project.workflowId,
@@ -180,14 +189,16 @@ export function createProjectCreator(deps: ProjectCreatorDeps) {
     const choice = choices.video;
     const filmId = filmIdFor(request.project_id ?? randomUUID(), owner?.clientId ?? null);
     const hash = requestHash(request);
-    const found = await insertOrFind(filmId, owner, { request, choice, hash });
+    const sceneIds = request.scenes.map(() => randomUUID());
+    const found = await insertOrFind(filmId, owner, { request, choice, hash, sceneIds });
     if (found.refused) return { kind: 'quota_exceeded', ...found.refused };
     const { project, created } = found;
     if (project.requestHash !== hash) return { kind: 'conflict', project };
     // Only a project that never got going needs its workflow started (again, if a start was lost).
     if (project.status === 'pending') {
       // The same request (its hash matched), so the same media choice: the plan is this request's.
-      await startWorkflow(project, choices);
+      // A film this request just wrote has the scenes it was given; one written before is read back.
+      await startWorkflow(project, choices, 'REJECT_DUPLICATE', created ? sceneIds : undefined);
       await applyEarlyEvents?.(project.id);
     }
     return { kind: created ? 'created' : 'existing', project };

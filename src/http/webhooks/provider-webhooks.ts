@@ -96,7 +96,7 @@ function verifyDelivery(adapters: ReadonlyMap<ProviderName, VideoProviderAdapter
     // The task's outcome is known: its slot under the provider's cap goes to the next in line now,
     // not when the workflow gets round to it (the fingerprint is the one Reelay put in the URL).
     const fingerprint = query.get('fp');
-    if (fingerprint) await leases.releaseTask(fingerprint, sceneId.data);
+    if (fingerprint) await leases.releaseTask(fingerprint, sceneId.data, adapter.name);
     ctx.state.rawBody = Buffer.from(JSON.stringify(completionBody(adapter.name, verdict.task, { projectId: projectId.data, sceneId: sceneId.data })));
     await next();
   };
