@@ -5,7 +5,7 @@ import type { StandInOptions, StandInServer } from '../../src/dev/providers/stan
 import { launchChromium, signedInConsolePage } from '../support/browser';
 import { asOperator } from '../support/clients';
 import { startExtraGateway, type ExtraGateway } from '../support/extra-gateway';
-import { postJson, uniqueId } from '../support/http';
+import { getJson, postJson, uniqueId } from '../support/http';
 import { waitFor } from '../support/projects';
 import { testAdminToken, testStack } from '../support/test-stack';
 import { assertAccessible } from './accessibility';
@@ -58,8 +58,8 @@ describe("console in a browser: a film's place in its provider's line", function
     // Created one after another, each once the one before holds its place, so the line's order is theirs.
     const ids = [uniqueId('line-a'), uniqueId('line-b'), uniqueId('line-c')];
     const placeOf = async (id: string): Promise<number | undefined> => {
-      const film = await fetch(`${gateway.url}/api/v1/projects/${id}`, { headers: asOperator }).then((r) => r.json());
-      return film.queue?.position;
+      const film = await getJson<{ queue: { position: number } | null }>(`${gateway.url}/api/v1/projects/${id}`, asOperator);
+      return film.body.queue?.position;
     };
     for (const [index, id] of ids.entries()) {
       const created = await postJson(`${gateway.url}/api/v1/projects`, { project_id: id, provider: 'fal', scenes: [{ prompt: `${id}: a harbour at dawn` }] }, asOperator);
