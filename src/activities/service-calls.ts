@@ -18,9 +18,8 @@ import { callbackBaseUrl, type Config } from '../platform/config';
 import { annotateActiveSpan } from '../platform/tracing';
 import type { LinkSharer } from '../media/asset-links';
 import type { Database } from '../storage/database';
-import { createEventStore } from '../storage/event-store';
 import type { ProviderCalls } from './provider-calls';
-import { createSceneRows, withTake } from './records';
+import { createSceneRows, withTake } from './scene-rows';
 import { serviceErrorTypes, type ServiceClient } from './service-client';
 import type { StepMetrics } from './step-metrics';
 
@@ -37,9 +36,11 @@ export function createServiceCalls(
   providers: ProviderCalls,
   share: LinkSharer,
 ): ServiceActivities {
-  const events = createEventStore(database);
   const scenes = createSceneRows(database.pool, steps);
   const callbackUrl = (step: Step) => webhookUrl(callbackBaseUrl(config), stepNames[step].endpoint);
+
+  /** The project's part of a project-wide idempotency key (see projectKeyPart), from its key scope. */
+  const keyOwner = (projectId: string, keyScope: string | null | undefined) => (keyScope ? `${projectId}~${keyScope}` : projectId);
 
   /**
    * The project's part of an idempotency key: its id, and for a film that took a deleted film's id the
@@ -48,24 +49,17 @@ export function createServiceCalls(
    */
   async function projectKeyPart(projectId: string): Promise<string> {
     const { rows } = await database.pool.query<{ key_scope: string | null }>({ name: 'project-key-scope', text: 'SELECT key_scope FROM projects WHERE id = $1', values: [projectId] });
-    return rows[0]?.key_scope ? `${projectId}~${rows[0].key_scope}` : projectId;
+    return keyOwner(projectId, rows[0]?.key_scope);
   }
 
   /**
-   * Asks the service for the step's task. Asked again for a task whose callback already came (a run
-   * reset with Temporal), the workflow gets that callback: the service will not send it twice. A
-   * scene's step looks for it in the write that records the request (`lookUpCallback` false, see
-   * withStoredCallback); the stitch looks here.
+   * Asks the service for the step's task under the key of task `taskNumber` of `subject` (a scene, or
+   * the project under `owner`, its key part). Asked again for a task whose callback already came (a run
+   * reset with Temporal), the workflow gets that callback, since the service will not send it twice:
+   * each caller looks for it in the write that records the request (withStoredCallback).
    */
-  async function createTask<S extends Step>(
-    step: S,
-    body: ServiceRequest[S],
-    taskNumber: number,
-    subject: { projectId: string; sceneId?: string },
-    lookUpCallback = true,
-  ): Promise<TaskAnswer> {
-    const keyOwner = subject.sceneId ? subject.projectId : await projectKeyPart(subject.projectId);
-    const key = idempotencyKey(keyOwner, stepNames[step].keyPart, subject.sceneId ?? 'project', taskNumber);
+  async function createTask<S extends Step>(step: S, body: ServiceRequest[S], taskNumber: number, subject: { projectId: string; sceneId?: string; owner?: string }): Promise<TaskAnswer> {
+    const key = idempotencyKey(subject.owner ?? subject.projectId, stepNames[step].keyPart, subject.sceneId ?? 'project', taskNumber);
     const { scene_index: sceneIndex } = body as { scene_index?: number };
     annotateActiveSpan({ [spanAttributes.step]: step, [spanAttributes.projectId]: subject.projectId, [spanAttributes.sceneId]: subject.sceneId, [spanAttributes.sceneIndex]: sceneIndex });
     const answer = taskAccepted.safeParse(await client.post(step, body, key));
@@ -74,10 +68,7 @@ export function createServiceCalls(
     }
     const taskId = answer.data.task_id;
     annotateActiveSpan({ [spanAttributes.taskId]: taskId });
-    const task = { taskId, taskStatus: answer.data.status };
-    if (!lookUpCallback) return task;
-    const callback = await events.callbackOf({ endpoint: stepNames[step].stored, ...subject, taskId });
-    return withStoredCallback(step, task, callback?.rawBody);
+    return { taskId, taskStatus: answer.data.status };
   }
 
   /** The task's answer with the callback the gateway already stored for it, if any. */
@@ -88,8 +79,7 @@ export function createServiceCalls(
   return {
     /** Asks the video service for one scene, seeded by the previous scene's last frame. */
     async requestSceneVideo({ projectId, sceneId, startFrameUrl, sceneAttempts, taskNumber, previousScene, take }: RequestSceneVideoInput): Promise<TaskAnswer> {
-      if (previousScene) await scenes.completed(previousScene);
-      const scene = withTake(await scenes.prompt(sceneId), take);
+      const scene = withTake(await scenes.promptAfter(sceneId, previousScene), take);
       const startFrame = startFrameUrl ?? (scene.index === 0 ? scene.startImageUrl : null);
       const guide = scene.provider === defaultProvider;
       const sharedStartFrame = await share(startFrame);
@@ -109,7 +99,6 @@ export function createServiceCalls(
               },
               taskNumber,
               { projectId, sceneId },
-              false,
             );
       // A provider's task hands back its stored callback itself (provider-calls.ts).
       const stored = await scenes.videoRequested(
@@ -122,21 +111,22 @@ export function createServiceCalls(
     },
 
     async requestLastFrame({ projectId, sceneId, videoUrl, sceneAttempts, taskNumber, video }: RequestLastFrameInput): Promise<TaskAnswer> {
-      if (video) await scenes.videoSaved(video);
-      const task = await createTask(
-        'lastFrame',
-        { project_id: projectId, scene_id: sceneId, video_url: await share(videoUrl), webhook_url: callbackUrl('lastFrame') },
-        taskNumber,
-        { projectId, sceneId },
-        false,
-      );
-      const stored = await scenes.lastFrameRequested(sceneId, { taskId: task.taskId, attempts: sceneAttempts }, { endpoint: stepNames.lastFrame.stored, projectId });
+      const body = { project_id: projectId, scene_id: sceneId, video_url: await share(videoUrl), webhook_url: callbackUrl('lastFrame') };
+      const task = await createTask('lastFrame', body, taskNumber, { projectId, sceneId }).catch(async (err: unknown) => {
+        // The video is saved even while the last-frame service fails, as it would be without riding along;
+        // the request's own failure decides what happens next (a retry, or a 4xx failing the film).
+        if (video) await scenes.videoSaved(video).catch(() => undefined);
+        throw err;
+      });
+      const attempt = { taskId: task.taskId, attempts: sceneAttempts };
+      const callback = { endpoint: stepNames.lastFrame.stored, projectId };
+      // The scene's video (riding along) and the request, in one write.
+      const stored = video ? await scenes.videoSavedLastFrameRequested(video, attempt, callback) : await scenes.lastFrameRequested(sceneId, attempt, callback);
       return withStoredCallback('lastFrame', task, stored);
     },
 
     async requestStitch({ projectId, scenes: sceneVideos, taskNumber, lastScene, startsStitching }: RequestStitchInput): Promise<TaskAnswer> {
-      if (lastScene) await scenes.completed(lastScene);
-      if (startsStitching) await database.prisma.project.update({ where: { id: projectId }, data: { status: 'stitching' } });
+      const keyScope = await scenes.stitchStarts(projectId, lastScene, startsStitching === true);
       const task = await createTask(
         'stitch',
         {
@@ -145,10 +135,9 @@ export function createServiceCalls(
           webhook_url: callbackUrl('stitch'),
         },
         taskNumber,
-        { projectId },
+        { projectId, owner: keyOwner(projectId, keyScope) },
       );
-      await database.prisma.project.update({ where: { id: projectId }, data: { stitchTaskId: task.taskId } });
-      return task;
+      return withStoredCallback('stitch', task, await scenes.stitchRequested(projectId, task.taskId, stepNames.stitch.stored));
     },
 
     /** Optional: when no notification service is configured the user is simply not notified. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { createSceneRows } from '../../src/activities/records';
+import { createSceneRows } from '../../src/activities/scene-rows';
 import type { StepMetrics } from '../../src/activities/step-metrics';
 import type { Step } from '../../src/contracts/steps';
 import { defaultWorkflowSettings } from '../../src/contracts/workflow-settings';
@@ -211,6 +211,45 @@ describe('ops: what the alerts and the dashboard read', function () {
       const { rows: saved } = await database.pool.query('SELECT status, final_video_url FROM projects WHERE id = $1', [projectId]);
       assert.deepEqual(saved[0], { status: 'completed', final_video_url: 'https://cdn/film.mp4' });
       await assert.rejects(rows.projectCompleted({ ...final, projectId: 'no-such-film' }), /Project no-such-film not found/);
+    });
+
+    it('counts each step once when its write rides along with the next request, and leaves the rows as the writes alone would', async () => {
+      const recorded: [Step, number][] = [];
+      const steps: StepMetrics = { stepFinished: (step, seconds) => recorded.push([step, seconds]), taskCost: () => undefined, slotWait: () => undefined };
+      const rows = createSceneRows(database.pool, steps);
+      const projectId = await film('generating', { scenes: [['generating', '42 seconds'], ['pending', '1 minute']] });
+      const [first, second] = [`${projectId}-s0`, `${projectId}-s1`];
+      const video = { sceneId: first, taskId: 'v1', videoUrl: 'https://cdn/v.mp4', thumbnailUrl: 'https://cdn/t.png', detail: { fps: 24 } };
+      const callback = { endpoint: 'last_frame_complete', projectId } as const;
+      // Twice: a retried request writes the same row and the video step still ended once.
+      for (let i = 0; i < 2; i++) assert.equal(await rows.videoSavedLastFrameRequested(video, { taskId: 'f1', attempts: 2 }, callback), undefined);
+      await database.pool.query(
+        `INSERT INTO webhook_events (id, endpoint, task_id, status, project_id, scene_id, headers, raw_body, outcome) VALUES ($1, 'last_frame_complete', 'f1', 'completed', $2, $3, '{}', '{"stored":1}', 'signaled')`,
+        [uniqueId('event'), projectId, first],
+      );
+      assert.equal(await rows.videoSavedLastFrameRequested(video, { taskId: 'f1', attempts: 2 }, callback), '{"stored":1}', "the request's stored callback comes back with the write");
+      const scene = async (id: string) => (await database.pool.query('SELECT status, video_task_id, video_url, thumbnail_url, video_detail, last_frame_task_id, last_frame_url, attempts FROM scenes WHERE id = $1', [id])).rows[0];
+      assert.deepEqual(await scene(first), { status: 'extracting_frame', video_task_id: 'v1', video_url: 'https://cdn/v.mp4', thumbnail_url: 'https://cdn/t.png', video_detail: { fps: 24 }, last_frame_task_id: 'f1', last_frame_url: null, attempts: 2 });
+
+      const frame = { sceneId: first, taskId: 'f1', lastFrameUrl: 'https://cdn/f.png', detail: {} };
+      const prompt = await rows.promptAfter(second, frame);
+      assert.deepEqual(await rows.promptAfter(second, frame), prompt, 'a retried read completes the same scene again');
+      assert.deepEqual({ index: prompt.index, prompt: prompt.prompt, provider: prompt.provider }, { index: 1, prompt: 'p', provider: 'guide' });
+      assert.equal((await scene(first)).status, 'completed');
+      assert.equal((await scene(first)).last_frame_url, 'https://cdn/f.png');
+      await assert.rejects(rows.promptAfter(second, { ...frame, sceneId: 'no-such-scene' }), /Scene no-such-scene not found/);
+
+      assert.equal(await rows.stitchStarts(projectId, { ...frame, sceneId: second }, true), null, 'no key scope: a film whose id was never used before');
+      const { rows: stitching } = await database.pool.query('SELECT status FROM projects WHERE id = $1', [projectId]);
+      assert.equal(stitching[0].status, 'stitching');
+      assert.equal(await rows.stitchRequested(projectId, 's1', 'stitch_complete'), undefined);
+      await assert.rejects(rows.stitchRequested('no-such-film', 's1', 'stitch_complete'), /Project no-such-film not found/);
+      assert.deepEqual(
+        recorded.map(([step]) => step),
+        ['video', 'lastFrame'],
+        'the video once, the first scene\'s last frame once (the second scene was never extracting its frame)',
+      );
+      assert.ok(Math.abs(recorded[0][1] - 42) < 5, `video took ${recorded[0][1]}s`);
     });
   });
 });

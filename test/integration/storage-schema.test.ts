@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { sceneSql } from '../../src/activities/records';
+import { sceneSql } from '../../src/activities/scene-rows';
 import { errorSeverities, projectStatuses, sceneStatuses, webhookOutcomes } from '../../src/contracts/statuses';
 import { webhookEndpointDbValue, webhookEndpoints } from '../../src/contracts/steps';
 import type { Stack } from '../../src/dev/start-stack';
