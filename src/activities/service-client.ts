@@ -3,7 +3,8 @@ import CircuitBreaker from 'opossum';
 import { serviceNames, servicePaths, type ServiceName } from '../contracts/services';
 import type { CircuitOptions, Config, ServiceEndpoint } from '../platform/config';
 import type { Logger } from '../platform/logger';
-import { tracedFetch } from '../platform/traced-fetch';
+import type { Dispatcher } from 'undici';
+import { tracedRequest } from '../platform/traced-request';
 
 /*
  * How Reelay calls a service: one JSON POST with an idempotency key, its failures translated for
@@ -45,6 +46,12 @@ const retryableClientStatus = new Set([408, 429]);
 
 const isRedirect = (status: number) => status >= 300 && status < 400;
 
+/** A header of the answer (the first, if the service sent it more than once). */
+const headerOf = ({ headers }: Dispatcher.ResponseData, name: string): string | undefined => {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
 /**
  * POSTs JSON to a service and returns its parsed JSON answer, translating failures into Temporal
  * ApplicationFailures so the activity's retry policy does the right thing: 4xx (but 408/429) is not
@@ -67,15 +74,9 @@ export async function postJson(
   };
   if (service.apiKey) headers.authorization = `Bearer ${service.apiKey}`;
 
-  let response: Response;
+  let response: Dispatcher.ResponseData;
   try {
-    response = await tracedFetch(url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(body),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    response = await tracedRequest(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     const reason = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
     const timedOut = err instanceof Error && err.name === 'TimeoutError';
@@ -86,24 +87,25 @@ export async function postJson(
     });
   }
 
-  if (isRedirect(response.status)) {
-    await response.body?.cancel();
+  const status = response.statusCode;
+  if (isRedirect(status)) {
+    await response.body.dump();
     throw ApplicationFailure.create({
       type: serviceErrorTypes.rejected,
-      message: `${name} answered ${response.status}, a redirect, which Reelay does not follow: configure the URL the service is at`,
+      message: `${name} answered ${status}, a redirect, which Reelay does not follow: configure the URL the service is at`,
       nonRetryable: true,
-      details: [{ url, status: response.status, location: response.headers.get('location') ?? undefined } satisfies ServiceCallDetail],
+      details: [{ url, status, location: headerOf(response, 'location') } satisfies ServiceCallDetail],
     });
   }
-  const text = await response.text();
-  if (!response.ok) {
-    const retryable = response.status >= 500 || retryableClientStatus.has(response.status);
+  const text = await response.body.text();
+  if (status < 200 || status >= 300) {
+    const retryable = status >= 500 || retryableClientStatus.has(status);
     throw ApplicationFailure.create({
       type: retryable ? serviceErrorTypes.unavailable : serviceErrorTypes.rejected,
-      message: `${name} answered ${response.status}`,
+      message: `${name} answered ${status}`,
       nonRetryable: !retryable,
-      nextRetryDelay: retryable ? retryAfterMs(response.headers.get('retry-after')) : undefined,
-      details: [{ url, status: response.status, answer: text.slice(0, 300) } satisfies ServiceCallDetail],
+      nextRetryDelay: retryable ? retryAfterMs(headerOf(response, 'retry-after') ?? null) : undefined,
+      details: [{ url, status, answer: text.slice(0, 300) } satisfies ServiceCallDetail],
     });
   }
   if (!text) return {};
@@ -112,9 +114,9 @@ export async function postJson(
   } catch {
     throw ApplicationFailure.create({
       type: serviceErrorTypes.badResponse,
-      message: `${name} answered ${response.status} with a body that is not JSON`,
+      message: `${name} answered ${status} with a body that is not JSON`,
       nonRetryable: true,
-      details: [{ url, status: response.status, answer: text.slice(0, 200) } satisfies ServiceCallDetail],
+      details: [{ url, status, answer: text.slice(0, 200) } satisfies ServiceCallDetail],
     });
   }
 }

@@ -75,6 +75,25 @@ describe('outbound service calls', () => {
     assert.equal(failure.nonRetryable, false);
   });
 
+  it('gives up on a service that does not answer in time, as a retryable outage saying so', async () => {
+    respond = (res) => setTimeout(() => res.writeHead(200).end('{}'), 1_000);
+    const failure = await failureOf(postJson({ url }, '/x', {}, { idempotencyKey: 'k', timeoutMs: 100, serviceLabel: 'video' }));
+    assert.equal(failure.type, 'ServiceUnavailable');
+    assert.equal(failure.nonRetryable, false);
+    assert.equal(failure.message, 'the video service did not answer within 0.1s');
+  });
+
+  it('keeps its connections to a service open from one call to the next', async () => {
+    const sockets = new Set<unknown>();
+    respond = (res) => {
+      sockets.add(res.socket);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    };
+    for (let i = 0; i < 10; i++) await postJson({ url }, '/x', {}, { idempotencyKey: `k${i}` });
+    // undici may open a second one while the first is still being handed back after an answer.
+    assert.ok(sockets.size <= 2, `${sockets.size} connections for 10 calls one after another`);
+  });
+
   it('refuses a 2xx whose body is not JSON', async () => {
     respond = (res) => res.writeHead(200).end('<html>');
     const failure = await failureOf(postJson({ url }, '/x', {}, { idempotencyKey: 'k' }));
@@ -98,7 +117,7 @@ describe('outbound service calls', () => {
     assert.deepEqual(failure.details, [{ url: `${url}/api/tasks`, status: 502, answer: 'bad gateway: upstream gpu-07.internal (10.1.2.3) down' }]);
     const unreachable = await failureOf(postJson({ url: 'http://127.0.0.1:9' }, '/x', {}, { idempotencyKey: 'k', serviceLabel: 'stitch' }));
     assert.equal(unreachable.message, 'the stitch service could not be reached');
-    assert.deepEqual(unreachable.details, [{ url: 'http://127.0.0.1:9/x', answer: 'bad port' }], "fetch's own reason, for operators");
+    assert.deepEqual(unreachable.details, [{ url: 'http://127.0.0.1:9/x', answer: 'connect ECONNREFUSED 127.0.0.1:9' }], "the network's own reason, for operators");
   });
 
   it('reads Retry-After as seconds or as a date, capped at ten minutes', () => {
