@@ -425,6 +425,7 @@ function floorRows(dev: ScaleAndFloor, server: ScaleAndFloor, ratio: (a: number,
     ['scale run ÷ engine floor, same films × scenes', ...engines.map(([s, f]) => `${ratio(s.stepsPerSecond, f.stepsPerSecond)} (${s.stepsPerSecond.toFixed(0)} steps/s)`)],
     ['CPU per step, ours', ...engines.map(([s, f]) => cpuComparison(s, f).ours)],
     ['CPU per step, engine floor', ...engines.map(([s, f]) => cpuComparison(s, f).floor)],
+    ["our CPU per step ÷ the floor's (goal ≤ 1.5)", ...engines.map(([s, f]) => cpuComparison(s, f).ratio.toFixed(2))],
   ];
 }
 
