@@ -14,6 +14,7 @@ import { createErrorLog } from '../storage/error-log';
 import { createEventStore } from '../storage/event-store';
 import { createApiKeys } from '../storage/api-keys';
 import { createClients } from '../storage/clients';
+import { createFilmRows } from '../storage/film-rows';
 import { createSpendLimits } from '../storage/spend-limits';
 import { createLiveCounts } from '../storage/live-counts';
 import { clientRoutes } from './admin/client-routes';
@@ -146,7 +147,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const apply = createWebhookApplier(temporal, prisma, events, logger);
   const providers = { settings: config.providers, adapters: createProviders(config.providers) };
   const createProject = createProjectCreator({
-    prisma,
+    films: createFilmRows(database.pool),
     temporal,
     taskQueue: config.temporal.taskQueue,
     workflowSettings: mergeSettings(config.workflow, workflowSettings),
