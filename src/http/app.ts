@@ -31,6 +31,7 @@ import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { clientRequestQuota, identifyCaller } from './projects/client-auth';
 import { createProjectCreator } from './projects/create-project';
+import { createAdmission } from './projects/create-admission';
 import { createProviders } from '../providers/registry';
 import { mediaOfferOf } from './projects/media-choice';
 import { createProjectDeleter } from './projects/delete-project';
@@ -180,7 +181,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const store = openAssetStore(config.media.store);
   const deleteProject = createProjectDeleter({ prisma, temporal, store, leases });
   const projects = addFilmRoutes(
-    projectRoutes({ prisma, createProject, deleteProject, maxBodyBytes: config.webhooks.maxBodyBytes, access: projectAccess, metrics, providers,
+    projectRoutes({ prisma, createProject, admission: createAdmission(config.projectCreates), deleteProject, maxBodyBytes: config.webhooks.maxBodyBytes, access: projectAccess, metrics, providers,
       mediaOffer: () => mediaOfferOf(config), queueOf, temporal }),
     { access, ...filmView },
   );
