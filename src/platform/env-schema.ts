@@ -131,7 +131,7 @@ export const envSchema = z.object({
   /** Films (pending, generating or stitching) a client may have at once, unless the client has its own limit. */
   CLIENT_MAX_RUNNING_FILMS: positiveInt(10),
   /** Creates (POST /api/v1/projects) one gateway works on at once; the rest wait their turn, so a burst of creates never starves the webhooks. */
-  PROJECT_CREATES_AT_ONCE: positiveInt(4, 1000),
+  PROJECT_CREATES_AT_ONCE: positiveInt(8, 1000),
   /** Creates that may wait for a turn on one gateway; past them (or past 10 s of waiting), 503 gateway_busy with Retry-After. */
   PROJECT_CREATE_QUEUE: positiveInt(100, 100_000),
   /** How long a review film waits for a person (and stays open for edits after its stitch), unless its request says. */
