@@ -123,6 +123,8 @@ const storedEventOf = (row: StoredEventRow): StoredEvent => ({
 export function createWebhookWrites(pool: pg.Pool, asyncCommit: pg.Pool) {
   let records: WaitingRecord[] = [];
   let marks: WaitingMark[] = [];
+  /** Marks a batch left out: they go alone next, never riding again (one whose row is gone would ride forever). */
+  let leftOut: WaitingMark[] = [];
   let writing = false;
 
   const recordStatement = (batch: WaitingRecord[], markIds: string[]) => {
@@ -180,9 +182,9 @@ export function createWebhookWrites(pool: pg.Pool, asyncCommit: pg.Pool) {
   async function writeBatch(batch: WaitingRecord[], carried: WaitingMark[]): Promise<void> {
     try {
       const marked = await writeRecords(batch, carried.map((w) => w.item));
-      // A mark left out (its event's repeat was in the batch, now committed) goes in the next statement.
+      // A mark left out (its event's repeat was in the batch, now committed) goes alone next.
       for (const w of carried) if (marked.has(w.item)) w.resolve();
-      marks = [...carried.filter((w) => !marked.has(w.item)), ...marks];
+      leftOut = carried.filter((w) => !marked.has(w.item));
     } catch (err) {
       if (batch.length === 1 && !carried.length) return batch[0].reject(err);
       // Piece by piece: the marks first (a repeat in this batch may be of a marked event), then each webhook.
@@ -193,13 +195,22 @@ export function createWebhookWrites(pool: pg.Pool, asyncCommit: pg.Pool) {
 
   async function writeAll(): Promise<void> {
     writing = true;
-    while (records.length || marks.length) {
-      const carried = marks;
-      marks = [];
-      if (records.length) await writeBatch(takeRecords(), carried);
-      else await writeMarks(carried);
+    try {
+      while (records.length || marks.length || leftOut.length) {
+        if (leftOut.length) {
+          const alone = leftOut;
+          leftOut = [];
+          await writeMarks(alone);
+          continue;
+        }
+        const carried = marks;
+        marks = [];
+        if (records.length) await writeBatch(takeRecords(), carried);
+        else await writeMarks(carried);
+      }
+    } finally {
+      writing = false;
     }
-    writing = false;
   }
 
   const enqueue = () => {
