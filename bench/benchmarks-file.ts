@@ -5,17 +5,25 @@ import { root } from './processes';
 const file = path.join(root, 'BENCHMARKS.md');
 const chaosHeading = '## Chaos (`npm run chaos`)';
 
-/** The chaos section of BENCHMARKS.md as it stands (written by the last `npm run chaos`), or ''. */
-export async function chaosSection(): Promise<string> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  const at = text.indexOf(chaosHeading);
-  return at === -1 ? '' : text.slice(at).trimEnd();
+/** A markdown text's `## ` sections, heading line included, in order; the text before the first is left out. */
+function sections(text: string): Array<{ heading: string; text: string }> {
+  return text
+    .split(/^(?=## )/m)
+    .filter((part) => part.startsWith('## '))
+    .map((part) => ({ heading: part.slice(0, part.indexOf('\n') === -1 ? undefined : part.indexOf('\n')).trim(), text: part.trimEnd() }));
 }
 
-/** Writes BENCHMARKS.md from the bench's report, keeping the last chaos run's section. */
+/** The sections `npm run bench` writes (the engines' only with `--cluster`): an old one never outlives its run. */
+const benchHeadings = ['## Goals', '## Concurrency sweeps', '## Engines side by side'];
+
+/**
+ * Writes BENCHMARKS.md from the bench's report. Sections no bench run writes (the last chaos run's,
+ * runs measured by hand) are kept after it, in their order.
+ */
 export async function writeBenchmarks(report: string): Promise<void> {
-  const chaos = await chaosSection();
-  await writeFile(file, `${report.trimEnd()}\n${chaos ? `\n${chaos}\n` : ''}`);
+  const written = (heading: string) => benchHeadings.some((h) => heading.startsWith(h)) || sections(report).some((s) => s.heading === heading);
+  const kept = sections(await readFile(file, 'utf8').catch(() => '')).filter((s) => !written(s.heading));
+  await writeFile(file, [report.trimEnd(), ...kept.map((s) => s.text)].join('\n\n') + '\n');
 }
 
 /**

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
@@ -10,16 +10,17 @@ import { createLogger } from '../src/platform/logger';
 import { ServiceSimulator } from '../src/dev/simulator/simulator';
 import { startLocalTemporal } from '../src/dev/temporal/local-temporal';
 import { writeBenchmarks } from './benchmarks-file';
+import { renderReport } from './report';
 import { ownPathPhase } from './gateway-own-path';
-import { jsonHistory } from '../src/dev/history-cost';
 import { appProcesses, productionImageEnv, randomWebhookSecrets } from './app-processes';
 import { NodeProcess, root, runJson } from './processes';
-import { createSinkProjects, orchestrationLatency, pacedOrchestration, sampledCost, scaleRun, signalCeiling, sweep, type LoadResult, type Sweep } from './phases';
+import { createSinkProjects, orchestrationLatency, pacedOrchestration, sampledCost, scaleRun, signalCeiling, sweep, type LoadResult } from './phases';
 import { serverEnginePhases } from './server-engine';
-import { mediaPhase, mediaRows } from './media-phase';
-import { capsGoals, capsPhase, capsRows, type CapsBench } from './caps-phase';
-import { freePort, machineDescription } from './support';
-import { cpuComparison, floorRun, perStep, servicePids, type FloorResult } from './floor/floor-phase';
+import { mediaPhase } from './media-phase';
+import { capsPhase } from './caps-phase';
+import { printCapsPhase, printMediaPhase, printPacedPhase } from './single-phases';
+import { freePort } from './support';
+import { floorRun, perStep, servicePids } from './floor/floor-phase';
 
 /**
  * `npm run bench`: throughput, latency and scale, each beside its ceiling, in one run on this machine.
@@ -53,13 +54,12 @@ const mediaOptions = quick ? { runs: 3, mebibytes: 16 } : {};
 const gatewayOnly = process.argv.includes('--gateway');
 const sinkCount = 300;
 
-
 const secrets = randomWebhookSecrets();
 
 async function main() {
   const started = Date.now();
-  if (mediaOnly) return printMediaPhase();
-  if (capsArg) return printCapsPhase();
+  if (mediaOnly) return printMediaPhase(mediaOptions);
+  if (capsArg) return printCapsPhase(capsFilms, process.argv.includes('--caps-one-process'));
   const totalSteps = onCluster ? 11 : 10;
   const bar = new SingleBar({ format: ' {bar} {value}/{total} | {phase} | {duration_formatted}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 10_000 }, Presets.shades_classic);
   bar.start(totalSteps, 0, { phase: 'starting Temporal and PostgreSQL' });
@@ -102,18 +102,8 @@ async function main() {
     await Promise.all([worker.start(), gateway.start()]);
     const services = await servicePids('dev');
     if (pacedOnly) {
-      const paced = await pacedOrchestration(simulator, client, gatewayUrl, 'paced', pacedOnly);
       bar.stop();
-      const { ids, ...summary } = paced;
-      // --histories=dir: the slowest steps' films' histories, to read what the workflow waited for.
-      if (historiesDir) {
-        for (const { projectId } of paced.slowest) {
-          const events = await jsonHistory(client.workflow.getHandle(`project-${projectId}`));
-          await writeFile(path.join(historiesDir, `${projectId}.json`), JSON.stringify(events, null, 1));
-        }
-      }
-      console.log(JSON.stringify({ ...summary, cost: await sampledCost(client, ids, paced.scenes) }, null, 2));
-      return;
+      return await printPacedPhase(simulator, client, gatewayUrl, pacedOnly, historiesDir);
     }
     if (scaleOnly) {
       const [{ projects, scenes }] = scaleRuns;
@@ -227,7 +217,7 @@ async function main() {
     results.caps = await capsPhase({ films: capsFilms, onProgress: (phase) => bar.update({ phase }) });
 
     step('writing BENCHMARKS.md');
-    const report = await renderReport(results as never, Date.now() - started);
+    const report = await renderReport(results as never, Date.now() - started, quick);
     bar.update(totalSteps, { phase: 'done' });
     bar.stop();
     console.log(`\n${report.table}`);
@@ -242,211 +232,6 @@ async function main() {
     await temporal.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-
-async function renderReport(
-  r: {
-    bareKoa: Sweep;
-    floor: Sweep;
-    signalCeiling: Sweep;
-    gateway: Sweep;
-    gatewayStubbed: Sweep;
-    orchestration: Awaited<ReturnType<typeof orchestrationLatency>>;
-    orchestrationPaced: Awaited<ReturnType<typeof orchestrationLatency>>;
-    scale: Awaited<ReturnType<typeof scaleRun>>;
-    scaleSmall: Awaited<ReturnType<typeof scaleRun>>;
-    engineFloor: FloorResult;
-    cost: Awaited<ReturnType<typeof sampledCost>>;
-    costOverloaded: Awaited<ReturnType<typeof sampledCost>>;
-    server?: Awaited<ReturnType<typeof serverEnginePhases>>;
-    media?: Awaited<ReturnType<typeof mediaPhase>>;
-    caps?: CapsBench;
-  },
-  elapsedMs: number,
-) {
-  const rps = (s: Sweep) => Math.round(s.best.requestsPerSecond);
-  const lat = (s: Sweep) => `${s.best.p50} / ${s.best.p99} ms`;
-  const ratio = (a: number, b: number) => (a / b).toFixed(2);
-  const engines = r.server ? engineRows(r, ratio) : undefined;
-  const retried = (byKind: Record<string, number>) =>
-    Object.keys(byKind).length ? `workflow tasks retried: ${Object.entries(byKind).map(([k, n]) => `${n} ${k}`).join(', ')}` : 'no workflow task retried';
-  const gatewayToSignals = r.gateway.best.requestsPerSecond / r.signalCeiling.best.requestsPerSecond;
-  const stubToFloor = r.gatewayStubbed.best.requestsPerSecond / r.floor.best.requestsPerSecond;
-  const signals = r.signalCeiling.best.requestsPerSecond;
-  const { cost, costOverloaded, scale, scaleSmall, engineFloor } = r;
-  const floorRate = engineFloor.stepsPerSecond;
-  const cpu = cpuComparison(scale, engineFloor);
-  const goals = [
-    ['a scene: ≤ 14 history events', cost.events <= 14, `${cost.events} (most in ${cost.scenes} scenes of ${cost.films} films at half of capacity)`],
-    ['a scene: ≤ 1 workflow task per callback', cost.workflowTasksPerCallback <= 1, `${cost.workflowTasksPerCallback}`],
-    ['a scene: ≤ 6 billable actions', cost.billableActions <= 6, `${cost.billableActions} (${Object.entries(cost.costliest.actions).map(([k, v]) => `${v} ${k}`).join(', ')})`],
-    [`${scale.projects} × ${scale.scenes} films ≥ 0.5 × the engine's floor, in scene steps/s`, scale.stepsPerSecond >= 0.5 * floorRate, `${scale.stepsPerSecond.toFixed(0)}/s against ${floorRate.toFixed(0)}/s = ${ratio(scale.stepsPerSecond, floorRate)}`],
-    [`our CPU per step (gateway + worker + PostgreSQL) ≤ 1.5 × the floor's (worker + client)`, cpu.ratio <= 1.5, `${cpu.oursMs.toFixed(1)} ms against ${cpu.floorMs.toFixed(1)} ms = ${cpu.ratio.toFixed(2)}`],
-    [`${scale.projects} films at once within 15% of ${scaleSmall.projects}`, scale.stepsPerSecond >= 0.85 * scaleSmall.stepsPerSecond, `${scale.stepsPerSecond.toFixed(0)}/s vs ${scaleSmall.stepsPerSecond.toFixed(0)}/s = ${ratio(scale.stepsPerSecond, scaleSmall.stepsPerSecond)}`],
-    ['webhook 200 → next call p99 ≤ 150 ms at half of capacity (tasks of 10-30 s)', r.orchestrationPaced.p99 <= 150, `${r.orchestrationPaced.p99} ms`],
-    ['webhook 200 → next call at most 2 s at half of capacity (tasks of 10-30 s): no stalled step', r.orchestrationPaced.max <= 2000, `${r.orchestrationPaced.max} ms`],
-    [`worker peak RSS ≤ 300 MiB through ${scale.projects} films`, (scale.workerPeakMiB ?? Infinity) <= 300, `${scale.workerPeakMiB} MiB`],
-    [`gateway peak RSS ≤ 150 MiB`, (scale.gatewayPeakMiB ?? Infinity) <= 150, `${scale.gatewayPeakMiB} MiB`],
-    ['gateway ≥ 0.8 × signal ceiling', gatewayToSignals >= 0.8, ratio(r.gateway.best.requestsPerSecond, signals)],
-    ["gateway's own path ≥ 0.7 × Koa with one INSERT", stubToFloor >= 0.7, ratio(r.gatewayStubbed.best.requestsPerSecond, r.floor.best.requestsPerSecond)],
-    [`${scale.projects} × ${scale.scenes} films all completed, no step lost or doubled`, scale.completed === scale.projects && scale.stepsWrong === 0, `${scale.completed}/${scale.projects}, ${scale.stepsWrong} wrong`],
-    ...(r.caps ? capsGoals(r.caps) : []),
-  ] as const;
-  const rows = [
-    ['bare Koa JSON endpoint (HTTP ceiling)', `${rps(r.bareKoa)}/s`, lat(r.bareKoa), `c=${r.bareKoa.best.concurrency}`, '1.00'],
-    ['Koa + one durable INSERT (floor of a recording gateway)', `${rps(r.floor)}/s`, lat(r.floor), `c=${r.floor.best.concurrency}`, ratio(r.floor.best.requestsPerSecond, r.bareKoa.best.requestsPerSecond)],
-    ['Temporal signals, tight client loop (engine ceiling)', `${rps(r.signalCeiling)}/s`, lat(r.signalCeiling), `c=${r.signalCeiling.best.concurrency}`, '1.00'],
-    ['gateway, full path (verify, validate, store, signal)', `${rps(r.gateway)}/s`, lat(r.gateway), `c=${r.gateway.best.concurrency}`, `${ratio(r.gateway.best.requestsPerSecond, r.signalCeiling.best.requestsPerSecond)} of signals`],
-    ['gateway, signal stubbed (its own cost)', `${rps(r.gatewayStubbed)}/s`, lat(r.gatewayStubbed), `c=${r.gatewayStubbed.best.concurrency}`, `${ratio(r.gatewayStubbed.best.requestsPerSecond, r.floor.best.requestsPerSecond)} of Koa + INSERT`],
-    [`webhook 200 → next service call, ${r.orchestration.projects} projects, instant tasks`, `${r.orchestration.samples} steps`, `${r.orchestration.p50} / ${r.orchestration.p99} ms`, `max ${r.orchestration.max} ms`, ''],
-    [`webhook 200 → next service call, ${r.orchestrationPaced.projects} projects, tasks of 10-30 s`, `${r.orchestrationPaced.samples} steps`, `${r.orchestrationPaced.p50} / ${r.orchestrationPaced.p99} ms`, `max ${r.orchestrationPaced.max} ms`, `${r.orchestrationPaced.beforeAnswer} calls made before the 200 was back (counted as 0)`],
-    [
-      `engine floor: minimal workflow of the film's shape, ${engineFloor.films} films × ${scale.scenes} scenes`,
-      `${floorRate.toFixed(0)} steps/s`,
-      `${engineFloor.seconds.toFixed(0)} s total`,
-      'signal → no-op local activity → next signal or deadline',
-      `1.00; ${engineFloor.completed}/${engineFloor.films} completed`,
-    ],
-    ...[scaleSmall, scale].map((s) => [
-      `scale: ${s.projects} films × ${s.scenes} scenes at once`,
-      `${s.stepsPerSecond.toFixed(0)} steps/s`,
-      `${s.seconds.toFixed(0)} s total`,
-      `peak RSS worker ${s.workerPeakMiB} MiB, gateway ${s.gatewayPeakMiB} MiB`,
-      `${ratio(s.stepsPerSecond, floorRate)} of the floor, ${ratio(s.stepsPerSecond, signals)} of signals; ${s.completed}/${s.projects} completed`,
-    ]),
-    [`CPU per step, scale ${scale.projects} × ${scale.scenes}`, cpu.ours, '', '', ''],
-    [`CPU per step, engine floor ${engineFloor.films} × ${scale.scenes}`, cpu.floor, '', '', ''],
-    ...(
-      [
-        [cost, `${r.orchestrationPaced.projects} projects, tasks of 10-30 s`],
-        [costOverloaded, `${scale.projects} films at once, overloaded`],
-      ] as const
-    ).map(([c, where]) => [
-      `a scene, the most of ${c.scenes} sampled (${where})`,
-      `${c.billableActions} actions`,
-      `${c.events} events (whole film: ${c.filmEventsPerScene} a scene)`,
-      `${c.workflowTasksPerCallback} workflow task per callback`,
-      `${retried(c.workflowTasksRetried)}; signal → its workflow task done p99 ${c.signalToTaskDone.p99} ms, max ${c.signalToTaskDone.max} ms`,
-    ]),
-    ...(r.media ? mediaRows(r.media) : []),
-    ...(r.caps ? capsRows(r.caps) : []),
-  ];
-  const header = ['measure', 'throughput', 'p50 / p99', 'at', 'ratio'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => String(row[i]).length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
-  const table = [
-    line(header),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...rows.map(line),
-    '',
-    ...goals.map(([goal, ok, value]) => `${ok ? 'MET ' : 'MISS'}  ${goal}: ${value}`),
-    ...(engines ? ['', 'Engines (dev server | Temporal server on PostgreSQL):', ...engines.map((row) => `  ${row.join(' | ')}`)] : []),
-  ].join('\n');
-
-  const levels = (name: string, s: Sweep) =>
-    `| ${name} | ${s.levels.map((l) => `c=${l.concurrency}: ${Math.round(l.requestsPerSecond)}/s (p99 ${l.p99} ms)`).join('; ')} |`;
-  const markdown = `# Benchmarks
-
-Written by \`npm run bench\`${quick ? ' --quick' : ''} on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, in ${(elapsedMs / 60000).toFixed(1)} minutes.
-
-${await machineDescription()}
-
-Every part runs as its own process on this one machine (Temporal dev server with in-memory SQLite,
-PostgreSQL ${'(embedded, fsync on)'}, the worker, the gateway with \`NODE_ENV=production\` and
-\`LOG_LEVEL=warn\`, the service simulator with instant tasks, and autocannon as the external load
-generator), so they all share its cores: the ratios say more than the absolute numbers.
-
-| measure | throughput | p50 / p99 | at | ratio |
-| --- | --- | --- | --- | --- |
-${rows.map((row) => `| ${row.join(' | ')} |`).join('\n')}
-
-## Goals
-
-| goal | met | measured |
-| --- | --- | --- |
-${goals.map(([goal, ok, value]) => `| ${goal} | ${ok ? 'yes' : '**no**'} | ${value} |`).join('\n')}
-
-## Concurrency sweeps (until throughput stops growing)
-
-| run | levels |
-| --- | --- |
-${levels('bare Koa', r.bareKoa)}
-${levels('Temporal signals', r.signalCeiling)}
-${levels('gateway, full path', r.gateway)}
-${levels('gateway, signal stubbed', r.gatewayStubbed)}
-${
-  engines
-    ? `
-## Engines side by side (\`--cluster\`)
-
-The same worker and gateway against the Temporal dev server (in-memory SQLite) and against the real
-Temporal server (\`temporal-server\` 1.29.1, all services in one process) persisting to the same
-embedded PostgreSQL as the app (fsync on), one after the other in this run.
-
-| measure | dev server | Temporal server on PostgreSQL |
-| --- | --- | --- |
-${engines.map((row) => `| ${row.join(' | ')} |`).join('\n')}
-`
-    : ''
-}`;
-  return { table, markdown };
-}
-
-/** One row per measure, dev server beside the Temporal server, for `--cluster`. */
-function engineRows(r: Parameters<typeof renderReport>[0], ratio: (a: number, b: number) => string): string[][] {
-  const server = r.server!;
-  const dev = { signalCeiling: r.signalCeiling, orchestrationPaced: r.orchestrationPaced, scale: r.scaleSmall, cost: r.cost };
-  const cell = {
-    signals: (e: typeof dev) => `${Math.round(e.signalCeiling.best.requestsPerSecond)}/s (p99 ${e.signalCeiling.best.p99} ms, c=${e.signalCeiling.best.concurrency})`,
-    paced: (e: typeof dev) => `${e.orchestrationPaced.p50} / ${e.orchestrationPaced.p99} ms`,
-    scale: (e: typeof dev) =>
-      `${e.scale.stepsPerSecond.toFixed(0)} steps/s = ${ratio(e.scale.stepsPerSecond, e.signalCeiling.best.requestsPerSecond)} of its signals; ${e.scale.completed}/${e.scale.projects} completed, ${e.scale.stepsWrong} wrong`,
-    memory: (e: typeof dev) => `worker ${e.scale.workerPeakMiB} MiB, gateway ${e.scale.gatewayPeakMiB} MiB`,
-    cost: (e: typeof dev) => `${e.cost.events} events, ${e.cost.billableActions} actions, ${e.cost.workflowTasksPerCallback} workflow task per callback`,
-  };
-  return [
-    ['Temporal signals, tight client loop', cell.signals(dev), cell.signals(server)],
-    [`webhook 200 → next call, ${r.orchestrationPaced.projects} projects, tasks of 10-30 s (p50 / p99)`, cell.paced(dev), cell.paced(server)],
-    [`scale: ${r.scaleSmall.projects} films × ${r.scaleSmall.scenes} scenes`, cell.scale(dev), cell.scale(server)],
-    ['peak RSS in that scale run', cell.memory(dev), cell.memory(server)],
-    ['a scene (most, at half of capacity)', cell.cost(dev), cell.cost(server)],
-    ...floorRows([r.scale, r.engineFloor], [server.scale, server.engineFloor], ratio),
-  ];
-}
-
-/** The engine's floor on each engine, a scale run as a share of it, and the CPU split against it. */
-type ScaleAndFloor = [Awaited<ReturnType<typeof scaleRun>>, FloorResult];
-function floorRows(dev: ScaleAndFloor, server: ScaleAndFloor, ratio: (a: number, b: number) => string): string[][] {
-  const engines = [dev, server];
-  const size = (s: { projects: number; scenes: number }) => `${s.projects} × ${s.scenes}`;
-  return [
-    ['engine floor (minimal workflow of the film\'s shape)', ...engines.map(([s, f]) => `${f.stepsPerSecond.toFixed(0)} steps/s at ${size(s)}`)],
-    ['scale run ÷ engine floor, same films × scenes', ...engines.map(([s, f]) => `${ratio(s.stepsPerSecond, f.stepsPerSecond)} (${s.stepsPerSecond.toFixed(0)} steps/s)`)],
-    ['CPU per step, ours', ...engines.map(([s, f]) => cpuComparison(s, f).ours)],
-    ['CPU per step, engine floor', ...engines.map(([s, f]) => cpuComparison(s, f).floor)],
-  ];
-}
-
-async function printMediaPhase(): Promise<void> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-bench-media-'));
-  try {
-    const media = await mediaPhase(dataDir, mediaOptions);
-    console.log(JSON.stringify(media, null, 2));
-    for (const row of mediaRows(media)) console.log(row.filter(Boolean).join('  |  '));
-  } finally {
-    await rm(dataDir, { recursive: true, force: true });
-  }
-}
-
-async function printCapsPhase(): Promise<void> {
-  const oneProcess = process.argv.includes('--caps-one-process');
-  // The production shape runs the compiled dist/ (the full bench has built it already).
-  if (!oneProcess) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  const caps = await capsPhase({ films: capsFilms, oneProcess, onProgress: (phase) => console.log(phase) });
-  console.log(JSON.stringify(caps, null, 2));
-  for (const row of capsRows(caps)) console.log(row.join('  |  '));
-  for (const [goal, ok, value] of capsGoals(caps)) console.log(`${ok ? 'MET ' : 'MISS'}  ${goal}: ${value}`);
 }
 
 main().then(

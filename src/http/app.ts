@@ -14,6 +14,7 @@ import { createErrorLog } from '../storage/error-log';
 import { createEventStore } from '../storage/event-store';
 import { createApiKeys } from '../storage/api-keys';
 import { createClients } from '../storage/clients';
+import { createFilmRows } from '../storage/film-rows';
 import { createSpendLimits } from '../storage/spend-limits';
 import { createLiveCounts } from '../storage/live-counts';
 import { clientRoutes } from './admin/client-routes';
@@ -30,6 +31,7 @@ import { createGatewayMetrics, type GatewayMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { clientRequestQuota, identifyCaller } from './projects/client-auth';
 import { createProjectCreator } from './projects/create-project';
+import { createAdmission } from './projects/create-admission';
 import { createProviders } from '../providers/registry';
 import { mediaOfferOf } from './projects/media-choice';
 import { createProjectDeleter } from './projects/delete-project';
@@ -146,7 +148,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const apply = createWebhookApplier(temporal, prisma, events, logger);
   const providers = { settings: config.providers, adapters: createProviders(config.providers) };
   const createProject = createProjectCreator({
-    prisma,
+    films: createFilmRows(database.pool),
     temporal,
     taskQueue: config.temporal.taskQueue,
     workflowSettings: mergeSettings(config.workflow, workflowSettings),
@@ -179,7 +181,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const store = openAssetStore(config.media.store);
   const deleteProject = createProjectDeleter({ prisma, temporal, store, leases });
   const projects = addFilmRoutes(
-    projectRoutes({ prisma, createProject, deleteProject, maxBodyBytes: config.webhooks.maxBodyBytes, access: projectAccess, metrics, providers,
+    projectRoutes({ prisma, createProject, admission: createAdmission(config.projectCreates), deleteProject, maxBodyBytes: config.webhooks.maxBodyBytes, access: projectAccess, metrics, providers,
       mediaOffer: () => mediaOfferOf(config), queueOf, temporal }),
     { access, ...filmView },
   );

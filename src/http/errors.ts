@@ -87,9 +87,11 @@ export function jsonErrors(logger: Logger): Middleware {
 /** The status and code a failure is answered with (by `jsonErrors`; the webhook access log reports the same). */
 export function failureOf(err: unknown): { status: number; code: string } {
   if (err instanceof HttpError) return { status: err.status, code: err.code };
-  // Prisma's P2028: no transaction could start within its wait (every connection busy, a burst of creates
-  // queued on one client's quota lock). A dependency not ready, not a fault: 503, asked again shortly.
-  if ((err as { code?: unknown } | null)?.code === 'P2028') return { status: 503, code: 'database_busy' };
+  // Prisma's P2028 (no transaction could start within its wait) and PostgreSQL's 55P03 (a lock not had
+  // within lock_timeout: a burst of one client's creates queued on its quota lock, storage/film-rows.ts).
+  // A dependency not ready, not a fault: 503, asked again shortly.
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'P2028' || code === '55P03') return { status: 503, code: 'database_busy' };
   const status = httpStatusOf(err);
   return status && status < 500 ? { status, code: codeForStatus[status] ?? 'bad_request' } : { status: 500, code: 'internal_error' };
 }

@@ -59,6 +59,8 @@ export interface Config {
   };
   /** Each client's quotas unless its own row says otherwise (`npm run clients -- limits`). */
   clientQuotas: { requestsPerMinute: number; maxRunningFilms: number };
+  /** POST /api/v1/projects admitted on this gateway at once, and waiting (http/projects/create-admission.ts). */
+  projectCreates: { atOnce: number; queue: number };
   /** Review films' defaults (docs/review.md): REVIEW_TIMEOUT_HOURS, and SPEND_LIMIT (null: no limit). */
   review: { timeoutHours: number; spendLimit: number | null };
   trustProxy: boolean;

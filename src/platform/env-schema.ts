@@ -130,6 +130,10 @@ export const envSchema = z.object({
   CLIENT_REQUESTS_PER_MINUTE: positiveInt(120),
   /** Films (pending, generating or stitching) a client may have at once, unless the client has its own limit. */
   CLIENT_MAX_RUNNING_FILMS: positiveInt(10),
+  /** Creates (POST /api/v1/projects) one gateway works on at once; the rest wait their turn, so a burst of creates never starves the webhooks. */
+  PROJECT_CREATES_AT_ONCE: positiveInt(8, 1000),
+  /** Creates that may wait for a turn on one gateway; past them (or past 10 s of waiting), 503 gateway_busy with Retry-After. */
+  PROJECT_CREATE_QUEUE: positiveInt(100, 100_000),
   /** How long a review film waits for a person (and stays open for edits after its stitch), unless its request says. */
   REVIEW_TIMEOUT_HOURS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().positive().max(24 * 365).default(72)),
   /** Each new film's spend limit, in its provider's cost unit, unless its request or its client says; none when empty. */

@@ -171,6 +171,7 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role, defaults: Comm
       authFailures: env.RATE_LIMIT_AUTH_FAILURES,
     },
     clientQuotas: { requestsPerMinute: env.CLIENT_REQUESTS_PER_MINUTE, maxRunningFilms: env.CLIENT_MAX_RUNNING_FILMS },
+    projectCreates: { atOnce: env.PROJECT_CREATES_AT_ONCE, queue: env.PROJECT_CREATE_QUEUE },
     review: { timeoutHours: env.REVIEW_TIMEOUT_HOURS, spendLimit: env.SPEND_LIMIT ?? null },
     trustProxy: env.TRUST_PROXY,
     corsOrigins: env.CORS_ORIGINS ?? [],

@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, type JWK } from 'jose';
+import type { createRemoteJWKSet, JWK } from 'jose';
+import { lazily } from './lazy-sdk';
 import { ProviderCallError, type WebhookDelivery, type WebhookRefusal } from './adapter';
 
 /**
@@ -22,15 +23,23 @@ export interface FalKeyCacheOptions {
 
 /** fal's published keys, cached (jose's remote key set), fetched again when no cached key verifies a signature. */
 export class FalWebhookKeys {
-  private readonly remote: ReturnType<typeof createRemoteJWKSet>;
+  private readonly keySet: () => ReturnType<typeof createRemoteJWKSet>;
   private readonly imported = new Map<string, KeyObject>();
 
   constructor(jwksUrl: string, options: FalKeyCacheOptions = {}) {
-    this.remote = createRemoteJWKSet(new URL(jwksUrl), {
-      cacheMaxAge: options.cacheMaxAgeMs ?? 24 * 3_600_000,
-      cooldownDuration: options.cooldownMs ?? 30_000,
-      timeoutDuration: 5_000,
+    this.keySet = lazily(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const jose = require('jose') as typeof import('jose');
+      return jose.createRemoteJWKSet(new URL(jwksUrl), {
+        cacheMaxAge: options.cacheMaxAgeMs ?? 24 * 3_600_000,
+        cooldownDuration: options.cooldownMs ?? 30_000,
+        timeoutDuration: 5_000,
+      });
     });
+  }
+
+  private get remote() {
+    return this.keySet();
   }
 
   /** Whether a key fal publishes signed `message`. Throws a retryable ProviderCallError when the keys cannot be fetched. */

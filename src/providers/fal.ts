@@ -1,8 +1,9 @@
-import { ApiError, createFalClient, type FalClient, type QueueStatus } from '@fal-ai/client';
+import type { FalClient, QueueStatus } from '@fal-ai/client';
 import type { ProviderSettings } from '../platform/provider-env';
 import { ProviderCallError, type ProviderTask, type SubmitRequest, type VideoProviderAdapter, type WebhookDelivery, type WebhookVerdict } from './adapter';
 import { nearestDuration } from './durations';
 import { defaultFalModel, falModelId, falModels, reelayOptions, type FalModel } from './fal-models';
+import { lazily } from './lazy-sdk';
 import { FalWebhookKeys, falSignedMessage, sha256Hex, type FalKeyCacheOptions } from './fal-webhook';
 import { retryAfterMs } from './retry-after';
 
@@ -66,7 +67,7 @@ export function createFalAdapter(settings: ProviderSettings, keyCache: FalKeyCac
         await requireKey(settings, client()).queue.cancel(model, { requestId: taskId });
       } catch (err) {
         // 400 ALREADY_COMPLETED, 404: nothing left to stop.
-        if (err instanceof ApiError && (err.status === 400 || err.status === 404)) return;
+        if (err instanceof falSdk().ApiError && (err.status === 400 || err.status === 404)) return;
         throw ProviderCallError.from('fal', err, `${falHost}/${model}/requests/${taskId}/cancel`);
       }
     },
@@ -106,9 +107,12 @@ const startFrameInput = (model: FalModel | undefined, options: Record<string, un
   (typeof options.start_frame_input === 'string' ? options.start_frame_input : undefined) ?? model?.startFrameInput ?? 'image_url';
 
 /** A fal client on the configured host, whose own retries never hide a 429 or a 5xx (Temporal retries). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const falSdk = lazily(() => require('@fal-ai/client') as typeof import('@fal-ai/client'));
+
 function falClient(settings: ProviderSettings, onResponse?: (answer: Response) => void): FalClient {
   const base = settings.fal.queueUrl;
-  return createFalClient({
+  return falSdk().createFalClient({
     credentials: settings.fal.key,
     requestMiddleware: async (request) => ({ ...request, url: request.url.startsWith(falHost) ? base + request.url.slice(falHost.length) : request.url }),
     fetch: async (input, init) => {
@@ -157,7 +161,7 @@ async function readStatus(taskId: string, model: string, status: QueueStatus, cl
     const result = await client((answer) => (billable = answer.headers.get('x-fal-billable-units'))).queue.result(model, { requestId: taskId });
     return { id: taskId, ...readOutput(result.data), ...cost(model, billable) };
   } catch (err) {
-    if (err instanceof ApiError && err.status >= 400 && err.status < 500) return { id: taskId, state: 'failed', error: errorText(err.body) ?? err.message };
+    if (err instanceof falSdk().ApiError && err.status >= 400 && err.status < 500) return { id: taskId, state: 'failed', error: errorText(err.body) ?? err.message };
     throw ProviderCallError.from('fal', err, `${falHost}/${model}/requests/${taskId}`);
   }
 }

@@ -1,8 +1,8 @@
-import LumaAI from 'lumaai';
 import type { Generation } from 'lumaai/resources/generations/generations';
 import type { ProviderSettings } from '../platform/provider-env';
 import { ProviderCallError, type ProviderTask, type TaskState, type VideoProviderAdapter, type WebhookVerdict } from './adapter';
 import { callError } from './call-errors';
+import { lazily } from './lazy-sdk';
 import { defaultLumaModel, lumaGeneration, validateLumaChoice, videoSeconds } from './luma-models';
 
 /**
@@ -15,7 +15,11 @@ import { defaultLumaModel, lumaGeneration, validateLumaChoice, videoSeconds } fr
 export function createLumaAdapter(settings: ProviderSettings): VideoProviderAdapter {
   const { apiKey, baseUrl } = settings.luma;
   // The client's own retries are off: a 429 or 5xx reaches the activity, whose retry policy waits.
-  const client = new LumaAI({ authToken: apiKey ?? 'not-configured', baseURL: baseUrl, maxRetries: 0, timeout: 30_000 });
+  const luma = lazily(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { default: Client } = require('lumaai') as typeof import('lumaai');
+    return new Client({ authToken: apiKey ?? 'not-configured', baseURL: baseUrl, maxRetries: 0, timeout: 30_000 });
+  });
   const call = async <T>(what: () => Promise<T>): Promise<T> => {
     if (!apiKey) throw new ProviderCallError('luma has no LUMAAI_API_KEY configured', false);
     try {
@@ -24,7 +28,7 @@ export function createLumaAdapter(settings: ProviderSettings): VideoProviderAdap
       throw callError('luma', err, baseUrl);
     }
   };
-  const getGeneration = (id: string) => call(() => client.generations.get(id));
+  const getGeneration = (id: string) => call(() => luma().generations.get(id));
 
   return {
     name: 'luma',
@@ -33,7 +37,7 @@ export function createLumaAdapter(settings: ProviderSettings): VideoProviderAdap
     validate: validateLumaChoice,
 
     async submit(request) {
-      const generation = await call(() => client.generations.create(lumaGeneration(request)));
+      const generation = await call(() => luma().generations.create(lumaGeneration(request)));
       if (!generation.id) throw new ProviderCallError('luma answered a generation without an id', true);
       return { taskId: generation.id };
     },
@@ -43,7 +47,7 @@ export function createLumaAdapter(settings: ProviderSettings): VideoProviderAdap
     async findSubmitted(fingerprint, since) {
       const oldest = since.getTime() - 5 * 60_000; // the provider's clock may differ from ours
       for (let offset = 0; offset < 2_000; offset += 100) {
-        const page = await call(() => client.generations.list({ limit: 100, offset }));
+        const page = await call(() => luma().generations.list({ limit: 100, offset }));
         for (const generation of page.generations) {
           if (generation.created_at && Date.parse(generation.created_at) < oldest) return undefined;
           if (generation.id && fingerprintOf(generation) === fingerprint) return generation.id;
@@ -59,7 +63,7 @@ export function createLumaAdapter(settings: ProviderSettings): VideoProviderAdap
 
     // `DELETE /generations/{id}`: Luma has no cancel; deleting stops the generation and removes it.
     async cancel(taskId) {
-      await call(() => client.generations.delete(taskId)).catch((err: ProviderCallError) => {
+      await call(() => luma().generations.delete(taskId)).catch((err: ProviderCallError) => {
         if (err.detail.status !== 404) throw err;
       });
     },

@@ -1,8 +1,10 @@
-import Replicate, { type Prediction } from 'replicate';
+import type Replicate from 'replicate';
+import type { Prediction } from 'replicate';
 import type { ProviderSettings } from '../platform/provider-env';
 import { ProviderCallError, type ProviderTask, type TaskState, type VideoProviderAdapter } from './adapter';
 import { callError, retryAfterMs } from './call-errors';
 import { defaultReplicateModel, fingerprintInput, parseReplicateModel, replicateInput, validateReplicateChoice } from './replicate-models';
+import { lazily } from './lazy-sdk';
 import { ReplicateSigningSecret, verifyReplicateDelivery } from './replicate-webhook';
 
 /**
@@ -16,7 +18,12 @@ import { ReplicateSigningSecret, verifyReplicateDelivery } from './replicate-web
  */
 export function createReplicateAdapter(settings: ProviderSettings): VideoProviderAdapter {
   const { apiToken, baseUrl, webhookSecret } = settings.replicate;
-  const client = new Replicate({ auth: apiToken, baseUrl, fetch: answerOnce(), useFileOutput: false, userAgent: 'reelay' });
+  const replicate = lazily(() => {
+    // The package's CommonJS export is the class itself (its types say `export default`).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Client = require('replicate') as typeof Replicate;
+    return new Client({ auth: apiToken, baseUrl, fetch: answerOnce(), useFileOutput: false, userAgent: 'reelay' });
+  });
   const call = async <T>(what: () => Promise<T>): Promise<T> => {
     if (!apiToken) throw new ProviderCallError('replicate has no REPLICATE_API_TOKEN configured', false);
     try {
@@ -25,7 +32,7 @@ export function createReplicateAdapter(settings: ProviderSettings): VideoProvide
       throw callError('replicate', err, baseUrl);
     }
   };
-  const secret = new ReplicateSigningSecret(webhookSecret, () => call(async () => (await client.webhooks.default.secret.get()).key));
+  const secret = new ReplicateSigningSecret(webhookSecret, () => call(async () => (await replicate().webhooks.default.secret.get()).key));
 
   return {
     name: 'replicate',
@@ -37,7 +44,7 @@ export function createReplicateAdapter(settings: ProviderSettings): VideoProvide
       const ref = parseReplicateModel(request.model);
       if (!ref) throw new ProviderCallError(`"${request.model}" is not a Replicate model`, false);
       const prediction = await call(() =>
-        client.predictions.create({
+        replicate().predictions.create({
           ...(ref.version ? { version: ref.version } : { model: ref.name }),
           input: replicateInput(request),
           ...(request.callbackUrl ? { webhook: request.callbackUrl, webhook_events_filter: ['completed' as const] } : {}),
@@ -52,7 +59,7 @@ export function createReplicateAdapter(settings: ProviderSettings): VideoProvide
       const oldest = since.getTime() - 5 * 60_000; // the provider's clock may differ from ours
       return call(async () => {
         let pages = 0;
-        for await (const page of client.paginate(() => client.predictions.list())) {
+        for await (const page of replicate().paginate(() => replicate().predictions.list())) {
           for (const prediction of page) {
             if (Date.parse(prediction.created_at) < oldest) return undefined;
             if ((prediction.input as Record<string, unknown> | undefined)?.[fingerprintInput] === fingerprint) return prediction.id;
@@ -64,12 +71,12 @@ export function createReplicateAdapter(settings: ProviderSettings): VideoProvide
     },
 
     async getTask(taskId) {
-      return taskOf(await call(() => client.predictions.get(taskId)));
+      return taskOf(await call(() => replicate().predictions.get(taskId)));
     },
 
     // `POST /v1/predictions/{id}/cancel`; a prediction that already ended answers as it is.
     async cancel(taskId) {
-      await call(() => client.predictions.cancel(taskId)).catch((err: ProviderCallError) => {
+      await call(() => replicate().predictions.cancel(taskId)).catch((err: ProviderCallError) => {
         if (err.detail.status !== 404) throw err;
       });
     },

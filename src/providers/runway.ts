@@ -1,9 +1,10 @@
-import RunwayML, { APIError } from '@runwayml/sdk';
+import type RunwayML from '@runwayml/sdk';
 import type { TaskRetrieveResponse } from '@runwayml/sdk/resources/tasks';
 import type { ProviderSettings } from '../platform/provider-env';
 import { ProviderCallError, type ProviderTask, type SubmitRequest, type VideoProviderAdapter } from './adapter';
 import { nearestDuration } from './durations';
 import { defaultRunwayModel, otherRunwayModels, runwayModels, runwayOptionChecks } from './runway-models';
+import { lazily } from './lazy-sdk';
 import { retryAfterMs } from './retry-after';
 
 /**
@@ -12,12 +13,15 @@ import { retryAfterMs } from './retry-after';
  * calls no webhook, so its tasks are polled (completion `poll`). It cannot list a key's tasks, so there
  * is no findSubmitted: a worker that dies between Runway's answer and Reelay's record submits again.
  */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runwaySdk = lazily(() => require('@runwayml/sdk') as typeof import('@runwayml/sdk'));
+
 export function createRunwayAdapter(settings: ProviderSettings): VideoProviderAdapter {
   let client: RunwayML | undefined;
   const runway = () => {
     if (!settings.runway.apiSecret) throw new ProviderCallError('RUNWAYML_API_SECRET is not set: Runway refuses requests without a key', false);
     // The SDK's own retries (2 by default, 429 included) would hide Runway's back-pressure: Temporal retries instead.
-    client ??= new RunwayML({
+    client ??= new (runwaySdk().default)({
       apiKey: settings.runway.apiSecret,
       baseURL: settings.runway.baseUrl,
       runwayVersion: settings.runway.apiVersion,
@@ -74,7 +78,7 @@ export function createRunwayAdapter(settings: ProviderSettings): VideoProviderAd
       try {
         await runway().tasks.delete(taskId);
       } catch (err) {
-        if (err instanceof APIError && err.status === 404) return; // already gone: nothing to stop
+        if (err instanceof runwaySdk().APIError && err.status === 404) return; // already gone: nothing to stop
         throw translate(err, `/v1/tasks/${taskId}`);
       }
     },
@@ -94,7 +98,7 @@ async function call<T>(path: string, request: () => PromiseLike<T>): Promise<T> 
 /** The SDK's error as a ProviderCallError, with Runway's Retry-After when it sent one. */
 function translate(err: unknown, path: string): ProviderCallError {
   const translated = ProviderCallError.from('runway', err, path);
-  if (err instanceof APIError && err.status === 429) {
+  if (err instanceof runwaySdk().APIError && err.status === 429) {
     const headers = err.headers as Headers | undefined;
     return new ProviderCallError('runway answered 429: too many tasks at once', true, { ...translated.detail, retryAfterMs: retryAfterMs(headers?.get('retry-after')) ?? 10_000 });
   }

@@ -1,4 +1,4 @@
-import type { Prisma, PrismaClient } from './prisma';
+import type { PrismaClient } from './prisma';
 
 /** A film counts against its client's "films at once" quota until it ends. */
 export const runningStatuses = ['pending', 'generating', 'stitching'] as const;
@@ -59,31 +59,3 @@ export function createClients(prisma: PrismaClient) {
 }
 
 export type Clients = ReturnType<typeof createClients>;
-
-export type QuotaOutcome<T> = { created: T; refused?: undefined } | { refused: { running: number; limit: number } };
-
-/**
- * How long a create waits for a database connection to take its client's quota lock on. A burst of one
- * client's creates queues on that lock, each holding a connection, so the ones behind wait longer than
- * Prisma's 2 s default before giving up (then a 503 database_busy, http/errors.ts).
- */
-const quotaConnectionWaitMs = 10_000;
-
-/**
- * Runs `create` (which inserts one film for the client) only while the client has fewer than `limit`
- * films in flight. A per-client advisory lock, held to the end of the transaction, makes count-then-insert
- * one step: two creates at once cannot both take the last place.
- */
-export async function withinRunningFilmsQuota<T>(
-  prisma: PrismaClient,
-  clientId: string,
-  limit: number,
-  create: (tx: Prisma.TransactionClient) => Promise<T>,
-): Promise<QuotaOutcome<T>> {
-  return prisma.$transaction(async (tx): Promise<QuotaOutcome<T>> => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`reelay:client:${clientId}`}))`;
-    const running = await tx.project.count({ where: { clientId, status: { in: [...runningStatuses] } } });
-    if (running >= limit) return { refused: { running, limit } };
-    return { created: await create(tx) };
-  }, { maxWait: quotaConnectionWaitMs });
-}

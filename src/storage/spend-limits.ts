@@ -63,16 +63,3 @@ export function createSpendLimits(prisma: PrismaClient) {
 }
 
 export type SpendLimits = ReturnType<typeof createSpendLimits>;
-
-/**
- * The default limit of a new film of `clientId` for `userId`: the user's, else the client's; null when
- * neither is set (the gateway's SPEND_LIMIT applies). One query, on the caller's connection (create-project.ts).
- */
-export async function defaultSpendLimit(db: Prisma.TransactionClient | PrismaClient, clientId: string, userId: string | null): Promise<number | null> {
-  const client = await db.client.findUnique({
-    where: { id: clientId },
-    select: { spendLimit: true, userSpendLimits: { where: { userId: userId ?? '' }, select: { spendLimit: true } } },
-  });
-  if (!client) return null;
-  return (userId !== null ? client.userSpendLimits[0]?.spendLimit : undefined) ?? client.spendLimit;
-}

@@ -235,20 +235,15 @@ describe('ops: what the alerts and the dashboard read', function () {
       const prompt = await rows.promptAfter(second, frame);
       assert.deepEqual(await rows.promptAfter(second, frame), prompt, 'a retried read completes the same scene again');
       assert.deepEqual({ index: prompt.index, prompt: prompt.prompt, provider: prompt.provider }, { index: 1, prompt: 'p', provider: 'guide' });
-      assert.equal((await scene(first)).status, 'completed');
-      assert.equal((await scene(first)).last_frame_url, 'https://cdn/f.png');
+      assert.deepEqual([(await scene(first)).status, (await scene(first)).last_frame_url], ['completed', 'https://cdn/f.png']);
       await assert.rejects(rows.promptAfter(second, { ...frame, sceneId: 'no-such-scene' }), /Scene no-such-scene not found/);
 
       assert.equal(await rows.stitchStarts(projectId, { ...frame, sceneId: second }, true), null, 'no key scope: a film whose id was never used before');
-      const { rows: stitching } = await database.pool.query('SELECT status FROM projects WHERE id = $1', [projectId]);
-      assert.equal(stitching[0].status, 'stitching');
+      assert.equal((await database.pool.query('SELECT status FROM projects WHERE id = $1', [projectId])).rows[0].status, 'stitching');
       assert.equal(await rows.stitchRequested(projectId, 's1', 'stitch_complete'), undefined);
       await assert.rejects(rows.stitchRequested('no-such-film', 's1', 'stitch_complete'), /Project no-such-film not found/);
-      assert.deepEqual(
-        recorded.map(([step]) => step),
-        ['video', 'lastFrame'],
-        'the video once, the first scene\'s last frame once (the second scene was never extracting its frame)',
-      );
+      // The video once, the first scene's last frame once (the second scene was never extracting its frame).
+      assert.deepEqual(recorded.map(([step]) => step), ['video', 'lastFrame']);
       assert.ok(Math.abs(recorded[0][1] - 42) < 5, `video took ${recorded[0][1]}s`);
     });
   });

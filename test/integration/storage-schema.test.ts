@@ -8,6 +8,7 @@ import { errorSeverities, projectStatuses, sceneStatuses, webhookOutcomes } from
 import { webhookEndpointDbValue, webhookEndpoints } from '../../src/contracts/steps';
 import type { Stack } from '../../src/dev/start-stack';
 import { createEventStore, eventStoreSql } from '../../src/storage/event-store';
+import { filmRowSql } from '../../src/storage/film-rows';
 import { liveCountsSql } from '../../src/storage/live-counts';
 import { testStack } from '../support/test-stack';
 
@@ -19,6 +20,7 @@ const rawStatements = {
   ...eventStoreSql,
   ...Object.fromEntries(Object.entries(sceneSql).map(([name, sql]) => [`scene.${name}`, sql])),
   ...Object.fromEntries(Object.entries(liveCountsSql).map(([name, sql]) => [`liveCounts.${name}`, sql])),
+  ...Object.fromEntries(Object.entries(filmRowSql).map(([name, sql]) => [`films.${name}`, sql])),
 };
 
 describe('the database as the code uses it: prisma/schema.prisma is the one source', function () {

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { closeAccessLogFile } from '../../src/platform/access-log-file';
@@ -16,55 +13,7 @@ import { asOperator } from '../support/clients';
 import { videoDone } from '../support/payloads';
 import { waitFor } from '../support/projects';
 import { testSecrets, testStack, testWebhookLog } from '../support/test-stack';
-
-const run = promisify(execFile);
-
-interface AccessLine {
-  time: string;
-  endpoint: string;
-  task_id?: string;
-  project_id?: string;
-  scene_id?: string;
-  task_status?: string;
-  outcome: string;
-  status: number;
-  latency_ms: number;
-  request_id: string;
-  trace_id?: string;
-  ip: string;
-  verified?: boolean;
-  event_id?: string;
-  deliveries?: number;
-}
-
-/** Every line of the file, each of which must be one JSON object. */
-async function linesOf(file: string): Promise<AccessLine[]> {
-  const text = existsSync(file) ? await readFile(file, 'utf8') : '';
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as AccessLine);
-}
-
-/** `grep <pattern> <file>`, for real, as the guide has an operator run it: the matching lines. */
-async function grep(pattern: string, file: string): Promise<string[]> {
-  try {
-    const { stdout } = await run('grep', [pattern, file]);
-    return stdout.split('\n').filter(Boolean);
-  } catch (err) {
-    if ((err as { code?: number }).code === 1) return []; // no match
-    throw err;
-  }
-}
-
-function assertWellFormed(line: AccessLine): void {
-  assert.ok(!Number.isNaN(Date.parse(line.time)) && line.time.endsWith('Z'), `time ${line.time}`);
-  assert.equal(typeof line.status, 'number');
-  assert.equal(typeof line.latency_ms, 'number');
-  assert.ok(line.latency_ms >= 0);
-  assert.equal(typeof line.request_id, 'string');
-  assert.equal(typeof line.outcome, 'string');
-}
+import { assertWellFormed, grep, linesOf, type AccessLine } from '../support/access-log';
 
 describe('the webhook access log (logs/webhooks.log)', function () {
   this.timeout(60_000);

@@ -1,4 +1,5 @@
 import { createProjectCreator } from '../../src/http/projects/create-project';
+import { createFilmRows } from '../../src/storage/film-rows';
 import type { VideoChoice } from '../../src/http/projects/video-choice';
 import type { CreateProjectRequest } from '../../src/contracts/projects';
 import type { Stack } from '../../src/dev/start-stack';
@@ -22,7 +23,7 @@ export interface StartProjectOptions {
 export async function startProject(stack: Stack, { projectId, scenes, settings, taskQueue, userId = 'user-1', choice, review }: StartProjectOptions) {
   const base = mergeSettings(stack.config.workflow, testWorkflowSettings);
   const create = createProjectCreator({
-    prisma: stack.prisma,
+    films: createFilmRows(stack.database.pool),
     temporal: stack.client,
     taskQueue: taskQueue ?? stack.config.temporal.taskQueue,
     workflowSettings: mergeSettings(base, settings),

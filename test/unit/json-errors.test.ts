@@ -32,6 +32,14 @@ describe('JSON errors: a busy database is a 503 to retry, any other unexpected f
     assert.doesNotMatch(String(answer.body.message), /Transaction API/);
   });
 
+  it("answers PostgreSQL's lock timeout (55P03: a client's burst of creates queued on its quota lock) with 503 and Retry-After", async () => {
+    const answer = await answerTo(Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' }));
+    assert.equal(answer.status, 503);
+    assert.equal(answer.retryAfter, '1');
+    assert.equal(answer.body.code, 'database_busy');
+    assert.doesNotMatch(String(answer.body.message), /lock timeout/);
+  });
+
   it('answers any other unexpected error with a bare 500', async () => {
     const answer = await answerTo(Object.assign(new Error('connection terminated'), { code: 'P1017' }));
     assert.equal(answer.status, 500);

@@ -7,22 +7,21 @@ import type { ProviderCost } from '../../contracts/providers';
 import type { ReviewMode, ReviewPlan, ReviewTimeoutAction } from '../../contracts/review';
 import { projectIdKey, projectStatusKey, projectWorkflowType, type ProjectWorkflow } from '../../contracts/workflow-api';
 import type { WorkflowSettings } from '../../contracts/workflow-settings';
-import { withinRunningFilmsQuota } from '../../storage/clients';
-import { defaultSpendLimit } from '../../storage/spend-limits';
-import type { Prisma, PrismaClient, Project } from '../../storage/prisma';
+import type { FilmRow, FilmRows } from '../../storage/film-rows';
 import { isMissingSearchAttribute } from '../readiness';
 import type { VideoChoice } from './video-choice';
 
 export type CreateProjectResult =
-  | { kind: 'created' | 'existing'; project: Project }
-  | { kind: 'conflict'; project: Project }
+  | { kind: 'created' | 'existing'; project: FilmRow }
+  | { kind: 'conflict'; project: FilmRow }
   | { kind: 'quota_exceeded'; running: number; limit: number };
 
 /** Who a film is made for: a client (with its quota of films at once), or the operator (null). */
 export type FilmOwner = { clientId: string; maxRunningFilms: number } | null;
 
 export interface ProjectCreatorDeps {
-  prisma: PrismaClient;
+  /** Films' rows, written in SQL (storage/film-rows.ts). */
+  films: FilmRows;
   temporal: Client;
   taskQueue: string;
   /** What each new project's workflow starts with (timeouts, attempts, retention). */
@@ -36,7 +35,7 @@ export interface ProjectCreatorDeps {
 }
 
 /** The film's review plan, fixed in its workflow input; none for a film without review or a spend limit (it runs as films always did). */
-function reviewOf(project: Project, estimates: FilmChoices['estimates']): { review?: ReviewPlan } {
+function reviewOf(project: FilmRow, estimates: FilmChoices['estimates']): { review?: ReviewPlan } {
   const mode = project.reviewMode as ReviewMode;
   if (mode === 'none' && project.spendLimit === null) return {};
   const timeoutMs = Math.round((project.reviewTimeoutHours ?? 72) * 3_600_000);
@@ -85,82 +84,61 @@ const guideChoice: VideoChoice = { provider: 'guide', model: null, options: null
  * client retrying after a timeout gets the same project rather than a second film.
  */
 export function createProjectCreator(deps: ProjectCreatorDeps) {
-  const { prisma, temporal, taskQueue, workflowSettings, applyEarlyEvents, namespaceNotReady } = deps;
+  const { films, temporal, taskQueue, workflowSettings, applyEarlyEvents, namespaceNotReady } = deps;
   const defaults = deps.reviewDefaults ?? { timeoutHours: 72, spendLimit: null };
-  // Read on the inserting transaction's own connection: one from the pool, taken while that transaction
-  // holds its client's quota lock, waited on the transactions queued behind that lock (P2028 at 13 creates at once).
-  const ownersSpendLimit = async (db: Prisma.TransactionClient | PrismaClient, clientId: string | null, userId: string | null) =>
-    clientId ? defaultSpendLimit(db, clientId, userId) : null;
-  const insert = async (db: Prisma.TransactionClient | PrismaClient, filmId: string, clientId: string | null, { request, choice, hash, sceneIds }: Creation) =>
-    db.project.create({
-      data: {
+
+  /** Writes the film and its scenes, or finds the film already under its id; refused when its client is at its quota. */
+  const insertOrFind = (filmId: string, owner: FilmOwner, { request, choice, hash, sceneIds }: Creation) =>
+    films.insert(
+      {
         id: filmId,
-        clientId,
+        clientId: owner?.clientId ?? null,
         userId: request.user_id ?? null,
         workflowId: workflowIdFor(filmId),
         requestHash: hash,
         provider: choice.provider,
         priority: request.priority ?? 0,
         model: choice.model,
-        providerOptions: (choice.options ?? undefined) as Prisma.InputJsonValue | undefined,
+        providerOptions: choice.options ?? null,
         startImageUrl: choice.startImageUrl,
         reviewMode: request.review ?? 'none',
         reviewTimeoutHours: request.review_timeout_hours ?? defaults.timeoutHours,
         reviewTimeoutAction: request.review_timeout_action ?? 'approve',
-        spendLimit: request.spend_limit ?? (await ownersSpendLimit(db, clientId, request.user_id ?? null)) ?? defaults.spendLimit,
-        scenes: {
-          create: request.scenes.map((scene, index) => ({
-            id: sceneIds[index],
-            index,
-            prompt: scene.prompt,
-            duration: scene.duration ?? null,
-            model: scene.model ?? null,
-            providerOptions: scene.options as Prisma.InputJsonObject | undefined,
-          })),
-        },
+        spendLimit: request.spend_limit ?? null,
+        fallbackSpendLimit: defaults.spendLimit,
+        scenes: request.scenes.map((scene, index) => ({
+          id: sceneIds[index],
+          prompt: scene.prompt,
+          duration: scene.duration ?? null,
+          model: scene.model ?? null,
+          options: scene.options ?? null,
+        })),
       },
-    });
-
-  async function insertOrFind(filmId: string, owner: FilmOwner, creation: Creation) {
-    const existing = await prisma.project.findUnique({ where: { id: filmId } });
-    if (existing) return { project: existing, created: false, refused: undefined } as const;
-    try {
-      if (!owner) return { project: await insert(prisma, filmId, null, creation), created: true, refused: undefined } as const;
-      // Only a new film takes a place in the quota: a repeated create of one that exists is answered above.
-      const outcome = await withinRunningFilmsQuota(prisma, owner.clientId, owner.maxRunningFilms, (tx) => insert(tx, filmId, owner.clientId, creation));
-      if (outcome.refused) return { refused: outcome.refused } as const;
-      return { project: outcome.created, created: true, refused: undefined } as const;
-    } catch (err) {
-      // Two identical requests raced; the other one inserted first.
-      if ((err as { code?: string }).code !== 'P2002') throw err;
-      return { project: await prisma.project.findUniqueOrThrow({ where: { id: filmId } }), created: false, refused: undefined } as const;
-    }
-  }
+      owner && { limit: owner.maxRunningFilms },
+    );
 
   /**
    * Whether the workflow under this film's id is a deleted film's: closed, and started before this film's
    * row was written (a film is deleted only once it has ended, so its id can be used again).
    */
-  async function belongsToDeletedFilm(project: Project): Promise<boolean> {
+  async function belongsToDeletedFilm(project: FilmRow): Promise<boolean> {
     const run = await temporal.workflow.getHandle(project.workflowId).describe();
     return run.status.name !== 'RUNNING' && run.startTime < project.createdAt;
   }
 
   async function startWorkflow(
-    project: Project,
+    project: FilmRow,
     choices: FilmChoices,
     reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE' = 'REJECT_DUPLICATE',
     createdSceneIds?: string[],
   ): Promise<void> {
     const { media: mediaPlan, estimates } = choices;
-    const scenes = createdSceneIds
-      ? createdSceneIds.map((id) => ({ id }))
-      : await prisma.scene.findMany({ where: { projectId: project.id }, orderBy: { index: 'asc' }, select: { id: true } });
+    const sceneIds = createdSceneIds ?? (await films.sceneIds(project.id));
     try {
       await temporal.workflow.start<ProjectWorkflow>(projectWorkflowType, {
         workflowId: project.workflowId,
         taskQueue,
-        args: [{ projectId: project.id, userId: project.userId, sceneIds: scenes.map((s) => s.id), settings: workflowSettings, ...(mediaPlan ? { media: mediaPlan } : {}), ...reviewOf(project, estimates) }],
+        args: [{ projectId: project.id, userId: project.userId, sceneIds, settings: workflowSettings, ...(mediaPlan ? { media: mediaPlan } : {}), ...reviewOf(project, estimates) }],
         typedSearchAttributes: [
           { key: projectIdKey, value: project.id },
           { key: projectStatusKey, value: 'pending' },
@@ -174,7 +152,7 @@ export function createProjectCreator(deps: ProjectCreatorDeps) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         if (reuse === 'REJECT_DUPLICATE' && (await belongsToDeletedFilm(project))) {
           // The services may still hold the deleted film's project-wide requests under their keys.
-          await prisma.project.updateMany({ where: { id: project.id, keyScope: null }, data: { keyScope: randomUUID() } });
+          await films.newKeyScope(project.id);
           await startWorkflow(project, choices, 'ALLOW_DUPLICATE');
         }
         return;
@@ -191,8 +169,9 @@ export function createProjectCreator(deps: ProjectCreatorDeps) {
     const hash = requestHash(request);
     const sceneIds = request.scenes.map(() => randomUUID());
     const found = await insertOrFind(filmId, owner, { request, choice, hash, sceneIds });
-    if (found.refused) return { kind: 'quota_exceeded', ...found.refused };
-    const { project, created } = found;
+    if ('refused' in found) return { kind: 'quota_exceeded', ...found.refused };
+    const created = 'created' in found;
+    const project = 'created' in found ? found.created : found.existing;
     if (project.requestHash !== hash) return { kind: 'conflict', project };
     // Only a project that never got going needs its workflow started (again, if a start was lost).
     if (project.status === 'pending') {

@@ -11,6 +11,7 @@ import { readJsonBody } from '../json-body';
 import { parseOrThrow } from '../validation';
 import { runningFilmsRetryAfterSeconds, type Caller, type ProjectApiState } from './client-auth';
 import type { CreateProject } from './create-project';
+import type { CreateAdmission } from './create-admission';
 import type { DeleteProject } from './delete-project';
 import { findProjectView } from './project-view';
 import { resolveMediaPlan, type MediaOffer } from './media-choice';
@@ -24,6 +25,8 @@ import type { VideoProviderAdapter } from '../../providers/adapter';
 export interface ProjectRouteDeps {
   prisma: PrismaClient;
   createProject: CreateProject;
+  /** How many creates run at once on this gateway (the rest wait, then 503 gateway_busy). */
+  admission: CreateAdmission;
   deleteProject: DeleteProject;
   maxBodyBytes: number;
   /** identifyCaller, then the client's requests-a-minute quota: before anything else on these routes. */
@@ -47,7 +50,7 @@ const clientOf = (caller: Caller) => (caller.kind === 'client' ? caller.clientId
  * A client names its films by its own project ids and sees only its own: another client's film, or an
  * operator's, is a 404 like one that does not exist. The operator names any film by its whole id.
  */
-export function projectRoutes({ prisma, createProject, deleteProject, maxBodyBytes, access, metrics, providers, mediaOffer, queueOf, temporal }: ProjectRouteDeps): Router<AppState> {
+export function projectRoutes({ prisma, createProject, admission, deleteProject, maxBodyBytes, access, metrics, providers, mediaOffer, queueOf, temporal }: ProjectRouteDeps): Router<AppState> {
   const router = new Router<ProjectApiState>({ prefix: '/api/v1/projects' });
   addReviewRoutes(router, access, { prisma, temporal });
 
@@ -68,7 +71,8 @@ export function projectRoutes({ prisma, createProject, deleteProject, maxBodyByt
       const owner = caller.kind === 'client' ? { clientId: caller.clientId, maxRunningFilms: caller.maxRunningFilms } : null;
       const video = resolveVideoChoice(request, providers.settings, providers.adapters);
       const media = resolveMediaPlan(request, mediaOffer());
-      const result = await createProject(request, owner, { video, media, estimates: sceneEstimates(request, video) });
+      // Admitted once the request is read and checked: only the create's writes and its workflow's start wait for a turn.
+      const result = await admission.admitted(() => createProject(request, owner, { video, media, estimates: sceneEstimates(request, video) }));
       if (result.kind === 'quota_exceeded') {
         metrics.clientQuotaRefusals.inc({ client: owner!.clientId, quota: 'running_films' });
         throw new HttpError(
