@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withTransaction } from './transaction';
 import { runningStatuses } from './clients';
 
 /** What creating a film needs to know of its row: who it is, what it was asked with, how it is steered. */
@@ -114,18 +115,10 @@ export function createFilmRows(pool: pg.Pool) {
     let row: Answer;
     if (!quota) row = (await pool.query<Answer>(named('insert', values(film, null)))).rows[0];
     else {
-      const client = await pool.connect();
-      try {
-        await client.query(`BEGIN; SET LOCAL lock_timeout = ${quotaLockWaitMs}`);
+      row = await withTransaction(pool, async (client) => {
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`reelay:client:${film.clientId}`]);
-        row = (await client.query<Answer>(named('insert', values(film, quota)))).rows[0];
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+        return (await client.query<Answer>(named('insert', values(film, quota)))).rows[0];
+      }, `BEGIN; SET LOCAL lock_timeout = ${quotaLockWaitMs}`);
     }
     const { running, ...written } = row;
     if (written.id) return { created: written as FilmRow };

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withTransaction } from './transaction';
 import { leaseSql, waiterTtlMs } from './provider-line';
 
 /** Who a provider task is for, and how urgent: what its turn in line is decided by. */
@@ -50,19 +51,8 @@ export function createProviderLeases(pool: pg.Pool, configuredCap: (provider: st
 
   /** Runs `work` in a transaction, then wakes the films it granted a slot to (after the commit: they must find their grant). */
   async function inTransaction<T>(work: (client: pg.PoolClient, grants: SlotGrant[]) => Promise<T>, except?: string): Promise<T> {
-    const client = await pool.connect();
     const grants: SlotGrant[] = [];
-    let result: T;
-    try {
-      await client.query('BEGIN');
-      result = await work(client, grants);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    const result = await withTransaction(pool, (client) => work(client, grants));
     const others = grants.filter((g) => g.fingerprint !== except);
     if (others.length) await wake(others);
     return result;
