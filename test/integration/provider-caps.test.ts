@@ -54,7 +54,8 @@ describe("a provider's cap on tasks running at once: fair turns, no 429s, no lea
 
   it('runs 20 films of 2 scenes from 3 users at a provider capped at 4: never more than 4 running, no 429, the small user served early, every slot free at the end', async () => {
     // The provider's own limit is 4 (it answers 429 past it), and Reelay's cap for it, set live, is 4.
-    Object.assign(fal.options, { maxRunning: 4, taskMs: 500 });
+    // The first four tasks run 3 s, so the line they form stands still while it is read below.
+    Object.assign(fal.options, { maxRunning: 4, taskMs: 3_000 });
     fal.busyRefusals = 0;
     fal.mostRunning = 0;
     const set = await putJson(`${capsUrl()}/fal`, { max_running: 4 }, asOperator);
@@ -78,26 +79,23 @@ describe("a provider's cap on tasks running at once: fair turns, no 429s, no lea
     const read = async (film: { id: string; headers: Record<string, string> }) =>
       (await getJson<FilmView>(url(`/api/v1/projects/${encodeURIComponent(film.id)}`), film.headers)).body;
 
-    // A line forms, and a waiting film can see its place in it.
-    const queued = await waitFor(
+    // A line forms, and a waiting film can see its place in it; the line's length is a metric, by provider.
+    const queueLength = async () =>
+      Number(/^reelay_provider_queue_length\{provider="fal"\} (\d+)$/m.exec(await (await fetch(url('/metrics'))).text())?.[1] ?? 0);
+    const falLine = async () => (await getJson<{ data: CapView[] }>(capsUrl(), asOperator)).body.data.find((c) => c.provider === 'fal')!;
+    const { queue: queued, line } = await waitFor(
       async () => {
-        for (const film of films) {
-          const view = await read(film);
-          if (view.queue) return view.queue;
-        }
-        return undefined;
+        const [views, length, line] = await Promise.all([Promise.all(films.map(read)), queueLength(), falLine()]);
+        const queue = views.find((view) => view.queue)?.queue;
+        return queue && length > 0 && line.waiting > 0 && { queue, line };
       },
       20_000,
-      'a film waiting in line',
+      'a film waiting in line, counted by reelay_provider_queue_length{provider="fal"} and the caps API',
     );
     assert.equal(queued.provider, 'fal');
     assert.ok(queued.position >= 1);
-    const line = (await getJson<{ data: CapView[] }>(capsUrl(), asOperator)).body.data.find((c) => c.provider === 'fal')!;
-    assert.ok(line.waiting > 0 && line.running <= 4, JSON.stringify(line));
-    // The line's length is a metric, by provider.
-    const metrics = await (await fetch(url('/metrics'))).text();
-    const queueLength = Number(/^reelay_provider_queue_length\{provider="fal"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
-    assert.ok(queueLength > 0, 'reelay_provider_queue_length{provider="fal"} counts the scenes waiting');
+    assert.ok(line.running <= 4, JSON.stringify(line));
+    Object.assign(fal.options, { taskMs: 500 });
 
     // The small user comes last, with one film, behind a line of the others' scenes.
     const tasksBefore = fal.tasks.size;
