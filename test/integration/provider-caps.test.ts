@@ -87,7 +87,7 @@ describe("a provider's cap on tasks running at once: fair turns, no 429s, no lea
       async () => {
         const [views, length, line] = await Promise.all([Promise.all(films.map(read)), queueLength(), falLine()]);
         const queue = views.find((view) => view.queue)?.queue;
-        return queue && length > 0 && line.waiting > 0 && { queue, line };
+        return queue && length > 0 && line.waiting > 0 ? { queue, line } : undefined;
       },
       20_000,
       'a film waiting in line, counted by reelay_provider_queue_length{provider="fal"} and the caps API',
