@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Connection, type ConnectionOptions } from '@temporalio/client';
+import { Connection, isGrpcServiceError, type ConnectionOptions } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import pg from 'pg';
 import { freePort } from '../free-port';
@@ -126,10 +126,39 @@ async function prepareSchema(sqlTool: string, database: ServerDatabase, store: k
 async function registerNamespace(address: string, namespace: string, tls?: ConnectionOptions['tls']): Promise<void> {
   const connection = await Connection.connect({ address, tls });
   try {
-    await connection.workflowService.describeNamespace({ namespace }).catch(async () => {
-      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('7 days') });
-    });
+    const registered = await connection.workflowService.describeNamespace({ namespace }).then(
+      () => false,
+      async () => {
+        await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('7 days') });
+        return true;
+      },
+    );
+    if (registered) await untilNamespaceServed(connection, namespace);
   } finally {
     await connection.close();
+  }
+}
+
+/** gRPC status NOT_FOUND */
+const grpcNotFound = 5;
+/** TASK_QUEUE_TYPE_WORKFLOW */
+const workflowTaskQueue = 1;
+
+/**
+ * A namespace just registered is in the database at once but reaches the services' namespace caches
+ * only at their next refresh (seconds later): a worker polling before then fails "Namespace default is
+ * not found" and exits (seen on a fresh machine's first `npm run bench -- --cluster`). Waits until a
+ * call that goes through the frontend's and matching's caches finds it.
+ */
+async function untilNamespaceServed(connection: Connection, namespace: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: 'reelay-namespace-probe' }, taskQueueType: workflowTaskQueue });
+      return;
+    } catch (err) {
+      if (!isGrpcServiceError(err) || Number(err.code) !== grpcNotFound || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 }
