@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { StandInTask } from '../src/dev/providers/stand-in-server';
 import { postJson } from '../test/support/http';
-import { quantile } from './support';
-import { wakeBreakdown, type FreedSlot, type WakeBreakdown } from './caps-wakes';
+import { wakeBreakdown, type WakeBreakdown } from './caps-wakes';
+import { freedSlots, handOverStats, handOvers, slowestHandOvers, type HandOverStats, type SlowestHandOvers } from './caps-hand-overs';
 import { oneProcessCapsStack, productionCapsStack, type CapsStack } from './caps-stack';
 import { productionImageEnv } from './app-processes';
 
@@ -39,6 +39,8 @@ export interface CapsBench {
   meanSlots: { freeNotGranted: number; grantedNotSubmitted: number; samples: number };
   /** Films along the whole line: their wakes, and where a grant's hand-over went (bench/caps-wakes.ts). */
   wakes: WakeBreakdown;
+  /** The slowest hand-overs (the p99's tail), when they happened and their chain link by link. */
+  slowest: SlowestHandOvers;
   /** The machine's 1-minute load average (it is shared): mean and highest, sampled each second of the run. */
   load: { mean: number; max: number; cores: number };
   /** The most memory the worker or gateway held (this process, with the stand-in, in the one-process shape), and the worker's workflow cache size. */
@@ -54,13 +56,6 @@ export interface CapsBench {
 /** The shared machine's load while the phase ran. */
 export const loadText = (r: CapsBench) => `${r.load.mean.toFixed(1)} mean, ${r.load.max.toFixed(1)} highest on ${r.load.cores} cores`;
 
-type HandOverStats = { samples: number; p50: number; p99: number; max: number };
-
-function handOverStats(handOvers: number[]): HandOverStats {
-  const hand = [...handOvers].sort((a, b) => a - b);
-  return { samples: hand.length, p50: Math.round(quantile(hand, 0.5)), p99: Math.round(quantile(hand, 0.99)), max: Math.round(hand[hand.length - 1] ?? 0) };
-}
-
 /** The goals of issue 25, beside what was measured. */
 export const capsGoals = (r: CapsBench) =>
   [
@@ -68,28 +63,6 @@ export const capsGoals = (r: CapsBench) =>
     ['slot free → next task submitted p99 ≤ 250 ms', r.handOver.p99 <= 250, `${r.handOver.p99} ms (p50 ${r.handOver.p50}, max ${r.handOver.max}; once all films were created p99 ${r.afterCreation.handOver.p99} ms)`],
     [`never over the cap, no 429`, r.mostRunning <= r.cap && r.refusals === 0, `most running ${r.mostRunning}, ${r.refusals} refused`],
   ] as const;
-
-/**
- * Hand-overs as the provider sees them: each create it accepts once the cap was first full is matched
- * to the oldest finish not yet matched (the slot that freed first); the time between is the hand-over.
- */
-export function handOvers(tasks: StandInTask[], cap: number, acceptedFrom = 0): number[] {
-  const accepts = tasks.map((t) => t.createdAt.getTime()).sort((a, b) => a - b);
-  const finishes = tasks.flatMap((t) => (t.finishedAt ? [t.finishedAt.getTime()] : [])).sort((a, b) => a - b);
-  return accepts.slice(cap).flatMap((accepted, i) => (accepted >= acceptedFrom ? [accepted - finishes[i]] : []));
-}
-
-/** Each film that waited, matched to the slot it took as handOvers matches them: the oldest finish not yet matched. */
-function freedSlots(tasks: StandInTask[], cap: number): Map<string, FreedSlot> {
-  const accepted = [...tasks].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
-  const finished = tasks.filter((t) => t.finishedAt).sort((a, b) => a.finishedAt!.getTime() - b.finishedAt!.getTime());
-  return new Map(
-    accepted.slice(cap).flatMap((t, i) => {
-      const slot = finished[i];
-      return slot ? [[t.prompt.split(':')[0], { finishedAt: slot.finishedAt!.getTime(), webhookAnsweredAt: slot.webhookAnsweredAt?.getTime() }] as const] : [];
-    }),
-  );
-}
 
 /** Busy slot-seconds between `from` and `to`, ÷ (cap × (to − from)). */
 function utilisation(tasks: StandInTask[], cap: number, from: number, to: number): number {
@@ -181,6 +154,7 @@ export async function capsPhase({ films = 1000, cap = 20, taskMs = [2_000, 5_000
     const lastFinish = Math.max(...tasks.map((t) => t.finishedAt!.getTime()));
     const acceptedAt = new Map(tasks.map((t) => [t.prompt.split(':')[0], t.createdAt.getTime()]));
     const wakes = await wakeBreakdown(stack.client, ids.slice(cap), acceptedAt, freedSlots(tasks, cap));
+    const slowest = await slowestHandOvers(stack.client, tasks, cap, allCreated);
     return {
       films,
       scenesPerFilm: 1,
@@ -205,6 +179,7 @@ export async function capsPhase({ films = 1000, cap = 20, taskMs = [2_000, 5_000
         samples: sampled.samples,
       },
       wakes,
+      slowest,
       workflowStackTraces: env.WORKFLOW_STACK_TRACES ?? productionImageEnv().WORKFLOW_STACK_TRACES ?? 'on',
       workflowThreads: env.WORKER_WORKFLOW_THREADS,
       memory: { rssMaxMiB: rssMax, maxCachedWorkflows: stack.maxCachedWorkflows },
@@ -232,7 +207,18 @@ export function capsRows(r: CapsBench): string[][] {
         `freer's side: finish → webhook answered p50/p99 ${r.wakes.finishToWebhookAnswered.p50}/${r.wakes.finishToWebhookAnswered.p99} ms, → grant signal ${r.wakes.finishToSignal.p50}/${r.wakes.finishToSignal.p99} ms; ` +
         `signal → workflow task scheduled p99 ${r.wakes.signalToTaskScheduled.p99} ms; task started → submit scheduled p50/p99 ${r.wakes.taskStartToSubmitScheduled.p50}/${r.wakes.taskStartToSubmitScheduled.p99} ms, ` +
         `→ accepted ${r.wakes.submitScheduledToAccepted.p50}/${r.wakes.submitScheduledToAccepted.p99} ms; ${r.shape}; ` +
-        `machine load ${loadText(r)}; most memory ${r.memory.rssMaxMiB} MiB with ${r.memory.maxCachedWorkflows} workflows cached at most, ${r.workflowThreads} workflow threads; workflow stack traces ${r.workflowStackTraces}`,
+        `machine load ${loadText(r)}; most memory ${r.memory.rssMaxMiB} MiB with ${r.memory.maxCachedWorkflows} workflows cached at most, ${r.workflowThreads} workflow threads; workflow stack traces ${r.workflowStackTraces}; ` +
+        slowestText(r.slowest),
     ],
   ];
+}
+
+/** Where the tail's time went: each link's median over the slowest hand-overs (and its most). */
+function slowestText({ count, fromMs, atSeconds, beforeAllCreated, chain: c }: SlowestHandOvers): string {
+  const link = (p: { p50: number; max: number }) => `${p.p50} (${p.max})`;
+  return (
+    `the ${count} slowest hand-overs (${fromMs} ms and more; ${beforeAllCreated} while films were still being created; at ${atSeconds[0]}-${atSeconds[atSeconds.length - 1]} s), ` +
+    `median (most) ms: finish → webhook answered ${link(c.finishToWebhookAnswered)}, → grant signal ${link(c.finishToSignal)}; signal → workflow task scheduled ${link(c.signalToTaskScheduled)}, ` +
+    `→ started ${link(c.signalToTaskStart)}; started → submit scheduled ${link(c.taskStartToSubmitScheduled)}, → accepted ${link(c.submitScheduledToAccepted)}`
+  );
 }
