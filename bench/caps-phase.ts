@@ -51,6 +51,8 @@ export interface CapsBench {
   workflowStackTraces: string;
   /** The worker's workflow threads (WORKER_WORKFLOW_THREADS) as it ran. */
   workflowThreads: string;
+  /** The workflow tasks the worker took at once (WORKER_MAX_WORKFLOW_TASKS). */
+  workflowTasksAtOnce: string;
 }
 
 /** The shared machine's load while the phase ran. */
@@ -89,9 +91,9 @@ export async function capsPhase({ films = 1000, cap = 20, taskMs = [2_000, 5_000
   // The worker's workflow cache above the line, as docs/configuration.md tells users with provider caps
   // to set it (a film woken for its slot after the cache evicted it is rebuilt first). To try another
   // setting: WORKER_MAX_CACHED_WORKFLOWS=N npm run bench -- --caps (and WORKFLOW_STACK_TRACES=on). Two
-  // workflow threads, as docs/providers.md advises for long lines on a worker with a core to spare.
-  const env: Record<string, string> = { WORKER_MAX_CACHED_WORKFLOWS: String(films + 500), WORKER_WORKFLOW_THREADS: '2' };
-  for (const name of ['WORKER_MAX_CACHED_WORKFLOWS', 'WORKER_WORKFLOW_THREADS', 'WORKFLOW_STACK_TRACES'] as const) if (process.env[name]) env[name] = process.env[name]!;
+  // workflow threads and 8 workflow tasks taken at once, as docs/providers.md advises for long lines.
+  const env: Record<string, string> = { WORKER_MAX_CACHED_WORKFLOWS: String(films + 500), WORKER_WORKFLOW_THREADS: '2', WORKER_MAX_WORKFLOW_TASKS: '8' };
+  for (const name of ['WORKER_MAX_CACHED_WORKFLOWS', 'WORKER_WORKFLOW_THREADS', 'WORKER_MAX_WORKFLOW_TASKS', 'WORKFLOW_STACK_TRACES'] as const) if (process.env[name]) env[name] = process.env[name]!;
   try {
     stack = await (oneProcess ? oneProcessCapsStack : productionCapsStack)(dataDir, env);
     const { gatewayUrl, fal } = stack;
@@ -182,6 +184,7 @@ export async function capsPhase({ films = 1000, cap = 20, taskMs = [2_000, 5_000
       slowest,
       workflowStackTraces: env.WORKFLOW_STACK_TRACES ?? productionImageEnv().WORKFLOW_STACK_TRACES ?? 'on',
       workflowThreads: env.WORKER_WORKFLOW_THREADS,
+      workflowTasksAtOnce: env.WORKER_MAX_WORKFLOW_TASKS,
       memory: { rssMaxMiB: rssMax, maxCachedWorkflows: stack.maxCachedWorkflows },
       shape: stack.shape,
       load: { mean: loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length), max: Math.max(0, ...loads), cores: os.cpus().length },
@@ -207,7 +210,7 @@ export function capsRows(r: CapsBench): string[][] {
         `freer's side: finish → webhook answered p50/p99 ${r.wakes.finishToWebhookAnswered.p50}/${r.wakes.finishToWebhookAnswered.p99} ms, → grant signal ${r.wakes.finishToSignal.p50}/${r.wakes.finishToSignal.p99} ms; ` +
         `signal → workflow task scheduled p99 ${r.wakes.signalToTaskScheduled.p99} ms; task started → submit scheduled p50/p99 ${r.wakes.taskStartToSubmitScheduled.p50}/${r.wakes.taskStartToSubmitScheduled.p99} ms, ` +
         `→ accepted ${r.wakes.submitScheduledToAccepted.p50}/${r.wakes.submitScheduledToAccepted.p99} ms; ${r.shape}; ` +
-        `machine load ${loadText(r)}; most memory ${r.memory.rssMaxMiB} MiB with ${r.memory.maxCachedWorkflows} workflows cached at most, ${r.workflowThreads} workflow threads; workflow stack traces ${r.workflowStackTraces}; ` +
+        `machine load ${loadText(r)}; most memory ${r.memory.rssMaxMiB} MiB with ${r.memory.maxCachedWorkflows} workflows cached at most, ${r.workflowThreads} workflow threads, ${r.workflowTasksAtOnce} workflow tasks at once; workflow stack traces ${r.workflowStackTraces}; ` +
         slowestText(r.slowest),
     ],
   ];

@@ -79,6 +79,8 @@ export interface Config {
   workerMaxCachedWorkflows: number;
   /** Threads running workflow code in the worker (WORKER_WORKFLOW_THREADS). */
   workerWorkflowThreads: number;
+  /** Workflow tasks the worker takes at once (WORKER_MAX_WORKFLOW_TASKS). */
+  workerMaxWorkflowTasks: number;
   /** Settings every new project's workflow starts with. */
   workflow: WorkflowSettings;
   circuit: CircuitOptions;

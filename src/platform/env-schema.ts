@@ -176,6 +176,12 @@ export const envSchema = z.object({
    */
   WORKER_WORKFLOW_THREADS: positiveInt(1, 16),
   /**
+   * Workflow tasks the worker takes at once (the SDK's maxConcurrentWorkflowTaskExecutions, 40 by default).
+   * Each one taken waits its turn on a workflow thread: fewer means a film woken for its provider slot waits
+   * behind fewer others' tasks, while the rest wait at Temporal (docs/providers.md). At least 2 with a cache.
+   */
+  WORKER_MAX_WORKFLOW_TASKS: z.coerce.number({ error: 'must be a whole number' }).int().min(2, { error: 'must be at least 2 (the workflow cache needs it)' }).max(1_000).default(40),
+  /**
    * Read by the Temporal SDK's workflow thread (patches/@temporalio+worker+*.patch), not by our config:
    * `off` skips the promise hook that records a stack for every promise a workflow creates, for the
    * stack trace query of the Web UI. Measured by the bench's scale run: a quarter of the workflow

@@ -184,6 +184,7 @@ export function loadConfig(source: NodeJS.ProcessEnv, role: Role, defaults: Comm
     workflowBundlePath: env.WORKFLOW_BUNDLE_PATH,
     workerMaxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     workerWorkflowThreads: env.WORKER_WORKFLOW_THREADS,
+    workerMaxWorkflowTasks: env.WORKER_MAX_WORKFLOW_TASKS,
     workflow: resolveSettings({
       stepTimeoutMs: {
         video: env.STEP_TIMEOUT_VIDEO_SECONDS * 1000,

@@ -67,8 +67,10 @@ export interface ProjectWorkerDeps {
  * How the project worker takes its tasks (cache, pollers, sticky queue). The bench's engine floor
  * (bench/floor/) runs its minimal workflow with these same options, so the two differ only in the workflow.
  */
-export function workerTuning(config: Pick<Config, 'workerMaxCachedWorkflows' | 'workerWorkflowThreads'>): Pick<WorkerOptions, 'maxCachedWorkflows' | 'workflowThreadPoolSize'> {
-  return { maxCachedWorkflows: config.workerMaxCachedWorkflows, workflowThreadPoolSize: config.workerWorkflowThreads };
+export function workerTuning(
+  config: Pick<Config, 'workerMaxCachedWorkflows' | 'workerWorkflowThreads' | 'workerMaxWorkflowTasks'>,
+): Pick<WorkerOptions, 'maxCachedWorkflows' | 'workflowThreadPoolSize' | 'maxConcurrentWorkflowTaskExecutions'> {
+  return { maxCachedWorkflows: config.workerMaxCachedWorkflows, workflowThreadPoolSize: config.workerWorkflowThreads, maxConcurrentWorkflowTaskExecutions: config.workerMaxWorkflowTasks };
 }
 
 /** The worker that runs project workflows and their activities on the configured task queue. */
