@@ -113,35 +113,32 @@ describe('the database as the code uses it: prisma/schema.prisma is the one sour
     const { rows: options } = await pool.query<{ reloptions: string[] | null }>(`SELECT reloptions FROM pg_class WHERE oid = 'webhook_events'::regclass`);
     assert.ok(options[0].reloptions?.some((o) => /^fillfactor=([1-8]\d|9[0-5])$/.test(o)), `fillfactor leaves room: ${String(options[0].reloptions)}`);
 
-    // And PostgreSQL counts the marks as HOT updates (the marking connection is asked to send its statistics at once).
-    const hot = async () => {
-      await pool.query('SELECT pg_stat_clear_snapshot()');
-      const { rows } = await pool.query<{ updates: string; hot: string }>(
-        `SELECT n_tup_upd AS updates, n_tup_hot_upd AS hot FROM pg_stat_user_tables WHERE relname = 'webhook_events'`,
-      );
-      return { updates: Number(rows[0].updates), hot: Number(rows[0].hot) };
-    };
-    const before = await hot();
-    const events = createEventStore(stack.database);
-    const marks = 20;
-    await Promise.all(
-      Array.from({ length: marks }, async (_, i) => {
-        const taskId = `hot-${process.pid}-${Date.now()}-${i}`;
-        const stored = await events.recordDelivery({ endpoint: webhookEndpointDbValue['stitch-complete'], taskId, status: 'completed', projectId: 'hot-check', headers: {}, rawBody: `{"task_id":"${taskId}"}` });
-        await events.setOutcome(stored.id, 'signaled');
-      }),
-    );
-    await stack.database.asyncCommit.query('SELECT pg_stat_force_next_flush()');
-    let after = await hot();
-    for (let tries = 0; after.updates - before.updates < marks && tries < 50; tries += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      after = await hot();
+    // And PostgreSQL makes the mark a HOT update. Counted on a copy of the table (same columns, indexes and
+    // fillfactor) that no other test writes: in the whole suite, other tests' webhooks share the table's
+    // pages and their open snapshots keep dead versions from being pruned, so how many of a burst of marks
+    // find room varied (20, 17 and 7 of 20); what the code controls is that a mark can be HOT at all.
+    const stored = await createEventStore(stack.database).recordDelivery({ endpoint: webhookEndpointDbValue['stitch-complete'], taskId: `hot-${process.pid}-${Date.now()}`, status: 'completed', projectId: 'hot-check', headers: {}, rawBody: '{}' });
+    const client = await pool.connect();
+    try {
+      await client.query(`CREATE TEMP TABLE hot_check (LIKE webhook_events INCLUDING ALL) WITH (${options[0].reloptions!.join(', ')})`);
+      await client.query('INSERT INTO hot_check SELECT * FROM webhook_events WHERE id = $1', [stored.id]);
+      const marked = await client.query(eventStoreSql.signaledMarks.replace('UPDATE webhook_events', 'UPDATE hot_check'), [[stored.id]]);
+      assert.equal(marked.rowCount, 1);
+      await client.query('SELECT pg_stat_force_next_flush()');
+      const counted = async () => {
+        await client.query('SELECT pg_stat_clear_snapshot()');
+        return (await client.query<{ updates: string; hot: string }>(`SELECT n_tup_upd AS updates, n_tup_hot_upd AS hot FROM pg_stat_user_tables WHERE relid = 'hot_check'::regclass`)).rows[0];
+      };
+      let after = await counted();
+      for (let tries = 0; Number(after?.updates ?? 0) < 1 && tries < 50; tries += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        after = await counted();
+      }
+      assert.deepEqual({ updates: Number(after.updates), hot: Number(after.hot) }, { updates: 1, hot: 1 }, 'the mark is a HOT update');
+    } finally {
+      await client.query('DROP TABLE IF EXISTS hot_check').catch(() => undefined);
+      client.release();
     }
-    assert.ok(after.updates - before.updates >= marks, `${after.updates - before.updates} updates counted`);
-    // Alone, 20 of 20 marks are HOT; in the whole suite, other tests' webhooks share the table's pages and
-    // can take the room a mark needs on its page (17 of 20 once). With the outcome index, none is HOT.
-    const hotMarks = after.hot - before.hot;
-    assert.ok(hotMarks >= marks / 2, `${hotMarks} of ${marks} marks were HOT updates`);
   });
 
   it('stores the same status words the code, the API and /openapi.json use', async () => {
