@@ -10,6 +10,7 @@ import { createLogger } from '../src/platform/logger';
 import { ServiceSimulator } from '../src/dev/simulator/simulator';
 import { startLocalTemporal } from '../src/dev/temporal/local-temporal';
 import { writeBenchmarks } from './benchmarks-file';
+import { pgStatementSettings, resetPgStatements, topPgStatements } from './pg-statements';
 import { renderReport } from './report';
 import { ownPathPhase } from './gateway-own-path';
 import { appProcesses, productionImageEnv, randomWebhookSecrets } from './app-processes';
@@ -68,7 +69,7 @@ async function main() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelay-bench-'));
   const logger = createLogger({ level: 'silent' });
   const temporal = await startLocalTemporal({ cliPath: process.env.TEMPORAL_CLI || undefined, namespace: 'default', dataDir, port: await freePort(), ephemeral: true });
-  const database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: await freePort() });
+  const database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: await freePort(), settings: pgStatementSettings() });
   await migrateDatabase(database.url);
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: 'default' });
@@ -109,13 +110,15 @@ async function main() {
       const [{ projects, scenes }] = scaleRuns;
       bar.update({ phase: `engine floor: ${projects} × ${scenes}` });
       const engineFloor = await floorRun(temporal.address, projects, scenes, env, services);
+      await resetPgStatements(database.url);
       const run = await scaleRun(simulator, client, gatewayUrl, projects, scenes, { worker, gateway }, (done) =>
         bar.update({ phase: `scale: ${done}/${projects} done` }),
       'scale', services);
       bar.stop();
       const { ids, ...summary } = run;
       const cpuPerStepMs = { scale: perStep(run.cpu, run.steps), floor: perStep(engineFloor.cpu, engineFloor.steps) };
-      console.log(JSON.stringify({ ...summary, engineFloor, ofFloor: run.stepsPerSecond / engineFloor.stepsPerSecond, cpuPerStepMs, cost: await sampledCost(client, ids, scenes) }, null, 2));
+      const pgStatements = await topPgStatements(database.url, run.steps);
+      console.log(JSON.stringify({ ...summary, engineFloor, ofFloor: run.stepsPerSecond / engineFloor.stepsPerSecond, cpuPerStepMs, cost: await sampledCost(client, ids, scenes), pgStatements }, null, 2));
       return;
     }
 

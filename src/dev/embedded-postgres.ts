@@ -24,6 +24,8 @@ export interface EmbeddedPostgresOptions {
   nativeDir?: string;
   /** Where root's copies go when the `postgres` user cannot reach the checkout (postgres-placement.ts). */
   sharedDir?: string;
+  /** More server settings, `name=value` each (the bench's `BENCH_PG_STATEMENTS` loads pg_stat_statements). */
+  settings?: string[];
 }
 
 const user = 'reelay';
@@ -64,6 +66,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       '-c', 'listen_addresses=127.0.0.1',
       '-c', 'unix_socket_directories=', // TCP only: no socket directory to own or clean up
       ...(ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+      ...(options.settings ?? []).flatMap((setting) => ['-c', setting]),
     ],
     onLog: (line) => {
       recent = [...recent, line].slice(-5);
