@@ -3,11 +3,6 @@ import type { StandInTask } from '../src/dev/providers/stand-in-server';
 import { wakeBreakdown, type FreedSlot, type WakeBreakdown } from './caps-wakes';
 import { quantile } from './support';
 
-/**
- * Hand-overs as the provider sees them: each create it accepts once the cap was first full is matched
- * to the oldest finish not yet matched (the slot that freed first); the time between is the hand-over.
- */
-
 export type HandOverStats = { samples: number; p50: number; p99: number; max: number };
 
 export function handOverStats(handOvers: number[]): HandOverStats {
@@ -26,7 +21,11 @@ function matched(tasks: StandInTask[], cap: number): { film: string; acceptedAt:
   });
 }
 
-/** Every hand-over's time (ms), of the creates the provider accepted from `acceptedFrom` on. */
+/**
+ * Hand-overs as the provider sees them: each create it accepts once the cap was first full is matched
+ * to the oldest finish not yet matched (the slot that freed first); the time between is the hand-over
+ * (ms), for the creates accepted from `acceptedFrom` on.
+ */
 export const handOvers = (tasks: StandInTask[], cap: number, acceptedFrom = 0): number[] =>
   matched(tasks, cap).flatMap(({ acceptedAt, slot }) => (acceptedAt >= acceptedFrom ? [acceptedAt - slot.finishedAt] : []));
 
@@ -38,8 +37,9 @@ export interface SlowestHandOvers {
   count: number;
   /** The fastest of them: every hand-over slower than the p99 is among them. */
   fromMs: number;
-  /** Seconds from the first accept, and how many happened before every film was created. */
+  /** When each came, in seconds from the provider's first accept. */
   atSeconds: number[];
+  /** How many came while films were still being created. */
   beforeAllCreated: number;
   chain: WakeBreakdown;
 }

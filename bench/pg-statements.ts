@@ -32,8 +32,8 @@ export async function resetPgStatements(databaseUrl: string): Promise<void> {
 export async function topPgStatements(databaseUrl: string, steps: number, most = 15) {
   if (!pgStatementsWanted()) return undefined;
   return withClient(databaseUrl, async (client) => {
-    const { rows } = await client.query<{ calls: string; exec_ms: number; plan_ms: number; rows: string; query: string }>(
-      `SELECT calls, total_exec_time AS exec_ms, total_plan_time AS plan_ms, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 200) AS query
+    const { rows } = await client.query<{ calls: string; exec_ms: number; plan_ms: number; query: string }>(
+      `SELECT calls, total_exec_time AS exec_ms, total_plan_time AS plan_ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 200) AS query
        FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT $1`,
       [most],
     );
