@@ -21,7 +21,7 @@ import { mediaPhase } from './media-phase';
 import { capsPhase } from './caps-phase';
 import { printCapsPhase, printMediaPhase, printPacedPhase } from './single-phases';
 import { freePort } from './support';
-import { floorRun, perStep, servicePids } from './floor/floor-phase';
+import { floorRun, ioFloorRun, perStep, servicePids } from './floor/floor-phase';
 
 /**
  * `npm run bench`: throughput, latency and scale, each beside its ceiling, in one run on this machine.
@@ -114,11 +114,13 @@ async function main() {
       const run = await scaleRun(simulator, client, gatewayUrl, projects, scenes, { worker, gateway }, (done) =>
         bar.update({ phase: `scale: ${done}/${projects} done` }),
       'scale', services);
+      bar.update({ phase: `I/O floor: ${projects} × ${scenes}` });
+      const ioFloor = await ioFloorRun(temporal.address, database.url, projects, scenes, env, services);
       bar.stop();
       const { ids, ...summary } = run;
-      const cpuPerStepMs = { scale: perStep(run.cpu, run.steps), floor: perStep(engineFloor.cpu, engineFloor.steps) };
+      const cpuPerStepMs = { scale: perStep(run.cpu, run.steps), floor: perStep(engineFloor.cpu, engineFloor.steps), ioFloor: perStep(ioFloor.cpu, ioFloor.steps) };
       const pgStatements = await topPgStatements(database.url, run.steps);
-      console.log(JSON.stringify({ ...summary, engineFloor, ofFloor: run.stepsPerSecond / engineFloor.stepsPerSecond, cpuPerStepMs, cost: await sampledCost(client, ids, scenes), pgStatements }, null, 2));
+      console.log(JSON.stringify({ ...summary, engineFloor, ioFloor, ofFloor: run.stepsPerSecond / engineFloor.stepsPerSecond, cpuPerStepMs, cost: await sampledCost(client, ids, scenes), pgStatements }, null, 2));
       return;
     }
 
@@ -184,9 +186,10 @@ async function main() {
     }
     // The engine's floor at the largest scale run's films × scenes, with our worker and gateway stopped.
     const largest = scaleRuns[scaleRuns.length - 1];
-    bar.update({ phase: `engine floor: ${largest.projects} films × ${largest.scenes} scenes` });
+    bar.update({ phase: `engine floor and I/O floor: ${largest.projects} films × ${largest.scenes} scenes` });
     await Promise.all(processes.map((p) => p.stop()));
     results.engineFloor = await floorRun(temporal.address, largest.projects, largest.scenes, env, services);
+    results.ioFloor = await ioFloorRun(temporal.address, database.url, largest.projects, largest.scenes, env, services);
     results.scaleSmall = scaleResults[0];
     results.scale = scaleResults[scaleResults.length - 1];
     // A scene's cost as designed (half of capacity), and what overload adds (timed-out workflow tasks).

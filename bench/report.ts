@@ -1,5 +1,5 @@
 import { capsGoals, capsRows, type CapsBench } from './caps-phase';
-import { cpuComparison, type FloorResult } from './floor/floor-phase';
+import { cpuComparison, ioFloorComparison, type FloorResult } from './floor/floor-phase';
 import { mediaRows, type mediaPhase } from './media-phase';
 import type { orchestrationLatency, sampledCost, scaleRun, Sweep } from './phases';
 import type { serverEnginePhases } from './server-engine';
@@ -17,6 +17,7 @@ export interface BenchResults {
   scale: Awaited<ReturnType<typeof scaleRun>>;
   scaleSmall: Awaited<ReturnType<typeof scaleRun>>;
   engineFloor: FloorResult;
+  ioFloor?: FloorResult;
   cost: Awaited<ReturnType<typeof sampledCost>>;
   costOverloaded: Awaited<ReturnType<typeof sampledCost>>;
   server?: Awaited<ReturnType<typeof serverEnginePhases>>;
@@ -39,12 +40,14 @@ export async function renderReport(r: BenchResults, elapsedMs: number, quick: bo
   const { cost, costOverloaded, scale, scaleSmall, engineFloor } = r;
   const floorRate = engineFloor.stepsPerSecond;
   const cpu = cpuComparison(scale, engineFloor);
+  const io = r.ioFloor && ioFloorComparison(scale, r.ioFloor, engineFloor);
+  const ioBound = io ? `; the I/O floor ${io.ioMs.toFixed(1)} ms = ${io.ofFloor.toFixed(2)} (the least this ratio can be with the step's I/O), ours ÷ the I/O floor ${io.oursOfIo.toFixed(2)}` : '';
   const goals = [
     ['a scene: ≤ 14 history events', cost.events <= 14, `${cost.events} (most in ${cost.scenes} scenes of ${cost.films} films at half of capacity)`],
     ['a scene: ≤ 1 workflow task per callback', cost.workflowTasksPerCallback <= 1, `${cost.workflowTasksPerCallback}`],
     ['a scene: ≤ 6 billable actions', cost.billableActions <= 6, `${cost.billableActions} (${Object.entries(cost.costliest.actions).map(([k, v]) => `${v} ${k}`).join(', ')})`],
     [`${scale.projects} × ${scale.scenes} films ≥ 0.5 × the engine's floor, in scene steps/s`, scale.stepsPerSecond >= 0.5 * floorRate, `${scale.stepsPerSecond.toFixed(0)}/s against ${floorRate.toFixed(0)}/s = ${ratio(scale.stepsPerSecond, floorRate)}`],
-    [`our CPU per step (gateway + worker + PostgreSQL) ≤ 1.5 × the floor's (worker + client)`, cpu.ratio <= 1.5, `${cpu.oursMs.toFixed(1)} ms against ${cpu.floorMs.toFixed(1)} ms = ${cpu.ratio.toFixed(2)}`],
+    [`our CPU per step (gateway + worker + PostgreSQL) ≤ 1.5 × the floor's (worker + client)`, cpu.ratio <= 1.5, `${cpu.oursMs.toFixed(1)} ms against ${cpu.floorMs.toFixed(1)} ms = ${cpu.ratio.toFixed(2)}${ioBound}`],
     [`${scale.projects} films at once within 15% of ${scaleSmall.projects}`, scale.stepsPerSecond >= 0.85 * scaleSmall.stepsPerSecond, `${scale.stepsPerSecond.toFixed(0)}/s vs ${scaleSmall.stepsPerSecond.toFixed(0)}/s = ${ratio(scale.stepsPerSecond, scaleSmall.stepsPerSecond)}`],
     ['webhook 200 → next call p99 ≤ 150 ms at half of capacity (tasks of 10-30 s)', r.orchestrationPaced.p99 <= 150, `${r.orchestrationPaced.p99} ms`],
     ['webhook 200 → next call at most 2 s at half of capacity (tasks of 10-30 s): no stalled step', r.orchestrationPaced.max <= 2000, `${r.orchestrationPaced.max} ms`],
@@ -70,6 +73,18 @@ export async function renderReport(r: BenchResults, elapsedMs: number, quick: bo
       'signal → no-op local activity → next signal or deadline',
       `1.00; ${engineFloor.completed}/${engineFloor.films} completed`,
     ],
+    ...(r.ioFloor && io
+      ? [
+          [
+            `I/O floor: the floor's workflow doing a step's I/O the plain way, ${r.ioFloor.films} films × ${scale.scenes} scenes`,
+            `${r.ioFloor.stepsPerSecond.toFixed(0)} steps/s`,
+            `${r.ioFloor.seconds.toFixed(0)} s total`,
+            'durable upsert + HTTP call → signed callback → bare gateway: HMAC, durable INSERT, signal',
+            `${ratio(r.ioFloor.stepsPerSecond, floorRate)} of the floor; ${r.ioFloor.completed}/${r.ioFloor.films} completed`,
+          ],
+          [`CPU per step, I/O floor ${r.ioFloor.films} × ${scale.scenes}`, io.text, '', '', ''],
+        ]
+      : []),
     ...[scaleSmall, scale].map((s) => [
       `scale: ${s.projects} films × ${s.scenes} scenes at once`,
       `${s.stepsPerSecond.toFixed(0)} steps/s`,

@@ -28,6 +28,15 @@ export function floorRun(address: string, films: number, scenes: number, env: No
   return runJson<FloorResult>('bench/floor/floor-worker.ts', { address, namespace: 'default', films, steps: scenes * 2 + 1, deadlineMs: 3_600_000, measure }, env);
 }
 
+/**
+ * The I/O floor (io-floor.ts) at `films` × `scenes`: the floor's workflow with the step's necessary I/O,
+ * its gateway and its durable writes on the PostgreSQL at `databaseUrl` (the app's, as ours use).
+ */
+export function ioFloorRun(address: string, databaseUrl: string, films: number, scenes: number, env: NodeJS.ProcessEnv, measure: Record<string, number | undefined>): Promise<FloorResult> {
+  const io = { databaseUrl, temporalAddress: address, namespace: 'default' };
+  return runJson<FloorResult>('bench/floor/floor-worker.ts', { address, namespace: 'default', films, steps: scenes * 2 + 1, deadlineMs: 3_600_000, measure, io }, env);
+}
+
 /** CPU milliseconds per step, by process. */
 export function perStep(cpu: CpuSeconds, steps: number): Record<string, number> {
   return Object.fromEntries(Object.entries(cpu).map(([name, s]) => [name, Math.round((s / steps) * 1e4) / 10]));
@@ -57,5 +66,22 @@ export function cpuComparison(scale: { cpu: CpuSeconds; steps: number }, floor: 
     ratio: oursTotal / floorTotal,
     ours: `gateway ${ms(ours.gateway)} + worker ${ms(ours.worker)} + ${postgresText} = ${ms(oursTotal)} ms; Temporal ${ms(ours.temporal)} ms; simulator + load generator ${ms(ours['simulator + load generator'])} ms`,
     floor: `worker ${ms(base.worker)} + client ${ms(base.driver)} = ${ms(floorTotal)} ms; Temporal ${ms(base.temporal)} ms; PostgreSQL ${ms(base.postgres)} ms`,
+  };
+}
+
+/**
+ * The I/O floor's CPU per step (its worker + gateway + PostgreSQL), over the engine floor's (worker +
+ * client): the least the CPU goal's ratio can be for a step that does the I/O the contract asks for,
+ * each part done plainly. And ours over it: what our step costs beyond that I/O.
+ */
+export function ioFloorComparison(scale: { cpu: CpuSeconds; steps: number }, io: FloorResult, floor: FloorResult) {
+  const per = perStep(io.cpu, io.steps);
+  const ioMs = (per.worker ?? 0) + (per.gateway ?? 0) + (per.postgres ?? 0);
+  const { oursMs, floorMs } = cpuComparison(scale, floor);
+  return {
+    ioMs,
+    ofFloor: ioMs / floorMs,
+    oursOfIo: oursMs / ioMs,
+    text: `worker ${ms(per.worker)} + gateway ${ms(per.gateway)} + PostgreSQL ${ms(per.postgres)} = ${ms(ioMs)} ms; Temporal ${ms(per.temporal)} ms; service (the driver) ${ms(per.driver)} ms`,
   };
 }
