@@ -76,7 +76,8 @@ export async function peakMemoryOf(pid: number): Promise<number | undefined> {
 /** Runs a bench helper script to completion and returns the JSON it prints last. */
 export function runJson<T>(entry: string, args: unknown, env: NodeJS.ProcessEnv = {}): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, JSON.stringify(args)], {
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, path.basename(entry, '.ts'))}`] : [];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', entry, JSON.stringify(args)], {
       cwd: root,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
