@@ -41,7 +41,7 @@ export async function renderReport(r: BenchResults, elapsedMs: number, quick: bo
   const floorRate = engineFloor.stepsPerSecond;
   const cpu = cpuComparison(scale, engineFloor);
   const io = r.ioFloor && ioFloorComparison(scale, r.ioFloor, engineFloor);
-  const ioBound = io ? `; the I/O floor ${io.ioMs.toFixed(1)} ms = ${io.ofFloor.toFixed(2)} (the least this ratio can be with the step's I/O), ours ÷ the I/O floor ${io.oursOfIo.toFixed(2)}` : '';
+  const ioBound = io ? `; the I/O floor (a step's I/O alone, done plainly) ${io.ioMs.toFixed(1)} ms = ${io.ofFloor.toFixed(2)}, ours ÷ the I/O floor ${io.oursOfIo.toFixed(2)}` : '';
   const goals = [
     ['a scene: ≤ 14 history events', cost.events <= 14, `${cost.events} (most in ${cost.scenes} scenes of ${cost.films} films at half of capacity)`],
     ['a scene: ≤ 1 workflow task per callback', cost.workflowTasksPerCallback <= 1, `${cost.workflowTasksPerCallback}`],
