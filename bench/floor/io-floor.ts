@@ -5,6 +5,7 @@ import pg from 'pg';
 import { request } from 'undici';
 import { freePort } from '../support';
 import type { FloorActivities } from './floor-workflow';
+import type { IoGatewaySettings } from './io-gateway';
 
 /**
  * The I/O floor: the engine's floor plus the I/O a step cannot do without, each part written the plain
@@ -35,11 +36,9 @@ export async function startIoFloor(args: IoFloorArgs): Promise<{ activities: Flo
   await db.query(filmsTable);
   const [gatewayPort, servicePort] = [await freePort(), await freePort()];
   const secret = randomBytes(24).toString('hex');
-  const gateway = fork(path.join(__dirname, 'io-gateway.ts'), [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: { ...process.env, DATABASE_URL: args.databaseUrl, PORT: String(gatewayPort), TEMPORAL_ADDRESS: args.temporalAddress, TEMPORAL_NAMESPACE: args.namespace, IO_FLOOR_SECRET: secret },
-  });
+  const gateway = fork(path.join(__dirname, 'io-gateway.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const settings: IoGatewaySettings = { databaseUrl: args.databaseUrl, port: gatewayPort, temporalAddress: args.temporalAddress, namespace: args.namespace, secret };
+  gateway.send(settings);
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   await untilAnswers(gatewayUrl, gateway);
   const serviceUrl = `http://127.0.0.1:${servicePort}/tasks`;

@@ -22,12 +22,20 @@ export interface IoCallback {
   at: string;
 }
 
-async function main() {
-  const secret = process.env.IO_FLOOR_SECRET!;
-  const db = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+/** What the I/O floor's worker hands its gateway over IPC (the signing secret stays out of the environment and argv). */
+export interface IoGatewaySettings {
+  databaseUrl: string;
+  port: number;
+  temporalAddress: string;
+  namespace: string;
+  secret: string;
+}
+
+async function main({ databaseUrl, port, temporalAddress, namespace, secret }: IoGatewaySettings) {
+  const db = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   await db.query(ioEventsTable);
-  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-  const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE! });
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection, namespace });
   const app = new Koa();
   app.use(koaBody({ includeUnparsed: true }));
   app.use(async (ctx) => {
@@ -47,7 +55,7 @@ async function main() {
     await client.workflow.getHandle(workflowId).signal(floorStepSignal, event);
     ctx.body = { received: true };
   });
-  app.listen(Number(process.env.PORT), '127.0.0.1');
+  app.listen(port, '127.0.0.1');
 }
 
-void main();
+process.once('message', (settings: IoGatewaySettings) => void main(settings));
