@@ -12,9 +12,10 @@ import type { IoGatewaySettings } from './io-gateway';
  * way. Where the floor's no-op local activity tells its driver over IPC, this one writes the film's row
  * (one durable upsert) and calls the "service" over HTTP (undici, as our worker does); where the floor's
  * driver signals, the service here sends a signed callback to a bare gateway (io-gateway.ts: HMAC,
- * one durable INSERT, the signal). So it costs what any implementation of the guide's contract must
- * spend beyond the engine: its worker + gateway + PostgreSQL per step, set against the floor's worker +
- * client, bounds from below the ratio the CPU goal asks about, on this machine and engine.
+ * one durable INSERT, the signal). So it costs about what any implementation of the guide's contract
+ * must spend beyond the engine (a gateway could batch its INSERTs, as ours does): its worker + gateway +
+ * PostgreSQL per step, set against the floor's worker + client, is about the least the CPU goal's ratio
+ * can be on this machine and engine.
  */
 export interface IoFloorArgs {
   databaseUrl: string;
