@@ -1,5 +1,6 @@
 import { childPid, type CpuSeconds } from '../cpu';
 import { runJson } from '../processes';
+import type { IoFloorArgs } from './io-floor';
 
 export interface FloorResult {
   films: number;
@@ -22,10 +23,11 @@ export async function servicePids(engine: 'dev' | 'server'): Promise<{ temporal?
 
 /**
  * The engine's floor at `films` × `scenes` (as many steps per film as a film has callbacks), against
- * the Temporal at `address`, with the worker environment `env` (the project worker's options).
+ * the Temporal at `address`, with the worker environment `env` (the project worker's options); with
+ * `io`, the I/O floor.
  */
-export function floorRun(address: string, films: number, scenes: number, env: NodeJS.ProcessEnv, measure: Record<string, number | undefined>): Promise<FloorResult> {
-  return runJson<FloorResult>('bench/floor/floor-worker.ts', { address, namespace: 'default', films, steps: scenes * 2 + 1, deadlineMs: 3_600_000, measure }, env);
+export function floorRun(address: string, films: number, scenes: number, env: NodeJS.ProcessEnv, measure: Record<string, number | undefined>, io?: IoFloorArgs): Promise<FloorResult> {
+  return runJson<FloorResult>('bench/floor/floor-worker.ts', { address, namespace: 'default', films, steps: scenes * 2 + 1, deadlineMs: 3_600_000, measure, io }, env);
 }
 
 /**
@@ -33,8 +35,7 @@ export function floorRun(address: string, films: number, scenes: number, env: No
  * its gateway and its durable writes on the PostgreSQL at `databaseUrl` (the app's, as ours use).
  */
 export function ioFloorRun(address: string, databaseUrl: string, films: number, scenes: number, env: NodeJS.ProcessEnv, measure: Record<string, number | undefined>): Promise<FloorResult> {
-  const io = { databaseUrl, temporalAddress: address, namespace: 'default' };
-  return runJson<FloorResult>('bench/floor/floor-worker.ts', { address, namespace: 'default', films, steps: scenes * 2 + 1, deadlineMs: 3_600_000, measure, io }, env);
+  return floorRun(address, films, scenes, env, measure, { databaseUrl, temporalAddress: address, namespace: 'default' });
 }
 
 /** CPU milliseconds per step, by process. */

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import { request } from 'undici';
+import { waitForHttp } from '../../src/dev/logged-process';
 import { freePort } from '../support';
 import type { FloorActivities } from './floor-workflow';
 import type { IoGatewaySettings } from './io-gateway';
@@ -41,7 +42,7 @@ export async function startIoFloor(args: IoFloorArgs): Promise<{ activities: Flo
   const settings: IoGatewaySettings = { databaseUrl: args.databaseUrl, port: gatewayPort, temporalAddress: args.temporalAddress, namespace: args.namespace, secret };
   gateway.send(settings);
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  await untilAnswers(gatewayUrl, gateway);
+  await waitForHttp(gatewayUrl, gateway, { timeoutMs: 60_000, ready: (status) => status === 200 });
   const serviceUrl = `http://127.0.0.1:${servicePort}/tasks`;
   const activities: FloorActivities = {
     async readyFor(ready) {
@@ -68,13 +69,4 @@ export async function startIoFloor(args: IoFloorArgs): Promise<{ activities: Flo
       await db.end();
     },
   };
-}
-
-async function untilAnswers(url: string, child: ChildProcess): Promise<void> {
-  for (let tries = 0; tries < 300; tries += 1) {
-    if (child.exitCode !== null) throw new Error(`the I/O floor's gateway exited (${child.exitCode})`);
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error("the I/O floor's gateway did not start");
 }
