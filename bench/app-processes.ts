@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse } from 'yaml';
 import { webhookEndpoints, webhookSecretEnv, type WebhookEndpointName } from '../src/contracts/steps';
 import { NodeProcess, root } from './processes';
 import { freePort } from './support';
@@ -23,13 +24,16 @@ export interface AppProcesses {
   worker: NodeProcess;
   gateway: NodeProcess;
   gatewayUrl: string;
-  /** What both were started with, for variants (the stubbed gateway). */
+  /** What the gateway was started with, for variants (the stubbed gateway). */
   env: NodeJS.ProcessEnv;
+  /** What the worker was started with, for workers measured beside it (the engine's floors). */
+  workerEnv: NodeJS.ProcessEnv;
 }
 
 /**
  * The worker and the gateway as child processes (not yet started) on free ports, with every service
- * pointed at the simulator and rate limits off; `env` adds to or overrides that. `built` runs the compiled
+ * pointed at the simulator and rate limits off; `env` adds to or overrides that, and `workerEnv` that for
+ * the worker alone. `built` runs the compiled
  * `dist/` that `npm run build` writes and production runs; otherwise the source runs through tsx.
  */
 export async function appProcesses(options: {
@@ -38,6 +42,7 @@ export async function appProcesses(options: {
   simulatorUrl: string;
   secrets: WebhookSecrets;
   env?: NodeJS.ProcessEnv;
+  workerEnv?: NodeJS.ProcessEnv;
   built?: boolean;
 }): Promise<AppProcesses> {
   const { databaseUrl, temporalAddress, simulatorUrl, secrets } = options;
@@ -60,11 +65,13 @@ export async function appProcesses(options: {
     WORKER_HEALTH_PORT: String(workerHealthPort),
     ...options.env,
   };
+  const workerEnv = { ...env, ...options.workerEnv };
   return {
-    worker: new NodeProcess('worker', entry('worker'), env, `http://127.0.0.1:${workerHealthPort}/health`),
+    worker: new NodeProcess('worker', entry('worker'), workerEnv, `http://127.0.0.1:${workerHealthPort}/health`),
     gateway: new NodeProcess('gateway', entry('gateway'), env, `${gatewayUrl}/health`),
     gatewayUrl,
     env,
+    workerEnv,
   };
 }
 
@@ -86,4 +93,24 @@ export async function createProject(gatewayUrl: string, projectId: string, scene
     body: JSON.stringify({ project_id: projectId, scenes: Array.from({ length: scenes }, (_, i) => ({ prompt: `scene ${i + 1}` })) }),
   });
   if (response.status !== 201) throw new Error(`creating ${projectId}: ${response.status} ${await response.text()}`);
+}
+
+/** The Node flags docker-compose.yml gives the worker on its command line, over the image's NODE_OPTIONS. */
+function composeWorkerNodeFlags(): string[] {
+  const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: { worker: { command: string[] } } };
+  const args = compose.services.worker.command.slice(1);
+  return args.slice(0, args.findIndex((arg) => !arg.startsWith('-')));
+}
+
+/**
+ * NODE_OPTIONS of the gateway and the worker as production runs them (the image's, and the worker's own
+ * flags from docker-compose.yml), plus, with `oldSpaceMiB`, a heap sized as Node sizes it in a container
+ * of that limit (Node follows the cgroup limit): an uncapped V8 heap on this 24 GiB machine grows lazily
+ * and says little about what a process needs. BENCH_APP_NODE_OPTIONS replaces them for both.
+ */
+export function productionNodeOptions(oldSpaceMiB?: number): { gateway: string; worker: string } {
+  const override = process.env.BENCH_APP_NODE_OPTIONS;
+  const options = (flags: string[]) =>
+    override ?? [productionImageEnv().NODE_OPTIONS, oldSpaceMiB ? `--max-old-space-size=${oldSpaceMiB}` : undefined, ...flags].filter(Boolean).join(' ');
+  return { gateway: options([]), worker: options(composeWorkerNodeFlags()) };
 }

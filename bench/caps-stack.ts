@@ -11,7 +11,7 @@ import { createLogger } from '../src/platform/logger';
 import { migrateDatabase } from '../src/storage/migrate';
 import { asOperator } from '../test/support/clients';
 import { testEnv } from '../test/support/test-stack';
-import { appProcesses, benchAdminToken, productionImageEnv, randomWebhookSecrets } from './app-processes';
+import { appProcesses, benchAdminToken, productionImageEnv, productionNodeOptions, randomWebhookSecrets } from './app-processes';
 import { freePort } from './support';
 import path from 'node:path';
 
@@ -60,7 +60,7 @@ export async function productionCapsStack(dataDir: string, env: Record<string, s
     stops.push(() => simulator.stop());
     const falStandIn = await startFalStandIn({ taskMs: 1_000 });
     stops.push(() => falStandIn.stop());
-    const image = productionImageEnv();
+    const nodeOptions = productionNodeOptions();
     const apps = await appProcesses({
       databaseUrl: database.url,
       temporalAddress: temporal.address,
@@ -73,10 +73,11 @@ export async function productionCapsStack(dataDir: string, env: Record<string, s
         // Tasks of seconds in a line of minutes: the step's deadline counts from the submit, not the wait.
         STEP_TIMEOUT_VIDEO_SECONDS: '3600',
         ...falStandIn.env,
-        ...image,
-        NODE_OPTIONS: process.env.BENCH_APP_NODE_OPTIONS ?? image.NODE_OPTIONS ?? '',
+        ...productionImageEnv(),
+        NODE_OPTIONS: nodeOptions.gateway,
         ...env,
       },
+      workerEnv: { NODE_OPTIONS: env.NODE_OPTIONS ?? nodeOptions.worker },
     });
     stops.push(() => apps.gateway.stop(), () => apps.worker.stop());
     await apps.worker.start();

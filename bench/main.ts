@@ -13,7 +13,7 @@ import { writeBenchmarks } from './benchmarks-file';
 import { pgStatementSettings, resetPgStatements, topPgStatements } from './pg-statements';
 import { renderReport } from './report';
 import { ownPathPhase } from './gateway-own-path';
-import { appProcesses, productionImageEnv, randomWebhookSecrets } from './app-processes';
+import { appProcesses, productionImageEnv, productionNodeOptions, randomWebhookSecrets } from './app-processes';
 import { NodeProcess, root, runJson } from './processes';
 import { createSinkProjects, orchestrationLatency, pacedOrchestration, sampledCost, scaleRun, signalCeiling, sweep, type LoadResult } from './phases';
 import { serverEnginePhases } from './server-engine';
@@ -80,7 +80,7 @@ async function main() {
 
   const simulator = new ServiceSimulator({ secrets, delayMs: 0, logger, maxDeliveryAttempts: 50 });
   const simulatorUrl = await simulator.start(0);
-  const image = productionImageEnv();
+  const nodeOptions = productionNodeOptions(256); // the heap Node sizes in a 1 GiB container
   const appEnv = {
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
@@ -88,14 +88,13 @@ async function main() {
       STEP_TIMEOUT_LAST_FRAME_SECONDS: '3600',
       STEP_TIMEOUT_STITCH_SECONDS: '3600',
       ...(process.env.WORKER_MAX_CACHED_WORKFLOWS ? { WORKER_MAX_CACHED_WORKFLOWS: process.env.WORKER_MAX_CACHED_WORKFLOWS } : {}),
-      ...image,
+      ...productionImageEnv(),
       // To compare with the SDK's stack recording on (the image sets it off): WORKFLOW_STACK_TRACES=on npm run bench.
       ...(process.env.WORKFLOW_STACK_TRACES ? { WORKFLOW_STACK_TRACES: process.env.WORKFLOW_STACK_TRACES } : {}),
-      // Plus a heap sized as Node sizes it in a 1 GiB container (Node follows the cgroup limit); an
-      // uncapped V8 heap on this 24 GiB machine grows lazily and says little about what the process needs.
-      NODE_OPTIONS: process.env.BENCH_APP_NODE_OPTIONS ?? `${image.NODE_OPTIONS ?? ''} --max-old-space-size=256`.trim(),
+      NODE_OPTIONS: nodeOptions.gateway,
   };
-  const { worker, gateway, gatewayUrl, env } = await appProcesses({ databaseUrl: database.url, temporalAddress: temporal.address, simulatorUrl, secrets, built: true, env: appEnv });
+  const workerNodeOptions = { NODE_OPTIONS: nodeOptions.worker };
+  const { worker, gateway, gatewayUrl, env, workerEnv } = await appProcesses({ databaseUrl: database.url, temporalAddress: temporal.address, simulatorUrl, secrets, built: true, env: appEnv, workerEnv: workerNodeOptions });
   const processes = [worker, gateway];
   const results: Record<string, unknown> = {};
 
@@ -109,13 +108,13 @@ async function main() {
     if (scaleOnly) {
       const [{ projects, scenes }] = scaleRuns;
       bar.update({ phase: `engine floor: ${projects} × ${scenes}` });
-      const engineFloor = await floorRun(temporal.address, projects, scenes, env, services);
+      const engineFloor = await floorRun(temporal.address, projects, scenes, workerEnv, services);
       await resetPgStatements(database.url);
       const run = await scaleRun(simulator, client, gatewayUrl, projects, scenes, { worker, gateway }, (done) =>
         bar.update({ phase: `scale: ${done}/${projects} done` }),
       'scale', services);
       bar.update({ phase: `I/O floor: ${projects} × ${scenes}` });
-      const ioFloor = await ioFloorRun(temporal.address, database.url, projects, scenes, env, services);
+      const ioFloor = await ioFloorRun(temporal.address, database.url, projects, scenes, workerEnv, services);
       bar.stop();
       const { ids, ...summary } = run;
       const cpuPerStepMs = { scale: perStep(run.cpu, run.steps), floor: perStep(engineFloor.cpu, engineFloor.steps), ioFloor: perStep(ioFloor.cpu, ioFloor.steps) };
@@ -188,8 +187,8 @@ async function main() {
     const largest = scaleRuns[scaleRuns.length - 1];
     bar.update({ phase: `engine floor and I/O floor: ${largest.projects} films × ${largest.scenes} scenes` });
     await Promise.all(processes.map((p) => p.stop()));
-    results.engineFloor = await floorRun(temporal.address, largest.projects, largest.scenes, env, services);
-    results.ioFloor = await ioFloorRun(temporal.address, database.url, largest.projects, largest.scenes, env, services);
+    results.engineFloor = await floorRun(temporal.address, largest.projects, largest.scenes, workerEnv, services);
+    results.ioFloor = await ioFloorRun(temporal.address, database.url, largest.projects, largest.scenes, workerEnv, services);
     results.scaleSmall = scaleResults[0];
     results.scale = scaleResults[scaleResults.length - 1];
     // A scene's cost as designed (half of capacity), and what overload adds (timed-out workflow tasks).
@@ -205,6 +204,7 @@ async function main() {
         simulator,
         secrets,
         env: appEnv,
+        workerEnv: workerNodeOptions,
         concurrencies,
         durationSeconds,
         sinks: sinkCount,

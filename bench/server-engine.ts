@@ -14,6 +14,8 @@ export interface ServerEngineOptions {
   secrets: WebhookSecrets;
   /** What the dev-server phases gave the worker and the gateway. */
   env: NodeJS.ProcessEnv;
+  /** The worker's own, over `env`. */
+  workerEnv?: NodeJS.ProcessEnv;
   concurrencies: number[];
   durationSeconds: number;
   sinks: number;
@@ -39,7 +41,7 @@ export async function serverEnginePhases(options: ServerEngineOptions) {
     namespace: 'default',
   });
   const simulatorUrl = simulator.url;
-  const { worker, gateway, gatewayUrl, env: workerEnv } = await appProcesses({ databaseUrl: options.databaseUrl, temporalAddress: temporal.address, simulatorUrl, secrets, built: true, env });
+  const { worker, gateway, gatewayUrl, workerEnv } = await appProcesses({ databaseUrl: options.databaseUrl, temporalAddress: temporal.address, simulatorUrl, secrets, built: true, env, workerEnv: options.workerEnv });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: 'default' });
   try {
