@@ -15,7 +15,7 @@ ENV NODE_ENV=production
 # Memory (measured by npm run bench, BENCHMARKS.md): glibc gives each busy thread its own malloc arena, and
 # the worker's Rust core and libuv run many threads, so two arenas instead of 8 per core cut the worker's
 # peak by about 50 MiB. A 4 MiB young generation instead of 16 MiB takes 30-40 MiB more off each process;
-# the worker, whose CPU per step it raises by 10-15 %, is given 16 MiB on its command line
+# the worker, whose CPU per step it raises by up to 10-15 %, is given 16 MiB on its command line
 # (docker-compose.yml). The old generation follows the container's memory limit.
 ENV MALLOC_ARENA_MAX=2
 ENV NODE_OPTIONS=--max-semi-space-size=4
