@@ -110,7 +110,7 @@ function composeWorkerNodeFlags(): string[] {
  */
 export function productionNodeOptions(oldSpaceMiB?: number): { gateway: string; worker: string } {
   const override = process.env.BENCH_APP_NODE_OPTIONS;
-  const options = (flags: string[]) =>
-    override ?? [productionImageEnv().NODE_OPTIONS, oldSpaceMiB ? `--max-old-space-size=${oldSpaceMiB}` : undefined, ...flags].filter(Boolean).join(' ');
+  const base = [productionImageEnv().NODE_OPTIONS, oldSpaceMiB ? `--max-old-space-size=${oldSpaceMiB}` : undefined];
+  const options = (flags: string[]) => override ?? [...base, ...flags].filter(Boolean).join(' ');
   return { gateway: options([]), worker: options(composeWorkerNodeFlags()) };
 }

@@ -23,10 +23,8 @@ export class NodeProcess {
 
   async start(timeoutMs = 90_000): Promise<void> {
     this.stderr = '';
-    // BENCH_CPU_PROF=dir writes a V8 CPU profile per process (on a normal exit) for finding hot paths.
-    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, this.name)}`] : [];
     const loader = this.entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
-    this.child = spawn(process.execPath, [...profile, ...loader, this.entry], {
+    this.child = spawn(process.execPath, [...cpuProfileFlags(this.name), ...loader, this.entry], {
       cwd: root,
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -73,11 +71,16 @@ export async function peakMemoryOf(pid: number): Promise<number | undefined> {
   return kb ? Math.round(Number(kb) / 1024) : undefined;
 }
 
+/** BENCH_CPU_PROF=dir: a V8 CPU profile of the process (written on a normal exit) in dir/`name`, for finding hot paths. */
+function cpuProfileFlags(name: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, name)}`] : [];
+}
+
 /** Runs a bench helper script to completion and returns the JSON it prints last. */
 export function runJson<T>(entry: string, args: unknown, env: NodeJS.ProcessEnv = {}): Promise<T> {
   return new Promise((resolve, reject) => {
-    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, path.basename(entry, '.ts'))}`] : [];
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', entry, JSON.stringify(args)], {
+    const child = spawn(process.execPath, [...cpuProfileFlags(path.basename(entry, '.ts')), '--import', 'tsx', entry, JSON.stringify(args)], {
       cwd: root,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
